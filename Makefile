@@ -1,0 +1,133 @@
+# flowfleet: top-level build.
+#
+#   make            build everything into build/bin (needs the packages; see make deps)
+#   make test       install missing packages, build, run unit (plain + ASan/UBSan) and integration tests
+#   make demo       install missing packages, build, run the fleet on the embedded default
+#   make bench      install missing packages, build, run the benchmarks
+#   make conformance [JOLT_CORPUS=..] [EL_CORPUS=..]   run the upstream corpora
+#   make fuzz       build and briefly run the libFuzzer targets
+#
+# Layout is discovered, not listed: common/*.c is the library; every directory
+# under services/ and tools/ is one program; tests/unit/test_*.c one test
+# binary each; bench/*.c and fuzz/fuzz_*.c likewise.
+
+PKG_CONFIG ?= /usr/bin/pkg-config
+# Debian's own .pc files only: a python on PATH (pyenv, venv) must not win.
+PKGCONF = PKG_CONFIG_PATH= $(PKG_CONFIG)
+PKGS = rdkafka libcurl msgpack jansson hiredis python3-embed libmicrohttpd libxml-2.0 libpcre2-8
+
+CC ?= cc
+FUZZ_CC ?= clang
+OPT ?= -O2
+WARN = -Wall -Wextra -Werror
+BASE_CFLAGS = -std=gnu11 -g $(WARN) -D_GNU_SOURCE -Icommon -MMD -MP
+PKG_CFLAGS = $(shell $(PKGCONF) --cflags $(PKGS))
+PKG_LIBS = $(shell $(PKGCONF) --libs $(PKGS)) -lpthread -lm
+CFLAGS = $(BASE_CFLAGS) $(OPT) $(PKG_CFLAGS)
+SAN = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+ASAN_CFLAGS = $(BASE_CFLAGS) -O1 $(SAN) $(PKG_CFLAGS)
+
+B = build
+COMMON_SRC = $(wildcard common/*.c)
+COMMON_OBJ = $(COMMON_SRC:%.c=$(B)/obj/%.o)
+ASAN_OBJ = $(COMMON_SRC:%.c=$(B)/asan/obj/%.o)
+LIB = $(B)/lib/libflowfleet.a
+ASAN_LIB = $(B)/asan/lib/libflowfleet.a
+
+# services/X -> flowfleet-X ; tools/devbroker -> flowfleet-devbroker ; tools/X -> X
+SERVICE_DIRS = $(wildcard services/*)
+TOOL_DIRS = $(wildcard tools/*)
+progname = $(if $(filter services/%,$(1)),flowfleet-$(notdir $(1)),$(if $(filter tools/devbroker,$(1)),flowfleet-devbroker,$(notdir $(1))))
+PROG_DIRS = $(SERVICE_DIRS) $(TOOL_DIRS)
+PROGS = $(foreach d,$(PROG_DIRS),$(B)/bin/$(call progname,$(d)))
+
+UNIT_SRC = $(wildcard tests/unit/test_*.c)
+UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(B)/test/%)
+ASAN_BIN = $(UNIT_SRC:tests/unit/%.c=$(B)/asan/%)
+BENCH_SRC = $(wildcard bench/*.c)
+BENCH_BIN = $(BENCH_SRC:bench/%.c=$(B)/bin/bench-%)
+FUZZ_SRC = $(wildcard fuzz/fuzz_*.c)
+FUZZ_BIN = $(FUZZ_SRC:fuzz/%.c=$(B)/fuzz/%)
+
+.SECONDARY:
+.PHONY: all deps test test-run unit demo bench bench-run conformance conformance-run fuzz fuzz-run clean
+all: $(PROGS) $(BENCH_BIN)
+
+deps:
+	@sh scripts/install-deps.sh
+
+$(B)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(B)/asan/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ASAN_CFLAGS) -c $< -o $@
+
+$(LIB): $(COMMON_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(ASAN_LIB): $(ASAN_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+define PROG_RULE
+$(B)/bin/$(call progname,$(1)): $(patsubst %.c,$(B)/obj/%.o,$(wildcard $(1)/*.c)) $(LIB)
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(CFLAGS) -o $$@ $$^ $$(PKG_LIBS)
+endef
+$(foreach d,$(PROG_DIRS),$(eval $(call PROG_RULE,$(d))))
+
+$(B)/bin/bench-%: $(B)/obj/bench/%.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(B)/test/%: $(B)/obj/tests/unit/%.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(B)/asan/%: $(B)/asan/obj/tests/unit/%.o $(ASAN_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ASAN_CFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(B)/fuzz/%: fuzz/%.c $(COMMON_SRC)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(BASE_CFLAGS) -O1 -fsanitize=fuzzer,address,undefined $(PKG_CFLAGS) -o $@ $< $(COMMON_SRC) $(PKG_LIBS)
+
+unit: $(UNIT_BIN) $(ASAN_BIN)
+
+test: deps
+	@$(MAKE) --no-print-directory test-run
+
+test-run: all unit
+	@sh scripts/run-tests.sh
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@sh scripts/demo.sh
+
+bench: deps
+	@$(MAKE) --no-print-directory bench-run
+
+bench-run: all
+	@sh scripts/bench.sh
+
+JOLT_CORPUS ?= ../shared/conformance/jolt
+EL_CORPUS ?= ../shared/conformance/nifi-el
+conformance: deps
+	@$(MAKE) --no-print-directory conformance-run
+
+conformance-run: all
+	@sh scripts/conformance.sh "$(JOLT_CORPUS)" "$(EL_CORPUS)"
+
+fuzz: deps
+	@$(MAKE) --no-print-directory fuzz-run
+
+fuzz-run: $(FUZZ_BIN)
+	@sh scripts/fuzz.sh $(FUZZ_BIN)
+
+clean:
+	rm -rf $(B)
+
+-include $(shell find $(B) -name '*.d' 2>/dev/null)

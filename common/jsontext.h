@@ -1,0 +1,34 @@
+/*
+ * jsontext: the one way flowfleet turns JSON text into jansson values and back.
+ *
+ * Parsing accepts `//` and `/ * * /` comments outside strings (users paste Jolt
+ * specs and flow files with comments, as Java's Jackson allows), keeps object
+ * key order, and keeps integers and doubles apart (jansson does: 3 is an
+ * integer, 3.0 a real).
+ *
+ * Dumping writes doubles in the shortest form that reads back to the same
+ * value, always with a '.' or an exponent so a double never turns into an
+ * integer ("3.0", "0.1", "1.0E21" style like Java is not attempted: we write
+ * "1e+21"). Object key order is kept.
+ */
+#ifndef FF_JSONTEXT_H
+#define FF_JSONTEXT_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "strbuf.h"
+
+/* Parses text (len bytes). Returns a new reference, or NULL with a message
+ * ("line 3 column 5: ...") in err. Comments are allowed. */
+json_t *jsontext_parse(const char *text, size_t len, strbuf *err);
+/* Reads and parses a file; err names the file. New reference or NULL. */
+json_t *jsontext_load_file(const char *path, strbuf *err);
+
+#define JSONTEXT_PRETTY 1
+/* Appends the serialisation of v to out. Compact unless JSONTEXT_PRETTY. */
+void jsontext_dump(const json_t *v, strbuf *out, int flags);
+/* Appends the shortest round-tripping text of a double. */
+void jsontext_dump_real(double d, strbuf *out);
+
+#endif

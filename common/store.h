@@ -1,0 +1,83 @@
+/*
+ * store: everything flowfleet keeps in Redis (hiredis).
+ *
+ * Tokens with a TTL shared by all replicas; cursors; a lease per in-flight
+ * record so a record is never in the pipeline twice at once; run counters;
+ * the scheduler's leader lock. All keys live under a prefix ("ff:" by
+ * default). A store handle is safe to use from several threads (one mutex
+ * around one connection). On a connection error a call reconnects once and
+ * retries; the reconnect is said on stderr ("store: reconnected to ...").
+ * Every call returns -1 when Redis cannot be reached, with err set.
+ *
+ * Keys (see docs/architecture.md):
+ *   <p>token:<name>                 string, TTL
+ *   <p>cursor:<flow>                string
+ *   <p>lease:<flow>:<key>           string owner, TTL (SET NX PX)
+ *   <p>lock:<name>                  string owner, TTL (SET NX PX; renew only by owner)
+ *   <p>run:<run_id>                 hash: published, published_final, succeeded,
+ *                                   failed, skipped, finished, started_ms, ... ; TTL 7 days
+ *   <p>tick:<flow>:<due>            SET NX marker: one tick per due time
+ */
+#ifndef FF_STORE_H
+#define FF_STORE_H
+
+#include <stdint.h>
+
+#include "strbuf.h"
+
+typedef struct store store;
+
+/* addr: "host:port", "redis://host:port[/db]" or a unix socket path.
+ * prefix NULL means "ff:". Returns NULL with err when Redis cannot be reached. */
+store *store_open(const char *addr, const char *prefix, strbuf *err);
+void store_close(store *s);
+int store_ping(store *s, strbuf *err);
+
+/* Generic string get/set. get: 1 found (value in out), 0 absent, -1 error.
+ * set: ttl_ms 0 means no expiry. 0 or -1. */
+int store_get(store *s, const char *key, strbuf *out, strbuf *err);
+int store_set(store *s, const char *key, const char *val, int64_t ttl_ms, strbuf *err);
+/* SET NX: 1 set, 0 already there, -1 error. */
+int store_setnx(store *s, const char *key, const char *val, int64_t ttl_ms, strbuf *err);
+int store_del(store *s, const char *key, strbuf *err);
+
+/* Tokens: thin wrappers on the generic calls under "token:<name>". */
+int store_token_get(store *s, const char *name, strbuf *out, strbuf *err);
+int store_token_set(store *s, const char *name, const char *val, int64_t ttl_ms, strbuf *err);
+int store_token_del(store *s, const char *name, strbuf *err);
+
+int store_cursor_get(store *s, const char *flow, strbuf *out, strbuf *err);
+int store_cursor_set(store *s, const char *flow, const char *val, strbuf *err);
+
+/* Lease: 1 acquired, 0 held by someone else, -1 error. */
+int store_lease_acquire(store *s, const char *flow, const char *key, const char *owner,
+                        int64_t ttl_ms, strbuf *err);
+int store_lease_release(store *s, const char *flow, const char *key, strbuf *err);
+
+/* Leader lock: 1 held by owner after the call (acquired or renewed), 0 held
+ * by another owner, -1 error. Release only deletes when owner matches. */
+int store_lock_acquire(store *s, const char *name, const char *owner, int64_t ttl_ms, strbuf *err);
+int store_lock_release(store *s, const char *name, const char *owner, strbuf *err);
+
+typedef struct run_counts {
+    long published;
+    int published_final;  /* the reader published its last record */
+    long succeeded;
+    long failed;
+    long skipped;
+    int64_t started_ms;
+} run_counts;
+
+/* Records that the run started (started_ms, once). */
+int store_run_start(store *s, const char *run_id, int64_t started_ms, strbuf *err);
+/* Adds n to published; final=1 when the reader is done with the run.
+ * outcome: "succeeded", "failed" or "skipped": adds one.
+ * Both return 1 when this very call made the run complete (published_final
+ * and succeeded+failed+skipped >= published, and not already finished; the
+ * "finished" flag is set atomically, so exactly one caller in the fleet gets
+ * 1), 0 otherwise, -1 on error. counts (may be NULL) gets the totals. */
+int store_run_published(store *s, const char *run_id, long n, int final, run_counts *counts, strbuf *err);
+int store_run_outcome(store *s, const char *run_id, const char *outcome, run_counts *counts, strbuf *err);
+int store_run_get(store *s, const char *run_id, run_counts *counts, strbuf *err);
+
+#endif
