@@ -131,3 +131,8 @@ clean:
 	rm -rf $(B)
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
+
+# Prints the compile and link flags, for building one file by hand.
+flags:
+	@echo "CFLAGS: $(CFLAGS)"
+	@echo "LIBS: $(PKG_LIBS)"

@@ -62,6 +62,9 @@ int bus_produce(bus *b, const char *topic, const void *key, size_t key_len,
 void bus_done(bus *b, bus_msg *m);
 /* Waits up to timeout_ms until every produced message is acked. 0 or -1. */
 int bus_flush(bus *b, int timeout_ms);
+/* Commits now, synchronously, what is committable (see above). 0, or -1 with
+ * err. The background commit makes calling this optional. */
+int bus_commit(bus *b, strbuf *err);
 /* Number of messages polled and not yet bus_done. */
 long bus_in_flight(bus *b);
 /* A delivery failed permanently (the process should exit non-zero so the
@@ -69,6 +72,13 @@ long bus_in_flight(bus *b);
 int bus_fatal(bus *b);
 /* Flushes, commits what is committable, closes. */
 void bus_close(bus *b);
+
+/* Reads topic from its beginning (or its end when from_end) without a
+ * consumer group, calling fn for each message, until every partition reached
+ * the end it had at the start (or, with follow, until *stop). fn returning
+ * -1 stops the scan. 0, or -1 with err. (bus_scan.c) */
+int bus_scan(const char *brokers, const char *topic, int from_end, int follow, volatile int *stop,
+             int (*fn)(void *ctx, const bus_msg *m), void *ctx, strbuf *err);
 
 enum bus_topic_kind { TOPIC_TICKS, TOPIC_RECORDS, TOPIC_MAPPED, TOPIC_FAILED, TOPIC_LOG };
 /* Sets out to the topic name: "<prefix>.<flow_type>.<kind>" or "<prefix>.log". */

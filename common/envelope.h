@@ -31,6 +31,9 @@ typedef struct envelope {
     int64_t created_ms;
     attrs attrs;       /* string attributes (token.*, log.*, trigger params, ...) */
     strbuf body;       /* record body, JSON bytes */
+    strbuf source;     /* the record as read, before script and mapping (JSON
+                          bytes; empty until the transformer sets it): the
+                          writer needs the Omnitron ids the mapping dropped */
     /* failure context (failed topic only; NULL / 0 otherwise) */
     char *stage;
     int http_status;

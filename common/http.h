@@ -70,8 +70,11 @@ int http_do(http_client *c, const http_request *req, http_response *resp);
 /* 0 when url is safe to send; -1 with "invalid URL \"...\": reason" in err. */
 int http_check_url(const char *url, strbuf *err);
 
-/* Process-wide init/cleanup (curl_global_init); call once from main. */
+/* Process-wide init/cleanup (curl_global_init); call once from main.
+ * http_global_init is idempotent (http_client_new calls it too);
+ * http_global_cleanup at exit, after every client is freed. */
 void http_global_init(void);
+void http_global_cleanup(void);
 
 /* Counters for /metrics: requests sent, retries, by status class. */
 typedef struct http_stats {

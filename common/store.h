@@ -78,6 +78,7 @@ int store_run_start(store *s, const char *run_id, int64_t started_ms, strbuf *er
  * 1), 0 otherwise, -1 on error. counts (may be NULL) gets the totals. */
 int store_run_published(store *s, const char *run_id, long n, int final, run_counts *counts, strbuf *err);
 int store_run_outcome(store *s, const char *run_id, const char *outcome, run_counts *counts, strbuf *err);
+/* Reads the totals: 1 the run exists, 0 it does not (counts zeroed), -1 error. */
 int store_run_get(store *s, const char *run_id, run_counts *counts, strbuf *err);
 
 #endif

@@ -6,7 +6,7 @@ set -e
 PKGS="build-essential pkg-config clang libclang-rt-14-dev
 librdkafka-dev libcurl4-openssl-dev libmsgpack-dev libjansson-dev libhiredis-dev
 python3-dev libmicrohttpd-dev libxml2-dev libpcre2-dev
-redis-server kcat wrk jython"
+redis-server kcat wrk jython jq"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -1,0 +1,375 @@
+/*
+ * http.c: the HTTP client over libcurl. See http.h for the contract.
+ *
+ * One curl easy handle per client. Before each try the handle is reset
+ * (curl_easy_reset keeps the connection cache, so keep-alive connections are
+ * reused) and every option is set again from the request, which keeps one
+ * try independent of the previous one.
+ *
+ * http_do() is a loop over tries:
+ *   - the URL is checked first (curl's URL parser plus a scan for spaces and
+ *     control characters); a bad one fails before anything is sent;
+ *   - the auth hook (force=0) gives the Authorization header up front;
+ *   - a transport error (refused, reset, timeout), a 5xx or a 429 is retried
+ *     as retry_should() says, sleeping retry_delay_ms() in between, with the
+ *     server's Retry-After as a floor;
+ *   - a 401 calls the auth hook with force=1 once and tries again; that extra
+ *     try does not use up the retry policy's attempts;
+ *   - a body beyond max_response_bytes aborts the transfer (the write
+ *     callback refuses the data, and curl's MAXFILESIZE catches an announced
+ *     Content-Length early) and is never retried.
+ *
+ * Counters for /metrics are process-wide atomics.
+ */
+#include "http.h"
+
+#include <ctype.h>
+#include <curl/curl.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+struct http_client {
+    CURL *h;
+    http_options opt;
+    unsigned seed;
+    char errbuf[CURL_ERROR_SIZE];
+};
+
+/* --- stats --------------------------------------------------------------- */
+
+static long st_requests, st_retries, st_relogins, st_errors, st_2xx, st_4xx, st_5xx;
+
+static void stat_inc(long *v)
+{
+    __atomic_fetch_add(v, 1, __ATOMIC_RELAXED);
+}
+
+void http_stats_get(http_stats *out)
+{
+    out->requests = __atomic_load_n(&st_requests, __ATOMIC_RELAXED);
+    out->retries = __atomic_load_n(&st_retries, __ATOMIC_RELAXED);
+    out->relogins = __atomic_load_n(&st_relogins, __ATOMIC_RELAXED);
+    out->errors = __atomic_load_n(&st_errors, __ATOMIC_RELAXED);
+    out->s2xx = __atomic_load_n(&st_2xx, __ATOMIC_RELAXED);
+    out->s4xx = __atomic_load_n(&st_4xx, __ATOMIC_RELAXED);
+    out->s5xx = __atomic_load_n(&st_5xx, __ATOMIC_RELAXED);
+}
+
+/* --- global init --------------------------------------------------------- */
+
+static pthread_once_t init_once = PTHREAD_ONCE_INIT;
+
+static void do_global_init(void)
+{
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+void http_global_init(void)
+{
+    pthread_once(&init_once, do_global_init);
+}
+
+void http_global_cleanup(void)
+{
+    curl_global_cleanup();
+}
+
+/* --- responses ----------------------------------------------------------- */
+
+void http_response_init(http_response *r)
+{
+    memset(r, 0, sizeof *r);
+    strbuf_init(&r->body, 0);
+    strbuf_init(&r->content_type, 0);
+    strbuf_init(&r->error, 0);
+}
+
+void http_response_release(http_response *r)
+{
+    strbuf_release(&r->body);
+    strbuf_release(&r->content_type);
+    strbuf_release(&r->error);
+}
+
+/* --- clients ------------------------------------------------------------- */
+
+http_client *http_client_new(const http_options *opt)
+{
+    http_global_init();
+    http_client *c = calloc(1, sizeof *c);
+    if (!c)
+        abort();
+    if (opt)
+        c->opt = *opt;
+    if (c->opt.connect_timeout_ms <= 0)
+        c->opt.connect_timeout_ms = 5000;
+    if (c->opt.timeout_ms <= 0)
+        c->opt.timeout_ms = 30000;
+    if (c->opt.max_response_bytes == 0)
+        c->opt.max_response_bytes = 16u << 20;
+    c->h = curl_easy_init();
+    if (!c->h) {
+        free(c);
+        return NULL;
+    }
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    c->seed = (unsigned)ts.tv_nsec ^ (unsigned)(uintptr_t)c;
+    return c;
+}
+
+void http_client_free(http_client *c)
+{
+    if (!c)
+        return;
+    curl_easy_cleanup(c->h);
+    free(c);
+}
+
+/* --- URL check ----------------------------------------------------------- */
+
+int http_check_url(const char *url, strbuf *err)
+{
+    const char *reason = NULL;
+    char *scheme = NULL;
+    CURLU *u = NULL;
+    if (!url || !*url) {
+        strbuf_seterr(err, "invalid URL \"\": empty");
+        return -1;
+    }
+    for (const unsigned char *p = (const unsigned char *)url; *p; p++) {
+        if (*p == ' ') {
+            reason = "contains a space";
+            break;
+        }
+        if (*p < 0x20 || *p == 0x7f) {
+            reason = "contains a control character";
+            break;
+        }
+    }
+    if (!reason) {
+        u = curl_url();
+        if (!u)
+            abort();
+        CURLUcode rc = curl_url_set(u, CURLUPART_URL, url, 0);
+        if (rc != CURLUE_OK)
+            reason = curl_url_strerror(rc);
+        else if (curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK || !scheme)
+            reason = "no scheme";
+        else if (strcasecmp(scheme, "http") != 0 && strcasecmp(scheme, "https") != 0)
+            reason = "scheme is not http or https";
+    }
+    curl_free(scheme);
+    curl_url_cleanup(u);
+    if (!reason)
+        return 0;
+    if (err) {
+        strbuf_reset(err);
+        strbuf_addstr(err, "invalid URL \"");
+        strbuf_add_json_escaped(err, url, strlen(url));
+        strbuf_addf(err, "\": %s", reason);
+    }
+    return -1;
+}
+
+/* --- one try ------------------------------------------------------------- */
+
+struct try_state {
+    strbuf *body;
+    size_t max;
+    int too_large;
+    char retry_after[128];
+};
+
+static size_t on_body(char *data, size_t size, size_t nmemb, void *ud)
+{
+    struct try_state *ts = ud;
+    size_t n = size * nmemb;
+    if (ts->body->len + n > ts->max) {
+        ts->too_large = 1;
+        return 0;  /* aborts the transfer with CURLE_WRITE_ERROR */
+    }
+    strbuf_add(ts->body, data, n);
+    return n;
+}
+
+static size_t on_header(char *data, size_t size, size_t nmemb, void *ud)
+{
+    struct try_state *ts = ud;
+    size_t n = size * nmemb;
+    if (n >= 5 && memcmp(data, "HTTP/", 5) == 0) {
+        ts->retry_after[0] = '\0';  /* a new response (after 100-continue) */
+    } else if (n > 12 && strncasecmp(data, "Retry-After:", 12) == 0) {
+        size_t vl = n - 12;
+        if (vl >= sizeof ts->retry_after)
+            vl = sizeof ts->retry_after - 1;
+        memcpy(ts->retry_after, data + 12, vl);
+        ts->retry_after[vl] = '\0';
+    }
+    return n;
+}
+
+static void sleep_ms(long ms)
+{
+    if (ms <= 0)
+        return;
+    struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+    while (nanosleep(&ts, &ts) != 0)
+        ;
+}
+
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1000.0 + ts.tv_nsec / 1e6;
+}
+
+/* Performs one try. Returns the CURLcode; status/content type in resp. */
+static CURLcode do_try(http_client *c, const http_request *req, const char *auth_header,
+                       struct try_state *ts, http_response *resp)
+{
+    CURL *h = c->h;
+    curl_easy_reset(h);
+    c->errbuf[0] = '\0';
+    curl_easy_setopt(h, CURLOPT_URL, req->url);
+    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, c->errbuf);
+    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, c->opt.connect_timeout_ms);
+    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, req->timeout_ms > 0 ? req->timeout_ms : c->opt.timeout_ms);
+    curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)ts->max);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, ts);
+    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(h, CURLOPT_HEADERDATA, ts);
+    curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
+
+    const char *method = req->method && *req->method ? req->method : "GET";
+    if (strcasecmp(method, "GET") == 0) {
+        curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
+    } else if (strcasecmp(method, "HEAD") == 0) {
+        curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
+    } else {
+        if (strcasecmp(method, "POST") != 0)
+            curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
+        if (req->body || strcasecmp(method, "POST") == 0) {
+            curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)(req->body ? req->body_len : 0));
+            curl_easy_setopt(h, CURLOPT_POSTFIELDS, req->body ? req->body : "");
+        }
+    }
+
+    struct curl_slist *hdrs = NULL;
+    for (const char *const *p = req->headers; p && *p; p++)
+        hdrs = curl_slist_append(hdrs, *p);
+    if (auth_header && *auth_header)
+        hdrs = curl_slist_append(hdrs, auth_header);
+    hdrs = curl_slist_append(hdrs, "Expect:");
+    curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
+
+    strbuf_reset(ts->body);
+    ts->too_large = 0;
+    ts->retry_after[0] = '\0';
+    stat_inc(&st_requests);
+    CURLcode rc = curl_easy_perform(h);
+    curl_slist_free_all(hdrs);
+
+    resp->status = 0;
+    strbuf_reset(&resp->content_type);
+    if (rc == CURLE_OK) {
+        long st = 0;
+        char *ct = NULL;
+        curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &st);
+        curl_easy_getinfo(h, CURLINFO_CONTENT_TYPE, &ct);
+        resp->status = st;
+        if (ct)
+            strbuf_addstr(&resp->content_type, ct);
+        if (st >= 200 && st < 300)
+            stat_inc(&st_2xx);
+        else if (st >= 400 && st < 500)
+            stat_inc(&st_4xx);
+        else if (st >= 500 && st < 600)
+            stat_inc(&st_5xx);
+    }
+    return rc;
+}
+
+int http_do(http_client *c, const http_request *req, http_response *resp)
+{
+    const retry_policy *pol = req->retry ? req->retry : &RETRY_DEFAULT;
+    double t0 = now_ms();
+    strbuf auth = STRBUF_INIT, aerr = STRBUF_INIT;
+    int ret = -1;
+
+    resp->status = 0;
+    resp->attempts = 0;
+    resp->relogins = 0;
+    resp->elapsed_ms = 0;
+    strbuf_reset(&resp->body);
+    strbuf_reset(&resp->content_type);
+    strbuf_reset(&resp->error);
+
+    if (http_check_url(req->url, &resp->error) < 0)
+        goto out;
+    if (req->auth && req->auth(req->auth_ctx, 0, &auth, &aerr) < 0) {
+        strbuf_setf(&resp->error, "auth failed: %s", aerr.buf);
+        goto out;
+    }
+
+    struct try_state ts = { &resp->body, c->opt.max_response_bytes, 0, "" };
+    int policy_attempt = 0;
+    for (;;) {
+        policy_attempt++;
+        resp->attempts++;
+        CURLcode rc = do_try(c, req, auth.buf, &ts, resp);
+        long retry_after = -1;
+        if (rc != CURLE_OK) {
+            if (ts.too_large || rc == CURLE_FILESIZE_EXCEEDED) {
+                stat_inc(&st_errors);
+                strbuf_reset(&resp->body);
+                strbuf_setf(&resp->error, "response larger than %zu bytes", c->opt.max_response_bytes);
+                goto out;
+            }
+            stat_inc(&st_errors);
+            strbuf_setf(&resp->error, "%s %s: %s", req->method ? req->method : "GET", req->url,
+                        c->errbuf[0] ? c->errbuf : curl_easy_strerror(rc));
+            strbuf_reset(&resp->body);
+            if (!retry_should(pol, policy_attempt, 0, 1))
+                goto out;
+        } else {
+            strbuf_reset(&resp->error);
+            if (resp->status == 401 && req->auth && resp->relogins == 0) {
+                strbuf_reset(&auth);
+                if (req->auth(req->auth_ctx, 1, &auth, &aerr) < 0) {
+                    strbuf_setf(&resp->error, "auth failed: %s", aerr.buf);
+                    goto out;
+                }
+                resp->relogins++;
+                stat_inc(&st_relogins);
+                policy_attempt--;  /* the re-login try is extra */
+                continue;
+            }
+            if (!retry_should(pol, policy_attempt, resp->status, 0)) {
+                ret = 0;
+                goto out;
+            }
+            if (ts.retry_after[0]) {
+                struct timespec now;
+                clock_gettime(CLOCK_REALTIME, &now);
+                retry_after = retry_parse_after(ts.retry_after, (long long)now.tv_sec);
+            }
+        }
+        stat_inc(&st_retries);
+        sleep_ms(retry_delay_ms(pol, policy_attempt, retry_after, &c->seed));
+    }
+
+out:
+    resp->elapsed_ms = now_ms() - t0;
+    strbuf_release(&auth);
+    strbuf_release(&aerr);
+    return ret;
+}

@@ -1,0 +1,53 @@
+/*
+ * jolt: the Jolt JSON-to-JSON transform language (bazaarvoice/jolt 0.1.x),
+ * over jansson values, value for value compatible with the Java library.
+ *
+ * A spec is compiled once (jolt_compile) into an immutable tree of operations
+ * and can then be applied any number of times, from any number of threads at
+ * once: all per-apply state (match stacks, "#2" array indices, output trees)
+ * lives on the applying thread's stack or in the output it builds.
+ *
+ * Operations: shift, default, remove, sort, cardinality,
+ * modify-overwrite-beta, modify-default-beta, modify-define-beta, and chains
+ * of them ([{"operation": ..., "spec": ...}, ...]). Integers and doubles are
+ * kept distinct (jansson integer vs real), as Java keeps Integer and Double.
+ *
+ * Errors: compilation reports the JSON path of the offending spec key in err
+ * ("[1].spec.items.*.@(2,x: unbalanced parenthesis"); applying never crashes
+ * and only fails for chain range errors.
+ */
+#ifndef FF_JOLT_H
+#define FF_JOLT_H
+
+#include <jansson.h>
+
+#include "strbuf.h"
+
+typedef struct jolt_spec jolt_spec;
+
+/* spec: a chain (array of {"operation","spec"}) or a single
+ * {"operation","spec"} object. Returns a new compiled spec (caller frees with
+ * jolt_free), or NULL with a message in err. spec is borrowed. */
+jolt_spec *jolt_compile(const json_t *spec, strbuf *err);
+/* One operation by name ("shift", "default", ..., "modify-overwrite-beta").
+ * spec may be NULL for "sort". Caller frees. */
+jolt_spec *jolt_compile_op(const char *operation, const json_t *spec, strbuf *err);
+/* Applies the whole chain. Returns a new reference, or NULL with err.
+ * input and context (may be NULL) are borrowed and never modified. */
+json_t *jolt_apply(const jolt_spec *s, const json_t *input, const json_t *context, strbuf *err);
+/* Chain steps [from, to) only; error when from < 0 || to > nsteps || to <= from. */
+json_t *jolt_apply_range(const jolt_spec *s, int from, int to, const json_t *input,
+                         const json_t *context, strbuf *err);
+/* Number of steps in the chain. */
+int jolt_steps(const jolt_spec *s);
+void jolt_free(jolt_spec *s);
+
+/* An extra modifier function. args is a borrowed array of the evaluated
+ * arguments (an absent argument is omitted); returns a new reference, or
+ * NULL meaning "no value". */
+typedef json_t *(*jolt_fn)(const json_t *args, void *ctx);
+/* Registers (or replaces) a function by name for specs compiled afterwards.
+ * Not thread-safe against concurrent compiles; call at start-up. */
+void jolt_register_function(const char *name, jolt_fn fn, void *ctx);
+
+#endif

@@ -1,0 +1,169 @@
+/*
+ * jolt_int.h: private declarations shared by the common/jolt*.c files.
+ *
+ * Every operation compiles into a `jolt_op` (a kind, a pointer to its
+ * compiled form and the function pointers that apply and free it). The
+ * chain (jolt.c) owns an array of them. Helpers here reproduce Java's value
+ * model where Jolt relies on it: Java's toString of a scalar (used when a
+ * scalar becomes a key or a string), value equality with ints and doubles
+ * kept apart, and the error path stack used during compilation.
+ */
+#ifndef FF_JOLT_INT_H
+#define FF_JOLT_INT_H
+
+#include <jansson.h>
+
+#include "jolt.h"
+#include "strbuf.h"
+
+/* The JSON path of the spec part being compiled, for error messages. */
+typedef struct jolt_cpath {
+    strbuf path;
+} jolt_cpath;
+
+/* Pushes ".key" (or "key" at the start); returns the length to pop back to. */
+size_t jolt_cpath_push_key(jolt_cpath *p, const char *key);
+size_t jolt_cpath_push_index(jolt_cpath *p, size_t i);
+void jolt_cpath_pop(jolt_cpath *p, size_t len);
+/* Writes "<path>: <message>" into err (NULL-safe). Always returns -1. */
+int jolt_cpath_err(const jolt_cpath *p, strbuf *err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+typedef struct jolt_op jolt_op;
+struct jolt_op {
+    const char *name;
+    void *impl;
+    /* input: borrowed. Returns a new reference (never NULL). */
+    json_t *(*apply)(const void *impl, const json_t *input, const json_t *context);
+    void (*free_impl)(void *impl);
+};
+
+/* Per-operation compilers; spec is borrowed. 0 on success, -1 with err. */
+int jolt_shift_compile(jolt_op *op, const json_t *spec, jolt_cpath *p, strbuf *err);
+int jolt_default_compile(jolt_op *op, const json_t *spec, jolt_cpath *p, strbuf *err);
+int jolt_remove_compile(jolt_op *op, const json_t *spec, jolt_cpath *p, strbuf *err);
+int jolt_sort_compile(jolt_op *op, const json_t *spec, jolt_cpath *p, strbuf *err);
+int jolt_cardinality_compile(jolt_op *op, const json_t *spec, jolt_cpath *p, strbuf *err);
+/* mode: 0 overwrite, 1 default, 2 define */
+int jolt_modify_compile(jolt_op *op, int mode, const json_t *spec, jolt_cpath *p, strbuf *err);
+
+/* Java String.valueOf for a scalar: strings as is, ints "12", doubles like
+ * Java's Double.toString ("1.0", "1.0E10"), booleans, "null". Containers are
+ * written as JSON text. Appends to out. */
+void jolt_java_tostring(const json_t *v, strbuf *out);
+void jolt_java_double(double d, strbuf *out);
+/* Java equals on JSON values: int never equals double; objects unordered. */
+int jolt_equal(const json_t *a, const json_t *b);
+/* Copy a value for insertion into an output: containers deep, scalars shared. */
+json_t *jolt_copy(const json_t *v);
+/* Parses a Java Integer.parseInt string; 0 on success. */
+int jolt_parse_int(const char *s, size_t len, long *out);
+
+/* Registered extra functions (jolt_functions.c). */
+jolt_fn jolt_lookup_extra(const char *name, void **ctx);
+
+#endif
+
+/* ---- path elements (jolt_path.c), Java's PathElement family ---- */
+
+#define JOLT_MAXG 32
+
+typedef struct jolt_ref {
+    int path;  /* how far up the walked path */
+    int group; /* which capture group of that level's key */
+} jolt_ref;
+
+enum jolt_pe_kind {
+    PE_LITERAL,
+    PE_AMP,
+    PE_STAR_REGEX,
+    PE_STAR_DOUBLE,
+    PE_STAR_SINGLE,
+    PE_STAR_ALL,
+    PE_ARRAY,
+    PE_AT,
+    PE_DOLLAR,
+    PE_HASH,
+    PE_TRANSPOSE,
+};
+
+enum jolt_arr_kind { ARR_AUTO, ARR_EXPLICIT, ARR_REF, ARR_HASH, ARR_TRANSPOSE };
+
+typedef struct jolt_amptok {
+    char *lit; /* literal text, or NULL for a reference */
+    jolt_ref ref;
+} jolt_amptok;
+
+struct jolt_path;
+
+typedef struct jolt_pe {
+    int kind;
+    char *raw;   /* key with escapes removed */
+    char *canon; /* Java's canonical form */
+    int nparts;  /* stars: the literal pieces around the stars */
+    char **parts;
+    int ntok; /* amp */
+    jolt_amptok *toks;
+    jolt_ref ref; /* dollar, array ref/hash */
+    int arr;      /* enum jolt_arr_kind */
+    long index;   /* explicit array index */
+    char *lit;    /* hash literal */
+    int up;       /* transpose: levels up */
+    struct jolt_path *sub; /* transpose: path down, or NULL */
+    struct jolt_pe *tpe;   /* array transpose */
+} jolt_pe;
+
+typedef struct jolt_path {
+    int n;
+    jolt_pe **el;
+} jolt_path;
+
+/* One matched level of the walk: the key and its star captures. */
+typedef struct jolt_match {
+    const char *key;
+    int ng; /* number of capture groups (group 0 is the key) */
+    const char *g[JOLT_MAXG];
+    size_t gl[JOLT_MAXG];
+    int hash; /* matches counted under this level, for [#n] */
+    strbuf own;
+} jolt_match;
+
+typedef struct jolt_step {
+    const json_t *tree;
+    jolt_match *m;
+} jolt_step;
+
+typedef struct jolt_walk {
+    jolt_step *st;
+    int n, cap;
+} jolt_walk;
+
+void jolt_walk_push(jolt_walk *w, const json_t *tree, jolt_match *m);
+void jolt_walk_pop(jolt_walk *w);
+void jolt_walk_free(jolt_walk *w);
+/* NULL when i reaches past the root */
+jolt_step *jolt_walk_from_end(const jolt_walk *w, int i);
+
+void jolt_match_init(jolt_match *m, const char *key);
+void jolt_match_release(jolt_match *m);
+/* Appends capture group g of m; -1 when out of range. */
+int jolt_match_group(const jolt_match *m, int g, strbuf *out);
+
+/* Java's parseSingleKeyLHS. NULL with a message in msg. */
+jolt_pe *jolt_pe_parse(const char *key, strbuf *msg);
+void jolt_pe_free(jolt_pe *pe);
+/* Java's parseDotNotationRHS. prefix_root prepends "root". */
+jolt_path *jolt_path_parse_rhs(const char *dot, strbuf *msg);
+void jolt_path_free(jolt_path *p);
+/* Star / literal match of a key (no walk needed). Fills m on success. */
+int jolt_pe_star_match(const jolt_pe *pe, const char *key, jolt_match *m);
+/* Matches any matchable element; m is initialised by the caller. For AT and
+ * TRANSPOSE the caller uses its parent's match instead (returns 2). */
+int jolt_pe_match(const jolt_pe *pe, const char *key, const jolt_walk *w, jolt_match *m);
+/* Evaluates an output element into out (appended). -1 when it has no value. */
+int jolt_pe_eval(const jolt_pe *pe, const jolt_walk *w, strbuf *out);
+/* Transpose data lookup: 1 and *out (borrowed, may be json null) when found. */
+int jolt_transpose_data(const jolt_pe *pe, const jolt_walk *w, const json_t **out);
+/* Reads a path below tree: 1 when present. */
+int jolt_path_read(const jolt_path *p, const json_t *tree, const jolt_walk *w, const json_t **out);
+/* Java Number.intValue() of a JSON number. */
+int jolt_int_value(const json_t *v);

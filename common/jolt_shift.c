@@ -1,0 +1,592 @@
+/*
+ * jolt_shift.c: the "shift" operation (Java's Shiftr).
+ *
+ * The spec compiles into a tree of nodes mirroring Java's ShiftrCompositeSpec
+ * and ShiftrLeafSpec. A composite keeps three buckets of children: special
+ * ones ("@", "$", "#lit", "@(n,path)") that run first on the parent's data,
+ * literal keys, and computed keys (&-keys and stars) sorted in Java's
+ * priority order (& first, then multi-star regex, double, single star, "*";
+ * ties: longer canonical form first, then alphabetical). The per-node
+ * execution strategy (literals only, computed only, conflict, or both without
+ * conflict) is chosen at compile time exactly as Java does, because it decides
+ * which key wins when several could match.
+ *
+ * Applying walks input and spec in parallel, keeping a jolt_walk stack of the
+ * matched keys for reference evaluation, and writes into an output tree with
+ * Java's ShiftrTraversr rules: an empty slot takes the value, a list gets the
+ * value appended, anything else becomes a list of old and new. Values are
+ * copied into the output so the input is never modified.
+ */
+#include "jolt_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+enum { ST_LITERALS, ST_COMPUTED, ST_CONFLICT, ST_BOTH };
+
+typedef struct shift_node shift_node;
+struct shift_node {
+    jolt_pe *pe;
+    int leaf;
+    int nw;
+    jolt_path **writers;
+    int nspecial, nlit, ncomp;
+    shift_node **special, **lit, **comp;
+    int strategy;
+};
+
+typedef struct shift_spec {
+    shift_node *root;
+} shift_spec;
+
+static void node_free(shift_node *n)
+{
+    if (!n)
+        return;
+    jolt_pe_free(n->pe);
+    for (int i = 0; i < n->nw; i++)
+        jolt_path_free(n->writers[i]);
+    free(n->writers);
+    for (int i = 0; i < n->nspecial; i++)
+        node_free(n->special[i]);
+    for (int i = 0; i < n->nlit; i++)
+        node_free(n->lit[i]);
+    for (int i = 0; i < n->ncomp; i++)
+        node_free(n->comp[i]);
+    free(n->special);
+    free(n->lit);
+    free(n->comp);
+    free(n);
+}
+
+static int class_order(int kind)
+{
+    switch (kind) {
+    case PE_AMP:
+        return 1;
+    case PE_STAR_REGEX:
+        return 2;
+    case PE_STAR_DOUBLE:
+        return 3;
+    case PE_STAR_SINGLE:
+        return 4;
+    case PE_STAR_ALL:
+        return 5;
+    default:
+        return 6;
+    }
+}
+
+static int comp_cmp(const void *a, const void *b)
+{
+    const shift_node *x = *(shift_node *const *)a, *y = *(shift_node *const *)b;
+    int ca = class_order(x->pe->kind), cb = class_order(y->pe->kind);
+    if (ca != cb)
+        return ca < cb ? -1 : 1;
+    size_t la = strlen(x->pe->canon), lb = strlen(y->pe->canon);
+    if (la != lb)
+        return la > lb ? -1 : 1;
+    return strcmp(x->pe->canon, y->pe->canon);
+}
+
+static int is_star(int kind)
+{
+    return kind == PE_STAR_ALL || kind == PE_STAR_SINGLE || kind == PE_STAR_DOUBLE ||
+           kind == PE_STAR_REGEX;
+}
+
+static shift_node *node_compile(const char *key, const json_t *rhs, jolt_cpath *p, strbuf *err);
+
+static int add_writer(shift_node *n, const json_t *v, jolt_cpath *p, strbuf *err)
+{
+    if (!json_is_string(v))
+        return jolt_cpath_err(p, err, "invalid shift spec, right hand side should be a string or array of strings");
+    strbuf path = STRBUF_INIT, msg = STRBUF_INIT;
+    const char *s = json_string_value(v);
+    int blank = 1;
+    for (const char *c = s; *c; c++)
+        if (*c != ' ' && *c != '\t' && *c != '\n' && *c != '\r' && *c != '\f' && *c != '\v')
+            blank = 0;
+    strbuf_addstr(&path, "root");
+    if (!blank) {
+        strbuf_addch(&path, '.');
+        strbuf_addstr(&path, s);
+    }
+    jolt_path *jp = jolt_path_parse_rhs(path.buf, &msg);
+    strbuf_release(&path);
+    if (!jp) {
+        jolt_cpath_err(p, err, "%s", msg.buf);
+        strbuf_release(&msg);
+        return -1;
+    }
+    strbuf_release(&msg);
+    n->writers[n->nw++] = jp;
+    return 0;
+}
+
+static int composite_compile(shift_node *n, const json_t *spec, jolt_cpath *p, strbuf *err)
+{
+    if (n->pe->kind == PE_AT)
+        return jolt_cpath_err(p, err, "'@' shift key can not have children");
+    if (n->pe->kind == PE_DOLLAR)
+        return jolt_cpath_err(p, err, "'$' shift key can not have children");
+    size_t cap = 0;
+    const char *k;
+    json_t *v;
+    json_object_foreach((json_t *)spec, k, v) {
+        cap += 1 + (size_t)(strchr(k, '|') ? 8 : 0);
+        for (const char *c = k; *c; c++)
+            cap += *c == '|';
+    }
+    if (cap == 0)
+        return jolt_cpath_err(p, err, "shift spec with empty {} as value is not valid");
+    n->special = calloc(cap, sizeof *n->special);
+    n->lit = calloc(cap, sizeof *n->lit);
+    n->comp = calloc(cap, sizeof *n->comp);
+    if (!n->special || !n->lit || !n->comp)
+        abort();
+    json_object_foreach((json_t *)spec, k, v) {
+        size_t mark = jolt_cpath_push_key(p, k);
+        /* unwrap the "a|b" sugar */
+        const char *s = k;
+        for (;;) {
+            const char *bar = strchr(s, '|');
+            size_t len = bar ? (size_t)(bar - s) : strlen(s);
+            char *one = strndup(s, len);
+            if (!one)
+                abort();
+            shift_node *c = node_compile(one, v, p, err);
+            free(one);
+            if (!c) {
+                jolt_cpath_pop(p, mark);
+                return -1;
+            }
+            /* duplicate canonical keys are an error */
+            int dup = 0;
+            for (int i = 0; i < n->nspecial && !dup; i++)
+                dup = !strcmp(n->special[i]->pe->canon, c->pe->canon);
+            for (int i = 0; i < n->nlit && !dup; i++)
+                dup = !strcmp(n->lit[i]->pe->canon, c->pe->canon);
+            for (int i = 0; i < n->ncomp && !dup; i++)
+                dup = !strcmp(n->comp[i]->pe->canon, c->pe->canon);
+            if (dup) {
+                jolt_cpath_err(p, err, "duplicate canonical shift key '%s'", c->pe->canon);
+                node_free(c);
+                jolt_cpath_pop(p, mark);
+                return -1;
+            }
+            int kind = c->pe->kind;
+            if (kind == PE_LITERAL)
+                n->lit[n->nlit++] = c;
+            else if (kind == PE_AT || kind == PE_HASH || kind == PE_DOLLAR || kind == PE_TRANSPOSE)
+                n->special[n->nspecial++] = c;
+            else
+                n->comp[n->ncomp++] = c;
+            if (!bar)
+                break;
+            s = bar + 1;
+        }
+        jolt_cpath_pop(p, mark);
+    }
+    qsort(n->comp, (size_t)n->ncomp, sizeof *n->comp, comp_cmp);
+    if (n->ncomp == 0) {
+        n->strategy = ST_LITERALS;
+    } else if (n->nlit == 0) {
+        n->strategy = ST_COMPUTED;
+    } else {
+        n->strategy = ST_BOTH;
+        jolt_match m;
+        for (int i = 0; i < n->ncomp && n->strategy == ST_BOTH; i++) {
+            if (!is_star(n->comp[i]->pe->kind)) {
+                n->strategy = ST_CONFLICT;
+                break;
+            }
+            for (int j = 0; j < n->nlit; j++) {
+                if (jolt_pe_star_match(n->comp[i]->pe, n->lit[j]->pe->raw, &m)) {
+                    n->strategy = ST_CONFLICT;
+                    break;
+                }
+            }
+        }
+    }
+    return 0;
+}
+
+static shift_node *node_compile(const char *key, const json_t *rhs, jolt_cpath *p, strbuf *err)
+{
+    strbuf msg = STRBUF_INIT;
+    jolt_pe *pe = jolt_pe_parse(key, &msg);
+    if (!pe) {
+        jolt_cpath_err(p, err, "%s", msg.buf);
+        strbuf_release(&msg);
+        return NULL;
+    }
+    strbuf_release(&msg);
+    shift_node *n = calloc(1, sizeof *n);
+    if (!n)
+        abort();
+    n->pe = pe;
+    int rc;
+    if (json_is_object(rhs)) {
+        rc = composite_compile(n, rhs, p, err);
+    } else {
+        n->leaf = 1;
+        if (json_is_string(rhs)) {
+            n->writers = calloc(1, sizeof *n->writers);
+            rc = add_writer(n, rhs, p, err);
+        } else if (json_is_array(rhs)) {
+            n->writers = calloc(json_array_size(rhs) + 1, sizeof *n->writers);
+            rc = 0;
+            for (size_t i = 0; i < json_array_size(rhs) && !rc; i++) {
+                size_t m = jolt_cpath_push_index(p, i);
+                rc = add_writer(n, json_array_get(rhs, i), p, err);
+                jolt_cpath_pop(p, m);
+            }
+        } else if (json_is_null(rhs)) {
+            rc = 0;
+        } else {
+            rc = jolt_cpath_err(p, err, "invalid shift spec right hand side: should be an object, string, or array of strings");
+        }
+    }
+    if (rc) {
+        node_free(n);
+        return NULL;
+    }
+    return n;
+}
+
+/* ---- apply ---- */
+
+typedef struct shift_run {
+    jolt_walk w;
+    json_t *out; /* {"root": ...} */
+    strbuf keys;
+} shift_run;
+
+#define MAX_ARRAY_PAD (1 << 20)
+
+enum { STEP_MAP, STEP_ARRAY, STEP_AUTO };
+
+static int step_kind(const jolt_pe *pe)
+{
+    if (pe->kind == PE_ARRAY)
+        return pe->arr == ARR_AUTO ? STEP_AUTO : STEP_ARRAY;
+    return STEP_MAP;
+}
+
+static json_t *new_container(int kind)
+{
+    return kind == STEP_MAP ? json_object() : json_array();
+}
+
+/* array slot set with null padding; takes the reference to v */
+static int array_set(json_t *arr, long idx, json_t *v)
+{
+    if (idx < 0 || idx > MAX_ARRAY_PAD) {
+        json_decref(v);
+        return -1;
+    }
+    while (json_array_size(arr) <= (size_t)idx)
+        json_array_append_new(arr, json_null());
+    json_array_set_new(arr, (size_t)idx, v);
+    return 0;
+}
+
+static void shift_write(shift_run *r, const jolt_path *path, const json_t *data)
+{
+    int n = path->n;
+    size_t offs[n > 0 ? n : 1];
+    strbuf_reset(&r->keys);
+    for (int i = 0; i < n; i++) {
+        offs[i] = r->keys.len;
+        if (jolt_pe_eval(path->el[i], &r->w, &r->keys))
+            return;
+        strbuf_addch(&r->keys, '\0');
+    }
+    json_t *cur = r->out;
+    for (int i = 0; i < n; i++) {
+        const char *key = r->keys.buf + offs[i];
+        int kind = step_kind(path->el[i]);
+        int last = i == n - 1;
+        long idx = 0;
+        if (kind == STEP_MAP) {
+            if (!json_is_object(cur))
+                return;
+        } else {
+            if (!json_is_array(cur))
+                return;
+            if (kind == STEP_ARRAY && (jolt_parse_int(key, strlen(key), &idx) || idx < 0))
+                return;
+        }
+        json_t *sub = NULL;
+        if (kind == STEP_MAP)
+            sub = json_object_get(cur, key);
+        else if (kind == STEP_ARRAY)
+            sub = (size_t)idx < json_array_size(cur) ? json_array_get(cur, (size_t)idx) : NULL;
+        if (sub && json_is_null(sub))
+            sub = NULL;
+        if (last) {
+            if (!sub) {
+                json_t *v = jolt_copy(data);
+                if (kind == STEP_MAP)
+                    json_object_set_new(cur, key, v);
+                else if (kind == STEP_ARRAY)
+                    array_set(cur, idx, v);
+                else
+                    json_array_append_new(cur, v);
+            } else if (json_is_array(sub)) {
+                json_array_append_new(sub, jolt_copy(data));
+            } else {
+                json_t *l = json_array();
+                json_array_append(l, sub);
+                json_array_append_new(l, jolt_copy(data));
+                if (kind == STEP_MAP)
+                    json_object_set_new(cur, key, l);
+                else
+                    array_set(cur, idx, l);
+            }
+            return;
+        }
+        if (!sub) {
+            sub = new_container(step_kind(path->el[i + 1]));
+            json_t *keep = sub;
+            if (kind == STEP_MAP)
+                json_object_set_new(cur, key, sub);
+            else if (kind == STEP_ARRAY) {
+                if (array_set(cur, idx, sub))
+                    return;
+            } else
+                json_array_append_new(cur, sub);
+            sub = keep;
+        }
+        cur = sub;
+    }
+}
+
+static int node_apply(shift_run *r, const shift_node *n, const char *key, const json_t *input);
+
+static void apply_computed(shift_run *r, const shift_node *n, const char *key, const json_t *sub)
+{
+    for (int i = 0; i < n->ncomp; i++)
+        if (node_apply(r, n->comp[i], key, sub))
+            break;
+}
+
+static const shift_node *find_literal(const shift_node *n, const char *key)
+{
+    for (int i = 0; i < n->nlit; i++)
+        if (!strcmp(n->lit[i]->pe->raw, key))
+            return n->lit[i];
+    return NULL;
+}
+
+static void process_literals(shift_run *r, const shift_node *n, const json_t *input)
+{
+    if (json_is_object(input)) {
+        for (int i = 0; i < n->nlit; i++) {
+            json_t *sub = json_object_get(input, n->lit[i]->pe->raw);
+            if (sub)
+                node_apply(r, n->lit[i], n->lit[i]->pe->raw, sub);
+        }
+    } else if (json_is_array(input)) {
+        for (int i = 0; i < n->nlit; i++) {
+            long idx;
+            const char *k = n->lit[i]->pe->raw;
+            if (jolt_parse_int(k, strlen(k), &idx))
+                continue;
+            /* Java: keyInt < size (a negative index would throw; skip it) */
+            if (idx < 0 || (size_t)idx >= json_array_size(input))
+                continue;
+            node_apply(r, n->lit[i], k, json_array_get(input, (size_t)idx));
+        }
+    }
+}
+
+static void process_computed(shift_run *r, const shift_node *n, const json_t *input)
+{
+    if (json_is_object(input)) {
+        const char *k;
+        json_t *v;
+        json_object_foreach((json_t *)input, k, v) apply_computed(r, n, k, v);
+    } else if (json_is_array(input)) {
+        char buf[32];
+        for (size_t i = 0; i < json_array_size(input); i++) {
+            snprintf(buf, sizeof buf, "%zu", i);
+            apply_computed(r, n, buf, json_array_get(input, i));
+        }
+    }
+}
+
+static void process_conflict_key(shift_run *r, const shift_node *n, const char *k, const json_t *v)
+{
+    const shift_node *lit = find_literal(n, k);
+    if (lit)
+        node_apply(r, lit, k, v);
+    else
+        apply_computed(r, n, k, v);
+}
+
+static void process(shift_run *r, const shift_node *n, const json_t *input)
+{
+    if (!input || json_is_null(input))
+        return;
+    if (!json_is_object(input) && !json_is_array(input)) {
+        /* a scalar: its Java toString is matched as a key, with no data */
+        strbuf s = STRBUF_INIT;
+        jolt_java_tostring(input, &s);
+        if (n->strategy == ST_LITERALS || n->strategy == ST_BOTH) {
+            const shift_node *lit = find_literal(n, s.buf);
+            if (lit)
+                node_apply(r, lit, s.buf, NULL);
+        }
+        if (n->strategy == ST_COMPUTED || n->strategy == ST_BOTH)
+            apply_computed(r, n, s.buf, NULL);
+        if (n->strategy == ST_CONFLICT)
+            process_conflict_key(r, n, s.buf, NULL);
+        strbuf_release(&s);
+        return;
+    }
+    switch (n->strategy) {
+    case ST_LITERALS:
+        process_literals(r, n, input);
+        break;
+    case ST_COMPUTED:
+        process_computed(r, n, input);
+        break;
+    case ST_BOTH:
+        process_literals(r, n, input);
+        process_computed(r, n, input);
+        break;
+    case ST_CONFLICT:
+        if (json_is_object(input)) {
+            const char *k;
+            json_t *v;
+            json_object_foreach((json_t *)input, k, v) process_conflict_key(r, n, k, v);
+        } else {
+            char buf[32];
+            for (size_t i = 0; i < json_array_size(input); i++) {
+                snprintf(buf, sizeof buf, "%zu", i);
+                process_conflict_key(r, n, buf, json_array_get(input, i));
+            }
+        }
+        break;
+    }
+}
+
+static int node_apply(shift_run *r, const shift_node *n, const char *key, const json_t *input)
+{
+    jolt_match own;
+    jolt_match_init(&own, key);
+    int mr = jolt_pe_match(n->pe, key, &r->w, &own);
+    if (!mr) {
+        jolt_match_release(&own);
+        return 0;
+    }
+    jolt_match *m = &own;
+    jolt_step *parent = jolt_walk_from_end(&r->w, 0);
+    if (mr == 2) /* @ and @(..) reuse the parent's match so &0 and &1 agree */
+        m = parent ? parent->m : &own;
+
+    if (!n->leaf) {
+        const json_t *data = input;
+        if (n->pe->kind == PE_TRANSPOSE) {
+            if (!jolt_transpose_data(n->pe, &r->w, &data)) {
+                jolt_match_release(&own);
+                return 0;
+            }
+        }
+        jolt_walk_push(&r->w, data, m);
+        for (int i = 0; i < n->nspecial; i++)
+            node_apply(r, n->special[i], key, data);
+        process(r, n, data);
+        jolt_walk_pop(&r->w);
+        jolt_step *last = jolt_walk_from_end(&r->w, 0);
+        if (last)
+            last->m->hash++;
+        jolt_match_release(&own);
+        return 1;
+    }
+
+    const json_t *data;
+    json_t *tmp = NULL;
+    int real = 0;
+    switch (n->pe->kind) {
+    case PE_DOLLAR:
+    case PE_HASH:
+        data = tmp = json_string(m->key);
+        if (!tmp) /* not UTF-8: keep it as a string anyway */
+            data = tmp = json_stringn_nocheck(m->key, strlen(m->key));
+        break;
+    case PE_AT:
+        data = input;
+        break;
+    case PE_TRANSPOSE:
+        if (!jolt_transpose_data(n->pe, &r->w, &data)) {
+            jolt_match_release(&own);
+            return 0;
+        }
+        break;
+    default:
+        data = input;
+        real = 1;
+        break;
+    }
+    jolt_walk_push(&r->w, input, m);
+    for (int i = 0; i < n->nw; i++)
+        shift_write(r, n->writers[i], data);
+    jolt_walk_pop(&r->w);
+    json_decref(tmp);
+    if (real) {
+        jolt_step *last = jolt_walk_from_end(&r->w, 0);
+        if (last)
+            last->m->hash++;
+    }
+    jolt_match_release(&own);
+    return real;
+}
+
+static json_t *shift_apply(const void *impl, const json_t *input, const json_t *context)
+{
+    (void)context;
+    const shift_spec *s = impl;
+    shift_run r;
+    memset(&r, 0, sizeof r);
+    strbuf_init(&r.keys, 64);
+    r.out = json_object();
+    jolt_match root;
+    jolt_match_init(&root, "root");
+    jolt_walk_push(&r.w, input, &root);
+    node_apply(&r, s->root, "root", input);
+    jolt_walk_free(&r.w);
+    jolt_match_release(&root);
+    strbuf_release(&r.keys);
+    json_t *res = json_object_get(r.out, "root");
+    res = res ? json_incref(res) : json_null();
+    json_decref(r.out);
+    return res;
+}
+
+static void shift_free(void *impl)
+{
+    shift_spec *s = impl;
+    node_free(s->root);
+    free(s);
+}
+
+int jolt_shift_compile(jolt_op *op, const json_t *spec, jolt_cpath *p, strbuf *err)
+{
+    if (!json_is_object(spec))
+        return jolt_cpath_err(p, err, "shift spec must be an object");
+    shift_node *root = node_compile("root", spec, p, err);
+    if (!root)
+        return -1;
+    shift_spec *s = calloc(1, sizeof *s);
+    if (!s)
+        abort();
+    s->root = root;
+    op->name = "shift";
+    op->impl = s;
+    op->apply = shift_apply;
+    op->free_impl = shift_free;
+    return 0;
+}

@@ -1,0 +1,85 @@
+/*
+ * stage: what every pipeline stage shares, and the seam that lets a stage
+ * run without Kafka.
+ *
+ * A stage is a function from one input envelope to outputs plus side
+ * effects, all through a stage_ctx: messages go out through a `sink` (the
+ * bus in a service, a memory list in a test), state through the store, HTTP
+ * through the context's client. The helpers here are the one way to emit a
+ * record, a log event, a failure (failed topic + failed record event + run
+ * outcome + lease release) and a final outcome (run counters, and the run's
+ * "finished" event from whichever replica completes it).
+ */
+#ifndef FF_STAGE_H
+#define FF_STAGE_H
+
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "bus.h"
+#include "envelope.h"
+#include "flow.h"
+#include "http.h"
+#include "store.h"
+#include "strbuf.h"
+
+typedef struct sink {
+    /* Produces one message; origin is the consumed message it is for. 0 or -1. */
+    int (*produce)(void *ctx, const char *topic, const char *key, const void *payload, size_t len,
+                   void *origin, strbuf *err);
+    void *ctx;
+} sink;
+
+typedef struct stage_ctx {
+    const char *service;      /* "reader", "transformer", "writer" */
+    const char *prefix;       /* topic prefix */
+    sink out;
+    store *store;
+    http_client *http;        /* this thread's client */
+    const flow_set *flows;
+    void *origin;             /* the consumed message being handled */
+    const char *src_topic;
+    int32_t src_partition;
+    int64_t src_offset;
+    unsigned seed;
+} stage_ctx;
+
+/* Encodes e and produces it to <prefix>.<e->flow_type>.<kind>, keyed by e->key. */
+int stage_emit(stage_ctx *c, enum bus_topic_kind kind, const envelope *e, strbuf *err);
+void stage_log_record(stage_ctx *c, const envelope *e, const char *stage, const char *outcome,
+                      long http_status, const char *error, double duration_ms);
+void stage_log_run(stage_ctx *c, const envelope *e, const char *event, const char *status,
+                   const run_counts *counts);
+/* The record failed in `stage`: to the failed topic with its context, a failed
+ * record event, the run's failed count, and its lease released. */
+void stage_fail(stage_ctx *c, const envelope *e, const char *stage, long http_status, const char *error);
+/* The record reached a final outcome ("succeeded", "failed", "skipped"):
+ * counts it, releases its lease, and emits the run's finished event when
+ * this completed the run. */
+void stage_outcome(stage_ctx *c, const envelope *e, const char *outcome);
+/* Emits the finished event for a run whose counters say it is complete. */
+void stage_run_finished(stage_ctx *c, const envelope *e, const run_counts *counts);
+
+/* Auth: the http_auth_fn for a system of a flow. ctx is a stage_auth. */
+typedef struct stage_auth {
+    stage_ctx *c;
+    const flow *f;
+    const flow_auth *a;
+    const char *name;          /* store token name: "omnitron:<flow>" / "erp:<flow>" */
+    strbuf used;               /* the header handed out last */
+} stage_auth;
+void stage_auth_init(stage_auth *sa, stage_ctx *c, const flow *f, int erp);
+void stage_auth_release(stage_auth *sa);
+int stage_auth_fn(void *ctx, int force, strbuf *header, strbuf *err);
+/* The bare token (for the token.omnitron / token.erp attributes); 0 or -1. */
+int stage_auth_token(stage_auth *sa, strbuf *token, strbuf *err);
+
+/* Performs a request of the flow with its HTTP settings and auth (may be NULL). */
+int stage_http(stage_ctx *c, const flow *f, stage_auth *auth, const char *method, const char *url,
+               const char *const *headers, const char *body, size_t body_len, http_response *resp);
+
+/* Reads a dotted path ("a.b.0.c") in v; borrowed or NULL. */
+json_t *json_path_get(json_t *v, const char *path);
+
+#endif

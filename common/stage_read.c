@@ -1,0 +1,326 @@
+/*
+ * stage_read.c: the Order Flow's Read Data From Omnitron step.
+ *
+ * One tick reads the unsent, not-canceled orders of the flow's channels page
+ * by page (keyset pagination on the order id by default, so marking orders
+ * sent while we read does not shift the pages under us). The main thread
+ * lists pages into a bounded queue; a pool of `omnitron.concurrency` threads
+ * (each with its own HTTP client) takes a lease on each order, builds the
+ * detailed order (detail + items + discounts, each with its detail) and
+ * publishes it. The queue bound is what keeps memory flat whatever the
+ * backlog: listing waits while the builders are behind.
+ *
+ * An order whose lease is held is in the pipeline already (an earlier tick
+ * published it): it is skipped, not published twice.
+ */
+#include "stages.h"
+
+#include <jansson.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "jsontext.h"
+#include "logev.h"
+
+typedef struct readq {
+    pthread_mutex_t mu;
+    pthread_cond_t not_empty, not_full;
+    json_t **items;
+    size_t cap, head, n;
+    int closed;
+} readq;
+
+typedef struct reader {
+    stage_ctx *base;
+    const flow *f;
+    const envelope *tick;
+    readq q;
+    long published;
+    long skipped;
+    pthread_mutex_t mu;
+} reader;
+
+static void q_push(readq *q, json_t *item)
+{
+    pthread_mutex_lock(&q->mu);
+    while (q->n == q->cap)
+        pthread_cond_wait(&q->not_full, &q->mu);
+    q->items[(q->head + q->n++) % q->cap] = item;
+    pthread_cond_signal(&q->not_empty);
+    pthread_mutex_unlock(&q->mu);
+}
+
+static json_t *q_pop(readq *q)
+{
+    json_t *r = NULL;
+    pthread_mutex_lock(&q->mu);
+    while (q->n == 0 && !q->closed)
+        pthread_cond_wait(&q->not_empty, &q->mu);
+    if (q->n) {
+        r = q->items[q->head];
+        q->head = (q->head + 1) % q->cap;
+        q->n--;
+        pthread_cond_signal(&q->not_full);
+    }
+    pthread_mutex_unlock(&q->mu);
+    return r;
+}
+
+static void q_close(readq *q)
+{
+    pthread_mutex_lock(&q->mu);
+    q->closed = 1;
+    pthread_cond_broadcast(&q->not_empty);
+    pthread_mutex_unlock(&q->mu);
+}
+
+/* GET omnitron_url + path; parsed JSON body (new ref) or NULL with err. */
+static json_t *omni_get(stage_ctx *c, const flow *f, stage_auth *auth, const char *path, long *status, strbuf *err)
+{
+    strbuf url = STRBUF_INIT;
+    http_response r;
+    json_t *v = NULL;
+    static const char *const hdrs[] = { "Accept: application/json", NULL };
+    http_response_init(&r);
+    strbuf_addf(&url, "%s%s", f->omnitron_url, path);
+    *status = 0;
+    if (stage_http(c, f, auth, "GET", url.buf, hdrs, NULL, 0, &r) < 0) {
+        strbuf_seterr(err, "GET %s: %s", url.buf, r.error.buf);
+    } else if (r.status < 200 || r.status > 299) {
+        *status = r.status;
+        strbuf_seterr(err, "GET %s: HTTP %ld: %.200s", url.buf, r.status, r.body.buf);
+    } else {
+        strbuf e = STRBUF_INIT;
+        *status = r.status;
+        v = jsontext_parse(r.body.buf, r.body.len, &e);
+        if (!v)
+            strbuf_seterr(err, "GET %s: malformed JSON: %s", url.buf, e.buf);
+        strbuf_release(&e);
+    }
+    http_response_release(&r);
+    strbuf_release(&url);
+    return v;
+}
+
+static void set_pk(attrs *vars, json_t *obj)
+{
+    json_t *pk = json_object_get(obj, "pk");
+    if (!pk)
+        pk = json_object_get(obj, "id");
+    strbuf s = STRBUF_INIT;
+    if (json_is_integer(pk))
+        strbuf_addf(&s, "%lld", (long long)json_integer_value(pk));
+    else if (json_is_string(pk))
+        strbuf_addstr(&s, json_string_value(pk));
+    attrs_set(vars, "pk", s.buf);
+    strbuf_release(&s);
+}
+
+/* Lists path's results and fetches each one's detail into a new array. */
+static json_t *fetch_details(stage_ctx *c, const flow *f, stage_auth *auth, const char *list_tmpl,
+                             const char *detail_tmpl, const attrs *order_vars, long *status, strbuf *err)
+{
+    strbuf p = STRBUF_INIT;
+    flow_fill_path(&p, list_tmpl, order_vars);
+    json_t *list = omni_get(c, f, auth, p.buf, status, err);
+    strbuf_release(&p);
+    if (!list)
+        return NULL;
+    json_t *results = json_is_array(list) ? list : json_object_get(list, "results");
+    json_t *out = json_array();
+    size_t i;
+    json_t *it;
+    json_array_foreach(results, i, it) {
+        attrs v = ATTRS_INIT;
+        set_pk(&v, it);
+        flow_fill_path(&p, detail_tmpl, &v);
+        attrs_free(&v);
+        json_t *d = omni_get(c, f, auth, p.buf, status, err);
+        strbuf_reset(&p);
+        if (!d) {
+            json_decref(out);
+            out = NULL;
+            break;
+        }
+        json_array_append_new(out, d);
+    }
+    strbuf_release(&p);
+    json_decref(list);
+    return out;
+}
+
+static void build_and_publish(reader *rd, stage_ctx *c, stage_auth *auth, json_t *item)
+{
+    const flow *f = rd->f;
+    envelope e;
+    strbuf err = STRBUF_INIT, p = STRBUF_INIT;
+    attrs vars = ATTRS_INIT;
+    long status = 0;
+    json_t *num = json_object_get(item, "number");
+    envelope_init(&e);
+    envelope_set(&e.flow, f->name);
+    envelope_set(&e.flow_type, f->type);
+    envelope_set(&e.run_id, rd->tick->run_id);
+    e.attempt = 1;
+    e.created_ms = now_ms();
+    attrs_copy(&e.attrs, &rd->tick->attrs);
+    set_pk(&vars, item);
+    envelope_set(&e.key, json_is_string(num) ? json_string_value(num) : attrs_get(&vars, "pk"));
+
+    int got = store_lease_acquire(c->store, f->name, e.key, rd->tick->run_id, f->lease_ttl_ms, &err);
+    if (got <= 0) {
+        if (got < 0)
+            fprintf(stderr, "reader: lease for %s: %s\n", e.key, err.buf);
+        pthread_mutex_lock(&rd->mu);
+        rd->skipped++;
+        pthread_mutex_unlock(&rd->mu);
+        goto out;
+    }
+    store_run_published(c->store, e.run_id, 1, 0, NULL, &err);
+    pthread_mutex_lock(&rd->mu);
+    rd->published++;
+    pthread_mutex_unlock(&rd->mu);
+
+    flow_fill_path(&p, f->path_order_detail, &vars);
+    json_t *order = omni_get(c, f, auth, p.buf, &status, &err);
+    json_t *items = order ? fetch_details(c, f, auth, f->path_items, f->path_item_detail, &vars, &status, &err) : NULL;
+    json_t *discounts = items ? fetch_details(c, f, auth, f->path_discounts, f->path_discount_detail, &vars, &status, &err) : NULL;
+    if (!discounts || !json_is_object(order)) {
+        if (order && !json_is_object(order))
+            strbuf_seterr(&err, "order detail is not a JSON object");
+        jsontext_dump(item, &e.body, 0);
+        stage_fail(c, &e, "read", status, err.buf);
+        json_decref(order);
+        json_decref(items);
+        json_decref(discounts);
+        goto out;
+    }
+    json_object_set_new(order, "orderitem_set", items);
+    json_object_set_new(order, "discountitem_set", discounts);
+    jsontext_dump(order, &e.body, 0);
+    json_decref(order);
+    if (stage_emit(c, TOPIC_RECORDS, &e, &err) < 0)
+        stage_fail(c, &e, "read", 0, err.buf);
+out:
+    attrs_free(&vars);
+    strbuf_release(&p);
+    strbuf_release(&err);
+    envelope_free(&e);
+}
+
+static void *builder(void *arg)
+{
+    reader *rd = arg;
+    stage_ctx c = *rd->base;
+    http_options ho = { rd->f->http_connect_timeout_ms, rd->f->http_timeout_ms, rd->f->http_max_response };
+    stage_auth auth;
+    c.http = http_client_new(&ho);
+    stage_auth_init(&auth, &c, rd->f, 0);
+    json_t *item;
+    while ((item = q_pop(&rd->q))) {
+        build_and_publish(rd, &c, &auth, item);
+        json_decref(item);
+    }
+    stage_auth_release(&auth);
+    http_client_free(c.http);
+    return NULL;
+}
+
+int stage_read_orders(stage_ctx *c, const flow *f, const envelope *tick)
+{
+    reader rd;
+    strbuf err = STRBUF_INIT, path = STRBUF_INIT, after = STRBUF_INIT;
+    stage_auth auth;
+    run_counts k;
+    int rc = 0;
+    memset(&rd, 0, sizeof rd);
+    rd.base = c;
+    rd.f = f;
+    rd.tick = tick;
+    pthread_mutex_init(&rd.mu, NULL);
+    pthread_mutex_init(&rd.q.mu, NULL);
+    pthread_cond_init(&rd.q.not_empty, NULL);
+    pthread_cond_init(&rd.q.not_full, NULL);
+    rd.q.cap = (size_t)f->page_size * 2;
+    rd.q.items = calloc(rd.q.cap, sizeof *rd.q.items);
+
+    store_run_start(c->store, tick->run_id, now_ms(), &err);
+    stage_log_run(c, tick, "started", "in_progress", NULL);
+    stage_auth_init(&auth, c, f, 0);
+
+    int n = f->read_concurrency;
+    pthread_t *th = calloc((size_t)n, sizeof *th);
+    for (int i = 0; i < n; i++)
+        pthread_create(&th[i], NULL, builder, &rd);
+
+    long page = 1, listed = 0;
+    strbuf_addstr(&after, "0");
+    for (;;) {
+        attrs vars = ATTRS_INIT;
+        strbuf num = STRBUF_INIT;
+        attrs_set(&vars, "channels", f->channels);
+        attrs_set(&vars, "after", after.buf);
+        strbuf_addf(&num, "%d", f->page_size);
+        attrs_set(&vars, "limit", num.buf);
+        strbuf_setf(&num, "%ld", page);
+        attrs_set(&vars, "page", num.buf);
+        strbuf_release(&num);
+        strbuf_reset(&path);
+        flow_fill_path(&path, f->path_orders, &vars);
+        attrs_free(&vars);
+        long status = 0;
+        json_t *list = omni_get(c, f, &auth, path.buf, &status, &err);
+        if (!list) {
+            fprintf(stderr, "reader: %s: listing orders: %s\n", f->name, err.buf);
+            stage_log_record(c, tick, "read", "failed", status, err.buf, 0);
+            rc = -1;
+            break;
+        }
+        json_t *results = json_is_array(list) ? list : json_object_get(list, "results");
+        size_t i, got = json_array_size(results);
+        json_t *it;
+        json_array_foreach(results, i, it) {
+            if (f->max_orders_per_run && listed >= f->max_orders_per_run)
+                break;
+            json_t *pk = json_object_get(it, "pk");
+            if (!pk)
+                pk = json_object_get(it, "id");
+            strbuf_reset(&after);
+            if (json_is_integer(pk))
+                strbuf_addf(&after, "%lld", (long long)json_integer_value(pk));
+            json_incref(it);
+            q_push(&rd.q, it);
+            listed++;
+        }
+        json_t *next = json_is_object(list) ? json_object_get(list, "next") : NULL;
+        int last = got < (size_t)f->page_size || (json_is_object(list) && json_object_get(list, "next") && json_is_null(next)) ||
+                   (f->max_orders_per_run && listed >= f->max_orders_per_run);
+        json_decref(list);
+        if (last)
+            break;
+        page++;
+    }
+    q_close(&rd.q);
+    for (int i = 0; i < n; i++)
+        pthread_join(th[i], NULL);
+    free(th);
+
+    /* Every record is counted: now the run can complete. */
+    int done = store_run_published(c->store, tick->run_id, 0, 1, &k, &err);
+    if (done == 1)
+        stage_run_finished(c, tick, &k);
+    else if (done < 0)
+        fprintf(stderr, "reader: %s: run counters: %s\n", f->name, err.buf);
+
+    stage_auth_release(&auth);
+    free(rd.q.items);
+    pthread_mutex_destroy(&rd.mu);
+    pthread_mutex_destroy(&rd.q.mu);
+    pthread_cond_destroy(&rd.q.not_empty);
+    pthread_cond_destroy(&rd.q.not_full);
+    strbuf_release(&err);
+    strbuf_release(&path);
+    strbuf_release(&after);
+    return rc;
+}

@@ -1,0 +1,123 @@
+/*
+ * stage_transform.c: the Script Step then the Mapping Step.
+ *
+ * The record as read is kept in the envelope's `source` (the writer needs
+ * the Omnitron ids a mapping may drop). Tokens are put into the attributes
+ * for the script (fresh from the store) and taken out again before the
+ * record goes back to Kafka: secrets do not travel in topics.
+ */
+#include "stages.h"
+
+#include <jansson.h>
+#include <string.h>
+
+#include "jolt.h"
+#include "jsontext.h"
+#include "logev.h"
+#include "pyscript.h"
+
+/* Builds the allVar-visible token attributes for a script run. */
+static void add_tokens(stage_ctx *c, const flow *f, attrs *a)
+{
+    strbuf tok = STRBUF_INIT, err = STRBUF_INIT;
+    stage_auth sa;
+    stage_auth_init(&sa, c, f, 0);
+    if (stage_auth_token(&sa, &tok, &err) == 0)
+        attrs_set(a, "token.omnitron", tok.buf);
+    stage_auth_release(&sa);
+    if (f->erp_auth.kind != FLOW_AUTH_NONE) {
+        stage_auth_init(&sa, c, f, 1);
+        strbuf_reset(&tok);
+        if (stage_auth_token(&sa, &tok, &err) == 0)
+            attrs_set(a, "token.erp", tok.buf);
+        stage_auth_release(&sa);
+    }
+    strbuf_release(&tok);
+    strbuf_release(&err);
+}
+
+static void drop_tokens(attrs *a)
+{
+    attrs_remove(a, "token.omnitron");
+    attrs_remove(a, "token.erp");
+    attrs_remove(a, "allVar");
+}
+
+/* Runs a script step on e (body in, body out). 0 ok, 1 dropped, -1 failed (already failed). */
+int stage_run_script(stage_ctx *c, const flow *f, const flow_script *s, envelope *e, const char *stage_name,
+                     strbuf *output)
+{
+    strbuf err = STRBUF_INIT;
+    pyscript_opts o = { (double)s->timeout_ms / 1000.0, 1 };
+    add_tokens(c, f, &e->attrs);
+    int64_t t0 = now_ms();
+    int r = pyscript_run(s->script, e->body.buf, e->body.len, &e->attrs, &o, output, &err);
+    drop_tokens(&e->attrs);
+    if (r == PYSCRIPT_FAILURE) {
+        const char *tb = attrs_get(&e->attrs, "log.script.error");
+        strbuf msg = STRBUF_INIT;
+        strbuf_addf(&msg, "%s: %s", stage_name, err.len ? err.buf : "script failed");
+        if (tb && !strstr(msg.buf, tb))
+            strbuf_addf(&msg, "\n%s", tb);
+        stage_fail(c, e, stage_name, 0, msg.buf);
+        strbuf_release(&msg);
+        strbuf_release(&err);
+        return -1;
+    }
+    (void)t0;
+    strbuf_release(&err);
+    return r == PYSCRIPT_DROPPED ? 1 : 0;
+}
+
+void stage_transform(stage_ctx *c, envelope *e)
+{
+    const flow *f = flow_set_find(c->flows, e->flow);
+    strbuf err = STRBUF_INIT, out = STRBUF_INIT;
+    if (!f) {
+        strbuf_setf(&err, "no flow named \"%s\" is loaded here", e->flow ? e->flow : "");
+        stage_fail(c, e, "transform", 0, err.buf);
+        goto done;
+    }
+    if (!e->source.len)
+        strbuf_add(&e->source, e->body.buf, e->body.len);
+
+    if (f->script.script) {
+        int r = stage_run_script(c, f, &f->script, e, "script", &out);
+        if (r < 0)
+            goto done;
+        if (r == 1) {
+            stage_log_record(c, e, "script", "skipped", 0, "removed by the script", 0);
+            stage_outcome(c, e, "skipped");
+            goto done;
+        }
+        strbuf_reset(&e->body);
+        strbuf_add(&e->body, out.buf, out.len);
+    }
+    if (f->mapping) {
+        json_t *in = jsontext_parse(e->body.buf, e->body.len, &err);
+        if (!in) {
+            strbuf msg = STRBUF_INIT;
+            strbuf_addf(&msg, "mapping: the record is not valid JSON: %s", err.buf);
+            stage_fail(c, e, "mapping", 0, msg.buf);
+            strbuf_release(&msg);
+            goto done;
+        }
+        json_t *mapped = jolt_apply(f->mapping, in, NULL, &err);
+        json_decref(in);
+        if (!mapped) {
+            strbuf msg = STRBUF_INIT;
+            strbuf_addf(&msg, "mapping: %s", err.buf);
+            stage_fail(c, e, "mapping", 0, msg.buf);
+            strbuf_release(&msg);
+            goto done;
+        }
+        strbuf_reset(&e->body);
+        jsontext_dump(mapped, &e->body, 0);
+        json_decref(mapped);
+    }
+    if (stage_emit(c, TOPIC_MAPPED, e, &err) < 0)
+        stage_fail(c, e, "transform", 0, err.buf);
+done:
+    strbuf_release(&err);
+    strbuf_release(&out);
+}

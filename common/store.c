@@ -1,0 +1,556 @@
+/*
+ * store.c: flowfleet's Redis state over hiredis. See store.h for the
+ * contract and the key layout.
+ *
+ * One blocking connection per handle, behind a mutex: every public call
+ * takes the lock, builds its key under the prefix, runs one command (or one
+ * Lua script) and reads the reply. When a command fails at the connection
+ * level (EOF, reset, timeout) the connection is dropped, opened again once
+ * and the command retried once; a successful reconnect is announced on stderr
+ * as "store: reconnected to <addr>". A handle whose connection could not be
+ * re-opened stays usable: the next call tries to connect again.
+ *
+ * Writes on a socket whose peer went away raise SIGPIPE; hiredis uses plain
+ * write(), so each command runs with SIGPIPE blocked in the calling thread
+ * and a pending one is swallowed afterwards (the error shows up as EPIPE).
+ *
+ * Anything that has to be atomic across the fleet is one Lua script:
+ *   - the leader lock: set when free, extend when ours, else report the
+ *     owner's hold; release deletes only when ours;
+ *   - run counters: add, then test "published_final and done >= published
+ *     and not finished" and set finished in the same script, so exactly one
+ *     caller ever sees the completion.
+ * Leases and tick markers are plain SET NX PX.
+ */
+#include "store.h"
+
+#include <errno.h>
+#include <hiredis.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <time.h>
+
+#define RUN_TTL_MS (7LL * 24 * 3600 * 1000)
+#define IO_TIMEOUT_S 5
+
+struct store {
+    pthread_mutex_t mu;
+    redisContext *c;      /* NULL while disconnected */
+    char *addr;           /* as given, for messages */
+    char *host;           /* TCP host, or NULL for a unix socket */
+    char *path;           /* unix socket path */
+    int port;
+    int db;
+    char *prefix;
+};
+
+/* --- addresses and connections ------------------------------------------ */
+
+/* Splits addr into host/port/db or a socket path. 0 or -1 with err. */
+static int parse_addr(store *s, const char *addr, strbuf *err)
+{
+    if (!addr || !*addr) {
+        strbuf_seterr(err, "store: empty address");
+        return -1;
+    }
+    if (addr[0] == '/') {
+        s->path = strdup(addr);
+        return 0;
+    }
+    const char *p = addr;
+    if (strncmp(p, "redis://", 8) == 0)
+        p += 8;
+    const char *at = strrchr(p, '@');  /* redis://[user:pass@]host: no auth support, skip it */
+    if (at)
+        p = at + 1;
+    const char *slash = strchr(p, '/');
+    const char *hostport_end = slash ? slash : p + strlen(p);
+    const char *colon = NULL;
+    for (const char *q = p; q < hostport_end; q++)
+        if (*q == ':')
+            colon = q;
+    size_t hl = (size_t)((colon ? colon : hostport_end) - p);
+    if (hl == 0) {
+        strbuf_seterr(err, "store: bad address \"%s\": no host", addr);
+        return -1;
+    }
+    s->port = 6379;
+    if (colon) {
+        char *end;
+        long port = strtol(colon + 1, &end, 10);
+        if (end != hostport_end || port <= 0 || port > 65535) {
+            strbuf_seterr(err, "store: bad address \"%s\": bad port", addr);
+            return -1;
+        }
+        s->port = (int)port;
+    }
+    if (slash && slash[1]) {
+        char *end;
+        long db = strtol(slash + 1, &end, 10);
+        if (*end || db < 0 || db > 100000) {
+            strbuf_seterr(err, "store: bad address \"%s\": bad database number", addr);
+            return -1;
+        }
+        s->db = (int)db;
+    }
+    s->host = strndup(p, hl);
+    return 0;
+}
+
+static void drop_conn(store *s)
+{
+    if (s->c) {
+        redisFree(s->c);
+        s->c = NULL;
+    }
+}
+
+/* Opens the connection (and SELECTs the db). 0 or -1 with err. */
+static int connect_now(store *s, strbuf *err)
+{
+    struct timeval tv = { IO_TIMEOUT_S, 0 };
+    drop_conn(s);
+    redisContext *c = s->path ? redisConnectUnixWithTimeout(s->path, tv)
+                              : redisConnectWithTimeout(s->host, s->port, tv);
+    if (!c) {
+        strbuf_seterr(err, "store: %s: out of memory", s->addr);
+        return -1;
+    }
+    if (c->err) {
+        strbuf_seterr(err, "store: %s: %s", s->addr, c->errstr);
+        redisFree(c);
+        return -1;
+    }
+    redisSetTimeout(c, tv);
+    if (s->db) {
+        redisReply *r = redisCommand(c, "SELECT %d", s->db);
+        int bad = !r || r->type == REDIS_REPLY_ERROR;
+        if (bad)
+            strbuf_seterr(err, "store: %s: SELECT %d: %s", s->addr, s->db,
+                          r ? r->str : c->errstr);
+        if (r)
+            freeReplyObject(r);
+        if (bad) {
+            redisFree(c);
+            return -1;
+        }
+    }
+    s->c = c;
+    return 0;
+}
+
+/* Runs one command with SIGPIPE blocked in this thread. */
+static redisReply *run_argv(redisContext *c, int argc, const char **argv, const size_t *lens)
+{
+    sigset_t pipe_set, old;
+    sigemptyset(&pipe_set);
+    sigaddset(&pipe_set, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &pipe_set, &old);
+    redisReply *r = redisCommandArgv(c, argc, argv, lens);
+    if (!sigismember(&old, SIGPIPE)) {
+        sigset_t pending;
+        sigpending(&pending);
+        if (sigismember(&pending, SIGPIPE)) {
+            struct timespec zero = { 0, 0 };
+            int saved = errno;
+            sigtimedwait(&pipe_set, NULL, &zero);
+            errno = saved;
+        }
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
+    }
+    return r;
+}
+
+/* The one place commands go through; the caller holds s->mu. Returns a
+ * reply the caller frees, or NULL with err (connection failure or a Redis
+ * error reply). Reconnects once on a connection failure. */
+static redisReply *command(store *s, strbuf *err, int argc, const char **argv)
+{
+    size_t lens[16];
+    if (argc > 16)
+        abort();
+    for (int i = 0; i < argc; i++)
+        lens[i] = strlen(argv[i]);
+    for (int round = 0; round < 2; round++) {
+        if (!s->c) {  /* lost earlier, or just now */
+            if (connect_now(s, err) < 0)
+                return NULL;
+            fprintf(stderr, "store: reconnected to %s\n", s->addr);
+        }
+        redisReply *r = run_argv(s->c, argc, argv, lens);
+        if (!r) {
+            strbuf_seterr(err, "store: %s: %s: %s", s->addr, argv[0],
+                          s->c->errstr[0] ? s->c->errstr : "connection error");
+            drop_conn(s);
+            continue;
+        }
+        if (r->type == REDIS_REPLY_ERROR) {
+            strbuf_seterr(err, "store: %s: %s: %s", s->addr, argv[0], r->str);
+            freeReplyObject(r);
+            return NULL;
+        }
+        return r;
+    }
+    return NULL;
+}
+
+store *store_open(const char *addr, const char *prefix, strbuf *err)
+{
+    store *s = calloc(1, sizeof *s);
+    if (!s)
+        abort();
+    pthread_mutex_init(&s->mu, NULL);
+    s->addr = strdup(addr ? addr : "");
+    s->prefix = strdup(prefix ? prefix : "ff:");
+    if (parse_addr(s, addr, err) < 0 || connect_now(s, err) < 0) {
+        store_close(s);
+        return NULL;
+    }
+    return s;
+}
+
+void store_close(store *s)
+{
+    if (!s)
+        return;
+    drop_conn(s);
+    pthread_mutex_destroy(&s->mu);
+    free(s->addr);
+    free(s->host);
+    free(s->path);
+    free(s->prefix);
+    free(s);
+}
+
+/* --- small helpers -------------------------------------------------------- */
+
+static void key2(strbuf *k, const store *s, const char *kind, const char *a, const char *b)
+{
+    strbuf_reset(k);
+    strbuf_addstr(k, s->prefix);
+    strbuf_addstr(k, kind);
+    strbuf_addstr(k, a);
+    if (b) {
+        strbuf_addch(k, ':');
+        strbuf_addstr(k, b);
+    }
+}
+
+/* Runs argv under the lock; returns the reply (caller frees) or NULL. */
+static redisReply *locked(store *s, strbuf *err, int argc, const char **argv)
+{
+    pthread_mutex_lock(&s->mu);
+    redisReply *r = command(s, err, argc, argv);
+    pthread_mutex_unlock(&s->mu);
+    return r;
+}
+
+int store_ping(store *s, strbuf *err)
+{
+    const char *argv[] = { "PING" };
+    redisReply *r = locked(s, err, 1, argv);
+    if (!r)
+        return -1;
+    freeReplyObject(r);
+    return 0;
+}
+
+/* --- generic strings ---------------------------------------------------- */
+
+static int get_full(store *s, const char *fullkey, strbuf *out, strbuf *err)
+{
+    const char *argv[] = { "GET", fullkey };
+    redisReply *r = locked(s, err, 2, argv);
+    if (!r)
+        return -1;
+    int ret = 0;
+    if (r->type == REDIS_REPLY_STRING) {
+        strbuf_reset(out);
+        strbuf_add(out, r->str, r->len);
+        ret = 1;
+    }
+    freeReplyObject(r);
+    return ret;
+}
+
+/* SET key val [NX] [PX ttl]: 1 set, 0 not set (NX), -1 error. */
+static int set_full(store *s, const char *fullkey, const char *val, int64_t ttl_ms, int nx, strbuf *err)
+{
+    char ttl[32];
+    const char *argv[6] = { "SET", fullkey, val };
+    int argc = 3;
+    if (nx)
+        argv[argc++] = "NX";
+    if (ttl_ms > 0) {
+        snprintf(ttl, sizeof ttl, "%lld", (long long)ttl_ms);
+        argv[argc++] = "PX";
+        argv[argc++] = ttl;
+    }
+    redisReply *r = locked(s, err, argc, argv);
+    if (!r)
+        return -1;
+    int ret = r->type == REDIS_REPLY_NIL ? 0 : 1;
+    freeReplyObject(r);
+    return ret;
+}
+
+static int del_full(store *s, const char *fullkey, strbuf *err)
+{
+    const char *argv[] = { "DEL", fullkey };
+    redisReply *r = locked(s, err, 2, argv);
+    if (!r)
+        return -1;
+    freeReplyObject(r);
+    return 0;
+}
+
+int store_get(store *s, const char *key, strbuf *out, strbuf *err)
+{
+    strbuf k = STRBUF_INIT;
+    key2(&k, s, "", key, NULL);
+    int r = get_full(s, k.buf, out, err);
+    strbuf_release(&k);
+    return r;
+}
+
+int store_set(store *s, const char *key, const char *val, int64_t ttl_ms, strbuf *err)
+{
+    strbuf k = STRBUF_INIT;
+    key2(&k, s, "", key, NULL);
+    int r = set_full(s, k.buf, val, ttl_ms, 0, err);
+    strbuf_release(&k);
+    return r < 0 ? -1 : 0;
+}
+
+int store_setnx(store *s, const char *key, const char *val, int64_t ttl_ms, strbuf *err)
+{
+    strbuf k = STRBUF_INIT;
+    key2(&k, s, "", key, NULL);
+    int r = set_full(s, k.buf, val, ttl_ms, 1, err);
+    strbuf_release(&k);
+    return r;
+}
+
+int store_del(store *s, const char *key, strbuf *err)
+{
+    strbuf k = STRBUF_INIT;
+    key2(&k, s, "", key, NULL);
+    int r = del_full(s, k.buf, err);
+    strbuf_release(&k);
+    return r;
+}
+
+/* --- tokens, cursors, leases --------------------------------------------- */
+
+int store_token_get(store *s, const char *name, strbuf *out, strbuf *err)
+{
+    strbuf k = STRBUF_INIT;
+    key2(&k, s, "token:", name, NULL);
+    int r = get_full(s, k.buf, out, err);
+    strbuf_release(&k);
+    return r;
+}
+
+int store_token_set(store *s, const char *name, const char *val, int64_t ttl_ms, strbuf *err)
+{
+    strbuf k = STRBUF_INIT;
+    key2(&k, s, "token:", name, NULL);
+    int r = set_full(s, k.buf, val, ttl_ms, 0, err);
+    strbuf_release(&k);
+    return r < 0 ? -1 : 0;
+}
+
+int store_token_del(store *s, const char *name, strbuf *err)
+{
+    strbuf k = STRBUF_INIT;
+    key2(&k, s, "token:", name, NULL);
+    int r = del_full(s, k.buf, err);
+    strbuf_release(&k);
+    return r;
+}
+
+int store_cursor_get(store *s, const char *flow, strbuf *out, strbuf *err)
+{
+    strbuf k = STRBUF_INIT;
+    key2(&k, s, "cursor:", flow, NULL);
+    int r = get_full(s, k.buf, out, err);
+    strbuf_release(&k);
+    return r;
+}
+
+int store_cursor_set(store *s, const char *flow, const char *val, strbuf *err)
+{
+    strbuf k = STRBUF_INIT;
+    key2(&k, s, "cursor:", flow, NULL);
+    int r = set_full(s, k.buf, val, 0, 0, err);
+    strbuf_release(&k);
+    return r < 0 ? -1 : 0;
+}
+
+int store_lease_acquire(store *s, const char *flow, const char *key, const char *owner,
+                        int64_t ttl_ms, strbuf *err)
+{
+    strbuf k = STRBUF_INIT;
+    key2(&k, s, "lease:", flow, key);
+    int r = set_full(s, k.buf, owner, ttl_ms, 1, err);
+    strbuf_release(&k);
+    return r;
+}
+
+int store_lease_release(store *s, const char *flow, const char *key, strbuf *err)
+{
+    strbuf k = STRBUF_INIT;
+    key2(&k, s, "lease:", flow, key);
+    int r = del_full(s, k.buf, err);
+    strbuf_release(&k);
+    return r;
+}
+
+/* --- leader lock ----------------------------------------------------------- */
+
+static const char LOCK_ACQUIRE_LUA[] =
+    "local v = redis.call('GET', KEYS[1])\n"
+    "if not v then redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) return 1 end\n"
+    "if v == ARGV[1] then redis.call('PEXPIRE', KEYS[1], ARGV[2]) return 1 end\n"
+    "return 0\n";
+
+static const char LOCK_RELEASE_LUA[] =
+    "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end\n"
+    "return 0\n";
+
+int store_lock_acquire(store *s, const char *name, const char *owner, int64_t ttl_ms, strbuf *err)
+{
+    strbuf k = STRBUF_INIT;
+    char ttl[32];
+    key2(&k, s, "lock:", name, NULL);
+    snprintf(ttl, sizeof ttl, "%lld", (long long)(ttl_ms > 0 ? ttl_ms : 1));
+    const char *argv[] = { "EVAL", LOCK_ACQUIRE_LUA, "1", k.buf, owner, ttl };
+    redisReply *r = locked(s, err, 6, argv);
+    strbuf_release(&k);
+    if (!r)
+        return -1;
+    int ret = r->type == REDIS_REPLY_INTEGER && r->integer == 1 ? 1 : 0;
+    freeReplyObject(r);
+    return ret;
+}
+
+int store_lock_release(store *s, const char *name, const char *owner, strbuf *err)
+{
+    strbuf k = STRBUF_INIT;
+    key2(&k, s, "lock:", name, NULL);
+    const char *argv[] = { "EVAL", LOCK_RELEASE_LUA, "1", k.buf, owner };
+    redisReply *r = locked(s, err, 5, argv);
+    strbuf_release(&k);
+    if (!r)
+        return -1;
+    freeReplyObject(r);
+    return 0;
+}
+
+/* --- run counters -------------------------------------------------------- */
+
+/* KEYS[1] run hash; ARGV: field to add to ("" for none), amount, final flag,
+ * ttl ms. Returns {completed_now, published, published_final, succeeded,
+ * failed, skipped, started_ms, exists}. */
+static const char RUN_LUA[] =
+    "local k = KEYS[1]\n"
+    "if ARGV[1] ~= '' then\n"
+    "  redis.call('HINCRBY', k, ARGV[1], ARGV[2])\n"
+    "  if ARGV[3] == '1' then redis.call('HSET', k, 'published_final', 1) end\n"
+    "  redis.call('PEXPIRE', k, ARGV[4])\n"
+    "end\n"
+    "local v = redis.call('HMGET', k, 'published', 'published_final', 'succeeded', 'failed', 'skipped',\n"
+    "                     'finished', 'started_ms')\n"
+    "local pub = tonumber(v[1] or '0') or 0\n"
+    "local fin = (v[2] == '1') and 1 or 0\n"
+    "local s = tonumber(v[3] or '0') or 0\n"
+    "local f = tonumber(v[4] or '0') or 0\n"
+    "local sk = tonumber(v[5] or '0') or 0\n"
+    "local started = tonumber(v[7] or '0') or 0\n"
+    "local done = 0\n"
+    "if ARGV[1] ~= '' and fin == 1 and s + f + sk >= pub and v[6] ~= '1' then\n"
+    "  redis.call('HSET', k, 'finished', 1)\n"
+    "  done = 1\n"
+    "end\n"
+    "return {done, pub, fin, s, f, sk, started, redis.call('EXISTS', k)}\n";
+
+/* Runs RUN_LUA; 1/0 completion (or found, when field is ""), -1 error. */
+static int run_script(store *s, const char *run_id, const char *field, long n, int final,
+                      run_counts *counts, strbuf *err)
+{
+    strbuf k = STRBUF_INIT;
+    char nbuf[32], ttl[32];
+    key2(&k, s, "run:", run_id, NULL);
+    snprintf(nbuf, sizeof nbuf, "%ld", n);
+    snprintf(ttl, sizeof ttl, "%lld", RUN_TTL_MS);
+    const char *argv[] = { "EVAL", RUN_LUA, "1", k.buf, field, nbuf, final ? "1" : "0", ttl };
+    redisReply *r = locked(s, err, 8, argv);
+    strbuf_release(&k);
+    if (!r)
+        return -1;
+    if (r->type != REDIS_REPLY_ARRAY || r->elements != 8) {
+        strbuf_seterr(err, "store: %s: run script: unexpected reply", s->addr);
+        freeReplyObject(r);
+        return -1;
+    }
+    long long v[8];
+    for (int i = 0; i < 8; i++)
+        v[i] = r->element[i]->type == REDIS_REPLY_INTEGER ? r->element[i]->integer : 0;
+    freeReplyObject(r);
+    if (counts) {
+        counts->published = (long)v[1];
+        counts->published_final = (int)v[2];
+        counts->succeeded = (long)v[3];
+        counts->failed = (long)v[4];
+        counts->skipped = (long)v[5];
+        counts->started_ms = (int64_t)v[6];
+    }
+    if (!*field)
+        return v[7] ? 1 : 0;
+    return (int)v[0];
+}
+
+int store_run_start(store *s, const char *run_id, int64_t started_ms, strbuf *err)
+{
+    static const char START_LUA[] =
+        "redis.call('HSETNX', KEYS[1], 'started_ms', ARGV[1])\n"
+        "redis.call('PEXPIRE', KEYS[1], ARGV[2])\n"
+        "return 1\n";
+    strbuf k = STRBUF_INIT;
+    char st[32], ttl[32];
+    key2(&k, s, "run:", run_id, NULL);
+    snprintf(st, sizeof st, "%lld", (long long)started_ms);
+    snprintf(ttl, sizeof ttl, "%lld", RUN_TTL_MS);
+    const char *argv[] = { "EVAL", START_LUA, "1", k.buf, st, ttl };
+    redisReply *r = locked(s, err, 6, argv);
+    strbuf_release(&k);
+    if (!r)
+        return -1;
+    freeReplyObject(r);
+    return 0;
+}
+
+int store_run_published(store *s, const char *run_id, long n, int final, run_counts *counts, strbuf *err)
+{
+    return run_script(s, run_id, "published", n, final, counts, err);
+}
+
+int store_run_outcome(store *s, const char *run_id, const char *outcome, run_counts *counts, strbuf *err)
+{
+    if (!outcome || (strcmp(outcome, "succeeded") != 0 && strcmp(outcome, "failed") != 0 &&
+                     strcmp(outcome, "skipped") != 0)) {
+        strbuf_seterr(err, "store: unknown run outcome \"%s\" (want succeeded, failed or skipped)",
+                      outcome ? outcome : "(null)");
+        return -1;
+    }
+    return run_script(s, run_id, outcome, 1, 0, counts, err);
+}
+
+int store_run_get(store *s, const char *run_id, run_counts *counts, strbuf *err)
+{
+    return run_script(s, run_id, "", 0, 0, counts, err);
+}

@@ -1,0 +1,96 @@
+/*
+ * ticks.c: leader lock, due times, tick emission. See sched.h.
+ */
+#include "ticks.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cron.h"
+#include "logev.h"
+
+void sched_make_tick(envelope *e, const flow *f, const char *run_id, const char *triggered_by, int is_triggered)
+{
+    envelope_set(&e->flow, f->name);
+    envelope_set(&e->flow_type, f->type);
+    envelope_set(&e->run_id, run_id);
+    envelope_set(&e->key, f->name);
+    e->attempt = 1;
+    e->created_ms = now_ms();
+    attrs_set(&e->attrs, "run.triggered_by", triggered_by);
+    attrs_set(&e->attrs, "run.is_triggered", is_triggered ? "true" : "false");
+    strbuf_reset(&e->body);
+    strbuf_addstr(&e->body, "{}");
+}
+
+static int step_flow(sched *s, const flow *f, int64_t now, strbuf *err)
+{
+    strbuf key = STRBUF_INIT, val = STRBUF_INIT;
+    int emitted = 0;
+    strbuf_addf(&key, "sched:%s:last", f->name);
+    int found = store_get(s->c->store, key.buf, &val, err);
+    if (found < 0)
+        goto out;
+    if (!found) {
+        /* first sight of this flow: start counting from now */
+        strbuf_setf(&val, "%lld", (long long)now);
+        found = store_set(s->c->store, key.buf, val.buf, 0, err) < 0 ? -1 : 0;
+        goto out;
+    }
+    int64_t last = atoll(val.buf);
+    int64_t due = cron_next(f->cron, last, f->timezone);
+    if (due < 0 || due > now)
+        goto out;
+    strbuf marker = STRBUF_INIT, run = STRBUF_INIT;
+    strbuf_addf(&marker, "tick:%s:%lld", f->name, (long long)due);
+    int fresh = store_setnx(s->c->store, marker.buf, "1", 7LL * 24 * 3600 * 1000, err);
+    if (fresh == 1) {
+        envelope e;
+        envelope_init(&e);
+        strbuf_addf(&run, "%s-%lld", f->name, (long long)due);
+        sched_make_tick(&e, f, run.buf, "system", 0);
+        attrs_set(&e.attrs, "run.due", run.buf + strlen(f->name) + 1);
+        if (stage_emit(s->c, TOPIC_TICKS, &e, err) == 0)
+            emitted = 1;
+        envelope_free(&e);
+    }
+    strbuf_release(&marker);
+    strbuf_release(&run);
+    strbuf_setf(&val, "%lld", (long long)now);
+    if (store_set(s->c->store, key.buf, val.buf, 0, err) < 0)
+        found = -1;
+out:
+    strbuf_release(&key);
+    strbuf_release(&val);
+    return found < 0 ? -1 : emitted;
+}
+
+int sched_step(sched *s, int64_t now)
+{
+    strbuf err = STRBUF_INIT;
+    int n = 0;
+    int lead = store_lock_acquire(s->c->store, "scheduler", s->owner, s->lock_ttl_ms, &err);
+    if (lead < 0) {
+        fprintf(stderr, "scheduler: leader lock: %s\n", err.buf);
+        strbuf_release(&err);
+        return -1;
+    }
+    if (lead != s->leader)
+        fprintf(stderr, "scheduler: %s is %s the leader\n", s->owner, lead ? "now" : "no longer");
+    s->leader = lead;
+    if (lead) {
+        for (size_t i = 0; i < s->flows->n; i++) {
+            const flow *f = s->flows->flows[i];
+            if (!f->enabled || !f->cron)
+                continue;
+            int r = step_flow(s, f, now, &err);
+            if (r < 0)
+                fprintf(stderr, "scheduler: %s: %s\n", f->name, err.buf);
+            else
+                n += r;
+        }
+    }
+    strbuf_release(&err);
+    return n;
+}

@@ -1,0 +1,37 @@
+/*
+* ticks: the scheduler's decision, separate from its loop so it is tested
+ * without Kafka.
+ *
+ * Only the replica holding the leader lock (store lock "scheduler", renewed
+ * every step, expiring after lock_ttl_ms) emits ticks. For each enabled flow
+ * with a schedule, the store keeps the last due time handled. A step emits
+ * one tick when the next due time after it has come, then records now as
+ * handled: after downtime the missed due times are skipped, not fired in a
+ * burst. A SET NX marker per (flow, due time) makes the tick unique even if
+ * two leaders overlap for a moment.
+ */
+#ifndef FF_TICKS_H
+#define FF_TICKS_H
+
+#include <stdint.h>
+
+#include "envelope.h"
+#include "flow.h"
+#include "stage.h"
+
+typedef struct sched {
+    stage_ctx *c;               /* sink, store, prefix */
+    const flow_set *flows;
+    const char *owner;          /* this replica's lock owner id */
+    int64_t lock_ttl_ms;
+    int leader;
+} sched;
+
+/* One step at time now. Returns the number of ticks emitted, -1 on a store error. */
+int sched_step(sched *s, int64_t now);
+
+/* Fills a tick envelope for flow f (run id, run.* attributes). params: extra
+ * "k=v" trigger parameters (may be NULL), stored as attributes named k. */
+void sched_make_tick(envelope *e, const flow *f, const char *run_id, const char *triggered_by, int is_triggered);
+
+#endif

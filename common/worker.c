@@ -1,0 +1,309 @@
+/*
+ * worker.c: the service loop. See worker.h.
+ */
+#include "worker.h"
+
+#include <getopt.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "logev.h"
+#include "metrics.h"
+#include "pyscript.h"
+
+static volatile sig_atomic_t stopping;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    stopping = 1;
+}
+
+void worker_install_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+}
+
+int worker_stopping(void)
+{
+    return stopping;
+}
+
+int worker_bus_produce(void *ctx, const char *topic, const char *key, const void *payload, size_t len, void *origin,
+                       strbuf *err)
+{
+    return bus_produce(ctx, topic, key, strlen(key), payload, len, origin, err);
+}
+
+static const char *env_or(const char *name, const char *def)
+{
+    const char *v = getenv(name);
+    return v && *v ? v : def;
+}
+
+void worker_parse_args(worker_config *cfg, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        { "brokers", required_argument, 0, 'b' }, { "prefix", required_argument, 0, 'p' },
+        { "redis", required_argument, 0, 'r' },   { "flows", required_argument, 0, 'f' },
+        { "types", required_argument, 0, 't' },   { "threads", required_argument, 0, 'n' },
+        { "metrics-port", required_argument, 0, 'm' }, { "group", required_argument, 0, 'g' },
+        { "help", no_argument, 0, 'h' },          { 0, 0, 0, 0 }
+    };
+    cfg->brokers = env_or("FLOWFLEET_BROKERS", "127.0.0.1:9092");
+    cfg->prefix = env_or("FLOWFLEET_PREFIX", "ff");
+    cfg->redis = env_or("FLOWFLEET_REDIS", "127.0.0.1:6379");
+    cfg->flows = env_or("FLOWFLEET_FLOWS", "flows");
+    cfg->types = getenv("FLOWFLEET_TYPES");
+    cfg->threads = atoi(env_or("FLOWFLEET_THREADS", "0"));
+    cfg->metrics_port = atoi(env_or("FLOWFLEET_METRICS_PORT", "0"));
+    int c;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (c) {
+        case 'b': cfg->brokers = optarg; break;
+        case 'p': cfg->prefix = optarg; break;
+        case 'r': cfg->redis = optarg; break;
+        case 'f': cfg->flows = optarg; break;
+        case 't': cfg->types = optarg; break;
+        case 'n': cfg->threads = atoi(optarg); break;
+        case 'm': cfg->metrics_port = atoi(optarg); break;
+        case 'g': cfg->group = optarg; break;
+        default:
+            fprintf(stderr,
+                    "usage: flowfleet-%s [--brokers HOST:PORT] [--prefix ff] [--redis HOST:PORT] [--flows DIR]\n"
+                    "       [--types order,...] [--threads N] [--metrics-port P] [--group NAME]\n"
+                    "Environment: FLOWFLEET_BROKERS, _PREFIX, _REDIS, _FLOWS, _TYPES, _THREADS, _METRICS_PORT.\n",
+                    cfg->service);
+            exit(c == 'h' ? 0 : 2);
+        }
+    }
+    if (cfg->threads <= 0)
+        cfg->threads = cfg->input == TOPIC_TICKS ? 2 : 8;
+}
+
+/* ---- the job queue between the poller and the pool ---- */
+
+typedef struct job_queue {
+    pthread_mutex_t mu;
+    pthread_cond_t cv_in, cv_out;
+    bus_msg **msgs;
+    size_t cap, head, n;
+    int closed;
+} job_queue;
+
+typedef struct pool {
+    const worker_config *cfg;
+    bus *bus;
+    store *store;
+    flow_set *flows;
+    job_queue q;
+    metric *m_in, *m_bad;
+} pool;
+
+static void q_put(job_queue *q, bus_msg *m)
+{
+    pthread_mutex_lock(&q->mu);
+    while (q->n == q->cap)
+        pthread_cond_wait(&q->cv_out, &q->mu);
+    q->msgs[(q->head + q->n++) % q->cap] = m;
+    pthread_cond_signal(&q->cv_in);
+    pthread_mutex_unlock(&q->mu);
+}
+
+static bus_msg *q_take(job_queue *q)
+{
+    bus_msg *m = NULL;
+    pthread_mutex_lock(&q->mu);
+    while (!q->n && !q->closed)
+        pthread_cond_wait(&q->cv_in, &q->mu);
+    if (q->n) {
+        m = q->msgs[q->head];
+        q->head = (q->head + 1) % q->cap;
+        q->n--;
+        pthread_cond_signal(&q->cv_out);
+    }
+    pthread_mutex_unlock(&q->mu);
+    return m;
+}
+
+static void handle(pool *p, stage_ctx *c, bus_msg *m)
+{
+    envelope e;
+    strbuf err = STRBUF_INIT;
+    envelope_init(&e);
+    c->origin = m;
+    c->src_topic = m->topic;
+    c->src_partition = m->partition;
+    c->src_offset = m->offset;
+    metric_add(p->m_in, 1);
+    if (envelope_decode(&e, m->payload, m->len, &err) < 0) {
+        /* Nothing can be said about its flow: keep the bytes in the log
+         * topic with the error, so nothing is lost silently. */
+        envelope bad;
+        envelope_init(&bad);
+        envelope_set(&bad.flow, "");
+        envelope_set(&bad.flow_type, "");
+        envelope_set(&bad.key, "");
+        strbuf msg = STRBUF_INIT;
+        strbuf_addf(&msg, "malformed message at %s[%d]@%lld: %s", m->topic, m->partition, (long long)m->offset, err.buf);
+        fprintf(stderr, "%s: %s\n", p->cfg->service, msg.buf);
+        stage_log_record(c, &bad, "decode", "failed", 0, msg.buf, 0);
+        metric_add(p->m_bad, 1);
+        strbuf_release(&msg);
+        envelope_free(&bad);
+    } else {
+        p->cfg->fn(c, &e);
+    }
+    envelope_free(&e);
+    strbuf_release(&err);
+}
+
+static void *work(void *arg)
+{
+    pool *p = arg;
+    stage_ctx c;
+    http_options ho = { 0, 0, 0 };
+    memset(&c, 0, sizeof c);
+    c.service = p->cfg->service;
+    c.prefix = p->cfg->prefix;
+    c.out.produce = worker_bus_produce;
+    c.out.ctx = p->bus;
+    c.store = p->store;
+    c.flows = p->flows;
+    c.http = http_client_new(&ho);
+    c.seed = (unsigned)(uintptr_t)&c ^ (unsigned)getpid();
+    bus_msg *m;
+    while ((m = q_take(&p->q))) {
+        handle(p, &c, m);
+        bus_done(p->bus, m);
+    }
+    http_client_free(c.http);
+    return NULL;
+}
+
+int worker_run(const worker_config *cfg)
+{
+    strbuf err = STRBUF_INIT, group = STRBUF_INIT, t = STRBUF_INIT;
+    flow_set flows;
+    pool p;
+    int rc = 0;
+    memset(&p, 0, sizeof p);
+    p.cfg = cfg;
+    worker_install_signals();
+    http_global_init();
+    if ((cfg->load_flags & FLOW_LOAD_SCRIPTS) && pyscript_global_init(&err) < 0) {
+        fprintf(stderr, "%s: cannot start Python: %s\n", cfg->service, err.buf);
+        return 1;
+    }
+    int broken = flow_set_load(&flows, cfg->flows, cfg->load_flags, &err);
+    if (broken < 0) {
+        fprintf(stderr, "%s: %s\n", cfg->service, err.buf);
+        return 1;
+    }
+    if (broken)
+        fprintf(stderr, "%s: %d flow file(s) not loaded; the others run:\n%s\n", cfg->service, broken, err.buf);
+    strbuf_reset(&err);
+    p.flows = &flows;
+
+    /* topics: the input kind of every served flow type that has a flow */
+    const char **topics = calloc(16, sizeof *topics);
+    char **owned = calloc(16, sizeof *owned);
+    size_t nt = 0;
+    for (size_t i = 0; FLOW_TYPES[i]; i++) {
+        const char *ty = FLOW_TYPES[i];
+        if (cfg->types) {
+            strbuf_setf(&t, ",%s,", cfg->types);
+            strbuf want = STRBUF_INIT;
+            strbuf_addf(&want, ",%s,", ty);
+            int served = strstr(t.buf, want.buf) != NULL;
+            strbuf_release(&want);
+            if (!served)
+                continue;
+        }
+        strbuf_reset(&t);
+        bus_topic(&t, cfg->prefix, ty, cfg->input);
+        owned[nt] = strbuf_detach(&t, NULL);
+        topics[nt] = owned[nt];
+        nt++;
+    }
+    if (cfg->group)
+        strbuf_addstr(&group, cfg->group);
+    else
+        strbuf_addf(&group, "%s.%s.%s", cfg->prefix, cfg->service, cfg->types ? cfg->types : "all");
+
+    p.store = store_open(cfg->redis, NULL, &err);
+    if (!p.store) {
+        fprintf(stderr, "%s: redis %s: %s\n", cfg->service, cfg->redis, err.buf);
+        rc = 1;
+        goto out;
+    }
+    bus_config bc = { cfg->brokers, cfg->service, group.buf, 0, 0, NULL };
+    p.bus = bus_new(&bc, &err);
+    if (!p.bus || bus_subscribe(p.bus, topics, nt, &err) < 0) {
+        fprintf(stderr, "%s: kafka %s: %s\n", cfg->service, cfg->brokers, err.buf);
+        rc = 1;
+        goto out;
+    }
+    p.m_in = metrics_counter("messages_consumed_total", NULL, "Messages taken from the input topics");
+    p.m_bad = metrics_counter("messages_malformed_total", NULL, "Messages that could not be decoded");
+    metric *m_inflight = metrics_gauge("messages_in_flight", NULL, "Messages taken and not yet done");
+    if (metrics_serve(cfg->metrics_port, cfg->service) < 0)
+        fprintf(stderr, "%s: cannot serve metrics on port %d\n", cfg->service, cfg->metrics_port);
+    fprintf(stderr, "%s: consuming %zu topic(s) as group %s with %d thread(s), %zu flow(s) loaded\n", cfg->service,
+            nt, group.buf, cfg->threads, flows.n);
+
+    p.q.cap = (size_t)cfg->threads * 4;
+    p.q.msgs = calloc(p.q.cap, sizeof *p.q.msgs);
+    pthread_mutex_init(&p.q.mu, NULL);
+    pthread_cond_init(&p.q.cv_in, NULL);
+    pthread_cond_init(&p.q.cv_out, NULL);
+    pthread_t *th = calloc((size_t)cfg->threads, sizeof *th);
+    for (int i = 0; i < cfg->threads; i++)
+        pthread_create(&th[i], NULL, work, &p);
+    metrics_set_ready(1);
+
+    while (!stopping && !bus_fatal(p.bus)) {
+        bus_msg *m = bus_poll(p.bus, 200);
+        metric_set(m_inflight, bus_in_flight(p.bus));
+        if (m)
+            q_put(&p.q, m);
+    }
+    metrics_set_ready(0);
+    fprintf(stderr, "%s: stopping: finishing %ld message(s) in hand\n", cfg->service, bus_in_flight(p.bus));
+    pthread_mutex_lock(&p.q.mu);
+    p.q.closed = 1;
+    pthread_cond_broadcast(&p.q.cv_in);
+    pthread_mutex_unlock(&p.q.mu);
+    for (int i = 0; i < cfg->threads; i++)
+        pthread_join(th[i], NULL);
+    free(th);
+    free(p.q.msgs);
+    if (bus_fatal(p.bus)) {
+        fprintf(stderr, "%s: a delivery failed permanently; exiting without committing it\n", cfg->service);
+        rc = 1;
+    }
+out:
+    if (p.bus)
+        bus_close(p.bus);
+    if (p.store)
+        store_close(p.store);
+    metrics_stop();
+    for (size_t i = 0; i < nt; i++)
+        free(owned[i]);
+    free(owned);
+    free(topics);
+    flow_set_free(&flows);
+    strbuf_release(&err);
+    strbuf_release(&group);
+    strbuf_release(&t);
+    return rc;
+}

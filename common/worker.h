@@ -1,0 +1,53 @@
+/*
+ * worker: the consume -> stage -> produce loop shared by the reader, the
+ * transformer and the writer, so each service's main.c only names its input
+ * topic and its stage function.
+ *
+ * One thread polls the bus and hands messages to a pool of threads (each
+ * with its own HTTP client and stage_ctx) through a bounded queue. A message
+ * is marked done on the bus only after its stage function returned: the bus
+ * then commits its offset once everything produced for it is acknowledged
+ * (bus.h). SIGTERM/SIGINT: stop polling, finish the messages in hand, flush,
+ * commit, exit 0.
+ */
+#ifndef FF_WORKER_H
+#define FF_WORKER_H
+
+#include "bus.h"
+#include "envelope.h"
+#include "stage.h"
+
+typedef void (*worker_fn)(stage_ctx *c, envelope *in);
+
+typedef struct worker_config {
+    const char *service;        /* "reader", "transformer", "writer" */
+    enum bus_topic_kind input;  /* topic kind consumed */
+    worker_fn fn;
+    int load_flags;             /* FLOW_LOAD_SCRIPTS for script-running services */
+    /* from the command line (worker_parse_args) */
+    const char *brokers;
+    const char *prefix;
+    const char *redis;
+    const char *flows;
+    const char *types;          /* comma list; NULL: every type */
+    int threads;
+    int metrics_port;
+    const char *group;          /* consumer group; default <prefix>.<service>.<types> */
+} worker_config;
+
+/* Parses the common options (--brokers, --prefix, --redis, --flows, --types,
+ * --threads, --metrics-port, --group, environment FLOWFLEET_* fallbacks).
+ * Exits with a usage message on bad options. */
+void worker_parse_args(worker_config *cfg, int argc, char **argv);
+/* Runs until signalled. Returns the process exit code. */
+int worker_run(const worker_config *cfg);
+
+/* Install SIGTERM/SIGINT handlers that set the flag worker_stopping() reads. */
+void worker_install_signals(void);
+int worker_stopping(void);
+
+/* The sink that produces through a bus (ctx is the bus). */
+int worker_bus_produce(void *ctx, const char *topic, const char *key, const void *payload, size_t len, void *origin,
+                       strbuf *err);
+
+#endif

@@ -1,0 +1,43 @@
+#!/bin/sh
+# make demo: the whole fleet on one machine. redis-server on a private port
+# without persistence, the dev broker, both simulators seeded with orders,
+# the four services running the example Order Flow, and `flowctl tail` in the
+# foreground. Ctrl-C stops everything this script started.
+#   DEMO_ORDERS=1000  how many orders the simulated Omnitron holds
+cd "$(dirname "$0")/.." || exit 1
+BIN=$PWD/build/bin
+RUN=$PWD/run/demo
+ORDERS=${DEMO_ORDERS:-1000}
+rm -rf "$RUN" && mkdir -p "$RUN/flows"
+PIDS=""
+stop() {
+    trap - INT TERM EXIT
+    echo; echo "demo: stopping"
+    for p in $PIDS; do kill "$p" 2>/dev/null; done
+    wait 2>/dev/null
+    echo "demo: logs are in $RUN"
+    exit 0
+}
+trap stop INT TERM EXIT
+start() { name=$1; shift; "$@" >"$RUN/$name.log" 2>&1 & PIDS="$PIDS $!"; }
+waitfile() { i=0; while [ ! -s "$1" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done; [ -s "$1" ]; }
+
+export OMNITRON_USERNAME=flowfleet OMNITRON_PASSWORD=secret
+start redis redis-server --port 0 --unixsocket "$RUN/redis.sock" --save '' --appendonly no
+start broker "$BIN/flowfleet-devbroker" --flow-types order --prefix ff --partitions 4 --bootstrap-file "$RUN/bootstrap"
+start omnitron "$BIN/omnitron-sim" --port 18001 --orders "$ORDERS" --channels 1,2
+start erp "$BIN/erp-sim" --port 18002
+waitfile "$RUN/bootstrap" || { echo "demo: the dev broker did not start:"; cat "$RUN/broker.log"; exit 1; }
+export FLOWFLEET_BROKERS=$(cat "$RUN/bootstrap") FLOWFLEET_REDIS=$RUN/redis.sock FLOWFLEET_FLOWS=$RUN/flows FLOWFLEET_PREFIX=ff
+sed 's/"@every 10s"/"@every 5s"/' flows/examples/orders.json >"$RUN/flows/orders.json"
+"$BIN/flowctl" validate "$RUN/flows" || exit 1
+for s in scheduler reader transformer writer; do start "$s" "$BIN/flowfleet-$s"; done
+cat <<MSG
+demo: broker $FLOWFLEET_BROKERS, redis $FLOWFLEET_REDIS
+demo: Omnitron simulator http://127.0.0.1:18001 ($ORDERS orders), ERP simulator http://127.0.0.1:18002
+demo: state:   curl -s 127.0.0.1:18001/_control/state   curl -s 127.0.0.1:18002/_control/state
+demo: the first run starts within 5 seconds; the log topic follows. Ctrl-C stops the demo.
+MSG
+"$BIN/flowctl" tail &
+PIDS="$PIDS $!"
+wait

@@ -1,0 +1,127 @@
+# lib.sh: what every integration test shares. Sourced, not run.
+#
+# Starts real processes on private ports in a private directory: redis-server
+# (unix socket, no persistence), the dev broker (librdkafka's mock cluster),
+# both simulators, and the four services with the example Order Flow pointed
+# at the simulators. Everything started is killed on exit.
+#   ff_start_infra [ORDERS]     redis, broker, simulators
+#   ff_write_flow [jq-ish edits via python]   flow file into $FF_FLOWS
+#   ff_start_services           scheduler, reader, transformer, writer
+#   omni_state KEY / erp_state KEY   read the simulators' control state
+#   check NAME COND...          record a pass or a failure
+#   ff_done                     prints "N passed, N failed" and exits
+
+set -u
+FF_ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+BIN=$FF_ROOT/build/bin
+FF_TMP=$(mktemp -d /tmp/ff-it.XXXXXX)
+FF_FLOWS=$FF_TMP/flows
+FF_PREFIX=it$$
+mkdir -p "$FF_FLOWS"
+PASS=0; FAIL=0
+FF_PIDS=""
+export OMNITRON_USERNAME=flowfleet OMNITRON_PASSWORD=secret
+
+ff_cleanup() {
+    for p in $FF_PIDS; do kill -9 "$p" 2>/dev/null; done
+    wait 2>/dev/null
+    if [ "$FAIL" -ne 0 ] || [ -n "${FF_KEEP:-}" ]; then
+        echo "logs kept in $FF_TMP"
+    else
+        rm -rf "$FF_TMP"
+    fi
+}
+trap ff_cleanup EXIT
+
+check() {
+    name=$1; shift
+    if "$@"; then PASS=$((PASS + 1)); echo "ok - $name"
+    else FAIL=$((FAIL + 1)); echo "not ok - $name"; fi
+}
+
+ff_done() {
+    echo "$PASS passed, $FAIL failed"
+    [ "$FAIL" -eq 0 ]
+    exit $?
+}
+
+# wait_for SECONDS CMD...: polls CMD every 0.2 s until it succeeds.
+wait_for() {
+    t=$(($1 * 5)); shift
+    while [ $t -gt 0 ]; do
+        "$@" >/dev/null 2>&1 && return 0
+        sleep 0.2; t=$((t - 1))
+    done
+    return 1
+}
+
+# bg NAME CMD...: runs CMD in the background with its output in $FF_TMP/NAME.log.
+bg() {
+    name=$1; shift
+    "$@" >"$FF_TMP/$name.log" 2>&1 &
+    eval "PID_$(echo "$name" | tr -c 'a-zA-Z0-9\n' _)=$!"
+    FF_PIDS="$FF_PIDS $!"
+}
+pid_of() { eval "echo \$PID_$(echo "$1" | tr -c 'a-zA-Z0-9\n' _)"; }
+
+jget() { python3 -c 'import json,sys
+d=json.load(sys.stdin)
+for k in sys.argv[1].split("."):
+    d = d.get(k) if isinstance(d, dict) else (d[int(k)] if isinstance(d, list) else None)
+print(json.dumps(d) if isinstance(d, (dict, list)) else ("" if d is None else d))' "$1"; }
+
+omni_state() { curl -s "http://127.0.0.1:$OMNI_PORT/_control/state" | jget "$1"; }
+erp_state() { curl -s "http://127.0.0.1:$ERP_PORT/_control/state" | jget "$1"; }
+omni_fault() { curl -s -X POST -d "$1" "http://127.0.0.1:$OMNI_PORT/_control/faults" >/dev/null; }
+erp_fault() { curl -s -X POST -d "$1" "http://127.0.0.1:$ERP_PORT/_control/faults" >/dev/null; }
+
+ff_start_infra() {
+    orders=${1:-50}
+    REDIS_SOCK=$FF_TMP/redis.sock
+    bg redis redis-server --port 0 --unixsocket "$REDIS_SOCK" --save '' --appendonly no
+    wait_for 10 test -S "$REDIS_SOCK" || { echo "redis did not start"; cat "$FF_TMP/redis.log"; exit 1; }
+    bg broker "$BIN/flowfleet-devbroker" --flow-types order --prefix "$FF_PREFIX" --partitions 4 \
+        --bootstrap-file "$FF_TMP/bootstrap"
+    wait_for 10 test -s "$FF_TMP/bootstrap" || { echo "broker did not start"; cat "$FF_TMP/broker.log"; exit 1; }
+    BROKERS=$(cat "$FF_TMP/bootstrap")
+    bg omnitron "$BIN/omnitron-sim" --port 0 --port-file "$FF_TMP/omni.port" --orders "$orders" --channels 1,2
+    bg erp "$BIN/erp-sim" --port 0 --port-file "$FF_TMP/erp.port"
+    wait_for 10 test -s "$FF_TMP/omni.port" && wait_for 10 test -s "$FF_TMP/erp.port" ||
+        { echo "simulators did not start"; exit 1; }
+    OMNI_PORT=$(cat "$FF_TMP/omni.port"); ERP_PORT=$(cat "$FF_TMP/erp.port")
+    export FLOWFLEET_BROKERS=$BROKERS FLOWFLEET_PREFIX=$FF_PREFIX FLOWFLEET_REDIS=$REDIS_SOCK FLOWFLEET_FLOWS=$FF_FLOWS
+}
+
+# ff_write_flow [PYTHON-EDIT]: the example order flow pointed at the
+# simulators, with a fast schedule; PYTHON-EDIT may change the dict `f`.
+ff_write_flow() {
+    python3 - "$FF_ROOT/flows/examples/orders.json" "$FF_FLOWS/orders.json" "$OMNI_PORT" "$ERP_PORT" "${1:-}" <<'PY'
+import json, sys
+src, dst, op, ep, edit = sys.argv[1:6]
+t = open(src).read().replace("127.0.0.1:18001", "127.0.0.1:" + op).replace("127.0.0.1:18002", "127.0.0.1:" + ep)
+f = json.loads(t)
+f["schedule"]["cron"] = "@every 2s"
+exec(edit)
+json.dump(f, open(dst, "w"), indent=2)
+PY
+}
+
+ff_start_service() {
+    name=$1; shift
+    bg "$name" "$BIN/flowfleet-$name" "$@"
+}
+
+ff_start_services() {
+    ff_start_service scheduler
+    ff_start_service reader
+    ff_start_service transformer
+    ff_start_service writer
+}
+
+# Waits until the ERP simulator holds N distinct orders.
+wait_erp_orders() { wait_for "${2:-60}" sh -c "[ \"\$(curl -s http://127.0.0.1:$ERP_PORT/_control/state | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"orders\"])')\" -ge $1 ]"; }
+wait_omni_sent() { wait_for "${2:-60}" sh -c "[ \"\$(curl -s http://127.0.0.1:$OMNI_PORT/_control/state | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"sent\"])')\" -ge $1 ]"; }
+
+# log_events: every log-topic event so far, one JSON per line.
+log_events() { kcat -b "$BROKERS" -C -t "$FF_PREFIX.log" -e -q 2>/dev/null; }
+failed_count() { kcat -b "$BROKERS" -C -t "$FF_PREFIX.order.failed" -e -q -f '%o\n' 2>/dev/null | wc -l; }

@@ -1,0 +1,531 @@
+/*
+ * erp.c: a simulated ERP that orders are written to, for flowfleet's tests,
+ * demo and benchmark.
+ *
+ * State is a few jansson objects keyed by order number (write counts, last
+ * stored body, last ERP id) plus counters, all behind one mutex; every
+ * request holds it only for a map update or a small dump. Writes that fail
+ * by an injected fault are not stored. A write whose answer is delayed (the
+ * slow_ms and timeout_rate faults) is stored at once and only its answer
+ * waits (simhttp parks it without blocking a thread), as a real ERP that
+ * commits and then answers too late: this is what produces duplicates when
+ * a client retries without querying first.
+ *
+ * Routes:
+ *   POST /auth/token              {"username","password"} -> bearer token
+ *   POST /orders                  store a body (number and items by path)
+ *   GET  /orders?number=N         {"results": [{"id","number"}]} or []
+ *   any  /echo                    the body (an object, else {"body": ...})
+ *                                 plus "method" and "headers"
+ *   GET  /_control/state, GET /_control/order?number=N,
+ *   POST /_control/faults, POST /_control/reset   (never need auth)
+ * With require_auth, /orders needs "Authorization: Bearer <token>".
+ */
+#include "erp.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "jsontext.h"
+
+struct erp {
+    erp_config cfg;
+    pthread_mutex_t lock;
+    unsigned long long rng;
+    json_t *writes;      /* number -> times written */
+    json_t *bodies;      /* number -> last body written */
+    json_t *ids;         /* number -> ERP id of the last write */
+    json_t *existing;    /* number -> ERP id, preexisting orders */
+    json_t *tokens;      /* token -> true */
+    json_t *last_body;
+    long long received, seq, queries, requests;
+    /* faults */
+    double write_error_rate;
+    int write_error_status;
+    long long write_errors_next;
+    int query_status;
+    unsigned slow_ms;
+    double timeout_rate;
+    int retry_after;
+};
+
+static void clear_state(erp *e)
+{
+    json_object_clear(e->writes);
+    json_object_clear(e->bodies);
+    json_object_clear(e->ids);
+    json_object_clear(e->existing);
+    json_decref(e->last_body);
+    e->last_body = json_null();
+    e->received = e->seq = e->queries = e->requests = 0;
+    e->write_error_rate = 0;
+    e->write_error_status = 500;
+    e->write_errors_next = 0;
+    e->query_status = 0;
+    e->slow_ms = 0;
+    e->timeout_rate = 0;
+    e->retry_after = 0;
+}
+
+erp *erp_new(const erp_config *cfg)
+{
+    erp *e = calloc(1, sizeof(*e));
+    if (!e)
+        abort();
+    e->cfg = *cfg;
+    pthread_mutex_init(&e->lock, NULL);
+    e->rng = cfg->seed ^ 0x5eed0e29ull;
+    e->writes = json_object();
+    e->bodies = json_object();
+    e->ids = json_object();
+    e->existing = json_object();
+    e->tokens = json_object();
+    e->last_body = json_null();
+    clear_state(e);
+    return e;
+}
+
+void erp_free(erp *e)
+{
+    if (!e)
+        return;
+    json_decref(e->writes);
+    json_decref(e->bodies);
+    json_decref(e->ids);
+    json_decref(e->existing);
+    json_decref(e->tokens);
+    json_decref(e->last_body);
+    pthread_mutex_destroy(&e->lock);
+    free(e);
+}
+
+/* Follows a dotted path ("a.b.0.c") into v. Borrowed result or NULL. */
+static json_t *lookup_path(json_t *v, const char *path)
+{
+    char seg[256];
+    while (v && *path) {
+        size_t n = strcspn(path, ".");
+        if (n >= sizeof(seg))
+            return NULL;
+        memcpy(seg, path, n);
+        seg[n] = '\0';
+        path += n;
+        if (*path == '.')
+            path++;
+        if (json_is_object(v)) {
+            v = json_object_get(v, seg);
+        } else if (json_is_array(v)) {
+            char *end;
+            long i = strtol(seg, &end, 10);
+            if (!n || *end || i < 0)
+                return NULL;
+            v = json_array_get(v, (size_t)i);
+        } else {
+            return NULL;
+        }
+    }
+    return v;
+}
+
+/* The order number at the configured path as text, or 0 when missing. */
+static int number_of(json_t *body, const char *path, strbuf *out)
+{
+    json_t *v = lookup_path(body, path);
+    if (json_is_string(v) && json_string_length(v) > 0)
+        strbuf_add(out, json_string_value(v), json_string_length(v));
+    else if (json_is_integer(v))
+        strbuf_addf(out, "%lld", (long long)json_integer_value(v));
+    else
+        return 0;
+    return 1;
+}
+
+static int auth_ok(erp *e, simhttp_req *req)
+{
+    const char *h = simhttp_header(req, "Authorization");
+    if (!h || strncasecmp(h, "Bearer ", 7) != 0)
+        return 0;
+    h += 7;
+    while (*h == ' ')
+        h++;
+    pthread_mutex_lock(&e->lock);
+    int ok = json_object_get(e->tokens, h) != NULL;
+    pthread_mutex_unlock(&e->lock);
+    return ok;
+}
+
+static void handle_token(erp *e, simhttp_req *req)
+{
+    strbuf err = STRBUF_INIT;
+    json_t *body = simhttp_body_json(req, &err);
+    const char *u = json_string_value(json_object_get(body, "username"));
+    const char *p = json_string_value(json_object_get(body, "password"));
+    if (!body || !json_is_object(body)) {
+        simhttp_reply_error(req, 400, "error", "invalid_request: %s", body ? "body is not an object" : err.buf);
+    } else if (!u || !p || strcmp(u, e->cfg.username) || strcmp(p, e->cfg.password)) {
+        simhttp_reply_error(req, 401, "error", "invalid_client");
+    } else {
+        char tok[48];
+        pthread_mutex_lock(&e->lock);
+        unsigned long long a = simhttp_rand_next(&e->rng), b = simhttp_rand_next(&e->rng);
+        snprintf(tok, sizeof(tok), "erp%016llx%016llx", a, b);
+        json_object_set_new(e->tokens, tok, json_true());
+        pthread_mutex_unlock(&e->lock);
+        json_t *r = json_pack("{s:s, s:s, s:i}", "access_token", tok, "token_type", "Bearer", "expires_in", 3600);
+        simhttp_reply_json(req, 200, r);
+        json_decref(r);
+    }
+    json_decref(body);
+    strbuf_release(&err);
+}
+
+static void handle_write(erp *e, simhttp_req *req)
+{
+    strbuf err = STRBUF_INIT, num = STRBUF_INIT;
+    json_t *body = simhttp_body_json(req, &err);
+    if (!body || !json_is_object(body)) {
+        simhttp_reply_error(req, 400, "error", "invalid body: %s", body ? "not a JSON object" : err.buf);
+        goto out;
+    }
+    if (!number_of(body, e->cfg.number_field, &num)) {
+        simhttp_reply_error(req, 400, "error", "missing number");
+        goto out;
+    }
+    json_t *items = lookup_path(body, e->cfg.items_field);
+    size_t nitems = json_is_array(items) ? json_array_size(items) : 0;
+
+    pthread_mutex_lock(&e->lock);
+    int fail = 0;
+    if (e->write_errors_next > 0) {
+        e->write_errors_next--;
+        fail = 1;
+    } else if (e->write_error_rate > 0 && simhttp_rand_unit(e->cfg.seed) < e->write_error_rate) {
+        fail = 1;
+    }
+    if (fail) {
+        int st = e->write_error_status;
+        int ra = e->retry_after;
+        pthread_mutex_unlock(&e->lock);
+        simhttp_reply_error(req, st, "error", "injected write error");
+        if (ra > 0 && (st == 429 || st == 503))
+            snprintf(req->retry_after, sizeof(req->retry_after), "%d", ra);
+        goto out;
+    }
+    long long seq = ++e->seq;
+    e->received++;
+    json_int_t count = json_integer_value(json_object_get(e->writes, num.buf));
+    json_object_set_new(e->writes, num.buf, json_integer(count + 1));
+    json_object_set(e->bodies, num.buf, body);
+    char id[40];
+    snprintf(id, sizeof(id), "ERP-%lld", seq);
+    json_object_set_new(e->ids, num.buf, json_string(id));
+    json_decref(e->last_body);
+    e->last_body = json_incref(body);
+    pthread_mutex_unlock(&e->lock);
+
+    strbuf *o = &req->out;
+    strbuf_reset(o);
+    strbuf_addf(o, "{\"id\": \"%s\", \"number\": \"", id);
+    strbuf_add_json_escaped(o, num.buf, num.len);
+    strbuf_addstr(o, "\", \"items\": [");
+    for (size_t i = 1; i <= nitems; i++)
+        strbuf_addf(o, "%s{\"code\": \"%s-%zu\"}", i > 1 ? ", " : "", id, i);
+    strbuf_addstr(o, "]}");
+    req->status = 201;
+out:
+    json_decref(body);
+    strbuf_release(&err);
+    strbuf_release(&num);
+}
+
+static void handle_query(erp *e, simhttp_req *req)
+{
+    const char *num = simhttp_query(req, "number");
+    pthread_mutex_lock(&e->lock);
+    e->queries++;
+    int qs = e->query_status;
+    json_t *id = NULL;
+    if (num) {
+        id = json_object_get(e->ids, num);
+        if (!id)
+            id = json_object_get(e->existing, num);
+        id = json_incref(id);
+    }
+    pthread_mutex_unlock(&e->lock);
+    if (qs) {
+        simhttp_reply_error(req, qs, "error", "unavailable");
+    } else if (!num || !*num) {
+        simhttp_reply_error(req, 400, "error", "missing number");
+    } else {
+        strbuf *o = &req->out;
+        strbuf_reset(o);
+        strbuf_addstr(o, "{\"results\": [");
+        if (id) {
+            strbuf_addstr(o, "{\"id\": \"");
+            strbuf_add_json_escaped(o, json_string_value(id), json_string_length(id));
+            strbuf_addstr(o, "\", \"number\": \"");
+            strbuf_add_json_escaped(o, num, strlen(num));
+            strbuf_addstr(o, "\"}");
+        }
+        strbuf_addstr(o, "]}");
+        req->status = 200;
+    }
+    json_decref(id);
+}
+
+static void add_header(void *arg, const char *key, const char *value)
+{
+    json_object_set_new(arg, key, json_string(value));
+}
+
+static void handle_echo(simhttp_req *req)
+{
+    json_t *body = req->body.len ? jsontext_parse(req->body.buf, req->body.len, NULL) : NULL;
+    json_t *r;
+    if (json_is_object(body)) {
+        r = json_incref(body);
+    } else {
+        r = json_object();
+        if (body)
+            json_object_set(r, "body", body);
+        else
+            json_object_set_new(r, "body", json_stringn_nocheck(req->body.buf, req->body.len));
+    }
+    json_t *h = json_object();
+    simhttp_foreach(req, 1, add_header, h);
+    json_object_set_new(r, "method", json_string(req->method));
+    json_object_set_new(r, "headers", h);
+    simhttp_reply_json(req, 200, r);
+    json_decref(r);
+    json_decref(body);
+}
+
+/* ---- control ---- */
+
+static void control_state(erp *e, simhttp_req *req)
+{
+    pthread_mutex_lock(&e->lock);
+    long long dups = 0;
+    const char *k;
+    json_t *v;
+    json_object_foreach(e->writes, k, v) {
+        json_int_t n = json_integer_value(v) + (json_object_get(e->existing, k) ? 1 : 0);
+        if (n > 1)
+            dups++;
+    }
+    json_t *keys = json_object();
+    json_object_update(keys, e->ids);
+    json_object_update(keys, e->existing);
+    json_t *r = json_pack("{s:I, s:I, s:I, s:O, s:I, s:I, s:O}",
+                          "received", (json_int_t)e->received,
+                          "orders", (json_int_t)json_object_size(keys),
+                          "duplicates", (json_int_t)dups,
+                          "writes", e->writes,
+                          "queries", (json_int_t)e->queries,
+                          "requests", (json_int_t)e->requests,
+                          "last_body", e->last_body);
+    simhttp_reply_json(req, 200, r);
+    pthread_mutex_unlock(&e->lock);
+    json_decref(keys);
+    json_decref(r);
+}
+
+static void control_order(erp *e, simhttp_req *req)
+{
+    const char *num = simhttp_query(req, "number");
+    if (!num) {
+        simhttp_reply_error(req, 400, "error", "missing number");
+        return;
+    }
+    pthread_mutex_lock(&e->lock);
+    json_t *b = json_object_get(e->bodies, num);
+    if (b)
+        simhttp_reply_json(req, 200, b);
+    else
+        simhttp_reply_error(req, 404, "error", "unknown number");
+    pthread_mutex_unlock(&e->lock);
+}
+
+static int get_rate(json_t *v, double *out)
+{
+    if (!json_is_number(v))
+        return -1;
+    double d = json_number_value(v);
+    if (d < 0 || d > 1)
+        return -1;
+    *out = d;
+    return 0;
+}
+
+static int get_int(json_t *v, long long lo, long long hi, long long *out)
+{
+    if (json_is_boolean(v) && !json_is_true(v)) {
+        *out = 0;
+        return 0;
+    }
+    if (!json_is_integer(v) || json_integer_value(v) < lo || json_integer_value(v) > hi)
+        return -1;
+    *out = json_integer_value(v);
+    return 0;
+}
+
+static json_t *faults_json(erp *e)
+{
+    return json_pack("{s:f, s:i, s:I, s:i, s:i, s:f, s:i, s:I}",
+                     "write_error_rate", e->write_error_rate,
+                     "write_error_status", e->write_error_status,
+                     "write_errors_next", (json_int_t)e->write_errors_next,
+                     "query_status", e->query_status,
+                     "slow_ms", (int)e->slow_ms,
+                     "timeout_rate", e->timeout_rate,
+                     "retry_after", e->retry_after,
+                     "existing", (json_int_t)json_object_size(e->existing));
+}
+
+static void control_faults(erp *e, simhttp_req *req)
+{
+    strbuf err = STRBUF_INIT;
+    json_t *body = simhttp_body_json(req, &err);
+    if (!json_is_object(body)) {
+        simhttp_reply_error(req, 400, "error", "faults: %s", body ? "not an object" : err.buf);
+        goto out;
+    }
+    /* Validate everything first, then apply under the lock. */
+    const char *k;
+    json_t *v;
+    json_object_foreach(body, k, v) {
+        double d;
+        long long n;
+        int bad;
+        if (!strcmp(k, "write_error_rate") || !strcmp(k, "timeout_rate"))
+            bad = get_rate(v, &d);
+        else if (!strcmp(k, "write_error_status"))
+            bad = get_int(v, 0, 599, &n);
+        else if (!strcmp(k, "query_status"))
+            bad = get_int(v, 0, 599, &n) || (n != 0 && n < 100);
+        else if (!strcmp(k, "write_errors_next") || !strcmp(k, "slow_ms") || !strcmp(k, "retry_after"))
+            bad = get_int(v, 0, 1000000000, &n);
+        else if (!strcmp(k, "expire_tokens"))
+            bad = !json_is_boolean(v);
+        else if (!strcmp(k, "existing")) {
+            size_t i;
+            json_t *x;
+            bad = !json_is_array(v);
+            json_array_foreach(v, i, x) bad |= !json_is_string(x);
+        } else {
+            simhttp_reply_error(req, 400, "error", "unknown fault '%s'", k);
+            goto out;
+        }
+        if (bad) {
+            simhttp_reply_error(req, 400, "error", "bad value for '%s'", k);
+            goto out;
+        }
+    }
+    pthread_mutex_lock(&e->lock);
+    json_object_foreach(body, k, v) {
+        if (!strcmp(k, "write_error_rate"))
+            e->write_error_rate = json_number_value(v);
+        else if (!strcmp(k, "timeout_rate"))
+            e->timeout_rate = json_number_value(v);
+        else if (!strcmp(k, "write_error_status"))
+            e->write_error_status = json_integer_value(v) ? (int)json_integer_value(v) : 500;
+        else if (!strcmp(k, "query_status"))
+            e->query_status = (int)json_integer_value(v);
+        else if (!strcmp(k, "write_errors_next"))
+            e->write_errors_next = json_integer_value(v);
+        else if (!strcmp(k, "slow_ms"))
+            e->slow_ms = (unsigned)json_integer_value(v);
+        else if (!strcmp(k, "retry_after"))
+            e->retry_after = (int)json_integer_value(v);
+        else if (!strcmp(k, "expire_tokens") && json_is_true(v))
+            json_object_clear(e->tokens);
+        else if (!strcmp(k, "existing")) {
+            size_t i;
+            json_t *x;
+            json_object_clear(e->existing);
+            json_array_foreach(v, i, x) {
+                char id[40];
+                snprintf(id, sizeof(id), "ERP-PRE-%zu", i + 1);
+                json_object_set_new(e->existing, json_string_value(x), json_string(id));
+            }
+        }
+    }
+    json_t *r = faults_json(e);
+    pthread_mutex_unlock(&e->lock);
+    simhttp_reply_json(req, 200, r);
+    json_decref(r);
+out:
+    json_decref(body);
+    strbuf_release(&err);
+}
+
+static void control_reset(erp *e, simhttp_req *req)
+{
+    pthread_mutex_lock(&e->lock);
+    clear_state(e);
+    pthread_mutex_unlock(&e->lock);
+    simhttp_reply_text(req, 200, "{\"reset\": true}", 15);
+}
+
+static void handle_control(erp *e, simhttp_req *req)
+{
+    const char *p = req->path + strlen("/_control/");
+    int get = !strcmp(req->method, "GET"), post = !strcmp(req->method, "POST");
+    if (!strcmp(p, "state") && get)
+        control_state(e, req);
+    else if (!strcmp(p, "order") && get)
+        control_order(e, req);
+    else if (!strcmp(p, "faults") && post)
+        control_faults(e, req);
+    else if (!strcmp(p, "reset") && post)
+        control_reset(e, req);
+    else if (!strcmp(p, "state") || !strcmp(p, "order") || !strcmp(p, "faults") || !strcmp(p, "reset"))
+        simhttp_reply_error(req, 405, "error", "method %s not allowed", req->method);
+    else
+        simhttp_reply_error(req, 404, "error", "not found");
+}
+
+void erp_handle(void *ctx, simhttp_req *req)
+{
+    erp *e = ctx;
+    const char *path = req->path;
+    if (!strncmp(path, "/_control/", 10)) {
+        handle_control(e, req);
+        return;
+    }
+    pthread_mutex_lock(&e->lock);
+    e->requests++;
+    unsigned slow = e->slow_ms;
+    double tr = e->timeout_rate;
+    pthread_mutex_unlock(&e->lock);
+    if (tr > 0 && simhttp_rand_unit(e->cfg.seed) < tr)
+        req->delay_ms = 60000;
+    else
+        req->delay_ms = slow;
+
+    int get = !strcmp(req->method, "GET"), post = !strcmp(req->method, "POST");
+    if (!strcmp(path, "/orders") || !strcmp(path, "/orders/")) {
+        if (!get && !post) {
+            simhttp_reply_error(req, 405, "error", "method %s not allowed", req->method);
+        } else if (e->cfg.require_auth && !auth_ok(e, req)) {
+            simhttp_reply_error(req, 401, "error", "invalid or missing bearer token");
+        } else if (post) {
+            handle_write(e, req);
+        } else {
+            handle_query(e, req);
+        }
+    } else if (!strcmp(path, "/auth/token")) {
+        if (post)
+            handle_token(e, req);
+        else
+            simhttp_reply_error(req, 405, "error", "method %s not allowed", req->method);
+    } else if (!strcmp(path, "/echo")) {
+        handle_echo(req);
+    } else {
+        simhttp_reply_error(req, 404, "error", "not found");
+    }
+}

@@ -1,0 +1,379 @@
+/*
+ * cmd_ops.c: the operator commands that talk to the fleet: validate,
+ * trigger, replay, tail.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bus.h"
+#include "envelope.h"
+#include "flow.h"
+#include "flowctl.h"
+#include "jsontext.h"
+#include "logev.h"
+#include "pyscript.h"
+#include "ticks.h"
+#include "worker.h"
+
+int cmd_validate(int argc, char **argv)
+{
+    strbuf err = STRBUF_INIT;
+    flow_set set;
+    if (argc != 2) {
+        fprintf(stderr, "usage: flowctl validate DIR|FILE\n");
+        return 2;
+    }
+    if (pyscript_global_init(&err) < 0) {
+        fprintf(stderr, "flowctl: cannot start Python: %s\n", err.buf);
+        return 1;
+    }
+    int broken = flow_set_load(&set, argv[1], FLOW_LOAD_SCRIPTS, &err);
+    if (err.len)
+        fprintf(stderr, "%s\n", err.buf);
+    if (broken == 0)
+        printf("%zu flow(s) valid\n", set.n);
+    else if (broken > 0)
+        printf("%zu flow(s) valid, %d file(s) with problems\n", set.n, broken);
+    flow_set_free(&set);
+    strbuf_release(&err);
+    return broken == 0 ? 0 : 1;
+}
+
+static int load_flow(const flowctl_env *env, const char *name, flow_set *set, const flow **f)
+{
+    strbuf err = STRBUF_INIT;
+    flow_set_load(set, env->flows, 0, &err);
+    *f = flow_set_find(set, name);
+    if (!*f) {
+        fprintf(stderr, "flowctl: no valid flow named \"%s\" in %s\n%s%s", name, env->flows, err.buf, err.len ? "\n" : "");
+        strbuf_release(&err);
+        return -1;
+    }
+    strbuf_release(&err);
+    return 0;
+}
+
+static const char *user_name(void)
+{
+    const char *u = getenv("FLOWCTL_USER");
+    if (!u || !*u)
+        u = getenv("USER");
+    return u && *u ? u : "flowctl";
+}
+
+int cmd_trigger(int argc, char **argv)
+{
+    flowctl_env env;
+    const char *name = NULL;
+    strbuf err = STRBUF_INIT, run = STRBUF_INIT, topic = STRBUF_INIT, payload = STRBUF_INIT;
+    envelope e;
+    flow_set set;
+    const flow *f;
+    flowctl_env_init(&env);
+    envelope_init(&e);
+    for (int i = 1; i < argc; i++) {
+        if (flowctl_env_opt(&env, argc, argv, &i))
+            continue;
+        if (!strcmp(argv[i], "--param") && i + 1 < argc) {
+            char *eq = strchr(argv[++i], '=');
+            if (!eq) {
+                fprintf(stderr, "flowctl trigger: --param wants k=v, got \"%s\"\n", argv[i]);
+                return 2;
+            }
+            *eq = '\0';
+            attrs_set(&e.attrs, argv[i], eq + 1);
+        } else if (!name && argv[i][0] != '-') {
+            name = argv[i];
+        } else {
+            fprintf(stderr, "usage: flowctl trigger FLOW [--param k=v]...\n");
+            return 2;
+        }
+    }
+    if (!name) {
+        fprintf(stderr, "usage: flowctl trigger FLOW [--param k=v]...\n");
+        return 2;
+    }
+    if (load_flow(&env, name, &set, &f) < 0)
+        return 1;
+    strbuf_addf(&run, "%s-manual-%lld", f->name, (long long)now_ms());
+    sched_make_tick(&e, f, run.buf, user_name(), 1);
+    bus_config bc = { env.brokers, "flowctl", NULL, 0, 0, NULL };
+    bus *b = bus_new(&bc, &err);
+    int rc = 1;
+    if (b) {
+        bus_topic(&topic, env.prefix, f->type, TOPIC_TICKS);
+        envelope_encode(&e, &payload);
+        if (bus_produce(b, topic.buf, f->name, strlen(f->name), payload.buf, payload.len, NULL, &err) == 0 &&
+            bus_flush(b, 10000) == 0) {
+            printf("triggered %s: run %s\n", f->name, run.buf);
+            rc = 0;
+        }
+        bus_close(b);
+    }
+    if (rc)
+        fprintf(stderr, "flowctl trigger: %s\n", err.len ? err.buf : "the tick was not acknowledged");
+    envelope_free(&e);
+    flow_set_free(&set);
+    strbuf_release(&err);
+    strbuf_release(&run);
+    strbuf_release(&topic);
+    strbuf_release(&payload);
+    return rc;
+}
+
+/* ---- replay ---- */
+
+/* Parses "2026-11-23T10:00:00Z", "2026-11-23 10:00", "2026-11-23", an epoch
+ * in ms, or a duration back from now ("1h"). -1 when malformed. */
+static int64_t parse_time(const char *s)
+{
+    struct tm tm;
+    int64_t d;
+    char *end;
+    memset(&tm, 0, sizeof tm);
+    long long v = strtoll(s, &end, 10);
+    if (*end == '\0' && v > 100000000000LL)
+        return v;
+    if (duration_parse_ms(s, &d) == 0 && strpbrk(s, "smhd"))
+        return now_ms() - d;
+    const char *fmts[] = { "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d" };
+    for (size_t i = 0; i < sizeof fmts / sizeof fmts[0]; i++) {
+        memset(&tm, 0, sizeof tm);
+        const char *r = strptime(s, fmts[i], &tm);
+        if (r && (*r == '\0' || !strcmp(r, "Z")))
+            return (int64_t)timegm(&tm) * 1000;
+    }
+    return -1;
+}
+
+typedef struct replay {
+    const char *flow;
+    int64_t since, until;
+    const char *error, *key;
+    int dry_run;
+    bus *bus;
+    const char *prefix;
+    long scanned, matched, sent, unreplayable;
+} replay;
+
+/* The stage a failed record goes back to: records (transformer) for the
+ * script and mapping, mapped (writer) for everything after. */
+static int replay_target(const char *stage)
+{
+    if (!stage)
+        return -1;
+    if (!strcmp(stage, "script") || !strcmp(stage, "mapping") || !strcmp(stage, "transform"))
+        return TOPIC_RECORDS;
+    if (!strcmp(stage, "read") || !strcmp(stage, "decode"))
+        return -1;
+    return TOPIC_MAPPED;
+}
+
+static int replay_one(void *ctx, const bus_msg *m)
+{
+    replay *r = ctx;
+    envelope e;
+    strbuf err = STRBUF_INIT, topic = STRBUF_INIT, payload = STRBUF_INIT;
+    envelope_init(&e);
+    r->scanned++;
+    if (envelope_decode(&e, m->payload, m->len, &err) < 0)
+        goto out;
+    if (strcmp(e.flow, r->flow) != 0 || (r->key && (!e.key || strcmp(e.key, r->key))) ||
+        (r->error && (!e.error || !strstr(e.error, r->error))) || (r->since > 0 && e.failed_ms < r->since) ||
+        (r->until > 0 && e.failed_ms > r->until))
+        goto out;
+    r->matched++;
+    int target = replay_target(e.stage);
+    if (target < 0) {
+        r->unreplayable++;
+        printf("  %s: failed in %s: not replayable (the next tick reads it again)\n", e.key, e.stage ? e.stage : "?");
+        goto out;
+    }
+    printf("  %s %s -> %s (attempt %u): %.120s\n", r->dry_run ? "would replay" : "replaying", e.key,
+           target == TOPIC_RECORDS ? "transformer" : "writer", e.attempt + 1, e.error ? e.error : "");
+    if (r->dry_run)
+        goto out;
+    if (target == TOPIC_RECORDS && e.source.len) {
+        strbuf_reset(&e.body);
+        strbuf_add(&e.body, e.source.buf, e.source.len);
+    }
+    e.attempt++;
+    envelope_set(&e.stage, NULL);
+    envelope_set(&e.error, NULL);
+    envelope_set(&e.src_topic, NULL);
+    e.http_status = 0;
+    e.failed_ms = 0;
+    bus_topic(&topic, r->prefix, e.flow_type, (enum bus_topic_kind)target);
+    envelope_encode(&e, &payload);
+    if (bus_produce(r->bus, topic.buf, e.key, strlen(e.key), payload.buf, payload.len, NULL, &err) < 0)
+        fprintf(stderr, "flowctl replay: %s: %s\n", e.key, err.buf);
+    else
+        r->sent++;
+    if (r->sent % 100 == 0 && r->sent)
+        fprintf(stderr, "  ... %ld replayed\n", r->sent);
+out:
+    envelope_free(&e);
+    strbuf_release(&err);
+    strbuf_release(&topic);
+    strbuf_release(&payload);
+    return 0;
+}
+
+int cmd_replay(int argc, char **argv)
+{
+    flowctl_env env;
+    replay r;
+    strbuf err = STRBUF_INIT, topic = STRBUF_INIT;
+    flow_set set;
+    const flow *f;
+    memset(&r, 0, sizeof r);
+    flowctl_env_init(&env);
+    for (int i = 1; i < argc; i++) {
+        if (flowctl_env_opt(&env, argc, argv, &i))
+            continue;
+        if (!strcmp(argv[i], "--since") && i + 1 < argc) {
+            if ((r.since = parse_time(argv[++i])) < 0) {
+                fprintf(stderr, "flowctl replay: --since: cannot read the time \"%s\"\n", argv[i]);
+                return 2;
+            }
+        } else if (!strcmp(argv[i], "--until") && i + 1 < argc) {
+            if ((r.until = parse_time(argv[++i])) < 0) {
+                fprintf(stderr, "flowctl replay: --until: cannot read the time \"%s\"\n", argv[i]);
+                return 2;
+            }
+        } else if (!strcmp(argv[i], "--error") && i + 1 < argc) {
+            r.error = argv[++i];
+        } else if (!strcmp(argv[i], "--key") && i + 1 < argc) {
+            r.key = argv[++i];
+        } else if (!strcmp(argv[i], "--dry-run")) {
+            r.dry_run = 1;
+        } else if (!r.flow && argv[i][0] != '-') {
+            r.flow = argv[i];
+        } else {
+            fprintf(stderr, "usage: flowctl replay FLOW [--since T] [--until T] [--error TEXT] [--key K] [--dry-run]\n");
+            return 2;
+        }
+    }
+    if (!r.flow) {
+        fprintf(stderr, "usage: flowctl replay FLOW [--since T] [--until T] [--error TEXT] [--key K] [--dry-run]\n");
+        return 2;
+    }
+    if (load_flow(&env, r.flow, &set, &f) < 0)
+        return 1;
+    r.prefix = env.prefix;
+    bus_config bc = { env.brokers, "flowctl", NULL, 0, 0, NULL };
+    r.bus = bus_new(&bc, &err);
+    if (!r.bus) {
+        fprintf(stderr, "flowctl replay: %s\n", err.buf);
+        return 1;
+    }
+    bus_topic(&topic, env.prefix, f->type, TOPIC_FAILED);
+    printf("scanning %s for %s%s\n", topic.buf, r.flow, r.dry_run ? " (dry run)" : "");
+    int rc = bus_scan(env.brokers, topic.buf, 0, 0, NULL, replay_one, &r, &err);
+    if (bus_flush(r.bus, 30000) < 0) {
+        fprintf(stderr, "flowctl replay: not every replayed record was acknowledged\n");
+        rc = -1;
+    }
+    bus_close(r.bus);
+    if (rc < 0 && err.len)
+        fprintf(stderr, "flowctl replay: %s\n", err.buf);
+    printf("scanned %ld, matched %ld, %s %ld, not replayable %ld\n", r.scanned, r.matched,
+           r.dry_run ? "would replay" : "replayed", r.dry_run ? r.matched - r.unreplayable : r.sent, r.unreplayable);
+    flow_set_free(&set);
+    strbuf_release(&err);
+    strbuf_release(&topic);
+    return rc < 0 ? 1 : 0;
+}
+
+/* ---- tail ---- */
+
+static volatile int tail_stop;
+static void on_int(int s)
+{
+    (void)s;
+    tail_stop = 1;
+}
+
+static int tail_one(void *ctx, const bus_msg *m)
+{
+    const char *only = ctx;
+    json_t *v = jsontext_parse(m->payload, m->len, NULL);
+    if (!json_is_object(v)) {
+        printf("(not JSON) %.*s\n", (int)m->len, (const char *)m->payload);
+        json_decref(v);
+        fflush(stdout);
+        return 0;
+    }
+    const char *flow = json_string_value(json_object_get(v, "flow"));
+    if (only && (!flow || strcmp(flow, only))) {
+        json_decref(v);
+        return 0;
+    }
+    const char *kind = json_string_value(json_object_get(v, "kind"));
+    const char *ts = json_string_value(json_object_get(v, "ts"));
+    const char *run = json_string_value(json_object_get(v, "run_id"));
+    if (kind && !strcmp(kind, "run")) {
+        json_t *c = json_object_get(v, "counts");
+        printf("%s  %-10s RUN %-8s %-11s %s  by %s%s", ts ? ts : "", flow ? flow : "",
+               json_string_value(json_object_get(v, "event")), json_string_value(json_object_get(v, "status")),
+               run ? run : "", json_string_value(json_object_get(v, "triggered_by")),
+               json_is_true(json_object_get(v, "is_triggered")) ? " (manual)" : "");
+        if (c)
+            printf("  published %lld, succeeded %lld, failed %lld, skipped %lld",
+                   (long long)json_integer_value(json_object_get(c, "published")),
+                   (long long)json_integer_value(json_object_get(c, "succeeded")),
+                   (long long)json_integer_value(json_object_get(c, "failed")),
+                   (long long)json_integer_value(json_object_get(c, "skipped")));
+        printf("\n");
+    } else {
+        json_t *st = json_object_get(v, "http_status");
+        const char *err = json_string_value(json_object_get(v, "error"));
+        printf("%s  %-10s %-12s %-14s %-8s", ts ? ts : "", flow ? flow : "", json_string_value(json_object_get(v, "key")),
+               json_string_value(json_object_get(v, "stage")), json_string_value(json_object_get(v, "outcome")));
+        if (json_is_integer(st))
+            printf(" HTTP %lld", (long long)json_integer_value(st));
+        printf(" %.1fms", json_number_value(json_object_get(v, "duration_ms")));
+        if (err) {
+            const char *nl = strchr(err, '\n');
+            printf("  %.*s", nl ? (int)(nl - err) : (int)strlen(err), err);
+        }
+        printf("\n");
+    }
+    fflush(stdout);
+    json_decref(v);
+    return 0;
+}
+
+int cmd_tail(int argc, char **argv)
+{
+    flowctl_env env;
+    const char *only = NULL;
+    int from_beginning = 0;
+    strbuf err = STRBUF_INIT, topic = STRBUF_INIT;
+    flowctl_env_init(&env);
+    for (int i = 1; i < argc; i++) {
+        if (flowctl_env_opt(&env, argc, argv, &i))
+            continue;
+        if (!strcmp(argv[i], "--from-beginning"))
+            from_beginning = 1;
+        else if (!only && argv[i][0] != '-')
+            only = argv[i];
+        else {
+            fprintf(stderr, "usage: flowctl tail [FLOW] [--from-beginning]\n");
+            return 2;
+        }
+    }
+    signal(SIGINT, on_int);
+    signal(SIGTERM, on_int);
+    bus_topic(&topic, env.prefix, NULL, TOPIC_LOG);
+    int rc = bus_scan(env.brokers, topic.buf, !from_beginning, 1, &tail_stop, tail_one, (void *)only, &err);
+    if (rc < 0)
+        fprintf(stderr, "flowctl tail: %s\n", err.buf);
+    strbuf_release(&err);
+    strbuf_release(&topic);
+    return rc < 0 ? 1 : 0;
+}

@@ -1,0 +1,25 @@
+/* flowctl: the operators' and integration engineers' command line. Each
+ * command is one function in its own file; main.c dispatches. */
+#ifndef FLOWCTL_H
+#define FLOWCTL_H
+
+int cmd_validate(int argc, char **argv);
+int cmd_trigger(int argc, char **argv);
+int cmd_replay(int argc, char **argv);
+int cmd_tail(int argc, char **argv);
+int cmd_map(int argc, char **argv);
+int cmd_el(int argc, char **argv);
+int cmd_test_script(int argc, char **argv);
+
+/* Shared option values: --brokers, --prefix, --flows (and FLOWFLEET_* env). */
+typedef struct flowctl_env {
+    const char *brokers;
+    const char *prefix;
+    const char *flows;
+    const char *redis;
+} flowctl_env;
+void flowctl_env_init(flowctl_env *env);
+/* Consumes a shared option at argv[*i] (advancing *i); 1 if it was one. */
+int flowctl_env_opt(flowctl_env *env, int argc, char **argv, int *i);
+
+#endif

@@ -1,0 +1,65 @@
+/* flowctl: dispatch to the commands. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "flowctl.h"
+
+static const struct {
+    const char *name;
+    int (*fn)(int, char **);
+    const char *help;
+} cmds[] = {
+    { "validate", cmd_validate, "validate DIR|FILE                check flow files; every problem with file and field" },
+    { "trigger", cmd_trigger, "trigger FLOW [--param k=v]...     emit a manual tick (is_triggered, triggered_by you)" },
+    { "replay", cmd_replay, "replay FLOW [--since T] [--until T] [--error TEXT] [--key K] [--dry-run]\n"
+                            "                                  re-publish failed records to the stage they failed in" },
+    { "tail", cmd_tail, "tail [FLOW] [--from-beginning]    follow the log topic, human-readable" },
+    { "map", cmd_map, "map --spec SPEC --input IN [--context CTX]   run a Jolt mapping" },
+    { "el", cmd_el, "el 'EXPR' [--attr k=v]...         evaluate a NiFi Expression Language template" },
+    { "test-script", cmd_test_script, "test-script --script F --input F [--attr k=v]...   run a script on one record" },
+};
+
+void flowctl_env_init(flowctl_env *env)
+{
+    const char *v;
+    env->brokers = (v = getenv("FLOWFLEET_BROKERS")) && *v ? v : "127.0.0.1:9092";
+    env->prefix = (v = getenv("FLOWFLEET_PREFIX")) && *v ? v : "ff";
+    env->flows = (v = getenv("FLOWFLEET_FLOWS")) && *v ? v : "flows";
+    env->redis = (v = getenv("FLOWFLEET_REDIS")) && *v ? v : "127.0.0.1:6379";
+}
+
+int flowctl_env_opt(flowctl_env *env, int argc, char **argv, int *i)
+{
+    const char *names[] = { "--brokers", "--prefix", "--flows", "--redis" };
+    const char **dst[] = { &env->brokers, &env->prefix, &env->flows, &env->redis };
+    for (int k = 0; k < 4; k++)
+        if (strcmp(argv[*i], names[k]) == 0 && *i + 1 < argc) {
+            *dst[k] = argv[++*i];
+            return 1;
+        }
+    return 0;
+}
+
+static void usage(FILE *out)
+{
+    fprintf(out, "usage: flowctl COMMAND [ARGS]\n\ncommands:\n");
+    for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
+        fprintf(out, "  %s\n", cmds[i].help);
+    fprintf(out, "\nshared options: --brokers HOST:PORT --prefix ff --flows DIR --redis HOST:PORT\n"
+                 "(or FLOWFLEET_BROKERS, FLOWFLEET_PREFIX, FLOWFLEET_FLOWS, FLOWFLEET_REDIS)\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
+        usage(argc < 2 ? stderr : stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
+        if (strcmp(argv[1], cmds[i].name) == 0)
+            return cmds[i].fn(argc - 1, argv + 1);
+    fprintf(stderr, "flowctl: unknown command \"%s\"\n", argv[1]);
+    usage(stderr);
+    return 2;
+}

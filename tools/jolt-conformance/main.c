@@ -1,0 +1,581 @@
+/*
+ * jolt-conformance: runs the upstream Jolt fixture corpus (bazaarvoice/jolt
+ * jolt-core/src/test/resources/json, see its README.md) against common/jolt.
+ *
+ *   jolt-conformance [-v] CORPUS_DIR
+ *
+ * Each folder is run the way its Java test class runs it: the transform, the
+ * comparator (Diffy, ArrayOrderObliviousDiffy, plus the key-order check for
+ * sort), the three modifiers for modifier fixtures, and the expected spec
+ * failures. Prints "folder: P/T passed" per folder and a final
+ * "jolt conformance: P passed, F failed" line; exit status 1 on any failure.
+ * Fixtures that only a Java class can run are reported as skipped.
+ */
+#include <dirent.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "jolt.h"
+#include "jsontext.h"
+#include "strbuf.h"
+
+static int verbose;
+static int total_pass, total_fail;
+
+typedef struct folder_stat {
+    const char *name;
+    int pass, total, skipped;
+} folder_stat;
+
+/* ---- comparators ---- */
+
+static int scalar_eq(const json_t *e, const json_t *a)
+{
+    if (json_typeof(e) != json_typeof(a))
+        return 0;
+    if (json_is_real(e))
+        return json_real_value(e) == json_real_value(a);
+    return json_equal((json_t *)e, (json_t *)a);
+}
+
+static int diffy(const json_t *e, const json_t *a, int aood);
+
+static int aood_list(const json_t *e, const json_t *a)
+{
+    size_t ne = json_array_size(e), na = json_array_size(a);
+    char *used = calloc(na + 1, 1);
+    int ok = 1;
+    for (size_t i = 0; i < ne && ok; i++) {
+        json_t *x = json_array_get(e, i);
+        if (json_is_null(x))
+            continue;
+        int found = 0;
+        for (size_t j = 0; j < na; j++) {
+            if (!used[j] && diffy(x, json_array_get(a, j), 1)) {
+                used[j] = 1;
+                found = 1;
+                break;
+            }
+        }
+        if (!found)
+            ok = 0;
+    }
+    for (size_t j = 0; j < na && ok; j++)
+        if (!used[j] && !json_is_null(json_array_get(a, j)))
+            ok = 0;
+    free(used);
+    return ok;
+}
+
+static int diffy(const json_t *e, const json_t *a, int aood)
+{
+    if (!e)
+        e = json_null();
+    if (!a)
+        a = json_null();
+    if (json_is_object(e)) {
+        if (!json_is_object(a))
+            return 0;
+        const char *k;
+        json_t *v;
+        json_object_foreach((json_t *)e, k, v) {
+            json_t *av = json_object_get(a, k);
+            if (!diffy(v, av, aood))
+                return 0;
+        }
+        json_object_foreach((json_t *)a, k, v) {
+            if (!json_object_get(e, k))
+                return 0;
+        }
+        return 1;
+    }
+    if (json_is_array(e)) {
+        if (!json_is_array(a))
+            return 0;
+        if (aood)
+            return aood_list(e, a);
+        if (json_array_size(e) != json_array_size(a))
+            return 0;
+        for (size_t i = 0; i < json_array_size(e); i++)
+            if (!diffy(json_array_get(e, i), json_array_get(a, i), 0))
+                return 0;
+        return 1;
+    }
+    return scalar_eq(e, a);
+}
+
+static int key_order(const json_t *e, const json_t *a)
+{
+    if (json_is_object(e) && json_is_object(a)) {
+        void *ie = json_object_iter((json_t *)e), *ia = json_object_iter((json_t *)a);
+        while (ie && ia) {
+            if (strcmp(json_object_iter_key(ie), json_object_iter_key(ia)))
+                return 0;
+            if (!key_order(json_object_iter_value(ie), json_object_iter_value(ia)))
+                return 0;
+            ie = json_object_iter_next((json_t *)e, ie);
+            ia = json_object_iter_next((json_t *)a, ia);
+        }
+        return !ie && !ia;
+    }
+    if (json_is_array(e) && json_is_array(a)) {
+        size_t n = json_array_size(e) < json_array_size(a) ? json_array_size(e) : json_array_size(a);
+        for (size_t i = 0; i < n; i++)
+            if (!key_order(json_array_get(e, i), json_array_get(a, i)))
+                return 0;
+    }
+    return 1;
+}
+
+/* ---- bookkeeping ---- */
+
+static void record(folder_stat *fs, const char *file, int ok, const char *hint_fmt, const json_t *exp,
+                   const json_t *act)
+{
+    fs->total++;
+    if (ok) {
+        fs->pass++;
+        total_pass++;
+        return;
+    }
+    total_fail++;
+    if (!verbose)
+        return;
+    fprintf(stderr, "FAIL %s/%s: %s\n", fs->name, file, hint_fmt ? hint_fmt : "mismatch");
+    if (exp || act) {
+        strbuf sb = STRBUF_INIT;
+        if (exp) {
+            jsontext_dump(exp, &sb, 0);
+            fprintf(stderr, "  expected: %.2000s\n", sb.buf);
+            strbuf_reset(&sb);
+        }
+        if (act) {
+            jsontext_dump(act, &sb, 0);
+            fprintf(stderr, "  actual:   %.2000s\n", sb.buf);
+        }
+        strbuf_release(&sb);
+    }
+}
+
+static void print_stat(const folder_stat *fs)
+{
+    if (fs->skipped)
+        printf("%s: %d/%d passed (%d skipped: Java-only)\n", fs->name, fs->pass, fs->total, fs->skipped);
+    else
+        printf("%s: %d/%d passed\n", fs->name, fs->pass, fs->total);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* sorted list of *.json files in dir; returns count */
+static int list_json(const char *dir, char ***out)
+{
+    DIR *d = opendir(dir);
+    char **v = NULL;
+    int n = 0;
+    if (!d) {
+        *out = NULL;
+        return 0;
+    }
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        size_t l = strlen(de->d_name);
+        if (l > 5 && !strcmp(de->d_name + l - 5, ".json")) {
+            v = realloc(v, (size_t)(n + 1) * sizeof *v);
+            v[n++] = strdup(de->d_name);
+        }
+    }
+    closedir(d);
+    qsort(v, (size_t)n, sizeof *v, cmp_str);
+    *out = v;
+    return n;
+}
+
+static void free_list(char **v, int n)
+{
+    for (int i = 0; i < n; i++)
+        free(v[i]);
+    free(v);
+}
+
+static json_t *load(const char *dir, const char *file)
+{
+    strbuf path = STRBUF_INIT, err = STRBUF_INIT;
+    strbuf_addf(&path, "%s/%s", dir, file);
+    json_t *v = jsontext_load_file(path.buf, &err);
+    if (!v && verbose)
+        fprintf(stderr, "cannot load %s: %s\n", path.buf, err.buf);
+    strbuf_release(&path);
+    strbuf_release(&err);
+    return v;
+}
+
+/* Runs op on input and compares; mode 0 Diffy, 1 AOOD, 2 Diffy + key order */
+static void run_case(folder_stat *fs, const char *file, const char *op, const json_t *spec,
+                     const json_t *input, const json_t *ctx, const json_t *expected, int mode)
+{
+    strbuf err = STRBUF_INIT;
+    jolt_spec *s = op ? jolt_compile_op(op, spec, &err) : jolt_compile(spec, &err);
+    if (!s) {
+        strbuf hint = STRBUF_INIT;
+        strbuf_addf(&hint, "spec error: %s", err.buf);
+        record(fs, file, 0, hint.buf, NULL, NULL);
+        strbuf_release(&hint);
+        strbuf_release(&err);
+        return;
+    }
+    json_t *out = jolt_apply(s, input, ctx, &err);
+    int ok = out && diffy(expected, out, mode == 1);
+    if (ok && mode == 2)
+        ok = key_order(expected, out);
+    record(fs, file, ok, out ? (mode == 2 ? "mismatch (diffy or key order)" : "mismatch") : err.buf, expected, out);
+    json_decref(out);
+    jolt_free(s);
+    strbuf_release(&err);
+}
+
+static void expect_spec_fail(folder_stat *fs, const char *file, const char *op, const json_t *spec)
+{
+    strbuf err = STRBUF_INIT;
+    jolt_spec *s = op ? jolt_compile_op(op, spec, &err) : jolt_compile(spec, &err);
+    record(fs, file, s == NULL, "expected a spec error, compiled fine", NULL, NULL);
+    jolt_free(s);
+    strbuf_release(&err);
+}
+
+/* ---- folders ---- */
+
+static void simple_folder(const char *root, const char *name, const char *op, const char *fail_file,
+                          folder_stat *fs)
+{
+    strbuf dir = STRBUF_INIT;
+    strbuf_addf(&dir, "%s/%s", root, name);
+    char **files;
+    int n = list_json(dir.buf, &files);
+    for (int i = 0; i < n; i++) {
+        json_t *doc = load(dir.buf, files[i]);
+        if (!doc) {
+            record(fs, files[i], 0, "unreadable fixture", NULL, NULL);
+            continue;
+        }
+        json_t *spec = json_object_get(doc, "spec");
+        if (fail_file && !strcmp(files[i], fail_file)) {
+            expect_spec_fail(fs, files[i], op, spec);
+        } else if (!strcmp(files[i], "__deepCopyTest.json")) {
+            /* transform, mutate the result, transform a fresh input again */
+            strbuf err = STRBUF_INIT;
+            jolt_spec *s = jolt_compile_op(op, spec, &err);
+            int ok = 0;
+            json_t *in = json_object_get(doc, "input"), *exp = json_object_get(doc, "expected");
+            json_t *out2 = NULL;
+            if (s) {
+                json_t *out1 = jolt_apply(s, in, NULL, &err);
+                json_t *arr = json_object_get(out1, "array"), *map = json_object_get(out1, "map");
+                if (json_is_array(arr))
+                    json_array_append_new(arr, json_string("a"));
+                if (json_is_object(map))
+                    json_object_set_new(map, "c", json_string("c"));
+                json_t *fresh = json_deep_copy(in);
+                out2 = jolt_apply(s, fresh, NULL, &err);
+                ok = out1 && out2 && diffy(exp, out2, 0);
+                json_decref(fresh);
+                json_decref(out1);
+            }
+            record(fs, files[i], ok, s ? "mismatch" : err.buf, exp, out2);
+            json_decref(out2);
+            jolt_free(s);
+            strbuf_release(&err);
+        } else {
+            run_case(fs, files[i], op, spec, json_object_get(doc, "input"), NULL,
+                     json_object_get(doc, "expected"), 0);
+        }
+        json_decref(doc);
+    }
+    free_list(files, n);
+    strbuf_release(&dir);
+}
+
+static const char *const MOD_OPS[3] = {"modify-overwrite-beta", "modify-default-beta", "modify-define-beta"};
+static const char *const MOD_KEYS[3] = {"OVERWRITR", "DEFAULTR", "DEFINR"};
+
+static void modifier_top(const char *root, folder_stat *fs)
+{
+    strbuf dir = STRBUF_INIT;
+    strbuf_addf(&dir, "%s/modifier", root);
+    char **files;
+    int n = list_json(dir.buf, &files);
+    for (int i = 0; i < n; i++) {
+        json_t *doc = load(dir.buf, files[i]);
+        if (!doc) {
+            record(fs, files[i], 0, "unreadable fixture", NULL, NULL);
+            continue;
+        }
+        for (int m = 0; m < 3; m++) {
+            json_t *exp = json_object_get(doc, MOD_KEYS[m]);
+            if (!exp)
+                continue;
+            strbuf label = STRBUF_INIT;
+            strbuf_addf(&label, "%s[%s]", files[i], MOD_KEYS[m]);
+            run_case(fs, label.buf, MOD_OPS[m], json_object_get(doc, "spec"), json_object_get(doc, "input"),
+                     json_object_get(doc, "context"), exp, 1);
+            strbuf_release(&label);
+        }
+        json_decref(doc);
+    }
+    free_list(files, n);
+    strbuf_release(&dir);
+}
+
+static void modifier_functions(const char *root, folder_stat *fs)
+{
+    strbuf dir = STRBUF_INIT;
+    strbuf_addf(&dir, "%s/modifier/functions", root);
+    char **files;
+    int n = list_json(dir.buf, &files);
+    for (int i = 0; i < n; i++) {
+        json_t *doc = load(dir.buf, files[i]);
+        if (!doc) {
+            record(fs, files[i], 0, "unreadable fixture", NULL, NULL);
+            continue;
+        }
+        int m = 0, mode = 1;
+        if (!strcmp(files[i], "labelsLookupTest.json"))
+            m = 1;
+        if (!strcmp(files[i], "squashNullsTests.json") || !strcmp(files[i], "deleteDuplicatesTests.json"))
+            mode = 0;
+        run_case(fs, files[i], MOD_OPS[m], json_object_get(doc, "spec"), json_object_get(doc, "input"),
+                 json_object_get(doc, "context"), json_object_get(doc, MOD_KEYS[m]), mode);
+        json_decref(doc);
+    }
+    free_list(files, n);
+    strbuf_release(&dir);
+}
+
+static void modifier_validation(const char *root, folder_stat *fs)
+{
+    strbuf dir = STRBUF_INIT;
+    strbuf_addf(&dir, "%s/modifier/validation", root);
+    json_t *doc = load(dir.buf, "specThatShouldFail.json");
+    if (!doc) {
+        record(fs, "specThatShouldFail.json", 0, "unreadable fixture", NULL, NULL);
+    } else {
+        for (size_t i = 0; i < json_array_size(doc); i++) {
+            for (int m = 0; m < 3; m++) {
+                strbuf label = STRBUF_INIT;
+                strbuf_addf(&label, "specThatShouldFail.json[%zu][%s]", i, MOD_KEYS[m]);
+                expect_spec_fail(fs, label.buf, MOD_OPS[m], json_array_get(doc, i));
+                strbuf_release(&label);
+            }
+        }
+    }
+    json_decref(doc);
+    strbuf_release(&dir);
+}
+
+static void sortr(const char *root, folder_stat *fs)
+{
+    strbuf dir = STRBUF_INIT;
+    strbuf_addf(&dir, "%s/sortr/simple", root);
+    json_t *in = load(dir.buf, "input.json"), *out = load(dir.buf, "output.json");
+    if (in && out)
+        run_case(fs, "input.json", "sort", NULL, in, NULL, out, 2);
+    else
+        record(fs, "input.json", 0, "unreadable fixture", NULL, NULL);
+    json_decref(in);
+    json_decref(out);
+    strbuf_release(&dir);
+}
+
+static void chainr_integration(const char *root, folder_stat *fs)
+{
+    strbuf dir = STRBUF_INIT;
+    strbuf_addf(&dir, "%s/chainr/integration", root);
+    char **files;
+    int n = list_json(dir.buf, &files);
+    for (int i = 0; i < n; i++) {
+        json_t *doc = load(dir.buf, files[i]);
+        if (!doc) {
+            record(fs, files[i], 0, "unreadable fixture", NULL, NULL);
+            continue;
+        }
+        run_case(fs, files[i], NULL, json_object_get(doc, "spec"), json_object_get(doc, "input"), NULL,
+                 json_object_get(doc, "expected"), strcmp(files[i], "firstSample.json") ? 0 : 2);
+        json_decref(doc);
+    }
+    free_list(files, n);
+    strbuf_release(&dir);
+}
+
+static void chainr_context(const char *root, folder_stat *fs)
+{
+    strbuf dir = STRBUF_INIT;
+    strbuf_addf(&dir, "%s/chainr/context", root);
+    json_t *doc = load(dir.buf, "spec_with_context.json");
+    if (!doc) {
+        record(fs, "spec_with_context.json", 0, "unreadable fixture", NULL, NULL);
+        strbuf_release(&dir);
+        return;
+    }
+    /* steps 3 and 4 are Java classes: check the stock steps 1 and 2 */
+    json_t *chain = json_array();
+    json_t *spec = json_object_get(doc, "spec");
+    for (size_t i = 0; i < json_array_size(spec) && i < 2; i++)
+        json_array_append(chain, json_array_get(spec, i));
+    json_t *tests = json_object_get(doc, "tests");
+    for (size_t i = 0; i < json_array_size(tests); i++) {
+        json_t *t = json_array_get(tests, i);
+        json_t *exp = json_deep_copy(json_object_get(t, "expected"));
+        json_object_del(exp, "c");
+        json_object_del(exp, "d");
+        strbuf label = STRBUF_INIT;
+        strbuf_addf(&label, "spec_with_context.json[%zu] (steps 1-2)", i);
+        run_case(fs, label.buf, NULL, chain, json_object_get(t, "input"), json_object_get(t, "context"), exp, 0);
+        strbuf_release(&label);
+        json_decref(exp);
+        fs->skipped++;
+    }
+    json_decref(chain);
+    json_decref(doc);
+    strbuf_release(&dir);
+}
+
+static void chainr_increments(const char *root, folder_stat *fs)
+{
+    strbuf dir = STRBUF_INIT, err = STRBUF_INIT;
+    strbuf_addf(&dir, "%s/chainr/increments", root);
+    json_t *spec = load(dir.buf, "spec.json");
+    jolt_spec *s = spec ? jolt_compile(spec, &err) : NULL;
+    static const int pairs[][2] = {{0, 1}, {0, 3}, {1, 3}, {1, 4}};
+    static const int bad[][2] = {{0, 0}, {-2, 2}, {0, -2}, {1, 10000}};
+    json_t *empty = json_object();
+    for (size_t i = 0; i < 4; i++) {
+        char file[32];
+        snprintf(file, sizeof file, "%d-%d.json", pairs[i][0], pairs[i][1]);
+        json_t *exp = load(dir.buf, file);
+        json_t *out = s ? jolt_apply_range(s, pairs[i][0], pairs[i][1], empty, NULL, &err) : NULL;
+        record(fs, file, out && exp && diffy(exp, out, 0), "mismatch", exp, out);
+        json_decref(out);
+        /* the "first `to` steps" form: from 0 */
+        if (pairs[i][0] == 0) {
+            char label[48];
+            snprintf(label, sizeof label, "%s (first %d steps)", file, pairs[i][1]);
+            out = s ? jolt_apply_range(s, 0, pairs[i][1], empty, NULL, &err) : NULL;
+            record(fs, label, out && exp && diffy(exp, out, 0), "mismatch", exp, out);
+            json_decref(out);
+        }
+        json_decref(exp);
+    }
+    for (size_t i = 0; i < 4; i++) {
+        char label[48];
+        snprintf(label, sizeof label, "range (%d,%d) must fail", bad[i][0], bad[i][1]);
+        json_t *out = s ? jolt_apply_range(s, bad[i][0], bad[i][1], empty, NULL, &err) : NULL;
+        record(fs, label, s && !out, "expected a transform error", NULL, out);
+        json_decref(out);
+    }
+    json_decref(empty);
+    jolt_free(s);
+    json_decref(spec);
+    strbuf_release(&err);
+    strbuf_release(&dir);
+}
+
+static void chainr_fail_folder(const char *root, const char *name, const char *const *files, int nfiles,
+                               folder_stat *fs)
+{
+    strbuf dir = STRBUF_INIT;
+    strbuf_addf(&dir, "%s/%s", root, name);
+    for (int i = 0; i < nfiles; i++) {
+        json_t *doc = load(dir.buf, files[i]);
+        if (!doc) {
+            record(fs, files[i], 0, "unreadable fixture", NULL, NULL);
+            continue;
+        }
+        expect_spec_fail(fs, files[i], NULL, doc);
+        json_decref(doc);
+    }
+    strbuf_release(&dir);
+}
+
+/* test-only label functions of labelsLookupTest (ModifierTest injects them) */
+static json_t *label_fn(const json_t *args, void *ctx)
+{
+    int want_max = ctx != NULL;
+    const json_t *map = json_array_get(args, 0);
+    if (!json_is_object(map))
+        return NULL;
+    long best = want_max ? INT_MIN : INT_MAX;
+    const char *k;
+    json_t *v;
+    json_object_foreach((json_t *)map, k, v) {
+        char *end;
+        long x = strtol(k, &end, 10);
+        if (!*k || *end || x > INT_MAX || x < INT_MIN)
+            continue;
+        if (want_max ? x > best : x < best)
+            best = x;
+    }
+    char buf[32];
+    snprintf(buf, sizeof buf, "%ld", best);
+    json_t *r = json_object_get(map, buf);
+    return r ? json_incref(r) : NULL;
+}
+
+int main(int argc, char **argv)
+{
+    const char *root = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "-v"))
+            verbose = 1;
+        else
+            root = argv[i];
+    }
+    if (!root) {
+        fprintf(stderr, "usage: jolt-conformance [-v] CORPUS_DIR\n");
+        return 2;
+    }
+    jolt_register_function("minLabelComputation", label_fn, NULL);
+    jolt_register_function("maxLabelComputation", label_fn, (void *)1);
+
+    folder_stat fs[16];
+    int nf = 0;
+#define FOLDER(n) (fs[nf] = (folder_stat){n, 0, 0, 0}, &fs[nf++])
+
+    simple_folder(root, "shiftr", "shift", NULL, FOLDER("shiftr"));
+    folder_stat *d = FOLDER("defaultr");
+    simple_folder(root, "defaultr", "default", NULL, d);
+    {
+        /* not backed by a file: a Defaultr key with a star and a prefix */
+        json_t *bad = json_pack("{s:s}", "tuna*", "marlin");
+        expect_spec_fail(d, "(inline) {\"tuna*\": \"marlin\"}", "default", bad);
+        json_decref(bad);
+    }
+    simple_folder(root, "removr", "remove", "negativeTestCases.json", FOLDER("removr"));
+    simple_folder(root, "cardinality", "cardinality", "failCardinalityType.json", FOLDER("cardinality"));
+    modifier_top(root, FOLDER("modifier"));
+    modifier_functions(root, FOLDER("modifier/functions"));
+    modifier_validation(root, FOLDER("modifier/validation"));
+    sortr(root, FOLDER("sortr/simple"));
+    chainr_integration(root, FOLDER("chainr/integration"));
+    chainr_context(root, FOLDER("chainr/context"));
+    chainr_increments(root, FOLDER("chainr/increments"));
+    static const char *const specformat[] = {"bad_spec_arrayClassName.json", "bad_spec_ClassName.json",
+                                             "bad_spec_NonTransformClass.json", "bad_spec_empty.json"};
+    chainr_fail_folder(root, "chainr/specformat", specformat, 4, FOLDER("chainr/specformat"));
+    static const char *const specloading[] = {"bad_spec_SpecTransform.json"};
+    folder_stat *sl = FOLDER("chainr/specloading");
+    chainr_fail_folder(root, "chainr/specloading", specloading, 1, sl);
+    static const char *const transforms[] = {"bad_transform_loadsExplodingTransform.json"};
+    folder_stat *tr = FOLDER("chainr/transforms");
+    chainr_fail_folder(root, "chainr/transforms", transforms, 1, tr);
+    tr->skipped = 1; /* loadsGoodTransform needs the Java class */
+
+    for (int i = 0; i < nf; i++)
+        print_stat(&fs[i]);
+    printf("jolt conformance: %d passed, %d failed\n", total_pass, total_fail);
+    return total_fail ? 1 : 0;
+}
