@@ -27,6 +27,7 @@
  * constructor) so that the swaps never reallocate environ under a reader.
  */
 #include "cron.h"
+#include "duration.h"
 
 #include <ctype.h>
 #include <pthread.h>
@@ -183,34 +184,11 @@ static int parse_field(const char *text, size_t len, int idx, uint64_t *bits, in
     }
 }
 
-/* "1h30m", "250ms", "30s": sum of number+unit pairs, in ms. -1 when bad. */
+/* "1h30m", "250ms", "30s" in ms (duration.h); -1 when bad. */
 static int64_t parse_duration(const char *s)
 {
-    int64_t total = 0;
-    int any = 0;
-    while (*s) {
-        if (!isdigit((unsigned char)*s))
-            return -1;
-        int64_t n = 0;
-        while (isdigit((unsigned char)*s)) {
-            n = n * 10 + (*s - '0');
-            if (n > (int64_t)1e12)
-                return -1;
-            s++;
-        }
-        int64_t mult;
-        if (strncmp(s, "ms", 2) == 0) { mult = 1; s += 2; }
-        else if (*s == 's') { mult = 1000; s++; }
-        else if (*s == 'm') { mult = 60000; s++; }
-        else if (*s == 'h') { mult = 3600000; s++; }
-        else if (*s == 'd') { mult = 86400000; s++; }
-        else return -1;
-        total += n * mult;
-        if (total > (int64_t)1e15)
-            return -1;
-        any = 1;
-    }
-    return any ? total : -1;
+    int64_t ms;
+    return duration_parse_ms(s, &ms) == 0 ? ms : -1;
 }
 
 cron_expr *cron_parse(const char *text, strbuf *err)

@@ -8,6 +8,7 @@
  * just as NiFi's reflective lookup does.
  */
 #include <ctype.h>
+#include <limits.h>
 #include <math.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -652,11 +653,9 @@ static int name_uuid(el_ctx *c, el_val *s, el_val *a, el_val *out, int ver)
     if (!el_s(s)) return 0;
     const char *ns = el_s(&a[0]);
     strbuf buf = STRBUF_INIT;
-    if (ns && a[0].n) {
-        unsigned char u[16];
-        if (parse_uuid(ns, u) < 0) { strbuf_seterr(c->err, "UUID%d(): '%s' is not a UUID", ver, ns); return -1; }
-        strbuf_add(&buf, u, 16);
-    }
+    unsigned char u[16] = { 0 };  /* a null namespace is the nil UUID */
+    if (ns && a[0].n && parse_uuid(ns, u) < 0) { strbuf_seterr(c->err, "UUID%d(): '%s' is not a UUID", ver, ns); return -1; }
+    strbuf_add(&buf, u, 16);
     strbuf_add(&buf, s->s, s->n);
     unsigned char d[64];
     el_hash(ver == 3 ? "MD5" : "SHA-1", buf.buf, buf.len, d);

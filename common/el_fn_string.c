@@ -396,19 +396,24 @@ static int delim_list(el_val *s, el_val *a, el_val *out, int compact)
 {
     if (!el_s(s)) return 0;
     const char *sep = el_s(&a[0]);
-    if (!sep || !a[0].n) { el_val_str(out, s->s, s->n); return 0; }
+    size_t sl = a[0].n;
+    if (!sep || !sl) { el_val_str(out, s->s, s->n); return 0; }
+    if (!compact) {
+        /* strip leading and trailing delimiters */
+        const char *b = s->s, *e = s->s + s->n;
+        while ((size_t)(e - b) >= sl && !memcmp(b, sep, sl)) b += sl;
+        while ((size_t)(e - b) >= sl && !memcmp(e - sl, sep, sl)) e -= sl;
+        el_val_str(out, b, (size_t)(e - b));
+        return 0;
+    }
     size_t *lens; int cnt;
-    char **parts = split_lit(s->s, s->n, sep, a[0].n, &lens, &cnt);
+    char **parts = split_lit(s->s, s->n, sep, sl, &lens, &cnt);
     strbuf sb = STRBUF_INIT;
     int first = 1;
     for (int i = 0; i < cnt; i++) {
-        const char *b = parts[i], *e = parts[i] + lens[i];
-        while (b < e && java_ws(*b)) b++;
-        while (e > b && java_ws(e[-1])) e--;
-        if (compact && b == e && lens[i] == 0) continue;
-        if (compact && b == e) continue;
-        if (!first) strbuf_add(&sb, sep, a[0].n);
-        strbuf_add(&sb, b, (size_t)(e - b));
+        if (!lens[i]) continue;
+        if (!first) strbuf_add(&sb, sep, sl);
+        strbuf_add(&sb, parts[i], lens[i]);
         first = 0;
     }
     free(parts); free(lens);

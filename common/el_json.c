@@ -290,7 +290,11 @@ int fn_jsonPath(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out)
     jp_walk(&p, root, &h);
     strbuf sb = STRBUF_INIT;
     if (p.definite) {
-        if (h.n) render_json(h.h[0].val, &sb);
+        if (h.n) {
+            json_t *v = h.h[0].val;
+            if (json_is_array(v) && json_array_size(v) == 1) v = json_array_get(v, 0);
+            render_json(v, &sb);
+        }
     } else if (h.n == 1) {
         render_json(h.h[0].val, &sb);
     } else {

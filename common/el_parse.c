@@ -14,6 +14,7 @@
  * time with a column, as NiFi's compiler reports them.
  */
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "cron.h"
+#include "duration.h"
 #include "el.h"
 #include "jolt.h"
 #include "jsontext.h"
@@ -806,51 +807,6 @@ const flow *flow_set_find(const flow_set *set, const char *name)
         if (strcmp(set->flows[i]->name, name) == 0)
             return set->flows[i];
     return NULL;
-}
-
-int duration_parse_ms(const char *text, int64_t *out)
-{
-    const char *s = text;
-    int64_t total = 0;
-    int any = 0;
-    if (!s || !*s)
-        return -1;
-    while (*s) {
-        char *end;
-        if (!isdigit((unsigned char)*s))
-            return -1;
-        double v = strtod(s, &end);
-        if (end == s)
-            return -1;
-        s = end;
-        int64_t unit;
-        if (*s == '\0' && !any) {
-            unit = 1000;
-        } else if (strncmp(s, "ms", 2) == 0) {
-            unit = 1;
-            s += 2;
-        } else if (*s == 's') {
-            unit = 1000;
-            s++;
-        } else if (*s == 'm') {
-            unit = 60000;
-            s++;
-        } else if (*s == 'h') {
-            unit = 3600000;
-            s++;
-        } else if (*s == 'd') {
-            unit = 86400000;
-            s++;
-        } else {
-            return -1;
-        }
-        if (v < 0 || v > 1e12)
-            return -1;
-        total += (int64_t)(v * (double)unit);
-        any = 1;
-    }
-    *out = total;
-    return 0;
 }
 
 void flow_fill_path(strbuf *out, const char *tmpl, const attrs *vars)

@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "attrs.h"
+#include "duration.h"
 #include "retry.h"
 #include "strbuf.h"
 
@@ -140,10 +141,6 @@ typedef struct flow_set {
 int flow_set_load(flow_set *set, const char *dir_or_file, int flags, strbuf *errs);
 void flow_set_free(flow_set *set);
 const flow *flow_set_find(const flow_set *set, const char *name);
-
-/* Parses "250ms", "30s", "5m", "1h30m", "2d" (a bare number is seconds).
- * 0, or -1 when malformed. */
-int duration_parse_ms(const char *text, int64_t *out);
 
 /* Replaces {name} placeholders in tmpl from attrs; unknown ones are kept. */
 void flow_fill_path(strbuf *out, const char *tmpl, const attrs *vars);

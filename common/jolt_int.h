@@ -124,6 +124,7 @@ typedef struct jolt_match {
     const char *g[JOLT_MAXG];
     size_t gl[JOLT_MAXG];
     int hash; /* matches counted under this level, for [#n] */
+    long orig; /* modifier: original size of an array level */
     strbuf own;
 } jolt_match;
 

@@ -82,6 +82,7 @@ void jolt_match_init(jolt_match *m, const char *key)
     m->key = key;
     m->ng = 0;
     m->hash = 0;
+    m->orig = -1;
     strbuf_init(&m->own, 0);
 }
 

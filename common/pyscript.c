@@ -24,6 +24,9 @@
  * globals dict is cleared so the record's objects die at once (class
  * definitions form cycles the collector would otherwise have to find).
  * Output validation for json_output is a small non-allocating JSON checker.
+ * The module `_flowfleet_c` gives the shim reindent(), which lets
+ * json.dumps(..., indent=N) use CPython's C encoder with byte-identical
+ * output (see _fast_json_dumps in pyscript_nifi.c).
  * Nothing here calls PyErr_Print (which exits on SystemExit): errors are
  * formatted by the shim and cleared.
  */
@@ -110,6 +113,94 @@ static PyObject *str_of(const char *s, size_t n)
     return PyUnicode_DecodeUTF8(s, (Py_ssize_t)n, "surrogateescape");
 }
 
+/* ------------------------------------------------------------ reindent */
+
+static void add_newline_indent(strbuf *out, const char *ind, size_t in, int level)
+{
+    strbuf_addch(out, '\n');
+    for (int i = 0; i < level; i++)
+        strbuf_add(out, ind, in);
+}
+
+/* reindent(text, indent) -> str: the compact JSON text the C encoder wrote
+ * with separators (',', ': ') laid out as json's Python encoder does with
+ * that indent (newline + indent after '[', '{' and ',', before ']' and '}';
+ * empty containers stay "[]" / "{}"). ValueError when text is not such
+ * output (the caller then falls back to the Python encoder). */
+static PyObject *py_reindent(PyObject *self, PyObject *args)
+{
+    (void)self;
+    PyObject *text, *ind;
+    if (!PyArg_ParseTuple(args, "UU", &text, &ind))
+        return NULL;
+    Py_ssize_t n, in;
+    const char *s = PyUnicode_AsUTF8AndSize(text, &n);
+    const char *is = s ? PyUnicode_AsUTF8AndSize(ind, &in) : NULL;
+    if (!is) {
+        PyErr_Clear();
+        PyErr_SetString(PyExc_ValueError, "reindent: text is not UTF-8");
+        return NULL;
+    }
+    strbuf out;
+    strbuf_init(&out, (size_t)n + (size_t)n / 2 + 16);
+    int level = 0;
+    Py_ssize_t i = 0;
+    while (i < n) {
+        Py_ssize_t j = i;
+        while (j < n && (s[j] == 0 || !strchr("\"{}[],", s[j])))
+            j++;
+        if (j > i)
+            strbuf_add(&out, s + i, (size_t)(j - i));
+        if (j >= n)
+            break;
+        char c = s[j];
+        if (c == '"') {
+            Py_ssize_t k = j + 1;
+            while (k < n && s[k] != '"')
+                k += s[k] == '\\' ? 2 : 1;
+            if (k >= n) {
+                strbuf_release(&out);
+                PyErr_SetString(PyExc_ValueError, "reindent: unterminated string");
+                return NULL;
+            }
+            strbuf_add(&out, s + j, (size_t)(k - j + 1));
+            i = k + 1;
+            continue;
+        }
+        if (c == '{' || c == '[') {
+            char close = c == '{' ? '}' : ']';
+            strbuf_addch(&out, c);
+            if (j + 1 < n && s[j + 1] == close) {
+                strbuf_addch(&out, close);
+                i = j + 2;
+                continue;
+            }
+            add_newline_indent(&out, is, (size_t)in, ++level);
+        } else if (c == '}' || c == ']') {
+            add_newline_indent(&out, is, (size_t)in, --level);
+            strbuf_addch(&out, c);
+        } else { /* ',' */
+            strbuf_addch(&out, ',');
+            add_newline_indent(&out, is, (size_t)in, level);
+        }
+        i = j + 1;
+    }
+    PyObject *r = level == 0 ? PyUnicode_DecodeUTF8(out.buf, (Py_ssize_t)out.len, NULL) : NULL;
+    if (level != 0)
+        PyErr_SetString(PyExc_ValueError, "reindent: unbalanced brackets");
+    strbuf_release(&out);
+    return r;
+}
+
+static PyMethodDef c_methods[] = {
+    {"reindent", py_reindent, METH_VARARGS, "Lays out compact JSON text with an indent."},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef c_module = {
+    PyModuleDef_HEAD_INIT, "_flowfleet_c", NULL, -1, c_methods, NULL, NULL, NULL, NULL,
+};
+
 /* ------------------------------------------------------------------ init */
 
 static void ts_destroy(void *p)
@@ -175,7 +266,12 @@ static void do_init(void)
         return;
     }
     const char *lv = getenv("FLOWFLEET_SCRIPT_LOG");
-    PyObject *r = PyObject_CallMethod(mod, "_install", "i", lv && strcmp(lv, "debug") == 0);
+    PyObject *cmod = PyModule_Create(&c_module);
+    PyObject *reindent = cmod ? PyObject_GetAttrString(cmod, "reindent") : NULL;
+    PyObject *r = reindent ? PyObject_CallMethod(mod, "_install", "iO", lv && strcmp(lv, "debug") == 0, reindent)
+                           : NULL;
+    Py_XDECREF(reindent);
+    Py_XDECREF(cmod);
     PyObject *timeout_exc = NULL;
     if (r && (fn_run_nifi = shim_fn(mod, "_run_nifi")) &&
         (fn_run_plain = shim_fn(mod, "_run_plain")) &&

@@ -202,6 +202,88 @@ static void test_attributes(void)
     pyscript_free(s);
 }
 
+/* The rest of the Jython/NiFi surface scripts use. */
+static const char API_SCRIPT[] =
+    "import json\n"
+    "from java.nio.charset import StandardCharsets, Charset\n"
+    "from java.io import BufferedReader, InputStreamReader\n"
+    "from java.lang import String, System\n"
+    "from org.apache.commons.io import IOUtils\n"
+    "from org.apache.nifi.processor.io import StreamCallback, InputStreamCallback, OutputStreamCallback\n"
+    "from org.apache.nifi.processors.script import ExecuteScript\n"
+    "from org.apache.nifi.flowfile.attributes import CoreAttributes\n"
+    "from org.python.core.util import StringUtil\n"
+    "import java.nio.charset\n"
+    "ff = session.get()\n"
+    "lines = []\n"
+    "class R(InputStreamCallback):\n"
+    "    def process(self, i):\n"
+    "        br = BufferedReader(InputStreamReader(i, StandardCharsets.UTF_8))\n"
+    "        line = br.readLine()\n"
+    "        while line is not None:\n"
+    "            lines.append(line)\n"
+    "            line = br.readLine()\n"
+    "session.read(ff, R())\n"
+    "raw = IOUtils.toByteArray(session.read(ff))\n"
+    "def cb(i, o):\n"
+    "    text = IOUtils.toString(i, Charset.forName('UTF-8'))\n"
+    "    o.write(StringUtil.toBytes(json.dumps({'lines': len(text.splitlines()), 'first': json.loads(text)['k']})))\n"
+    "ff = session.write(ff, cb)\n"
+    "class A(OutputStreamCallback):\n"
+    "    def process(self, o):\n"
+    "        o.write(ord(' '))\n"
+    "ff = session.append(ff, A())\n"
+    "m = ff.getAttributes()\n"
+    "ff = session.putAttribute(ff, 'lines', str(len(lines)))\n"
+    "ff = session.putAttribute(ff, 'raw', String(raw, 'UTF-8').strip())\n"
+    "ff = session.putAttribute(ff, 'map', '%s/%s/%d' % (m.containsKey('x'), sorted(m.keySet()), m.size()))\n"
+    "ff = session.putAttribute(ff, 'core', CoreAttributes.FILENAME.key())\n"
+    "ff = session.putAttribute(ff, 'rel', ExecuteScript.REL_SUCCESS.getName())\n"
+    "ff = session.putAttribute(ff, 'flag', True)\n"
+    "ff = session.putAttribute(ff, 'num', 42)\n"
+    "ff = session.putAttribute(ff, 'cs', java.nio.charset.StandardCharsets.UTF_8.name())\n"
+    "ff = session.putAttribute(ff, 'time', str(System.currentTimeMillis() > 0))\n"
+    "ff = session.removeAllAttributes(ff, set(['y']))\n"
+    "session.getProvenanceReporter().modifyContent(ff)\n"
+    "session.adjustCounter('n', 1, False)\n"
+    "log.warn('api script {} done', ['x'])\n"
+    "session.transfer(ff, REL_SUCCESS)\n"
+    "session.commit()\n";
+
+static void test_api_surface(void)
+{
+    pyscript *s = compile_ok("api.py", API_SCRIPT);
+    CHECK(s != NULL);
+    if (!s)
+        return;
+    attrs a = ATTRS_INIT;
+    attrs_set(&a, "x", "1");
+    attrs_set(&a, "y", "2");
+    attrs_set(&a, "bin", "\xff\xfe raw"); /* not UTF-8: kept byte for byte */
+    strbuf out = STRBUF_INIT, err = STRBUF_INIT;
+    const char *in = "{\"k\": \"v\",\n \"n\": 1}\n";
+    int rc = pyscript_run(s, in, strlen(in), &a, NULL, &out, &err);
+    CHECK_INT(rc, PYSCRIPT_SUCCESS);
+    if (rc)
+        fprintf(stderr, "%s\n%s\n", err.buf, attrs_get(&a, "log.script.error"));
+    CHECK_STR(out.buf, "{\"lines\": 2, \"first\": \"v\"} ");
+    CHECK_STR(attrs_get(&a, "lines"), "2");
+    CHECK_STR(attrs_get(&a, "raw"), "{\"k\": \"v\",\n \"n\": 1}");
+    CHECK_STR(attrs_get(&a, "map"), "True/['bin', 'x', 'y']/3");
+    CHECK_STR(attrs_get(&a, "core"), "filename");
+    CHECK_STR(attrs_get(&a, "rel"), "success");
+    CHECK_STR(attrs_get(&a, "flag"), "true");
+    CHECK_STR(attrs_get(&a, "num"), "42");
+    CHECK_STR(attrs_get(&a, "cs"), "UTF-8");
+    CHECK_STR(attrs_get(&a, "time"), "True");
+    CHECK(attrs_get(&a, "y") == NULL);
+    CHECK_STR(attrs_get(&a, "bin"), "\xff\xfe raw");
+    attrs_free(&a);
+    strbuf_release(&out);
+    strbuf_release(&err);
+    pyscript_free(s);
+}
+
 /* A Custom Response Script in the product's style: relation from the status. */
 static const char RESPONSE_SCRIPT[] =
     "import json\n"
@@ -530,6 +612,50 @@ static void test_plain_form(void)
     strbuf_release(&err);
 }
 
+/* json.dumps(indent=...) takes the C encoder + reindent path: same bytes. */
+static void test_json_dumps_indent(void)
+{
+    const char *src =
+        "import json\n"
+        "import _flowfleet_nifi\n"
+        "def transform(record, attributes):\n"
+        "    orig = _flowfleet_nifi._orig_dumps\n"
+        "    cases = [record, {}, [], {'a': []}, [{}], 'x,{}[]\"\\\\', 1, 2.5, None, [[[]]],\n"
+        "             {'k\"{': [1, 2.5, None, True, 'caf\\u00e9 \\u2028 \\ud800', '\\x00']},\n"
+        "             {'n': {'a': {'b': [1, {'c': {}}, []]}}, 'z': 1, 'b': float('inf')}, {1: 'int key', True: 't'}]\n"
+        "    bad = 0\n"
+        "    n = 0\n"
+        "    for c in cases:\n"
+        "        for ind in (0, 2, 4, -1, '\\t', '--'):\n"
+        "            for sk in (False, True):\n"
+        "                for ea in (True, False):\n"
+        "                    try:\n"
+        "                        a = json.dumps(c, indent=ind, sort_keys=sk, ensure_ascii=ea)\n"
+        "                    except TypeError as e:\n"
+        "                        a = 'TypeError'\n"
+        "                    try:\n"
+        "                        b = orig(c, indent=ind, sort_keys=sk, ensure_ascii=ea)\n"
+        "                    except TypeError as e:\n"
+        "                        b = 'TypeError'\n"
+        "                    n += 1\n"
+        "                    if a != b:\n"
+        "                        bad += 1\n"
+        "    return {'cases': n, 'mismatches': bad, 'fast': json.dumps is not orig,\n"
+        "            'default': json.dumps({'d': 1j}, indent=2, default=lambda o: str(o))}\n";
+    pyscript *s = compile_ok("dumps.py", src);
+    CHECK(s != NULL);
+    if (!s)
+        return;
+    attrs a = ATTRS_INIT;
+    strbuf out = STRBUF_INIT, err = STRBUF_INIT;
+    CHECK_INT(pyscript_run(s, ORDER, strlen(ORDER), &a, NULL, &out, &err), PYSCRIPT_SUCCESS);
+    CHECK_STR(out.buf, "{\"cases\":312,\"mismatches\":0,\"fast\":true,\"default\":\"{\\n  \\\"d\\\": \\\"1j\\\"\\n}\"}");
+    attrs_free(&a);
+    strbuf_release(&out);
+    strbuf_release(&err);
+    pyscript_free(s);
+}
+
 static void test_compile_errors(void)
 {
     strbuf err = STRBUF_INIT;
@@ -641,6 +767,7 @@ static void test_default_check_response(void)
 struct thr {
     pyscript *s;
     int n, ok;
+    double timeout;
 };
 
 static void *thr_main(void *p)
@@ -652,8 +779,10 @@ static void *thr_main(void *p)
         char v[32];
         snprintf(v, sizeof v, "%d", i);
         attrs_set(&a, "token.erp", v);
-        if (pyscript_run(t->s, ORDER, strlen(ORDER), &a, NULL, &out, &err) == PYSCRIPT_SUCCESS &&
-            out.len > strlen(ORDER))
+        pyscript_opts o = {t->timeout, 0};
+        int rc = pyscript_run(t->s, ORDER, strlen(ORDER), &a, &o, &out, &err);
+        if (t->timeout > 0 ? rc == PYSCRIPT_FAILURE && strstr(err.buf, "timed out")
+                           : rc == PYSCRIPT_SUCCESS && out.len > strlen(ORDER))
             t->ok++;
         attrs_free(&a);
     }
@@ -665,15 +794,18 @@ static void *thr_main(void *p)
 static void test_threads(void)
 {
     pyscript *s = compile_ok("seed.py", SEED_SCRIPT);
-    CHECK(s != NULL);
-    if (!s)
+    pyscript *spin = compile_ok("spin.py", "while True:\n    pass\n");
+    CHECK(s && spin);
+    if (!s || !spin)
         return;
-    enum { N = 4 };
+    /* Four threads run the seed script while a fifth runs away twice. */
+    enum { N = 5 };
     pthread_t th[N];
     struct thr t[N];
     for (int i = 0; i < N; i++) {
-        t[i].s = s;
-        t[i].n = UNDER_ASAN ? 300 : 500;
+        t[i].s = i == N - 1 ? spin : s;
+        t[i].n = i == N - 1 ? 2 : UNDER_ASAN ? 300 : 500;
+        t[i].timeout = i == N - 1 ? 0.2 : 0;
         t[i].ok = 0;
         pthread_create(&th[i], NULL, thr_main, &t[i]);
     }
@@ -682,6 +814,7 @@ static void test_threads(void)
         CHECK_INT(t[i].ok, t[i].n);
     }
     pyscript_free(s);
+    pyscript_free(spin);
 }
 
 static long rss_kb(void)
@@ -731,6 +864,7 @@ int main(void)
     RUN(test_init);
     RUN(test_seed_script);
     RUN(test_attributes);
+    RUN(test_api_surface);
     RUN(test_relation_order_exists_log);
     RUN(test_exception);
     RUN(test_rel_failure);
@@ -738,6 +872,7 @@ int main(void)
     RUN(test_invalid_json_output);
     RUN(test_isolation);
     RUN(test_plain_form);
+    RUN(test_json_dumps_indent);
     RUN(test_compile_errors);
     RUN(test_default_check_response);
     RUN(test_threads);

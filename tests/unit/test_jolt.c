@@ -1,0 +1,373 @@
+/*
+ * test_jolt.c: unit tests of common/jolt (the Jolt transform engine).
+ *
+ * Each case is an inline (operation, spec, input, expected) quadruple in
+ * JSON text, compared with int/double-aware equality (key order ignored).
+ * Also covers compile errors with their spec paths, chains and ranges,
+ * reuse of a compiled spec (no "#2" state leak), registered functions and
+ * concurrent applies from several threads.
+ */
+#include <pthread.h>
+#include <string.h>
+
+#include "jolt.h"
+#include "jsontext.h"
+#include "unit.h"
+
+static json_t *J(const char *text)
+{
+    strbuf err = STRBUF_INIT;
+    json_t *v = jsontext_parse(text, strlen(text), &err);
+    if (!v)
+        fprintf(stderr, "bad test json: %s: %s\n", err.buf, text);
+    strbuf_release(&err);
+    return v;
+}
+
+static char *dump(const json_t *v)
+{
+    strbuf sb = STRBUF_INIT;
+    if (v)
+        jsontext_dump(v, &sb, 0);
+    else
+        strbuf_addstr(&sb, "(null)");
+    return strbuf_detach(&sb, NULL);
+}
+
+/* equality with int != double, objects unordered */
+static int same(const json_t *a, const json_t *b)
+{
+    if (!a || !b)
+        return a == b;
+    if (json_typeof(a) != json_typeof(b))
+        return 0;
+    if (json_is_real(a))
+        return json_real_value(a) == json_real_value(b);
+    if (json_is_object(a)) {
+        if (json_object_size(a) != json_object_size(b))
+            return 0;
+        const char *k;
+        json_t *v;
+        json_object_foreach((json_t *)a, k, v) if (!same(v, json_object_get(b, k))) return 0;
+        return 1;
+    }
+    if (json_is_array(a)) {
+        if (json_array_size(a) != json_array_size(b))
+            return 0;
+        for (size_t i = 0; i < json_array_size(a); i++)
+            if (!same(json_array_get(a, i), json_array_get(b, i)))
+                return 0;
+        return 1;
+    }
+    return json_equal((json_t *)a, (json_t *)b);
+}
+
+static void check_op(const char *op, const char *spec, const char *input, const char *ctx, const char *want,
+                     int line)
+{
+    json_t *s = J(spec), *in = J(input), *c = ctx ? J(ctx) : NULL, *w = J(want);
+    strbuf err = STRBUF_INIT;
+    jolt_spec *js = op ? jolt_compile_op(op, s, &err) : jolt_compile(s, &err);
+    json_t *out = js ? jolt_apply(js, in, c, &err) : NULL;
+    int ok = out && same(w, out);
+    if (ok) {
+        unit_passed++;
+    } else {
+        char *g = dump(out);
+        unit_failed++;
+        fprintf(stderr, "FAIL %s: line %d: %s\n    got:  %s\n    want: %s\n", unit_current, line,
+                err.len ? err.buf : "", g, want);
+        free(g);
+    }
+    json_decref(out);
+    jolt_free(js);
+    json_decref(s);
+    json_decref(in);
+    json_decref(c);
+    json_decref(w);
+    strbuf_release(&err);
+}
+#define OP(op, spec, in, want) check_op(op, spec, in, NULL, want, __LINE__)
+#define OPC(op, spec, in, ctx, want) check_op(op, spec, in, ctx, want, __LINE__)
+
+static void check_bad(const char *op, const char *spec, const char *err_part, int line)
+{
+    json_t *s = J(spec);
+    strbuf err = STRBUF_INIT;
+    jolt_spec *js = op ? jolt_compile_op(op, s, &err) : jolt_compile(s, &err);
+    if (!js && (!err_part || strstr(err.buf, err_part))) {
+        unit_passed++;
+    } else {
+        unit_failed++;
+        fprintf(stderr, "FAIL %s: line %d: want spec error containing '%s', got '%s'\n", unit_current, line,
+                err_part ? err_part : "", js ? "(compiled)" : err.buf);
+    }
+    jolt_free(js);
+    json_decref(s);
+    strbuf_release(&err);
+}
+#define BAD(op, spec, part) check_bad(op, spec, part, __LINE__)
+
+static void test_shift_basics(void)
+{
+    OP("shift", "{\"a\":\"b\"}", "{\"a\":1}", "{\"b\":1}");
+    OP("shift", "{\"a\":\"\"}", "{\"a\":[1]}", "[1]");
+    OP("shift", "{\"a\":[\"x\",\"y.z\"]}", "{\"a\":2.5}", "{\"x\":2.5,\"y\":{\"z\":2.5}}");
+    OP("shift", "{\"*\":\"out.&\"}", "{\"p\":1,\"q\":true}", "{\"out\":{\"p\":1,\"q\":true}}");
+    OP("shift", "{\"rating-*\":\"r.&(0,1)\"}", "{\"rating-a\":1,\"other\":2}", "{\"r\":{\"a\":1}}");
+    OP("shift", "{\"a*c*e\":\"&(0,2)-&(0,1)\"}", "{\"abcde\":1}", "{\"d-b\":1}");
+    OP("shift", "{\"a|b\":\"x\"}", "{\"a\":1,\"b\":2}", "{\"x\":[1,2]}");
+    OP("shift", "{\"*\":{\"$\":\"keys[]\"}}", "{\"k1\":{},\"k2\":{}}", "{\"keys\":[\"k1\",\"k2\"]}");
+    OP("shift", "{\"a\":{\"#lit\":\"x\"}}", "{\"a\":5}", "{\"x\":\"lit\"}");
+    OP("shift", "{\"a\":{\"@\":\"copy\",\"b\":\"b\"}}", "{\"a\":{\"b\":1}}", "{\"copy\":{\"b\":1},\"b\":1}");
+    OP("shift", "{\"author\":\"@(1,book)\"}", "{\"author\":\"Hawking\",\"book\":\"Time\"}",
+       "{\"Time\":\"Hawking\"}");
+    OP("shift", "{\"@author\":\"@book\"}", "{\"author\":\"Hawking\",\"book\":\"Time\"}", "{\"Time\":\"Hawking\"}");
+    OP("shift", "{\"items\":{\"*\":{\"id\":\"ids[&1]\"}}}", "{\"items\":[{\"id\":7},{\"id\":8}]}",
+       "{\"ids\":[7,8]}");
+    OP("shift", "{\"items\":{\"*\":{\"id\":\"out[#2].i\"}}}", "{\"items\":{\"x\":{\"id\":7},\"y\":{\"id\":8}}}",
+       "{\"out\":[{\"i\":7},{\"i\":8}]}");
+    OP("shift", "{\"a\":\"x[2]\"}", "{\"a\":1}", "{\"x\":[null,null,1]}");
+    OP("shift", "{\"a\\\\.b\":\"x\\\\.y\"}", "{\"a.b\":1}", "{\"x.y\":1}");
+    OP("shift", "{\"\\\\@a\":\"b\"}", "{\"@a\":1}", "{\"b\":1}");
+    OP("shift", "{\"on\":{\"true\":{\"#yes\":\"flag\"}}}", "{\"on\":true}", "{\"flag\":\"yes\"}");
+    OP("shift", "{\"a\":\"x\",\"b\":\"x\"}", "{\"a\":[1],\"b\":2}", "{\"x\":[1,2]}");
+    OP("shift", "{\"n\":\"x.@(1,k)\"}", "{\"n\":1,\"k\":3.9}", "{\"x\":{\"3\":1}}");
+    OP("shift", "{\"missing\":\"x\"}", "{\"a\":1}", "null");
+    /* literal beats star, longer star first */
+    OP("shift", "{\"ab\":\"lit\",\"a*\":\"short\",\"ab*\":\"long\"}", "{\"ab\":1,\"abc\":2,\"ax\":3}",
+       "{\"lit\":1,\"long\":2,\"short\":3}");
+}
+
+static void test_shift_errors(void)
+{
+    BAD("shift", "{\"a\":{}}", "empty");
+    BAD("shift", "{\"a\":\"b.*\"}", "can not contain");
+    BAD("shift", "{\"a\":5}", "right hand side");
+    BAD("shift", "{\"@\":{\"a\":\"b\"}}", "can not have children");
+    BAD("shift", "{\"a|a\":\"b\"}", "duplicate");
+    BAD("shift", "{\"a&*\":\"b\"}", "mix");
+    BAD(NULL, "[{\"operation\":\"shift\",\"spec\":{\"a\":\"x\"}},{\"operation\":\"shift\",\"spec\":{\"items\":{\"*\":{\"@(2,x\":\"y\"}}}}]",
+        "[1].spec.items.*.@(2,x: ");
+}
+
+static void test_default(void)
+{
+    OP("default", "{\"a\":1,\"b\":{\"c\":2}}", "{\"a\":5}", "{\"a\":5,\"b\":{\"c\":2}}");
+    OP("default", "{\"a\":1}", "{\"a\":null}", "{\"a\":1}");
+    OP("default", "{\"*\":{\"x\":0}}", "{\"p\":{},\"q\":{\"x\":9}}", "{\"p\":{\"x\":0},\"q\":{\"x\":9}}");
+    OP("default", "{\"a|b\":{\"x\":0}}", "{\"a\":{}}", "{\"a\":{\"x\":0}}");
+    OP("default", "{\"list[]\":{\"1\":\"z\",\"*\":{}}}", "{}", "{\"list\":[{},\"z\"]}");
+    OP("default", "{\"list[]\":{\"*\":{\"k\":1}}}", "{\"list\":[{},{\"k\":2}]}", "{\"list\":[{\"k\":1},{\"k\":2}]}");
+    OP("default", "{\"a\":{\"b\":1}}", "{\"a\":[1]}", "{\"a\":[1]}");
+    BAD("default", "{\"tuna*\":\"marlin\"}", "tuna*");
+}
+
+static void test_remove(void)
+{
+    OP("remove", "{\"a\":\"\",\"b\":{\"c\":\"\"}}", "{\"a\":1,\"b\":{\"c\":2,\"d\":3}}", "{\"b\":{\"d\":3}}");
+    OP("remove", "{\"x*\":\"\"}", "{\"x1\":1,\"x2\":2,\"y\":3}", "{\"y\":3}");
+    OP("remove", "{\"l\":{\"0\":\"\",\"2\":\"\"}}", "{\"l\":[1,2,3,4]}", "{\"l\":[2,4]}");
+    OP("remove", "{\"l\":{\"*\":{\"a\":\"\"}}}", "{\"l\":[{\"a\":1,\"b\":2}]}", "{\"l\":[{\"b\":2}]}");
+    BAD("remove", "{\"a\":\"eh?\"}", "remove spec");
+}
+
+static void test_cardinality(void)
+{
+    OP("cardinality", "{\"a\":\"ONE\",\"b\":\"MANY\",\"c\":\"MANY\"}", "{\"a\":[1,2],\"b\":3,\"c\":null}",
+       "{\"a\":1,\"b\":[3],\"c\":[]}");
+    OP("cardinality", "{\"*\":{\"@\":\"ONE\",\"x\":\"MANY\"}}", "{\"k\":[{\"x\":1}]}", "{\"k\":{\"x\":[1]}}");
+    BAD("cardinality", "{\"a\":\"pants\"}", "ONE");
+    BAD("cardinality", "{\"a\":\"one\"}", "ONE");
+}
+
+static void test_sort(void)
+{
+    json_t *in = J("{\"b\":1,\"~z\":2,\"a\":{\"d\":1,\"c\":2},\"\":0,\"l\":[{\"y\":1,\"x\":2}]}");
+    strbuf err = STRBUF_INIT, out = STRBUF_INIT;
+    jolt_spec *s = jolt_compile_op("sort", NULL, &err);
+    json_t *r = jolt_apply(s, in, NULL, &err);
+    jsontext_dump(r, &out, 0);
+    CHECK_STR(out.buf, "{\"~z\":2,\"\":0,\"a\":{\"c\":2,\"d\":1},\"b\":1,\"l\":[{\"x\":2,\"y\":1}]}");
+    json_decref(r);
+    jolt_free(s);
+    json_decref(in);
+    strbuf_release(&err);
+    strbuf_release(&out);
+}
+
+static void test_modify(void)
+{
+    OP("modify-overwrite-beta", "{\"a\":\"=toUpper\",\"b\":\"=concat(@(1,a),'-',@(1,n))\"}", "{\"a\":\"x\",\"n\":2.0}",
+       "{\"a\":\"X\",\"b\":\"X-2.0\",\"n\":2.0}");
+    OP("modify-default-beta", "{\"a\":\"new\",\"b\":\"new\"}", "{\"a\":\"old\",\"b\":null}", "{\"a\":\"old\",\"b\":\"new\"}");
+    OP("modify-define-beta", "{\"a\":\"new\",\"b\":\"new\"}", "{\"b\":null}", "{\"a\":\"new\",\"b\":null}");
+    OPC("modify-overwrite-beta", "{\"x\":\"^ctx.v\"}", "{}", "{\"ctx\":{\"v\":[1]}}", "{\"x\":[1]}");
+    OP("modify-overwrite-beta", "{\"l\":{\"[1]\":\"b\"}}", "{}", "{\"l\":[null,\"b\"]}");
+    OP("modify-overwrite-beta", "{\"a?\":\"set\",\"b?\":\"set\"}", "{\"a\":1}", "{\"a\":\"set\"}");
+    OP("modify-overwrite-beta", "{\"*\":\"=toString\"}", "{\"i\":1,\"d\":1.5,\"b\":true}",
+       "{\"i\":\"1\",\"d\":\"1.5\",\"b\":\"true\"}");
+    OP("modify-overwrite-beta", "{\"x\":[\"=notNull(@(1,n))\",\"fallback\"]}", "{\"n\":null}", "{\"n\":null,\"x\":\"fallback\"}");
+    BAD("modify-overwrite-beta", "{\"a\":{\"[0]\":1,\"b\":2}}", "mix");
+    BAD("modify-define-beta", "{\"&\":1}", "cannot");
+}
+
+static void test_functions(void)
+{
+    const char *op = "modify-overwrite-beta";
+    OP(op, "{\"r\":\"=min(3,1.5,'2')\"}", "{}", "{\"r\":1.5}");
+    OP(op, "{\"r\":\"=max(3,1.5,'7')\"}", "{}", "{\"r\":7}");
+    OP(op, "{\"r\":\"=abs(-3)\",\"d\":\"=abs(-2.5)\"}", "{}", "{\"r\":3,\"d\":2.5}");
+    OP(op, "{\"r\":\"=avg(1,2)\"}", "{}", "{\"r\":1.5}");
+    OP(op, "{\"i\":\"=intSum(1,'2',3.9)\",\"d\":\"=doubleSum(1,2)\",\"l\":\"=longSum(1,2)\"}", "{}",
+       "{\"i\":6,\"d\":3.0,\"l\":3}");
+    OP(op, "{\"i\":\"=intSubtract(5,2)\",\"d\":\"=doubleSubtract(5.0,2.0)\",\"x\":\"=intSubtract(5.0,2)\"}", "{}",
+       "{\"i\":3,\"d\":3.0}");
+    OP(op, "{\"d\":\"=divide(1,4)\",\"z\":\"=divide(1,0)\",\"r\":\"=divideAndRound(2,2,3)\"}", "{}",
+       "{\"d\":0.25,\"r\":0.67}");
+    OP(op, "{\"s\":\"=substring(@(1,t),1,3)\",\"t\":\"=trim\"}", "{\"t\":\"  abcd \"}", "{\"s\":\" a\",\"t\":\"abcd\"}");
+    OP(op, "{\"j\":\"=join('-',@(1,l))\",\"p\":\"=leftPad(@(1,n),5,'0')\",\"q\":\"=rightPad('ab',4,'.')\"}",
+       "{\"l\":[\"a\",\"\",\"b\"],\"n\":\"42\"}", "{\"l\":[\"a\",\"\",\"b\"],\"n\":\"42\",\"j\":\"a-b\",\"p\":\"00042\",\"q\":\"ab..\"}");
+    OP(op, "{\"s\":\"=split(',',@(1,t))\",\"w\":\"=split('\\\\s+',@(1,u))\"}", "{\"t\":\"a,b,,\",\"u\":\"x  y\"}",
+       "{\"t\":\"a,b,,\",\"u\":\"x  y\",\"s\":[\"a\",\"b\"],\"w\":[\"x\",\"y\"]}");
+    OP(op, "{\"f\":\"=firstElement(@(1,l))\",\"g\":\"=lastElement(@(1,l))\",\"e\":\"=elementAt(1,@(1,l))\",\"s\":\"=size(@(1,l))\"}",
+       "{\"l\":[3,1,2]}", "{\"l\":[3,1,2],\"f\":3,\"g\":2,\"e\":1,\"s\":3}");
+    OP(op, "{\"t\":\"=toList(@(1,v))\",\"o\":\"=sort(@(1,l))\"}", "{\"v\":1,\"l\":[\"b\",\"a\"]}",
+       "{\"v\":1,\"l\":[\"b\",\"a\"],\"t\":[1],\"o\":[\"a\",\"b\"]}");
+    OP(op, "{\"i\":\"=toInteger\",\"d\":\"=toDouble\",\"l\":\"=toLong\",\"b\":\"=toBoolean\"}",
+       "{\"i\":\"7\",\"d\":\"2\",\"l\":3.7,\"b\":\"TRUE\"}", "{\"i\":7,\"d\":2.0,\"l\":3,\"b\":true}");
+    OP(op, "{\"l\":\"=squashNulls\",\"m\":\"=recursivelySquashNulls\"}", "{\"l\":[1,null,2],\"m\":{\"a\":null,\"b\":{\"c\":null}}}",
+       "{\"l\":[1,2],\"m\":{\"b\":{}}}");
+    OP(op, "{\"a\":\"=isPresent\",\"b\":\"=isNull\",\"c\":\"=noop\",\"d\":\"=toLower('ABC')\"}",
+       "{\"b\":null,\"c\":1}", "{\"b\":null,\"c\":1,\"d\":\"abc\"}");
+    OP(op, "{\"c\":\"=concat('a, b',@(1,x),'')\"}", "{\"x\":\"!\"}", "{\"x\":\"!\",\"c\":\"a, b!\"}");
+}
+
+static json_t *twice(const json_t *args, void *ctx)
+{
+    (void)ctx;
+    json_t *a = json_array_get(args, 0);
+    return json_is_integer(a) ? json_integer(2 * json_integer_value(a)) : NULL;
+}
+
+static void test_registered(void)
+{
+    jolt_register_function("twice", twice, NULL);
+    OP("modify-overwrite-beta", "{\"a\":\"=twice\",\"b\":\"=twice(@(1,a))\"}", "{\"a\":4}", "{\"a\":8,\"b\":16}");
+}
+
+static void test_chain_and_range(void)
+{
+    const char *chain = "[{\"operation\":\"shift\",\"spec\":{\"a\":\"b\"}},"
+                        "{\"operation\":\"default\",\"spec\":{\"c\":1}},"
+                        "{\"operation\":\"remove\",\"spec\":{\"c\":\"\"}}]";
+    OP(NULL, chain, "{\"a\":1}", "{\"b\":1}");
+    OP(NULL, "{\"operation\":\"default\",\"spec\":{\"c\":1}}", "{}", "{\"c\":1}");
+    json_t *s = J(chain), *in = J("{\"a\":1}");
+    strbuf err = STRBUF_INIT;
+    jolt_spec *js = jolt_compile(s, &err);
+    CHECK_INT(jolt_steps(js), 3);
+    json_t *r = jolt_apply_range(js, 0, 2, in, NULL, &err);
+    char *d = dump(r);
+    CHECK_STR(d, "{\"b\":1,\"c\":1}");
+    free(d);
+    json_decref(r);
+    CHECK(jolt_apply_range(js, 0, 0, in, NULL, &err) == NULL);
+    CHECK(jolt_apply_range(js, -2, 2, in, NULL, &err) == NULL);
+    CHECK(jolt_apply_range(js, 1, 10000, in, NULL, &err) == NULL);
+    jolt_free(js);
+    json_decref(s);
+    json_decref(in);
+    strbuf_release(&err);
+    BAD(NULL, "[]", "empty");
+    BAD(NULL, "[{\"operation\":\"pants\"}]", "[0]: unknown operation");
+    BAD(NULL, "[{\"operation\":[\"shift\"]}]", "operation");
+    BAD(NULL, "[{\"operation\":\"shift\"}]", "needs a spec");
+    BAD(NULL, "\"foo\"", NULL);
+}
+
+static void test_reuse_and_input_untouched(void)
+{
+    json_t *s = J("{\"*\":{\"*\":{\"v\":\"out[#2]\"}}}"), *in = J("{\"g\":{\"a\":{\"v\":1},\"b\":{\"v\":2}}}");
+    json_t *copy = json_deep_copy(in);
+    strbuf err = STRBUF_INIT;
+    jolt_spec *js = jolt_compile_op("shift", s, &err);
+    json_t *r1 = jolt_apply(js, in, NULL, &err), *r2 = jolt_apply(js, in, NULL, &err);
+    CHECK(same(r1, r2));
+    CHECK(same(in, copy));
+    char *d = dump(r2);
+    CHECK_STR(d, "{\"out\":[1,2]}");
+    free(d);
+    json_decref(r1);
+    json_decref(r2);
+    jolt_free(js);
+    json_decref(s);
+    json_decref(in);
+    json_decref(copy);
+    strbuf_release(&err);
+}
+
+typedef struct tharg {
+    const jolt_spec *js;
+    const json_t *in, *want;
+    int ok;
+} tharg;
+
+static void *worker(void *p)
+{
+    tharg *a = p;
+    a->ok = 1;
+    for (int i = 0; i < 200; i++) {
+        json_t *r = jolt_apply(a->js, a->in, NULL, NULL);
+        if (!same(r, a->want))
+            a->ok = 0;
+        json_decref(r);
+    }
+    return NULL;
+}
+
+static void test_threads(void)
+{
+    json_t *s = J("[{\"operation\":\"shift\",\"spec\":{\"items\":{\"*\":{\"id\":\"l[#2].id\",\"n\":\"l[#2].n\"}}}},"
+                  "{\"operation\":\"modify-overwrite-beta\",\"spec\":{\"l\":{\"*\":{\"n\":\"=toUpper\"}}}}]");
+    json_t *in = J("{\"items\":[{\"id\":1,\"n\":\"a\"},{\"id\":2,\"n\":\"b\"}]}");
+    json_t *want = J("{\"l\":[{\"id\":1,\"n\":\"A\"},{\"id\":2,\"n\":\"B\"}]}");
+    jolt_spec *js = jolt_compile(s, NULL);
+    CHECK(js != NULL);
+    /* jansson reference counts are not atomic on every build: give each
+     * thread its own input copy */
+    pthread_t th[4];
+    tharg a[4];
+    json_t *ins[4];
+    for (int i = 0; i < 4; i++) {
+        ins[i] = json_deep_copy(in);
+        a[i] = (tharg){js, ins[i], want, 0};
+        pthread_create(&th[i], NULL, worker, &a[i]);
+    }
+    for (int i = 0; i < 4; i++) {
+        pthread_join(th[i], NULL);
+        CHECK(a[i].ok);
+        json_decref(ins[i]);
+    }
+    jolt_free(js);
+    json_decref(s);
+    json_decref(in);
+    json_decref(want);
+}
+
+int main(void)
+{
+    RUN(test_shift_basics);
+    RUN(test_shift_errors);
+    RUN(test_default);
+    RUN(test_remove);
+    RUN(test_cardinality);
+    RUN(test_sort);
+    RUN(test_modify);
+    RUN(test_functions);
+    RUN(test_registered);
+    RUN(test_chain_and_range);
+    RUN(test_reuse_and_input_untouched);
+    RUN(test_threads);
+    return unit_done();
+}
