@@ -137,6 +137,8 @@ const char *el_s(el_val *v);            /* converts to string in place; NULL whe
 int el_truthy(const el_val *v);
 int el_arg_long(el_ctx *c, el_val *v, const char *fn, long long *out);
 void el_random_bytes(void *buf, size_t n);
+/* Java's (long) cast of a double: saturating, NaN -> 0 */
+long long el_d2l(double d);
 
 /* hashes (el_hash.c); out must hold 64 bytes; returns digest length or -1 */
 int el_hash(const char *algo, const void *data, size_t len, unsigned char *out);

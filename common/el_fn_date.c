@@ -592,7 +592,9 @@ int el_date_add(long long epoch_ns, long long amount, int unit, const char *tz, 
 void el_date_tostring(long long epoch_ms, strbuf *out)
 {
     strbuf err = STRBUF_INIT;
-    if (el_date_format(epoch_ms * 1000000LL, "EEE MMM dd HH:mm:ss zzz yyyy", el_default_tz(), out, &err) < 0)
+    long long ns;
+    if (__builtin_mul_overflow(epoch_ms, 1000000LL, &ns) ||
+        el_date_format(ns, "EEE MMM dd HH:mm:ss zzz yyyy", el_default_tz(), out, &err) < 0)
         strbuf_addf(out, "%lld", epoch_ms);
     strbuf_release(&err);
 }
@@ -645,21 +647,30 @@ int el_instant_parse_iso(const char *s, long long *ns)
 /* ---- functions ---- */
 
 /* subject -> epoch ns (Date/Instant/number ms/string). 1 ok, 0 null, -1 error */
+static int ms_to_ns(el_ctx *c, const char *fn, long long ms, long long *ns)
+{
+    if (__builtin_mul_overflow(ms, 1000000LL, ns)) {
+        strbuf_seterr(c->err, "%s(): %lld milliseconds is out of the supported date range", fn, ms);
+        return -1;
+    }
+    return 1;
+}
+
 static int subject_ns(el_ctx *c, el_val *s, const char *fn, long long *ns)
 {
     int dec; long long i; double d;
     switch (s->t) {
     case V_NULL: return 0;
-    case V_DATE: *ns = s->i * 1000000LL; return 1;
+    case V_DATE: return ms_to_ns(c, fn, s->i, ns);
     case V_INST: *ns = s->i; return 1;
-    case V_WHOLE: *ns = s->i * 1000000LL; return 1;
-    case V_DEC: *ns = (long long)s->d * 1000000LL; return 1;
+    case V_WHOLE: return ms_to_ns(c, fn, s->i, ns);
+    case V_DEC: return ms_to_ns(c, fn, el_d2l(s->d), ns);
     default: break;
     }
     el_val_to_str(s);
-    if (el_parse_number_text(s->s, &dec, &i, &d) == 0) { *ns = (dec ? (long long)d : i) * 1000000LL; return 1; }
+    if (el_parse_number_text(s->s, &dec, &i, &d) == 0) return ms_to_ns(c, fn, dec ? el_d2l(d) : i, ns);
     long long ms;
-    if (el_date_from_string(s->s, &ms) == 0) { *ns = ms * 1000000LL; return 1; }
+    if (el_date_from_string(s->s, &ms) == 0) return ms_to_ns(c, fn, ms, ns);
     strbuf_seterr(c->err, "%s(): cannot convert '%s' to a date", fn, s->s);
     return -1;
 }
@@ -793,7 +804,8 @@ static int duration_common(el_ctx *c, const el_node *n, el_val *s, el_val *a, el
     }
     const char *tz;
     if (tz_arg(c, n, a, 1, instant ? "UTC" : el_default_tz(), &tz) < 0) return -1;
-    long long ns = instant ? s->i : s->i * 1000000LL, r;
+    long long ns = s->i, r;
+    if (!instant && ms_to_ns(c, fn, s->i, &ns) < 0) return -1;
     if (el_date_add(ns, sign * amount, unit, tz, &r, c->err) < 0) return -1;
     if (instant) { out->t = V_INST; out->i = r; }
     else { out->t = V_DATE; out->i = floordiv(r, 1000000); }

@@ -80,7 +80,7 @@ int fn_multiply(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out) 
 int fn_divide(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out) { return arith(c, n, s, a, out, 3); }
 int fn_mod(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out) { return arith(c, n, s, a, out, 4); }
 
-static long long d2l(double d)
+long long el_d2l(double d)
 {
     if (d != d) return 0;
     if (d >= 9.2233720368547758e18) return LLONG_MAX;
@@ -95,7 +95,7 @@ int fn_toNumber(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out)
     if (s->t == V_NULL) return 0;
     if (el_to_number(s, &dec, &i, &d) < 0) return 0;
     out->t = V_WHOLE;
-    out->i = dec ? d2l(d) : i;
+    out->i = dec ? el_d2l(d) : i;
     return 0;
 }
 
@@ -116,7 +116,7 @@ int fn_toRadix(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out)
     long long radix, width = 0;
     if (s->t == V_NULL) return 0;
     if (num(c, s, "toRadix", &dec, &i, &d) < 0) return -1;
-    if (dec) i = d2l(d);
+    if (dec) i = el_d2l(d);
     if (el_arg_long(c, &a[0], "toRadix", &radix) < 0) return -1;
     if (n->nargs > 1 && el_arg_long(c, &a[1], "toRadix", &width) < 0) return -1;
     if (radix < 2 || radix > 36) radix = 10;
@@ -273,7 +273,7 @@ int fn_math(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out)
     else if (!strcmp(nm, "ceil")) out->d = ceil(x);
     else if (!strcmp(nm, "floor")) out->d = floor(x);
     else if (!strcmp(nm, "rint")) out->d = nearbyint(x);
-    else if (!strcmp(nm, "round")) { out->t = V_WHOLE; out->i = d2l(jround(x)); }
+    else if (!strcmp(nm, "round")) { out->t = V_WHOLE; out->i = el_d2l(jround(x)); }
     else if (!strcmp(nm, "signum")) out->d = x > 0 ? 1.0 : x < 0 ? -1.0 : x;
     else if (!strcmp(nm, "toDegrees")) out->d = x * 180.0 / M_PI;
     else if (!strcmp(nm, "toRadians")) out->d = x / 180.0 * M_PI;

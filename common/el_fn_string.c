@@ -33,7 +33,7 @@ int el_arg_long(el_ctx *c, el_val *v, const char *fn, long long *out)
         strbuf_seterr(c->err, "%s(): argument '%s' is not a number", fn, v->t == V_STR ? v->s : "null");
         return -1;
     }
-    *out = dec ? (long long)d : i;
+    *out = dec ? el_d2l(d) : i;
     return 0;
 }
 

@@ -108,7 +108,7 @@ static int jp_parse(const char *path, jpath *p, strbuf *err)
                 if (*c == ')') { c++; }
                 else {
                     int k = 0;
-                    while (k < 2 && strchr("=!<>", *c)) s->op[k++] = *c++;
+                    while (k < 2 && *c && strchr("=!<>", *c)) s->op[k++] = *c++;
                     if (!k) goto bad;
                     while (*c == ' ') c++;
                     if (*c == '\'' || *c == '"') {

@@ -88,7 +88,7 @@ static void translate(const char *p, size_t n, strbuf *out)
                     if (done) { i = (size_t)(close - p); continue; }
                 }
             }
-            if ((d == 'b' || d == 'B') && !in_class && i + 2 < n && strchr("?*+{", p[i + 2])) {
+            if ((d == 'b' || d == 'B') && !in_class && i + 2 < n && p[i + 2] && strchr("?*+{", p[i + 2])) {
                 /* Java lets a quantifier follow \b; PCRE2 needs a group */
                 strbuf_addf(out, "(?:\\%c)", d);
                 i++;

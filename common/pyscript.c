@@ -113,6 +113,27 @@ static PyObject *str_of(const char *s, size_t n)
     return PyUnicode_DecodeUTF8(s, (Py_ssize_t)n, "surrogateescape");
 }
 
+/* Byte classes for the scanners: one table lookup per byte. */
+#define C_WS 1      /* JSON whitespace */
+#define C_STRSTOP 2 /* ends a run of plain string bytes: '"', '\\', control */
+#define C_LAYOUT 4  /* reindent: '"' '{' '}' '[' ']' ',' */
+static unsigned char cls[256];
+static pthread_once_t cls_once = PTHREAD_ONCE_INIT;
+
+static void cls_init(void)
+{
+    for (int c = 0; c < 0x20; c++)
+        cls[c] |= C_STRSTOP;
+    cls['"'] |= C_STRSTOP | C_LAYOUT;
+    cls['\\'] |= C_STRSTOP;
+    cls[' '] |= C_WS;
+    cls['\t'] |= C_WS;
+    cls['\n'] |= C_WS;
+    cls['\r'] |= C_WS;
+    for (const char *p = "{}[],"; *p; p++)
+        cls[(unsigned char)*p] |= C_LAYOUT;
+}
+
 /* ------------------------------------------------------------ reindent */
 
 static void add_newline_indent(strbuf *out, const char *ind, size_t in, int level)
@@ -141,13 +162,14 @@ static PyObject *py_reindent(PyObject *self, PyObject *args)
         PyErr_SetString(PyExc_ValueError, "reindent: text is not UTF-8");
         return NULL;
     }
+    pthread_once(&cls_once, cls_init);
     strbuf out;
     strbuf_init(&out, (size_t)n + (size_t)n / 2 + 16);
     int level = 0;
     Py_ssize_t i = 0;
     while (i < n) {
         Py_ssize_t j = i;
-        while (j < n && (s[j] == 0 || !strchr("\"{}[],", s[j])))
+        while (j < n && !(cls[(unsigned char)s[j]] & C_LAYOUT))
             j++;
         if (j > i)
             strbuf_add(&out, s + i, (size_t)(j - i));
@@ -156,8 +178,13 @@ static PyObject *py_reindent(PyObject *self, PyObject *args)
         char c = s[j];
         if (c == '"') {
             Py_ssize_t k = j + 1;
-            while (k < n && s[k] != '"')
-                k += s[k] == '\\' ? 2 : 1;
+            for (;;) {
+                while (k < n && s[k] != '"' && s[k] != '\\')
+                    k++;
+                if (k >= n || s[k] == '"')
+                    break;
+                k += 2; /* an escape */
+            }
             if (k >= n) {
                 strbuf_release(&out);
                 PyErr_SetString(PyExc_ValueError, "reindent: unterminated string");
@@ -441,7 +468,7 @@ struct jscan {
 
 static void js_ws(struct jscan *j)
 {
-    while (j->p < j->end && (*j->p == ' ' || *j->p == '\t' || *j->p == '\n' || *j->p == '\r'))
+    while (j->p < j->end && (cls[(unsigned char)*j->p] & C_WS))
         j->p++;
 }
 
@@ -458,6 +485,10 @@ static int js_string(struct jscan *j)
 {
     j->p++; /* opening quote */
     while (j->p < j->end) {
+        while (j->p < j->end && !(cls[(unsigned char)*j->p] & C_STRSTOP))
+            j->p++;
+        if (j->p >= j->end)
+            return -1;
         unsigned char c = (unsigned char)*j->p++;
         if (c == '"')
             return 0;
@@ -572,6 +603,7 @@ static int js_value(struct jscan *j)
 
 static int json_check(const char *s, size_t n, size_t *at)
 {
+    pthread_once(&cls_once, cls_init);
     struct jscan j = {s, s + n, 0};
     int rc = js_value(&j);
     if (rc == 0) {
@@ -717,7 +749,8 @@ int pyscript_run(pyscript *s, const char *input, size_t len, attrs *a,
         rc = PYSCRIPT_DROPPED;
         goto out;
     }
-    if (PyBytes_Check(out))
+    int written = PyBytes_Check(out);
+    if (written)
         strbuf_add(output, PyBytes_AS_STRING(out), (size_t)PyBytes_GET_SIZE(out));
     else
         strbuf_add(output, input ? input : "", len);
@@ -728,7 +761,7 @@ int pyscript_run(pyscript *s, const char *input, size_t len, attrs *a,
         goto out;
     }
     rc = PYSCRIPT_SUCCESS;
-    if (json_output) {
+    if (json_output && written) { /* an unchanged input is the caller's business */
         size_t at;
         if (json_check(output->buf, output->len, &at) != 0) {
             /* The common parser also accepts comments: defer to it. */

@@ -223,6 +223,8 @@ int main(int argc, char **argv)
     rd_kafka_conf_set(conf, "client.id", "flowfleet-devbroker", errstr, sizeof errstr);
     if (debug)
         rd_kafka_conf_set(conf, "debug", "mock", errstr, sizeof errstr);
+    else
+        rd_kafka_conf_set(conf, "log_level", "4", errstr, sizeof errstr); /* no CONFWARN notice */
     rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof errstr);
     if (!rk) {
         fprintf(stderr, "flowfleet-devbroker: %s\n", errstr);
