@@ -5,8 +5,9 @@
  * equality, value copies).
  *
  * A jolt_spec is an array of compiled operations. Applying runs them in
- * order, each step reading the previous step's output (borrowed) and
- * returning a fresh value, so a compiled spec holds no per-apply state and can
+ * order, each step reading the previous step's output and returning a fresh
+ * value (steps that can take the previous output over change it in place
+ * where they own it alone, see jolt_op.apply_owned), so a compiled spec holds no per-apply state and can
  * be shared between threads.
  */
 #include "jolt_int.h"
@@ -433,9 +434,18 @@ json_t *jolt_apply_range(const jolt_spec *s, int from, int to, const json_t *inp
         input = null_in = json_null();
     json_t *cur = json_incref((json_t *)input);
     for (int i = from; i < to; i++) {
-        json_t *next = s->ops[i].apply(s->ops[i].impl, cur, context);
-        json_decref(cur);
-        cur = next;
+        /* Hand the previous step's output over when the operation can take
+         * it: it then changes what only it owns in place instead of copying.
+         * The caller's input still has the caller's reference, so it is
+         * never exclusively owned and never changed. */
+        const jolt_op *op = &s->ops[i];
+        if (op->apply_owned) {
+            cur = op->apply_owned(op->impl, cur, context);
+        } else {
+            json_t *next = op->apply(op->impl, cur, context);
+            json_decref(cur);
+            cur = next;
+        }
     }
     json_decref(null_in);
     return cur;

@@ -10,7 +10,14 @@
  * is missing or null, as a fresh copy; a subtree of the wrong type (array vs
  * object) in the input wins and is left alone.
  *
- * The input is deep-copied first, so the caller's value is never modified.
+ * The caller's value is never modified, but it is not deep-copied either:
+ * containers are copied on write. A container is changed in place only when
+ * this step owns it exclusively (refcount 1, reached from a parent it owns
+ * exclusively); otherwise it is replaced by a shallow copy first (whose
+ * children, now shared, are in turn copied only if a default is written
+ * below them). In a chain the previous step's output is handed over with
+ * its reference (default_apply_owned), so a fresh shift output is usually
+ * defaulted in place with no copy at all.
  */
 #include "jolt_int.h"
 
@@ -181,6 +188,27 @@ fail:
 
 static void apply_children(const dkey *k, json_t *defaultee);
 
+/* Copy on write: returns v if this step may change it (sole owner),
+ * otherwise a shallow copy that replaces v in its (exclusively owned) parent.
+ * Scalars are returned as is: defaults never change them in place. Borrowed. */
+static json_t *own_in_map(json_t *map, const char *key, json_t *v)
+{
+    if (!(json_is_object(v) || json_is_array(v)) || v->refcount == 1)
+        return v;
+    json_t *c = json_copy(v);
+    json_object_set_new(map, key, c);
+    return c;
+}
+
+static json_t *own_in_list(json_t *list, size_t idx, json_t *v)
+{
+    if (!(json_is_object(v) || json_is_array(v)) || v->refcount == 1)
+        return v;
+    json_t *c = json_copy(v);
+    json_array_set_new(list, idx, c);
+    return c;
+}
+
 static json_t *new_container(const dkey *k)
 {
     return k->array_output ? json_array() : json_object();
@@ -196,6 +224,8 @@ static void apply_map_literal(const dkey *k, const char *key, json_t *map)
         if (!v || json_is_null(v)) {
             v = new_container(k);
             json_object_set_new(map, key, v);
+        } else {
+            v = own_in_map(map, key, v);
         }
         apply_children(k, v);
     }
@@ -213,6 +243,8 @@ static void apply_list_literal(const dkey *k, long idx, json_t *list)
         if (!v || json_is_null(v)) {
             v = new_container(k);
             json_array_set_new(list, (size_t)idx, v);
+        } else {
+            v = own_in_list(list, (size_t)idx, v);
         }
         apply_children(k, v);
     }
@@ -272,11 +304,22 @@ static void apply_children(const dkey *k, json_t *defaultee)
         apply_child(k->child[i], defaultee, k->array_output);
 }
 
-static json_t *default_apply(const void *impl, const json_t *input, const json_t *context)
+/* input: a reference this step takes over (its value is changed in place
+ * only where the step is its sole owner). Returns a new reference. */
+static json_t *default_apply_owned(const void *impl, json_t *input, const json_t *context)
 {
     (void)context;
     const default_spec *s = impl;
-    json_t *out = (!input || json_is_null(input)) ? json_object() : json_deep_copy(input);
+    json_t *out;
+    if (!input || json_is_null(input)) {
+        json_decref(input);
+        out = json_object();
+    } else if ((json_is_object(input) || json_is_array(input)) && input->refcount != 1) {
+        out = json_copy(input); /* shallow: children are copied on write */
+        json_decref(input);
+    } else {
+        out = input;
+    }
     if (json_is_array(out)) {
         if (s->array_root)
             apply_children(s->array_root, out);
@@ -284,6 +327,12 @@ static json_t *default_apply(const void *impl, const json_t *input, const json_t
         apply_children(s->map_root, out);
     }
     return out;
+}
+
+/* input: borrowed, never modified. Returns a new reference. */
+static json_t *default_apply(const void *impl, const json_t *input, const json_t *context)
+{
+    return default_apply_owned(impl, input ? json_incref((json_t *)input) : NULL, context);
 }
 
 static void default_free(void *impl)
@@ -309,6 +358,7 @@ int jolt_default_compile(jolt_op *op, const json_t *spec, jolt_cpath *p, strbuf 
     op->name = "default";
     op->impl = s;
     op->apply = default_apply;
+    op->apply_owned = default_apply_owned;
     op->free_impl = default_free;
     return 0;
 }

@@ -34,6 +34,10 @@ struct jolt_op {
     void *impl;
     /* input: borrowed. Returns a new reference (never NULL). */
     json_t *(*apply)(const void *impl, const json_t *input, const json_t *context);
+    /* Optional. input: a reference the operation takes over; it may change
+     * the value in place where it is the sole owner (refcount 1 all the way
+     * down), copying on write elsewhere. Returns a new reference. */
+    json_t *(*apply_owned)(const void *impl, json_t *input, const json_t *context);
     void (*free_impl)(void *impl);
 };
 

@@ -45,6 +45,9 @@
  * every exception in an endless loop cannot be stopped in-process (the
  * watchdog re-raises every 200 ms). Imported modules (sys.modules) are
  * shared by all scripts, as in any Python process. print() goes to stderr.
+ * json.dumps(obj, indent=N) is routed through CPython's C encoder plus a C
+ * re-indenter, byte-identical to the pure-Python encoder it replaces (which
+ * was most of the example script's cost).
  */
 #ifndef FF_PYSCRIPT_H
 #define FF_PYSCRIPT_H
@@ -66,6 +69,7 @@ typedef struct pyscript pyscript;
  * frees with pyscript_free, or NULL with "name line N: message" in err.
  * Initializes the interpreter if needed. */
 pyscript *pyscript_compile(const char *name, const char *source, strbuf *err);
+/* Frees s (NULL is fine). No run of s may be in progress. */
 void pyscript_free(pyscript *s);
 /* 1 when the script is in the plain transform(record, attributes) form. */
 int pyscript_is_plain(const pyscript *s);

@@ -232,7 +232,11 @@ static int login(stage_auth *sa, strbuf *header, strbuf *err)
     strbuf_reset(header);
     strbuf_addf(header, "%s: %s%s", a->header_name, a->header_prefix ? a->header_prefix : "", json_string_value(tok));
     json_decref(resp);
-    if (store_token_set(sa->c->store, sa->name, header->buf, a->token_ttl_ms, err) < 0)
+    strbuf stamped = STRBUF_INIT;
+    strbuf_addf(&stamped, "%lld %s", (long long)now_ms(), header->buf);
+    int stored = store_token_set(sa->c->store, sa->name, stamped.buf, a->token_ttl_ms, err);
+    strbuf_release(&stamped);
+    if (stored < 0)
         goto out;
     rc = 0;
 out:
@@ -240,6 +244,29 @@ out:
     strbuf_release(&url);
     strbuf_release(&body);
     return rc;
+}
+
+static pthread_mutex_t login_mu = PTHREAD_MUTEX_INITIALIZER;
+
+/* Under login_mu: 1 (header filled) when the store now holds a token that
+ * differs from the failed one and was stored in the last few seconds. */
+static int force_retry_done(stage_auth *sa, strbuf *header)
+{
+    strbuf val = STRBUF_INIT;
+    int used = 0;
+    if (store_token_get(sa->c->store, sa->name, &val, NULL) == 1) {
+        char *end;
+        int64_t at = strtoll(val.buf, &end, 10);
+        const char *line = *end == ' ' ? end + 1 : val.buf;
+        if (strcmp(line, sa->used.buf) != 0 && now_ms() - at < 5000) {
+            strbuf_reset(header);
+            strbuf_addstr(header, line);
+            cache_put(sa->name, header->buf);
+            used = 1;
+        }
+    }
+    strbuf_release(&val);
+    return used;
 }
 
 int stage_auth_fn(void *ctx, int force, strbuf *header, strbuf *err)
@@ -263,17 +290,42 @@ int stage_auth_fn(void *ctx, int force, strbuf *header, strbuf *err)
     }
     if (!force && cache_get(sa->name, header))
         goto done;
-    int found = store_token_get(sa->c->store, sa->name, header, err);
-    if (found < 0)
+    /* The store holds "<stored at ms> <header line>". */
+    strbuf val = STRBUF_INIT;
+    int found = store_token_get(sa->c->store, sa->name, &val, err);
+    if (found < 0) {
+        strbuf_release(&val);
         return -1;
-    if (found && (!force || strcmp(header->buf, sa->used.buf) != 0)) {
+    }
+    int64_t stored_ms = 0;
+    const char *line = val.buf;
+    if (found) {
+        char *end;
+        stored_ms = strtoll(val.buf, &end, 10);
+        line = *end == ' ' ? end + 1 : val.buf;
+    }
+    /* After a 401, a token that differs from the one that failed and was
+     * stored moments ago is a sibling's fresh login: use it instead of
+     * logging in again. An older one is as stale as ours. */
+    if (found && (!force || (strcmp(line, sa->used.buf) != 0 && now_ms() - stored_ms < 5000))) {
+        strbuf_addstr(header, line);
         cache_put(sa->name, header->buf);
+        strbuf_release(&val);
         goto done;
     }
-    cache_put(sa->name, NULL);
-    if (login(sa, header, err) < 0)
-        return -1;
-    cache_put(sa->name, header->buf);
+    strbuf_release(&val);
+    /* One login at a time in this process: a thread that waited here finds
+     * the token its sibling just stored and uses it. */
+    pthread_mutex_lock(&login_mu);
+    if (!force_retry_done(sa, header)) {
+        cache_put(sa->name, NULL);
+        if (login(sa, header, err) < 0) {
+            pthread_mutex_unlock(&login_mu);
+            return -1;
+        }
+        cache_put(sa->name, header->buf);
+    }
+    pthread_mutex_unlock(&login_mu);
 done:
     strbuf_reset(&sa->used);
     strbuf_addstr(&sa->used, header->buf);

@@ -12,7 +12,7 @@
 #   ff_done                     prints "N passed, N failed" and exits
 
 set -u
-FF_ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+FF_ROOT=${FF_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
 BIN=$FF_ROOT/build/bin
 FF_TMP=$(mktemp -d /tmp/ff-it.XXXXXX)
 FF_FLOWS=$FF_TMP/flows

@@ -73,12 +73,14 @@ check "idempotent produce succeeds" test $? -eq 0
 n=$(kcat -b "$BS" -m 10 -C -t fft.log -p 0 -o beginning -e -q | wc -l)
 check "idempotent message stored (got $n)" test "$n" -eq 1
 
-# consumer group: first member reads and commits; a second run resumes after it
+# consumer group: first member reads and commits; a second run resumes after
+# it. (The mock delays a join to a group whose members left by the old
+# members' session.timeout.ms - 1 s, hence the short session timeout.)
 printf 'g1\ng2\n' | kcat -b "$BS" -m 10 -P -t fft.order_status.ticks 2>/dev/null
-timeout 30 kcat -b "$BS" -G devgrp -X auto.offset.reset=earliest -c 2 -q -f '%s\n' fft.order_status.ticks >"$T/g1" 2>/dev/null
+timeout 30 kcat -b "$BS" -G devgrp -X auto.offset.reset=earliest -X session.timeout.ms=4000 -c 2 -q -f '%s\n' fft.order_status.ticks >"$T/g1" 2>/dev/null
 check "group consumer reads 2" test "$(cat "$T/g1" | tr '\n' ' ')" = "g1 g2 "
 printf 'g3\n' | kcat -b "$BS" -m 10 -P -t fft.order_status.ticks 2>/dev/null
-timeout 60 kcat -b "$BS" -G devgrp -X auto.offset.reset=earliest -X session.timeout.ms=6000 -c 1 -q -f '%s\n' fft.order_status.ticks >"$T/g2" 2>/dev/null
+timeout 60 kcat -b "$BS" -G devgrp -X auto.offset.reset=earliest -X session.timeout.ms=4000 -c 1 -q -f '%s\n' fft.order_status.ticks >"$T/g2" 2>/dev/null
 check "group resumes from committed offset ($(cat "$T/g2"))" test "$(cat "$T/g2")" = "g3"
 
 # stops on SIGTERM, removes its bootstrap file

@@ -4,7 +4,7 @@
 . "$(dirname "$0")/lib.sh"
 ff_start_infra 150
 OPEN=$(omni_state unsent_open)
-omni_fault '{"slow_ms": 3}'
+omni_fault '{"slow_ms": 10}'
 ff_write_flow
 ff_start_services
 check "the run is under way" wait_erp_orders 20 60
