@@ -50,7 +50,7 @@ FUZZ_SRC = $(wildcard fuzz/fuzz_*.c)
 FUZZ_BIN = $(FUZZ_SRC:fuzz/%.c=$(B)/fuzz/%)
 
 .SECONDARY:
-.PHONY: all deps test test-run unit demo bench bench-run conformance conformance-run fuzz fuzz-run clean
+.PHONY: conformance-check all deps test test-run unit demo bench bench-run conformance conformance-run fuzz fuzz-run clean
 all: $(PROGS) $(BENCH_BIN)
 
 deps:
@@ -136,3 +136,7 @@ clean:
 flags:
 	@echo "CFLAGS: $(CFLAGS)"
 	@echo "LIBS: $(PKG_LIBS)"
+
+# CI: the corpora beside the checkout must not pass fewer cases than recorded.
+conformance-check: all
+	@sh scripts/conformance.sh "$(JOLT_CORPUS)" "$(EL_CORPUS)" --check

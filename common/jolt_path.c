@@ -91,15 +91,28 @@ void jolt_match_release(jolt_match *m)
     strbuf_release(&m->own);
 }
 
-int jolt_match_group(const jolt_match *m, int g, strbuf *out)
+/* Points *s / *len at capture group g of m (borrowed); -1 when out of range. */
+static int match_group_span(const jolt_match *m, int g, const char **s, size_t *len)
 {
     if (g == 0) {
-        strbuf_addstr(out, m->key);
+        *s = m->key;
+        *len = strlen(m->key);
         return 0;
     }
     if (g > m->ng)
         return -1;
-    strbuf_add(out, m->g[g - 1], m->gl[g - 1]);
+    *s = m->g[g - 1];
+    *len = m->gl[g - 1];
+    return 0;
+}
+
+int jolt_match_group(const jolt_match *m, int g, strbuf *out)
+{
+    const char *s;
+    size_t len;
+    if (match_group_span(m, g, &s, &len))
+        return -1;
+    strbuf_add(out, s, len);
     return 0;
 }
 
@@ -882,15 +895,13 @@ int jolt_pe_eval(const jolt_pe *pe, const jolt_walk *w, strbuf *out)
             return rc;
         }
         case ARR_REF: {
+            /* [&n]: the captured text itself, checked in place (no copy) */
             jolt_step *st = jolt_walk_from_end(w, pe->ref.path);
-            if (!st)
+            const char *gs;
+            size_t gl;
+            if (!st || match_group_span(st->m, pe->ref.group, &gs, &gl))
                 return -1;
-            strbuf tmp = STRBUF_INIT;
-            int rc = jolt_match_group(st->m, pe->ref.group, &tmp);
-            if (rc == 0)
-                rc = add_nonneg(out, tmp.buf, tmp.len);
-            strbuf_release(&tmp);
-            return rc;
+            return add_nonneg(out, gs, gl);
         }
         }
         return -1;

@@ -257,10 +257,26 @@ static shift_node *node_compile(const char *key, const json_t *rhs, jolt_cpath *
 
 /* ---- apply ---- */
 
+/* Write-path cache: consecutive writes usually share their leading keys
+ * ("root", "customer", "line_items"...). Level i remembers which container
+ * key led to from which parent, so a repeated prefix costs a strcmp instead
+ * of a hash lookup. Only object levels are cached. Containers are never
+ * freed during a run except when a slot is replaced (a value turning into a
+ * list of old and new), and that clears the cache. */
+#define WCACHE_LEVELS 8
+#define WCACHE_KEY 48
+
+typedef struct wcache {
+    const json_t *parent; /* NULL: empty */
+    json_t *child;        /* borrowed from the output tree */
+    char key[WCACHE_KEY];
+} wcache;
+
 typedef struct shift_run {
     jolt_walk w;
     json_t *out; /* {"root": ...} */
     strbuf keys;
+    wcache wc[WCACHE_LEVELS];
 } shift_run;
 
 #define MAX_ARRAY_PAD (1 << 20)
@@ -292,23 +308,54 @@ static int array_set(json_t *arr, long idx, json_t *v)
     return 0;
 }
 
+/* Sets key in an output object, taking the reference to v. Literal keys
+ * come from the parsed spec, which jansson has already checked as UTF-8, so
+ * they skip the check; computed keys keep it (and a bad one drops the write).
+ * Returns 0, or -1 when the key was refused (v is then released). */
+static int map_set(json_t *obj, const char *key, int literal, json_t *v)
+{
+    if (literal)
+        return json_object_set_new_nocheck(obj, key, v);
+    return json_object_set_new(obj, key, v);
+}
+
+/* Writes data at path below r->out. Literal path elements are used as they
+ * are (no copy); only computed ones (&, $, #, @(..), [#n]) are evaluated,
+ * into the one reusable r->keys buffer. */
 static void shift_write(shift_run *r, const jolt_path *path, const json_t *data)
 {
     int n = path->n;
+    const char *keys[n > 0 ? n : 1];
     size_t offs[n > 0 ? n : 1];
     strbuf_reset(&r->keys);
     for (int i = 0; i < n; i++) {
+        const jolt_pe *pe = path->el[i];
+        if (pe->kind == PE_LITERAL) {
+            keys[i] = pe->raw;
+            continue;
+        }
+        keys[i] = NULL;
         offs[i] = r->keys.len;
-        if (jolt_pe_eval(path->el[i], &r->w, &r->keys))
+        if (jolt_pe_eval(pe, &r->w, &r->keys))
             return;
         strbuf_addch(&r->keys, '\0');
     }
+    /* the buffer may have moved while growing: resolve offsets now */
+    for (int i = 0; i < n; i++)
+        if (!keys[i])
+            keys[i] = r->keys.buf + offs[i];
     json_t *cur = r->out;
     for (int i = 0; i < n; i++) {
-        const char *key = r->keys.buf + offs[i];
+        const char *key = keys[i];
+        int lit = path->el[i]->kind == PE_LITERAL;
         int kind = step_kind(path->el[i]);
         int last = i == n - 1;
         long idx = 0;
+        wcache *wc = !last && kind == STEP_MAP && i < WCACHE_LEVELS ? &r->wc[i] : NULL;
+        if (wc && wc->parent == cur && !strcmp(wc->key, key)) {
+            cur = wc->child;
+            continue;
+        }
         if (kind == STEP_MAP) {
             if (!json_is_object(cur))
                 return;
@@ -329,7 +376,7 @@ static void shift_write(shift_run *r, const jolt_path *path, const json_t *data)
             if (!sub) {
                 json_t *v = jolt_copy(data);
                 if (kind == STEP_MAP)
-                    json_object_set_new(cur, key, v);
+                    map_set(cur, key, lit, v);
                 else if (kind == STEP_ARRAY)
                     array_set(cur, idx, v);
                 else
@@ -340,8 +387,10 @@ static void shift_write(shift_run *r, const jolt_path *path, const json_t *data)
                 json_t *l = json_array();
                 json_array_append(l, sub);
                 json_array_append_new(l, jolt_copy(data));
+                /* sub leaves the tree (it may be a cached container) */
+                memset(r->wc, 0, sizeof r->wc);
                 if (kind == STEP_MAP)
-                    json_object_set_new(cur, key, l);
+                    map_set(cur, key, lit, l);
                 else
                     array_set(cur, idx, l);
             }
@@ -350,14 +399,23 @@ static void shift_write(shift_run *r, const jolt_path *path, const json_t *data)
         if (!sub) {
             sub = new_container(step_kind(path->el[i + 1]));
             json_t *keep = sub;
-            if (kind == STEP_MAP)
-                json_object_set_new(cur, key, sub);
-            else if (kind == STEP_ARRAY) {
+            if (kind == STEP_MAP) {
+                if (map_set(cur, key, lit, sub))
+                    return;
+            } else if (kind == STEP_ARRAY) {
                 if (array_set(cur, idx, sub))
                     return;
             } else
                 json_array_append_new(cur, sub);
             sub = keep;
+        }
+        if (wc) {
+            size_t kl = strlen(key);
+            if (kl < WCACHE_KEY) {
+                wc->parent = cur;
+                wc->child = sub;
+                memcpy(wc->key, key, kl + 1);
+            }
         }
         cur = sub;
     }
@@ -477,7 +535,11 @@ static int node_apply(shift_run *r, const shift_node *n, const char *key, const 
 {
     jolt_match own;
     jolt_match_init(&own, key);
-    int mr = jolt_pe_match(n->pe, key, &r->w, &own);
+    int mr;
+    if (n->pe->kind == PE_LITERAL) /* the common case: no captures to fill */
+        mr = key == n->pe->raw || !strcmp(key, n->pe->raw);
+    else
+        mr = jolt_pe_match(n->pe, key, &r->w, &own);
     if (!mr) {
         jolt_match_release(&own);
         return 0;

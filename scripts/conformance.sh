@@ -1,0 +1,30 @@
+#!/bin/sh
+# Runs the upstream conformance corpora and prints the pass count of each.
+#   conformance.sh JOLT_DIR EL_DIR [--check]
+# With --check, fails when a count is below the one recorded in
+# tests/conformance-counts (raise the recorded counts as more pass).
+cd "$(dirname "$0")/.." || exit 1
+JOLT=$1; EL=$2; CHECK=${3:-}
+rc=0
+count() { grep -E "$1" "$2" | tail -n 1 | sed -E 's/.*: ([0-9]+) passed.*/\1/'; }
+recorded() { sed -n "s/^$1=//p" tests/conformance-counts; }
+run() {
+    name=$1; bin=$2; dir=$3
+    if [ ! -d "$dir" ]; then echo "$name: corpus $dir not found, skipped"; return; fi
+    out=$(mktemp)
+    "$bin" "$dir" >"$out" 2>&1
+    cat "$out"
+    got=$(count "^$name conformance:" "$out")
+    want=$(recorded "$name")
+    rm -f "$out"
+    if [ -n "$CHECK" ]; then
+        if [ -z "$got" ] || [ "$got" -lt "${want:-0}" ]; then
+            echo "$name conformance: ${got:-no} passes, below the recorded $want"; rc=1
+        else
+            echo "$name conformance: $got passes (recorded $want)"
+        fi
+    fi
+}
+run jolt build/bin/jolt-conformance "$JOLT"
+run el build/bin/el-conformance "$EL"
+exit $rc
