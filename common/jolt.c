@@ -7,8 +7,8 @@
  * A jolt_spec is an array of compiled operations. Applying runs them in
  * order, each step reading the previous step's output and returning a fresh
  * value (steps that can take the previous output over change it in place
- * where they own it alone, see jolt_op.apply_owned), so a compiled spec holds no per-apply state and can
- * be shared between threads.
+ * where they own it alone, see jolt_op.apply_owned), so a compiled spec
+ * holds no per-apply state and can be shared between threads.
  */
 #include "jolt_int.h"
 
