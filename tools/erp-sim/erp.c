@@ -224,7 +224,8 @@ static void handle_write(erp *e, simhttp_req *req)
     snprintf(id, sizeof(id), "ERP-%lld", seq);
     json_object_set_new(e->ids, num.buf, json_string(id));
     json_decref(e->last_body);
-    e->last_body = json_incref(body);
+    e->last_body = body;   /* our reference; shared bodies change refcount only under the lock */
+    body = NULL;
     pthread_mutex_unlock(&e->lock);
 
     strbuf *o = &req->out;
@@ -248,12 +249,13 @@ static void handle_query(erp *e, simhttp_req *req)
     pthread_mutex_lock(&e->lock);
     e->queries++;
     int qs = e->query_status;
-    json_t *id = NULL;
+    strbuf id = STRBUF_INIT;
     if (num) {
-        id = json_object_get(e->ids, num);
-        if (!id)
-            id = json_object_get(e->existing, num);
-        id = json_incref(id);
+        json_t *v = json_object_get(e->ids, num);
+        if (!v)
+            v = json_object_get(e->existing, num);
+        if (v)
+            strbuf_addstr(&id, json_string_value(v));
     }
     pthread_mutex_unlock(&e->lock);
     if (qs) {
@@ -264,9 +266,9 @@ static void handle_query(erp *e, simhttp_req *req)
         strbuf *o = &req->out;
         strbuf_reset(o);
         strbuf_addstr(o, "{\"results\": [");
-        if (id) {
+        if (id.len) {
             strbuf_addstr(o, "{\"id\": \"");
-            strbuf_add_json_escaped(o, json_string_value(id), json_string_length(id));
+            strbuf_add_json_escaped(o, id.buf, id.len);
             strbuf_addstr(o, "\", \"number\": \"");
             strbuf_add_json_escaped(o, num, strlen(num));
             strbuf_addstr(o, "\"}");
@@ -274,7 +276,7 @@ static void handle_query(erp *e, simhttp_req *req)
         strbuf_addstr(o, "]}");
         req->status = 200;
     }
-    json_decref(id);
+    strbuf_release(&id);
 }
 
 static void add_header(void *arg, const char *key, const char *value)
@@ -329,9 +331,9 @@ static void control_state(erp *e, simhttp_req *req)
                           "requests", (json_int_t)e->requests,
                           "last_body", e->last_body);
     simhttp_reply_json(req, 200, r);
-    pthread_mutex_unlock(&e->lock);
     json_decref(keys);
     json_decref(r);
+    pthread_mutex_unlock(&e->lock);
 }
 
 static void control_order(erp *e, simhttp_req *req)

@@ -549,7 +549,7 @@ static void bulk_status(omni *om, simhttp_req *req)
             }
             if (!it->over)
                 it->over = json_object();
-            json_object_set(it->over, k, v);
+            json_object_set_new(it->over, k, json_deep_copy(v));   /* nothing shared with the request */
         }
         it->modified_us = now;
         /* Omnitron derives the order status from its items: when they all

@@ -1,0 +1,46 @@
+#!/bin/sh
+# make bench: the benchmarks, each reporting ratios against a baseline
+# measured in the same run (or the documented Java anchor for Jolt).
+#   BENCH_ORDERS=20000   orders for the end-to-end Order Flow run
+#   JOLT_CASE=DIR        also run the Jolt bench on DIR/{input,spec}.json
+cd "$(dirname "$0")/.." || exit 1
+BIN=$PWD/build/bin
+echo "== jolt (built-in order chain)"; "$BIN/bench-jolt"
+[ -n "${JOLT_CASE:-}" ] && { echo "== jolt ($JOLT_CASE)"; "$BIN/bench-jolt" "$JOLT_CASE"; }
+echo "== python script step vs jython"; "$BIN/bench-pyscript"
+echo "== order flow end to end"
+N=${BENCH_ORDERS:-20000}
+export FF_KEEP= FF_ROOT=$PWD
+. tests/integration/lib.sh
+ff_start_infra "$N"
+OPEN=$(omni_state unsent_open)
+TOKEN=$(curl -s -X POST -d '{"username":"flowfleet","password":"secret"}' "http://127.0.0.1:$OMNI_PORT/api/v1/auth/login/" | jget key)
+# the simulators' raw capacity, measured with wrk on the calls an order makes
+omni_rps=$(wrk -t2 -c32 -d5s -H "Authorization: Token $TOKEN" "http://127.0.0.1:$OMNI_PORT/api/v1/orders_integration/1/detailed_integration/" | awk '/Requests\/sec/ {print int($2)}')
+erp_rps=$(wrk -t2 -c32 -d5s "http://127.0.0.1:$ERP_PORT/orders?number=ORD-000001" | awk '/Requests\/sec/ {print int($2)}')
+ff_write_flow 'del f["schedule"]; f["omnitron"]["page_size"] = 500; f["omnitron"]["concurrency"] = 16'
+ff_start_service reader; ff_start_service transformer; ff_start_service writer --threads 32
+sleep 1
+REQ0=$(omni_state requests); EQ0=$(erp_state queries)
+t0=$(date +%s.%N)
+"$BIN/flowctl" trigger orders >/dev/null
+wait_omni_sent "$OPEN" 900 || echo "bench: not every order was sent in time"
+t1=$(date +%s.%N)
+REQ1=$(omni_state requests); EQ=$(( $(erp_state queries) - EQ0 )); EW=$(erp_state received)
+rss() { awk '/VmHWM/ {print $2}' "/proc/$(pid_of "$1")/status" 2>/dev/null; }
+python3 - "$OPEN" "$t0" "$t1" "$omni_rps" "$erp_rps" "$REQ0" "$REQ1" "$EQ" "$EW" "$(rss reader)" "$(rss transformer)" "$(rss writer)" "$(erp_state duplicates)" <<'PY'
+import json, sys
+n, t0, t1, orps, erps, r0, r1, eq, ew, rr, rt, rw, dup = sys.argv[1:14]
+n = int(n); secs = float(t1) - float(t0)
+req = (int(r1) - int(r0) + int(eq) + int(ew)) / n
+cap = min(int(orps or 0), int(erps or 0)) or int(orps or 0)
+rate = n / secs
+limit = cap / req if req else 0
+res = {"orders": n, "seconds": round(secs, 2), "orders_per_s": round(rate, 1), "http_requests_per_order": round(req, 2),
+       "sim_capacity_rps": {"omnitron": int(orps or 0), "erp": int(erps or 0)}, "http_bound_orders_per_s": round(limit, 1),
+       "ratio_to_limit": round(rate / limit, 3) if limit else None,
+       "peak_rss_kb": {"reader": int(rr or 0), "transformer": int(rt or 0), "writer": int(rw or 0)}, "duplicates": int(dup)}
+print("orders/s %.1f over %d orders, %.2f HTTP requests per order, HTTP-bound limit %.1f orders/s, ratio %.3f"
+      % (rate, n, req, limit, res["ratio_to_limit"] or 0))
+print(json.dumps(res))
+PY
