@@ -29,7 +29,13 @@
  *  - the first join of an empty consumer group waits 3 s (its
  *    group.initial.rebalance.delay); a group whose members left waits
  *    session.timeout.ms - 1 s before a new member's join completes.
- *  - no retention, no compaction, no ACLs, no SASL/TLS; everything in RAM.
+ *  - retention is by size, and small: each partition keeps only its newest
+ *    5 MB (or 100000 produce batches); older batches are deleted as new ones
+ *    arrive. A consumer lagging further than that behind gets
+ *    OFFSET_OUT_OF_RANGE and (auto.offset.reset=earliest) skips to the new
+ *    start: those records are lost. More partitions give more room
+ *    (5 MB each), hence the default of 4.
+ *  - no compaction, no ACLs, no SASL/TLS; everything in RAM.
  */
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
@@ -57,12 +63,13 @@ static void usage(FILE *f)
             "  --topic NAME[:PARTS]     create a topic (repeatable; default 1 partition)\n"
             "  --flow-types a,b,...     create <prefix>.<type>.ticks|records|mapped|failed and <prefix>.log\n"
             "  --prefix P               topic prefix for --flow-types (default ff)\n"
-            "  --partitions N           partitions of the flow-type topics (default 3; ticks: 1)\n"
+            "  --partitions N           partitions of the flow-type topics (default 4; ticks: 1)\n"
             "  --bootstrap-file F       also write the bootstrap list to F\n"
             "  --port P                 not supported by librdkafka 2.0.2's mock (ports are ephemeral)\n"
             "  --debug                  librdkafka mock debug logging\n"
             "Prints \"bootstrap=HOST:PORT\" as the first stdout line, runs until SIGINT/SIGTERM.\n"
-            "Unknown topics are auto-created by producers with 4 partitions.\n");
+            "Unknown topics are auto-created by producers with 4 partitions.\n"
+            "Each partition keeps only its newest 5 MB: a consumer lagging more loses records.\n");
 }
 
 static int parse_int(const char *s, int lo, int hi, int *out)
@@ -122,7 +129,7 @@ static int write_file_atomic(const char *path, const char *text)
 
 int main(int argc, char **argv)
 {
-    int brokers = 1, partitions = 3, debug = 0;
+    int brokers = 1, partitions = 4, debug = 0;
     const char *prefix = "ff", *flow_types = NULL, *bootstrap_file = NULL;
     strbuf err = STRBUF_INIT;
 
