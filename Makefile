@@ -20,7 +20,7 @@ CC ?= cc
 FUZZ_CC ?= clang
 OPT ?= -O2
 WARN = -Wall -Wextra -Werror
-BASE_CFLAGS = -std=gnu11 -g $(WARN) -D_GNU_SOURCE -Icommon -MMD -MP
+BASE_CFLAGS = -std=gnu11 -g $(WARN) -D_GNU_SOURCE -iquote common -MMD -MP
 PKG_CFLAGS = $(shell $(PKGCONF) --cflags $(PKGS))
 PKG_LIBS = $(shell $(PKGCONF) --libs $(PKGS)) -lpthread -lm
 CFLAGS = $(BASE_CFLAGS) $(OPT) $(PKG_CFLAGS)

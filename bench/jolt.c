@@ -7,7 +7,9 @@
  * chain (a shift with ~20 renames and items.* -> line_items[&1], then a
  * default with array defaults). With DIR it reads DIR/input.json and
  * DIR/spec.json, and compares with DIR/expected-output.json when present
- * (key order ignored). The last line is one JSON object with the figures.
+ * (key order ignored). An optional second argument sets the iteration count
+ * (e.g. 200 under valgrind). Parse and serialize of the input alone are timed
+ * too. The last line is one JSON object with the figures.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -135,7 +137,9 @@ int main(int argc, char **argv)
     if (json_is_string(opname) && !strcmp(json_string_value(opname), "shift"))
         shift = jolt_compile_op("shift", json_object_get(first, "spec"), &err);
 
-    int iters = 20000;
+    int iters = argc > 2 ? atoi(argv[2]) : 20000;
+    if (iters < 1)
+        iters = 1;
     json_t *out = jolt_apply(js, input, NULL, &err);
     int equal = expected ? same(expected, out) : -1;
     json_decref(out);
@@ -153,7 +157,19 @@ int main(int argc, char **argv)
         shift_us = (now_us() - t0) / iters;
     }
 
+    t0 = now_us();
+    for (int i = 0; i < iters; i++)
+        json_decref(jsontext_parse(text.buf, text.len, NULL));
+    double parse_us = (now_us() - t0) / iters;
+
     strbuf ser = STRBUF_INIT;
+    t0 = now_us();
+    for (int i = 0; i < iters; i++) {
+        strbuf_reset(&ser);
+        jsontext_dump(input, &ser, 0);
+    }
+    double dump_us = (now_us() - t0) / iters;
+
     t0 = now_us();
     for (int i = 0; i < iters; i++) {
         json_t *in = jsontext_parse(text.buf, text.len, NULL);
@@ -169,14 +185,16 @@ int main(int argc, char **argv)
     printf("apply (input parsed):        %8.2f us   Java 38 us   -> %.1fx\n", apply_us, 38.0 / apply_us);
     if (shift)
         printf("shift step alone:            %8.2f us   Java 8 us    -> %.1fx\n", shift_us, 8.0 / shift_us);
+    printf("parse input alone:           %8.2f us\n", parse_us);
+    printf("serialize input alone:       %8.2f us\n", dump_us);
     printf("parse + apply + serialize:   %8.2f us   Java 55-67 us -> %.1fx-%.1fx\n", full_us, 55.0 / full_us,
            67.0 / full_us);
     if (expected)
         printf("equal to expected-output.json: %s\n", equal ? "true" : "false");
-    printf("{\"bench\":\"jolt\",\"input_bytes\":%zu,\"apply_us\":%.3f,\"shift_us\":%.3f,\"full_us\":%.3f,"
+    printf("{\"bench\":\"jolt\",\"input_bytes\":%zu,\"apply_us\":%.3f,\"shift_us\":%.3f,\"parse_us\":%.3f,\"dump_us\":%.3f,\"full_us\":%.3f,"
            "\"java_apply_us\":38,\"java_shift_us\":8,\"java_full_us_min\":55,\"java_full_us_max\":67,"
            "\"speedup_apply\":%.2f,\"speedup_shift\":%.2f,\"speedup_full\":%.2f%s%s}\n",
-           text.len, apply_us, shift_us, full_us, 38.0 / apply_us, shift_us > 0 ? 8.0 / shift_us : 0.0,
+           text.len, apply_us, shift_us, parse_us, dump_us, full_us, 38.0 / apply_us, shift_us > 0 ? 8.0 / shift_us : 0.0,
            61.0 / full_us, expected ? ",\"equal\":" : "", expected ? (equal ? "true" : "false") : "");
     strbuf_release(&ser);
     jolt_free(shift);

@@ -479,7 +479,8 @@ static void load_omnitron(checker *c, flow *f, const json_t *root)
                                         "concurrency", "lease_ttl", "max_orders_per_run", "paths", NULL };
     if (o)
         known_keys(c, o, P, keys);
-    f->omnitron_url = get_str(c, o, P, "url", NULL, 1);
+    /* A missing or mistyped section is one problem, not one per setting in it. */
+    f->omnitron_url = get_str(c, o, P, "url", NULL, o != NULL);
     if (f->omnitron_url) {
         size_t n = strlen(f->omnitron_url);
         while (n && f->omnitron_url[n - 1] == '/')
@@ -519,7 +520,7 @@ static void load_omnitron(checker *c, flow *f, const json_t *root)
     } else if (ch) {
         problem(c, "omnitron.channels", "expected comma-separated channel ids or a list, got %s", type_name(ch));
     }
-    if (f->type && strcmp(f->type, "order") == 0 && chs.len == 0)
+    if (o && f->type && strcmp(f->type, "order") == 0 && chs.len == 0)
         problem(c, "omnitron.channels", "missing: the Order Flow needs at least one channel id");
     f->channels = strbuf_detach(&chs, NULL);
 

@@ -1,73 +1,570 @@
 /*
  * jsontext.c: JSON text in and out. See jsontext.h.
  *
- * Comments are stripped by a small string-aware lexer that replaces them with
- * spaces (so jansson's line/column positions stay right), then jansson parses
- * with JSON_DECODE_ANY. The serializer is our own so that doubles come out in
- * their shortest round-tripping form and output goes straight into a strbuf.
+ * The reader is a recursive-descent parser over the caller's bytes that
+ * builds jansson values directly. Comments are skipped where whitespace is
+ * (no copy of the text is made). Strings without escapes are handed to
+ * jansson straight from the input (json_stringn_nocheck, and object keys to
+ * json_object_setn_new_nocheck), after we validated their UTF-8 ourselves;
+ * strings with escapes are decoded into one scratch buffer. Positions are
+ * only turned into "line L column C" (C counts characters, 1-based) when an
+ * error is reported, so the happy path never tracks lines.
+ *
+ * Semantics follow what jansson's json_loadb(JSON_DECODE_ANY|JSON_ALLOW_NUL)
+ * accepted, with two documented differences: an integer that does not fit
+ * json_int_t becomes a real (jansson refused it; Jackson makes a BigInteger),
+ * and nesting deeper than JSONTEXT_MAX_DEPTH is an error (jansson: 2048).
+ * A real that overflows a double ("1e400") is still an error, as is a NUL
+ * byte in an object key; "\u0000" in a string value is kept. Duplicate keys:
+ * the last value wins, at the position of the first (jansson's behaviour).
+ *
+ * The writer appends to a strbuf through an inline reserve-then-copy helper,
+ * copies runs of plain string bytes at once, formats integers by hand and
+ * finds the shortest round-tripping form of most doubles without printf
+ * (see jsontext_dump_real).
  */
 #include "jsontext.h"
 
+#include <errno.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* Returns 1 when comments were found (and blanked in *copy). */
-static int strip_comments(const char *text, size_t len, char **copy)
+/* ---------------------------------------------------------------- reader */
+
+typedef struct parser {
+    const char *start, *p, *end;
+    strbuf *err;
+    strbuf scratch; /* decoded escaped strings */
+    int depth;
+    int failed;
+} parser;
+
+/* Byte classes for string scanning: 0 plain, 1 '"', 2 '\\', 3 control,
+ * 4 first byte of a multi-byte UTF-8 sequence (or invalid). */
+static const unsigned char str_class[256] = {
+    3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,
+    0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4,
+    4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4,
+    4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4,
+    4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4,
+};
+
+/* Reports msg at position at (first error wins). Returns NULL for chaining. */
+static json_t *fail_at(parser *ps, const char *at, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static json_t *fail_at(parser *ps, const char *at, const char *fmt, ...)
 {
-    char *out = NULL;
-    int in_str = 0;
-    for (size_t i = 0; i < len; i++) {
-        char c = text[i];
-        if (in_str) {
-            if (c == '\\')
-                i++;
-            else if (c == '"')
-                in_str = 0;
-            continue;
-        }
-        if (c == '"') {
-            in_str = 1;
-            continue;
-        }
-        if (c == '/' && i + 1 < len && (text[i + 1] == '/' || text[i + 1] == '*')) {
-            if (!out) {
-                out = malloc(len + 1);
-                if (!out)
-                    abort();
-                memcpy(out, text, len);
-                out[len] = '\0';
-            }
-            if (text[i + 1] == '/') {
-                while (i < len && text[i] != '\n')
-                    out[i++] = ' ';
-                i--;
-            } else {
-                size_t j = i + 2;
-                while (j + 1 < len && !(text[j] == '*' && text[j + 1] == '/'))
-                    j++;
-                size_t end = j + 1 < len ? j + 2 : len;
-                for (size_t k = i; k < end; k++)
-                    if (out[k] != '\n')
-                        out[k] = ' ';
-                i = end - 1;
-            }
+    if (ps->failed)
+        return NULL;
+    ps->failed = 1;
+    if (!ps->err)
+        return NULL;
+    int line = 1, col = 1;
+    for (const char *q = ps->start; q < at; q++) {
+        unsigned char c = (unsigned char)*q;
+        if (c == '\n') {
+            line++;
+            col = 1;
+        } else if ((c & 0xC0) != 0x80) {
+            col++;
         }
     }
-    *copy = out;
-    return out != NULL;
+    strbuf msg = STRBUF_INIT;
+    va_list ap;
+    va_start(ap, fmt);
+    strbuf_vaddf(&msg, fmt, ap);
+    va_end(ap);
+    strbuf_setf(ps->err, "line %d column %d: %s", line, col, msg.buf);
+    strbuf_release(&msg);
+    return NULL;
+}
+
+/* Describes the byte at p for an error message ("'x'", "byte 0x01", "end of input"). */
+static const char *what(parser *ps, const char *p, char buf[16])
+{
+    if (p >= ps->end)
+        return "end of input";
+    unsigned char c = (unsigned char)*p;
+    if (c > 0x20 && c < 0x7f)
+        snprintf(buf, 16, "'%c'", c);
+    else
+        snprintf(buf, 16, "byte 0x%02x", c);
+    return buf;
+}
+
+/* Skips whitespace and comments. Returns 0, or -1 on an unterminated comment. */
+static int skip_ws(parser *ps)
+{
+    const char *p = ps->p, *end = ps->end;
+    for (;;) {
+        while (p < end && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t'))
+            p++;
+        if (p + 1 >= end || *p != '/')
+            break;
+        if (p[1] == '/') {
+            p += 2;
+            while (p < end && *p != '\n')
+                p++;
+        } else if (p[1] == '*') {
+            const char *c = p;
+            p += 2;
+            while (p + 1 < end && !(p[0] == '*' && p[1] == '/'))
+                p++;
+            if (p + 1 >= end) {
+                fail_at(ps, c, "unterminated comment");
+                return -1;
+            }
+            p += 2;
+        } else {
+            break;
+        }
+    }
+    ps->p = p;
+    return 0;
+}
+
+/* Length of the valid UTF-8 sequence at p (first byte >= 0x80), or 0. */
+static size_t utf8_len(const unsigned char *p, const unsigned char *end)
+{
+    unsigned c = p[0];
+    size_t n;
+    unsigned lo = 0x80, hi = 0xBF; /* allowed range of the second byte */
+    if (c >= 0xC2 && c <= 0xDF)
+        n = 2;
+    else if (c >= 0xE0 && c <= 0xEF) {
+        n = 3;
+        if (c == 0xE0)
+            lo = 0xA0; /* overlong */
+        else if (c == 0xED)
+            hi = 0x9F; /* surrogates */
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        n = 4;
+        if (c == 0xF0)
+            lo = 0x90; /* overlong */
+        else if (c == 0xF4)
+            hi = 0x8F; /* > U+10FFFF */
+    } else
+        return 0;
+    if ((size_t)(end - p) < n || p[1] < lo || p[1] > hi)
+        return 0;
+    for (size_t i = 2; i < n; i++)
+        if ((p[i] & 0xC0) != 0x80)
+            return 0;
+    return n;
+}
+
+static int hex4(const char *p, const char *end, unsigned *out)
+{
+    if (end - p < 4)
+        return -1;
+    unsigned v = 0;
+    for (int i = 0; i < 4; i++) {
+        unsigned c = (unsigned char)p[i], d;
+        if (c >= '0' && c <= '9')
+            d = c - '0';
+        else if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f')
+            d = (c | 0x20) - 'a' + 10;
+        else
+            return -1;
+        v = v << 4 | d;
+    }
+    *out = v;
+    return 0;
+}
+
+static void put_utf8(strbuf *sb, unsigned cp)
+{
+    char u[4];
+    size_t n;
+    if (cp < 0x80) {
+        u[0] = (char)cp;
+        n = 1;
+    } else if (cp < 0x800) {
+        u[0] = (char)(0xC0 | cp >> 6);
+        u[1] = (char)(0x80 | (cp & 0x3F));
+        n = 2;
+    } else if (cp < 0x10000) {
+        u[0] = (char)(0xE0 | cp >> 12);
+        u[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        u[2] = (char)(0x80 | (cp & 0x3F));
+        n = 3;
+    } else {
+        u[0] = (char)(0xF0 | cp >> 18);
+        u[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+        u[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        u[3] = (char)(0x80 | (cp & 0x3F));
+        n = 4;
+    }
+    strbuf_add(sb, u, n);
+}
+
+/* Decodes one escape at p (pointing after the backslash) into scratch.
+ * Returns the position after it, or NULL on error. */
+static const char *unescape(parser *ps, const char *p)
+{
+    const char *bs = p - 1;
+    if (p >= ps->end)
+        return fail_at(ps, p, "unterminated string"), NULL;
+    char c = *p++, r;
+    switch (c) {
+    case '"': r = '"'; break;
+    case '\\': r = '\\'; break;
+    case '/': r = '/'; break;
+    case 'b': r = '\b'; break;
+    case 'f': r = '\f'; break;
+    case 'n': r = '\n'; break;
+    case 'r': r = '\r'; break;
+    case 't': r = '\t'; break;
+    case 'u': {
+        unsigned cp, lo;
+        if (hex4(p, ps->end, &cp))
+            return fail_at(ps, bs, "invalid \\u escape"), NULL;
+        p += 4;
+        if (cp >= 0xDC00 && cp <= 0xDFFF)
+            return fail_at(ps, bs, "unpaired surrogate \\u%04X", cp), NULL;
+        if (cp >= 0xD800 && cp <= 0xDBFF) {
+            if (ps->end - p < 6 || p[0] != '\\' || p[1] != 'u' || hex4(p + 2, ps->end, &lo) ||
+                lo < 0xDC00 || lo > 0xDFFF)
+                return fail_at(ps, bs, "unpaired surrogate \\u%04X", cp), NULL;
+            p += 6;
+            cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+        }
+        put_utf8(&ps->scratch, cp);
+        return p;
+    }
+    default: {
+        char b[16];
+        return fail_at(ps, bs, "invalid escape: %s after '\\'", what(ps, bs + 1, b)), NULL;
+    }
+    }
+    strbuf_addch(&ps->scratch, r);
+    return p;
+}
+
+/* Parses the string whose opening quote is at ps->p. On success *s and *n point
+ * either into the input or into ps->scratch (valid until the next string).
+ * *escaped tells which. Returns 0 or -1. */
+static int parse_str(parser *ps, const char **s, size_t *n, int *escaped)
+{
+    const char *p = ps->p + 1, *end = ps->end, *run = p;
+    int esc = 0;
+    for (;;) {
+        while (p < end && !str_class[(unsigned char)*p])
+            p++;
+        if (p >= end) {
+            fail_at(ps, ps->p, "unterminated string");
+            return -1;
+        }
+        switch (str_class[(unsigned char)*p]) {
+        case 1: /* closing quote */
+            if (esc) {
+                strbuf_add(&ps->scratch, run, (size_t)(p - run));
+                *s = ps->scratch.buf;
+                *n = ps->scratch.len;
+            } else {
+                *s = run;
+                *n = (size_t)(p - run);
+            }
+            *escaped = esc;
+            ps->p = p + 1;
+            return 0;
+        case 2: /* backslash */
+            if (!esc) {
+                esc = 1;
+                strbuf_reset(&ps->scratch);
+            }
+            strbuf_add(&ps->scratch, run, (size_t)(p - run));
+            p = unescape(ps, p + 1);
+            if (!p)
+                return -1;
+            run = p;
+            break;
+        case 3:
+            fail_at(ps, p, "control character 0x%02x in string", (unsigned char)*p);
+            return -1;
+        default: {
+            size_t k = utf8_len((const unsigned char *)p, (const unsigned char *)end);
+            if (!k) {
+                fail_at(ps, p, "invalid UTF-8 in string");
+                return -1;
+            }
+            p += k;
+        }
+        }
+    }
+}
+
+static json_t *parse_number(parser *ps)
+{
+    const char *p = ps->p, *end = ps->end, *tok = p;
+    int neg = 0, is_real = 0;
+    if (*p == '-') {
+        neg = 1;
+        p++;
+    }
+    if (p >= end || *p < '0' || *p > '9')
+        return fail_at(ps, tok, "invalid number");
+    const char *digits = p;
+    if (*p == '0') {
+        p++;
+        if (p < end && *p >= '0' && *p <= '9')
+            return fail_at(ps, tok, "invalid number: leading zero");
+    } else {
+        while (p < end && *p >= '0' && *p <= '9')
+            p++;
+    }
+    const char *int_end = p;
+    if (p < end && *p == '.') {
+        p++;
+        if (p >= end || *p < '0' || *p > '9')
+            return fail_at(ps, tok, "invalid number: digit expected after '.'");
+        while (p < end && *p >= '0' && *p <= '9')
+            p++;
+        is_real = 1;
+    }
+    if (p < end && (*p == 'e' || *p == 'E')) {
+        p++;
+        if (p < end && (*p == '+' || *p == '-'))
+            p++;
+        if (p >= end || *p < '0' || *p > '9')
+            return fail_at(ps, tok, "invalid number: digit expected in exponent");
+        while (p < end && *p >= '0' && *p <= '9')
+            p++;
+        is_real = 1;
+    }
+    if (!is_real && int_end - digits <= 18) {
+        /* at most 18 digits: cannot overflow 64 bits */
+        long long v = 0;
+        for (const char *q = digits; q < int_end; q++)
+            v = v * 10 + (*q - '0');
+        ps->p = p;
+        return json_integer(neg ? -v : v);
+    }
+    if (!is_real) {
+        unsigned long long v = 0, lim = neg ? (unsigned long long)INT64_MAX + 1 : INT64_MAX;
+        int over = 0;
+        for (const char *q = digits; q < int_end && !over; q++) {
+            unsigned d = (unsigned)(*q - '0');
+            if (v > (lim - d) / 10)
+                over = 1;
+            else
+                v = v * 10 + d;
+        }
+        if (!over) {
+            ps->p = p;
+            return json_integer(neg ? (json_int_t)(0 - v) : (json_int_t)v);
+        }
+        /* too big for json_int_t: becomes a real (see the top of the file) */
+    }
+    char small[64], *buf = small;
+    size_t len = (size_t)(p - tok);
+    if (len >= sizeof small) {
+        buf = malloc(len + 1);
+        if (!buf)
+            abort();
+    }
+    memcpy(buf, tok, len);
+    buf[len] = '\0';
+    errno = 0;
+    double d = strtod(buf, NULL);
+    int overflow = errno == ERANGE && (d == HUGE_VAL || d == -HUGE_VAL);
+    if (buf != small)
+        free(buf);
+    if (overflow)
+        return fail_at(ps, tok, "real number overflow");
+    ps->p = p;
+    return json_real(d);
+}
+
+#define JSONTEXT_MAX_DEPTH 512
+
+static json_t *parse_value(parser *ps);
+
+static json_t *parse_object(parser *ps)
+{
+    const char *open = ps->p++;
+    json_t *obj = json_object();
+    if (skip_ws(ps))
+        goto fail;
+    if (ps->p < ps->end && *ps->p == '}') {
+        ps->p++;
+        return obj;
+    }
+    for (;;) {
+        if (ps->p >= ps->end || *ps->p != '"') {
+            char b[16];
+            fail_at(ps, ps->p, "string key expected, got %s", what(ps, ps->p, b));
+            goto fail;
+        }
+        const char *kat = ps->p, *k;
+        size_t klen;
+        int esc;
+        char *kcopy = NULL;
+        if (parse_str(ps, &k, &klen, &esc))
+            goto fail;
+        if (esc) {
+            if (memchr(k, '\0', klen)) {
+                fail_at(ps, kat, "NUL byte in object key not supported");
+                goto fail;
+            }
+            kcopy = malloc(klen + 1);
+            if (!kcopy)
+                abort();
+            memcpy(kcopy, k, klen);
+            k = kcopy;
+        }
+        if (skip_ws(ps) || ps->p >= ps->end || *ps->p != ':') {
+            char b[16];
+            fail_at(ps, ps->p, "':' expected after object key, got %s", what(ps, ps->p, b));
+            free(kcopy);
+            goto fail;
+        }
+        ps->p++;
+        json_t *v = skip_ws(ps) ? NULL : parse_value(ps);
+        if (!v) {
+            free(kcopy);
+            goto fail;
+        }
+        json_object_setn_new_nocheck(obj, k, klen, v);
+        free(kcopy);
+        if (skip_ws(ps))
+            goto fail;
+        if (ps->p < ps->end && *ps->p == ',') {
+            ps->p++;
+            if (skip_ws(ps))
+                goto fail;
+            if (ps->p < ps->end && *ps->p == '}') {
+                fail_at(ps, ps->p, "trailing comma in object");
+                goto fail;
+            }
+            continue;
+        }
+        if (ps->p < ps->end && *ps->p == '}') {
+            ps->p++;
+            return obj;
+        }
+        char b[16];
+        if (ps->p >= ps->end)
+            fail_at(ps, ps->p, "unterminated object (opened at offset %zu)", (size_t)(open - ps->start));
+        else
+            fail_at(ps, ps->p, "',' or '}' expected, got %s", what(ps, ps->p, b));
+        goto fail;
+    }
+fail:
+    json_decref(obj);
+    return NULL;
+}
+
+static json_t *parse_array(parser *ps)
+{
+    const char *open = ps->p++;
+    json_t *arr = json_array();
+    if (skip_ws(ps))
+        goto fail;
+    if (ps->p < ps->end && *ps->p == ']') {
+        ps->p++;
+        return arr;
+    }
+    for (;;) {
+        json_t *v = parse_value(ps);
+        if (!v)
+            goto fail;
+        json_array_append_new(arr, v);
+        if (skip_ws(ps))
+            goto fail;
+        if (ps->p < ps->end && *ps->p == ',') {
+            ps->p++;
+            if (skip_ws(ps))
+                goto fail;
+            if (ps->p < ps->end && *ps->p == ']') {
+                fail_at(ps, ps->p, "trailing comma in array");
+                goto fail;
+            }
+            continue;
+        }
+        if (ps->p < ps->end && *ps->p == ']') {
+            ps->p++;
+            return arr;
+        }
+        char b[16];
+        if (ps->p >= ps->end)
+            fail_at(ps, ps->p, "unterminated array (opened at offset %zu)", (size_t)(open - ps->start));
+        else
+            fail_at(ps, ps->p, "',' or ']' expected, got %s", what(ps, ps->p, b));
+        goto fail;
+    }
+fail:
+    json_decref(arr);
+    return NULL;
+}
+
+static json_t *parse_literal(parser *ps, const char *word, size_t n, json_t *v)
+{
+    if ((size_t)(ps->end - ps->p) < n || memcmp(ps->p, word, n))
+        return fail_at(ps, ps->p, "invalid literal (expected '%s')", word);
+    ps->p += n;
+    return v;
+}
+
+/* Parses the value at ps->p (whitespace already skipped). */
+static json_t *parse_value(parser *ps)
+{
+    if (ps->p >= ps->end)
+        return fail_at(ps, ps->p, "value expected, got end of input");
+    switch (*ps->p) {
+    case '{':
+    case '[': {
+        if (ps->depth >= JSONTEXT_MAX_DEPTH)
+            return fail_at(ps, ps->p, "nesting deeper than %d levels", JSONTEXT_MAX_DEPTH);
+        ps->depth++;
+        json_t *v = *ps->p == '{' ? parse_object(ps) : parse_array(ps);
+        ps->depth--;
+        return v;
+    }
+    case '"': {
+        const char *s;
+        size_t n;
+        int esc;
+        if (parse_str(ps, &s, &n, &esc))
+            return NULL;
+        return json_stringn_nocheck(s, n);
+    }
+    case 't':
+        return parse_literal(ps, "true", 4, json_true());
+    case 'f':
+        return parse_literal(ps, "false", 5, json_false());
+    case 'n':
+        return parse_literal(ps, "null", 4, json_null());
+    case '-':
+    case '0': case '1': case '2': case '3': case '4':
+    case '5': case '6': case '7': case '8': case '9':
+        return parse_number(ps);
+    default: {
+        char b[16];
+        return fail_at(ps, ps->p, "value expected, got %s", what(ps, ps->p, b));
+    }
+    }
 }
 
 json_t *jsontext_parse(const char *text, size_t len, strbuf *err)
 {
-    char *copy = NULL;
-    json_error_t je;
-    strip_comments(text, len, &copy);
-    json_t *v = json_loadb(copy ? copy : text, len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &je);
-    free(copy);
-    if (!v)
-        strbuf_seterr(err, "line %d column %d: %s", je.line, je.column, je.text);
+    parser ps = { text, text, text + len, err, STRBUF_INIT, 0, 0 };
+    json_t *v = NULL;
+    if (!skip_ws(&ps))
+        v = parse_value(&ps);
+    if (v && (skip_ws(&ps) || ps.p < ps.end)) {
+        char b[16];
+        fail_at(&ps, ps.p, "end of input expected after the value, got %s", what(&ps, ps.p, b));
+        json_decref(v);
+        v = NULL;
+    }
+    strbuf_release(&ps.scratch);
     return v;
 }
 
@@ -88,14 +585,84 @@ json_t *jsontext_load_file(const char *path, strbuf *err)
     return v;
 }
 
-void jsontext_dump_real(double d, strbuf *out)
+/* ---------------------------------------------------------------- writer */
+
+/* Makes room for n more bytes (plus the NUL) and returns where they go. */
+static inline char *reserve(strbuf *out, size_t n)
+{
+    if (out->len + n + 1 > out->alloc)
+        strbuf_grow(out, n);
+    return out->buf + out->len;
+}
+
+static inline void put(strbuf *out, const char *s, size_t n)
+{
+    memcpy(reserve(out, n), s, n);
+    out->len += n;
+    out->buf[out->len] = '\0';
+}
+
+static inline void put_ch(strbuf *out, char c)
+{
+    *reserve(out, 1) = c;
+    out->buf[++out->len] = '\0';
+}
+
+/* Writes the decimal digits of v (no sign) ending just before end; returns the start. */
+static char *utoa_rev(unsigned long long v, char *end)
+{
+    do {
+        *--end = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    return end;
+}
+
+static void put_int(strbuf *out, json_int_t v)
+{
+    char tmp[24], *e = tmp + sizeof tmp;
+    unsigned long long u = v < 0 ? 0 - (unsigned long long)v : (unsigned long long)v;
+    char *s = utoa_rev(u, e);
+    if (v < 0)
+        *--s = '-';
+    put(out, s, (size_t)(e - s));
+}
+
+/* Appends "..." with JSON escaping; runs of plain bytes are copied at once. */
+static void put_str(strbuf *out, const char *s, size_t n)
+{
+    static const char hex[] = "0123456789abcdef";
+    const char *end = s + n, *run = s;
+    put_ch(out, '"');
+    for (const char *p = s; p < end; p++) {
+        unsigned char c = (unsigned char)*p;
+        if (c >= 0x20 && c != '"' && c != '\\')
+            continue;
+        put(out, run, (size_t)(p - run));
+        run = p + 1;
+        char e[6] = { '\\', 0, '0', '0', hex[c >> 4], hex[c & 15] };
+        switch (c) {
+        case '"': e[1] = '"'; break;
+        case '\\': e[1] = '\\'; break;
+        case '\n': e[1] = 'n'; break;
+        case '\r': e[1] = 'r'; break;
+        case '\t': e[1] = 't'; break;
+        case '\b': e[1] = 'b'; break;
+        case '\f': e[1] = 'f'; break;
+        default: e[1] = 'u'; put(out, e, 6); continue;
+        }
+        put(out, e, 2);
+    }
+    put(out, run, (size_t)(end - run));
+    put_ch(out, '"');
+}
+
+/* The old formatter, kept for the doubles the fast path does not settle:
+ * the shortest "%.Ng" (N from `from` up) that reads back to d. */
+static void real_by_printf(double d, int from, strbuf *out)
 {
     char tmp[40];
-    if (!isfinite(d)) {
-        strbuf_addstr(out, "null");
-        return;
-    }
-    for (int prec = 1; prec <= 17; prec++) {
+    for (int prec = from; prec <= 17; prec++) {
         snprintf(tmp, sizeof tmp, "%.*g", prec, d);
         if (strtod(tmp, NULL) == d)
             break;
@@ -105,71 +672,159 @@ void jsontext_dump_real(double d, strbuf *out)
         strbuf_addstr(out, ".0");
 }
 
+/*
+ * Shortest round-tripping text of d, as printf's "%.Pg" with the smallest
+ * working P writes it, plus ".0" when that has no '.' or exponent.
+ *
+ * Fast path: find the fewest fraction digits k (0..22) such that the integer
+ * m = round(|d| * 10^k) < 10^15 gives back d as m / 10^k. m and 10^k are
+ * exact doubles, so the IEEE division is the correctly rounded value of the
+ * decimal m·10^-k - exactly what strtod would return. With at most 15
+ * significant digits that decimal is the only one of its length that maps
+ * to d (DBL_DIG), so it is the one "%.Pg" prints. The digits are then laid
+ * out with %g's rules (exponent form when X < -4 or X >= P). Every double
+ * in [1e-5, 1e15) with a <= 15 digit form is settled here; the others go
+ * through the printf loop (from 16 digits when in that range).
+ */
+void jsontext_dump_real(double d, strbuf *out)
+{
+    static const double p10[] = { 1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                  1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                  1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22 };
+    if (!isfinite(d)) {
+        strbuf_addstr(out, "null");
+        return;
+    }
+    if (d == 0) {
+        strbuf_addstr(out, signbit(d) ? "-0.0" : "0.0");
+        return;
+    }
+    double a = fabs(d);
+    int k = 0;
+    unsigned long long m = 0;
+    for (; k <= 22; k++) {
+        double x = a * p10[k];
+        if (x >= 1e15)
+            break;
+        m = (unsigned long long)(x + 0.5);
+        if ((double)m / p10[k] == a)
+            break;
+    }
+    if (k > 22 || a * p10[k] >= 1e15 || m == 0) {
+        real_by_printf(d, a >= 1e-5 && a < 1e15 ? 16 : 1, out);
+        return;
+    }
+    char dig[24], *de = dig + sizeof dig;
+    char *ds = utoa_rev(m, de);
+    int len = (int)(de - ds);
+    int x = len - 1 - k; /* decimal exponent of the first digit */
+    while (de[-1] == '0')
+        de--;
+    int P = (int)(de - ds); /* significant digits */
+    char buf[48], *b = buf;
+    if (d < 0)
+        *b++ = '-';
+    if (x < -4 || x >= P) {
+        *b++ = ds[0];
+        if (P > 1) {
+            *b++ = '.';
+            memcpy(b, ds + 1, (size_t)(P - 1));
+            b += P - 1;
+        }
+        *b++ = 'e';
+        *b++ = x < 0 ? '-' : '+';
+        int ax = x < 0 ? -x : x;
+        if (ax >= 100)
+            *b++ = (char)('0' + ax / 100);
+        *b++ = (char)('0' + ax / 10 % 10);
+        *b++ = (char)('0' + ax % 10);
+    } else if (x >= 0) {
+        /* x < P: the integer part is the first x+1 digits, the rest follow the '.' */
+        memcpy(b, ds, (size_t)(x + 1));
+        b += x + 1;
+        *b++ = '.';
+        if (P > x + 1) {
+            memcpy(b, ds + x + 1, (size_t)(P - x - 1));
+            b += P - x - 1;
+        } else {
+            *b++ = '0';
+        }
+    } else {
+        *b++ = '0';
+        *b++ = '.';
+        for (int i = 0; i < -x - 1; i++)
+            *b++ = '0';
+        memcpy(b, ds, (size_t)P);
+        b += P;
+    }
+    put(out, buf, (size_t)(b - buf));
+}
+
 static void indent(strbuf *out, int flags, int depth)
 {
     if (!(flags & JSONTEXT_PRETTY))
         return;
-    strbuf_addch(out, '\n');
-    for (int i = 0; i < depth; i++)
-        strbuf_addstr(out, "  ");
+    char *p = reserve(out, 1 + 2 * (size_t)depth);
+    *p++ = '\n';
+    memset(p, ' ', 2 * (size_t)depth);
+    out->len += 1 + 2 * (size_t)depth;
+    out->buf[out->len] = '\0';
 }
 
 static void dump(const json_t *v, strbuf *out, int flags, int depth)
 {
     switch (json_typeof(v)) {
     case JSON_OBJECT: {
-        const char *k;
-        json_t *x;
         int first = 1;
-        strbuf_addch(out, '{');
-        json_object_foreach((json_t *)v, k, x) {
+        put_ch(out, '{');
+        for (void *it = json_object_iter((json_t *)v); it; it = json_object_iter_next((json_t *)v, it)) {
             if (!first)
-                strbuf_addch(out, ',');
+                put_ch(out, ',');
             first = 0;
             indent(out, flags, depth + 1);
-            strbuf_addch(out, '"');
-            strbuf_add_json_escaped(out, k, strlen(k));
-            strbuf_addstr(out, (flags & JSONTEXT_PRETTY) ? "\": " : "\":");
-            dump(x, out, flags, depth + 1);
+            put_str(out, json_object_iter_key(it), json_object_iter_key_len(it));
+            if (flags & JSONTEXT_PRETTY)
+                put(out, ": ", 2);
+            else
+                put_ch(out, ':');
+            dump(json_object_iter_value(it), out, flags, depth + 1);
         }
         if (!first)
             indent(out, flags, depth);
-        strbuf_addch(out, '}');
+        put_ch(out, '}');
         break;
     }
     case JSON_ARRAY: {
         size_t n = json_array_size(v);
-        strbuf_addch(out, '[');
+        put_ch(out, '[');
         for (size_t i = 0; i < n; i++) {
             if (i)
-                strbuf_addch(out, ',');
+                put_ch(out, ',');
             indent(out, flags, depth + 1);
             dump(json_array_get(v, i), out, flags, depth + 1);
         }
         if (n)
             indent(out, flags, depth);
-        strbuf_addch(out, ']');
+        put_ch(out, ']');
         break;
     }
     case JSON_STRING:
-        strbuf_addch(out, '"');
-        strbuf_add_json_escaped(out, json_string_value(v), json_string_length(v));
-        strbuf_addch(out, '"');
+        put_str(out, json_string_value(v), json_string_length(v));
         break;
     case JSON_INTEGER:
-        strbuf_addf(out, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+        put_int(out, json_integer_value(v));
         break;
     case JSON_REAL:
         jsontext_dump_real(json_real_value(v), out);
         break;
     case JSON_TRUE:
-        strbuf_addstr(out, "true");
+        put(out, "true", 4);
         break;
     case JSON_FALSE:
-        strbuf_addstr(out, "false");
+        put(out, "false", 5);
         break;
     case JSON_NULL:
-        strbuf_addstr(out, "null");
+        put(out, "null", 4);
         break;
     }
 }

@@ -299,7 +299,11 @@ void stage_write_order(stage_ctx *c, envelope *e)
         fail(&w, "write", 0, msg.buf, 0);
         goto out;
     }
-    request = jsontext_parse(e->body.buf, e->body.len, &err);
+    /* Without a script or mapping the body is the record as read: parse once. */
+    if (!e->source.len || (e->source.len == e->body.len && memcmp(e->source.buf, e->body.buf, e->body.len) == 0))
+        request = json_incref(w.order);
+    else
+        request = jsontext_parse(e->body.buf, e->body.len, &err);
     if (!request) {
         strbuf_setf(&msg, "the ERP request body is not valid JSON: %s", err.buf);
         fail(&w, "write_erp", 0, msg.buf, 0);

@@ -10,6 +10,8 @@ echo "== jolt (built-in order chain)"; "$BIN/bench-jolt"
 echo "== python script step vs jython"; "$BIN/bench-pyscript"
 echo "== order flow end to end"
 N=${BENCH_ORDERS:-20000}
+export FF_PARTITIONS=${FF_PARTITIONS:-24}
+export FF_PARTITIONS=${FF_PARTITIONS:-24}
 export FF_KEEP= FF_ROOT=$PWD
 . tests/integration/lib.sh
 ff_start_infra "$N"

@@ -80,7 +80,7 @@ ff_start_infra() {
     REDIS_SOCK=$FF_TMP/redis.sock
     bg redis redis-server --port 0 --unixsocket "$REDIS_SOCK" --save '' --appendonly no
     wait_for 10 test -S "$REDIS_SOCK" || { echo "redis did not start"; cat "$FF_TMP/redis.log"; exit 1; }
-    bg broker "$BIN/flowfleet-devbroker" --flow-types order --prefix "$FF_PREFIX" --partitions 4 \
+    bg broker "$BIN/flowfleet-devbroker" --flow-types order --prefix "$FF_PREFIX" --partitions "${FF_PARTITIONS:-4}" \
         --bootstrap-file "$FF_TMP/bootstrap"
     wait_for 10 test -s "$FF_TMP/bootstrap" || { echo "broker did not start"; cat "$FF_TMP/broker.log"; exit 1; }
     BROKERS=$(cat "$FF_TMP/bootstrap")
