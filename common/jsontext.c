@@ -98,12 +98,28 @@ static const char *what(parser *ps, const char *p, char buf[16])
     return buf;
 }
 
+static inline uint64_t load8(const char *p)
+{
+    uint64_t w;
+    memcpy(&w, p, 8);
+    return w;
+}
+
+#define ONES 0x0101010101010101ULL
+#define HIGHS 0x8080808080808080ULL
+/* Nonzero when some byte of w is zero (the classic bit trick). */
+#define HAS_ZERO(w) (((w) - ONES) & ~(w) & HIGHS)
+
+static const unsigned char is_ws[256] = { ['\t'] = 1, ['\n'] = 1, ['\r'] = 1, [' '] = 1 };
+
 /* Skips whitespace and comments. Returns 0, or -1 on an unterminated comment. */
-static int skip_ws(parser *ps)
+static int skip_ws_slow(parser *ps)
 {
     const char *p = ps->p, *end = ps->end;
     for (;;) {
-        while (p < end && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t'))
+        while (end - p >= 8 && load8(p) == 0x2020202020202020ULL)
+            p += 8; /* indentation */
+        while (p < end && is_ws[(unsigned char)*p])
             p++;
         if (p + 1 >= end || *p != '/')
             break;
@@ -127,6 +143,13 @@ static int skip_ws(parser *ps)
     }
     ps->p = p;
     return 0;
+}
+
+static inline int skip_ws(parser *ps)
+{
+    if (ps->p < ps->end && (unsigned char)*ps->p > ' ' && *ps->p != '/')
+        return 0;
+    return skip_ws_slow(ps);
 }
 
 /* Length of the valid UTF-8 sequence at p (first byte >= 0x80), or 0. */
@@ -255,6 +278,14 @@ static int parse_str(parser *ps, const char **s, size_t *n, int *escaped)
     const char *p = ps->p + 1, *end = ps->end, *run = p;
     int esc = 0;
     for (;;) {
+        /* 8 bytes at a time while none is '"', '\\', a control or >= 0x80 */
+        while (end - p >= 8) {
+            uint64_t w = load8(p);
+            if (HAS_ZERO(w ^ (ONES * '"')) | HAS_ZERO(w ^ (ONES * '\\')) |
+                ((w - ONES * 0x20) & ~w & HIGHS) | (w & HIGHS))
+                break;
+            p += 8;
+        }
         while (p < end && !str_class[(unsigned char)*p])
             p++;
         if (p >= end) {

@@ -51,12 +51,22 @@ static int step_flow(sched *s, const flow *f, int64_t now, strbuf *err)
         strbuf_addf(&run, "%s-%lld", f->name, (long long)due);
         sched_make_tick(&e, f, run.buf, "system", 0);
         attrs_set(&e.attrs, "run.due", run.buf + strlen(f->name) + 1);
-        if (stage_emit(s->c, TOPIC_TICKS, &e, err) == 0)
+        if (stage_emit(s->c, TOPIC_TICKS, &e, err) == 0) {
             emitted = 1;
+        } else {
+            /* Not sent: drop the marker and keep "last" as it was, so the
+             * next step tries this due time again instead of losing it. */
+            store_del(s->c->store, marker.buf, NULL);
+            fresh = -1;
+        }
         envelope_free(&e);
     }
     strbuf_release(&marker);
     strbuf_release(&run);
+    if (fresh < 0) {
+        found = -1;
+        goto out;
+    }
     strbuf_setf(&val, "%lld", (long long)now);
     if (store_set(s->c->store, key.buf, val.buf, 0, err) < 0)
         found = -1;

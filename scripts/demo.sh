@@ -13,13 +13,15 @@ PIDS=""
 stop() {
     trap - INT TERM EXIT
     echo; echo "demo: stopping"
-    for p in $PIDS; do kill "$p" 2>/dev/null; done
-    wait 2>/dev/null
+    # newest first: the tail, the services, then what they depend on
+    for p in $(echo $PIDS | tr ' ' '\n' | tac); do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
     echo "demo: logs are in $RUN"
     exit 0
 }
 trap stop INT TERM EXIT
-start() { name=$1; shift; "$@" >"$RUN/$name.log" 2>&1 & PIDS="$PIDS $!"; }
+# Each process in its own session: Ctrl-C reaches only this script and the
+# tail, and stop() ends the rest in order (services before the broker).
+start() { name=$1; shift; setsid "$@" >"$RUN/$name.log" 2>&1 & PIDS="$PIDS $!"; }
 waitfile() { i=0; while [ ! -s "$1" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done; [ -s "$1" ]; }
 
 export OMNITRON_USERNAME=flowfleet OMNITRON_PASSWORD=secret

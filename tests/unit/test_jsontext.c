@@ -1,0 +1,311 @@
+/* Unit tests: jsontext (the JSON reader and writer). */
+#include "jsontext.h"
+#include "strbuf.h"
+#include "unit.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+/* Parses in (strlen) and returns the compact dump, or "ERR: <message>". */
+static char *rt(const char *in)
+{
+    static char buf[4096];
+    strbuf err = STRBUF_INIT, out = STRBUF_INIT;
+    json_t *v = jsontext_parse(in, strlen(in), &err);
+    if (v)
+        jsontext_dump(v, &out, 0);
+    else
+        strbuf_addf(&out, "ERR: %s", err.buf);
+    snprintf(buf, sizeof buf, "%s", out.buf);
+    json_decref(v);
+    strbuf_release(&err);
+    strbuf_release(&out);
+    return buf;
+}
+
+static void test_values(void)
+{
+    CHECK_STR(rt("null"), "null");
+    CHECK_STR(rt("true"), "true");
+    CHECK_STR(rt(" false "), "false");
+    CHECK_STR(rt("0"), "0");
+    CHECK_STR(rt("-0"), "0");
+    CHECK_STR(rt("-0.0"), "-0.0");
+    CHECK_STR(rt("42"), "42");
+    CHECK_STR(rt("-17"), "-17");
+    CHECK_STR(rt("3.0"), "3.0");
+    CHECK_STR(rt("1E2"), "1e+02"); /* "%.Pg" style, as before */
+    CHECK_STR(rt("1e3"), "1e+03");
+    CHECK_STR(rt("2.5e-3"), "0.0025");
+    CHECK_STR(rt("1e-7"), "1e-07");
+    CHECK_STR(rt("123456789012345678"), "123456789012345678");
+    CHECK_STR(rt("9223372036854775807"), "9223372036854775807");
+    CHECK_STR(rt("-9223372036854775808"), "-9223372036854775808");
+    CHECK_STR(rt("\"\""), "\"\"");
+    CHECK_STR(rt("\"h\\u00e9llo \\\"q\\\" \\\\ \\/ \\b\\f\\n\\r\\t\""), "\"h\xc3\xa9llo \\\"q\\\" \\\\ / \\b\\f\\n\\r\\t\"");
+    CHECK_STR(rt("[]"), "[]");
+    CHECK_STR(rt("{}"), "{}");
+    CHECK_STR(rt("[1,\"a\",null,[true,{}],{\"x\":[]}]"), "[1,\"a\",null,[true,{}],{\"x\":[]}]");
+    /* key order kept; duplicate keys: last value wins at the first position */
+    CHECK_STR(rt("{\"b\":1,\"a\":2,\"b\":3}"), "{\"b\":3,\"a\":2}");
+    json_t *v = jsontext_parse("[3, 3.0]", 8, NULL);
+    CHECK(json_is_integer(json_array_get(v, 0)));
+    CHECK(json_is_real(json_array_get(v, 1)));
+    json_decref(v);
+    /* pretty */
+    v = jsontext_parse("{\"a\":[1,2],\"b\":{}}", 18, NULL);
+    strbuf out = STRBUF_INIT;
+    jsontext_dump(v, &out, JSONTEXT_PRETTY);
+    CHECK_STR(out.buf, "{\n  \"a\": [\n    1,\n    2\n  ],\n  \"b\": {}\n}");
+    json_decref(v);
+    strbuf_reset(&out);
+    jsontext_dump(NULL, &out, 0);
+    CHECK_STR(out.buf, "null");
+    strbuf_release(&out);
+}
+
+static void test_nesting(void)
+{
+    strbuf sb = STRBUF_INIT;
+    for (int i = 0; i < 512; i++)
+        strbuf_addstr(&sb, "[{\"k\":");
+    strbuf_addstr(&sb, "1");
+    for (int i = 0; i < 512; i++)
+        strbuf_addstr(&sb, "}]");
+    strbuf err = STRBUF_INIT;
+    json_t *v = jsontext_parse(sb.buf, sb.len, &err);
+    CHECK(v == NULL); /* 1024 levels */
+    CHECK(strstr(err.buf, "nesting deeper than 512") != NULL);
+    strbuf_reset(&sb);
+    for (int i = 0; i < 512; i++)
+        strbuf_addch(&sb, '[');
+    for (int i = 0; i < 512; i++)
+        strbuf_addch(&sb, ']');
+    v = jsontext_parse(sb.buf, sb.len, &err);
+    CHECK(v != NULL); /* exactly 512 is fine */
+    json_decref(v);
+    /* a million '[' must fail cleanly, not overflow the stack */
+    strbuf_reset(&sb);
+    for (int i = 0; i < 1000000; i++)
+        strbuf_addch(&sb, '[');
+    v = jsontext_parse(sb.buf, sb.len, &err);
+    CHECK(v == NULL);
+    CHECK_STR(err.buf, "line 1 column 513: nesting deeper than 512 levels");
+    strbuf_release(&sb);
+    strbuf_release(&err);
+}
+
+static void test_comments(void)
+{
+    CHECK_STR(rt("// lead\n/* block */ {/*a*/\"a\"/*b*/:/*c*/1/*d*/,//e\n\"b\"://f\n[/*g*/2/*h*/,3//i\n]}// tail"),
+              "{\"a\":1,\"b\":[2,3]}");
+    CHECK_STR(rt("{\"url\":\"http://x//y/*z*/\"}"), "{\"url\":\"http://x//y/*z*/\"}");
+    CHECK_STR(rt("/**/1/***/"), "1");
+    CHECK_STR(rt("1 // no newline at end"), "1");
+    CHECK_STR(rt("/* a\n b */\n\n  x"), "ERR: line 4 column 3: value expected, got 'x'");
+    CHECK_STR(rt("[1] /* open"), "ERR: line 1 column 5: unterminated comment");
+    CHECK_STR(rt("[1] / 2"), "ERR: line 1 column 5: end of input expected after the value, got '/'");
+}
+
+static void test_errors(void)
+{
+    CHECK_STR(rt(""), "ERR: line 1 column 1: value expected, got end of input");
+    CHECK_STR(rt("  \n "), "ERR: line 2 column 2: value expected, got end of input");
+    CHECK_STR(rt("{\"a\":"), "ERR: line 1 column 6: value expected, got end of input");
+    CHECK_STR(rt("{\"a\" 1}"), "ERR: line 1 column 6: ':' expected after object key, got '1'");
+    CHECK_STR(rt("{a:1}"), "ERR: line 1 column 2: string key expected, got 'a'");
+    CHECK_STR(rt("{'a':1}"), "ERR: line 1 column 2: string key expected, got '''");
+    CHECK_STR(rt("['a']"), "ERR: line 1 column 2: value expected, got '''");
+    CHECK_STR(rt("{\"a\":1,}"), "ERR: line 1 column 8: trailing comma in object");
+    CHECK_STR(rt("[1,\n 2,\n]"), "ERR: line 3 column 1: trailing comma in array");
+    CHECK_STR(rt("[1 2]"), "ERR: line 1 column 4: ',' or ']' expected, got '2'");
+    CHECK_STR(rt("{\"a\":1 \"b\":2}"), "ERR: line 1 column 8: ',' or '}' expected, got '\"'");
+    CHECK_STR(rt("[1"), "ERR: line 1 column 3: unterminated array (opened at offset 0)");
+    CHECK_STR(rt(" {\"a\":1"), "ERR: line 1 column 8: unterminated object (opened at offset 1)");
+    CHECK_STR(rt("1 2"), "ERR: line 1 column 3: end of input expected after the value, got '2'");
+    CHECK_STR(rt("tru"), "ERR: line 1 column 1: invalid literal (expected 'true')");
+    CHECK_STR(rt("nul"), "ERR: line 1 column 1: invalid literal (expected 'null')");
+    CHECK_STR(rt("falsey"), "ERR: line 1 column 6: end of input expected after the value, got 'y'");
+    CHECK_STR(rt("01"), "ERR: line 1 column 1: invalid number: leading zero");
+    CHECK_STR(rt("-01"), "ERR: line 1 column 1: invalid number: leading zero");
+    CHECK_STR(rt("-"), "ERR: line 1 column 1: invalid number");
+    CHECK_STR(rt("+1"), "ERR: line 1 column 1: value expected, got '+'");
+    CHECK_STR(rt(".5"), "ERR: line 1 column 1: value expected, got '.'");
+    CHECK_STR(rt("1."), "ERR: line 1 column 1: invalid number: digit expected after '.'");
+    CHECK_STR(rt("1e+"), "ERR: line 1 column 1: invalid number: digit expected in exponent");
+    CHECK_STR(rt("NaN"), "ERR: line 1 column 1: value expected, got 'N'");
+    CHECK_STR(rt("\"abc"), "ERR: line 1 column 1: unterminated string");
+    CHECK_STR(rt("[\"a\nb\"]"), "ERR: line 1 column 4: control character 0x0a in string");
+    CHECK_STR(rt("\"\\x\""), "ERR: line 1 column 2: invalid escape: 'x' after '\\'");
+    CHECK_STR(rt("\"\\u12\""), "ERR: line 1 column 2: invalid \\u escape");
+    CHECK_STR(rt("\"\\u12G4\""), "ERR: line 1 column 2: invalid \\u escape");
+    CHECK_STR(rt("\"\\"), "ERR: line 1 column 3: unterminated string");
+    /* columns count characters, not bytes */
+    CHECK_STR(rt("[\"\xc3\xa9\xc3\xa9\", x]"), "ERR: line 1 column 8: value expected, got 'x'");
+    /* raw NUL byte */
+    strbuf err = STRBUF_INIT;
+    CHECK(jsontext_parse("[1,\0]", 5, &err) == NULL);
+    CHECK_STR(err.buf, "line 1 column 4: value expected, got byte 0x00");
+    CHECK(jsontext_parse("{\"a\":", 5, NULL) == NULL); /* err may be NULL */
+    strbuf_release(&err);
+}
+
+static void test_unicode(void)
+{
+    CHECK_STR(rt("\"\\u00e9\\u20AC\""), "\"\xc3\xa9\xe2\x82\xac\"");
+    CHECK_STR(rt("\"\\uD83D\\uDE00\""), "\"\xf0\x9f\x98\x80\"");
+    CHECK_STR(rt("\"\xf0\x9f\x98\x80 raw\""), "\"\xf0\x9f\x98\x80 raw\"");
+    CHECK_STR(rt("\"\\uD83D\""), "ERR: line 1 column 2: unpaired surrogate \\uD83D");
+    CHECK_STR(rt("\"\\uD83Dx\""), "ERR: line 1 column 2: unpaired surrogate \\uD83D");
+    CHECK_STR(rt("\"\\uD83D\\u0041\""), "ERR: line 1 column 2: unpaired surrogate \\uD83D");
+    CHECK_STR(rt("\"ab\\uDE00\""), "ERR: line 1 column 4: unpaired surrogate \\uDE00");
+    /* \u0000 is kept in values, refused in keys */
+    json_t *v = jsontext_parse("\"a\\u0000b\"", 10, NULL);
+    CHECK_INT(json_string_length(v), 3);
+    json_decref(v);
+    CHECK_STR(rt("\"a\\u0000b\""), "\"a\\u0000b\"");
+    CHECK_STR(rt("{\"a\\u0000\":1}"), "ERR: line 1 column 2: NUL byte in object key not supported");
+    /* escaped keys are decoded (and do not clash with the value's decoding) */
+    CHECK_STR(rt("{\"k\\u0065y\":\"v\\u0061l\"}"), "{\"key\":\"val\"}");
+    /* invalid UTF-8: stray continuation, overlong, surrogate, > U+10FFFF, truncated */
+    CHECK_STR(rt("\"a\x80\""), "ERR: line 1 column 3: invalid UTF-8 in string");
+    CHECK_STR(rt("\"\xc0\xaf\""), "ERR: line 1 column 2: invalid UTF-8 in string");
+    CHECK_STR(rt("\"\xe0\x80\xaf\""), "ERR: line 1 column 2: invalid UTF-8 in string");
+    CHECK_STR(rt("\"\xed\xa0\x80\""), "ERR: line 1 column 2: invalid UTF-8 in string");
+    CHECK_STR(rt("\"\xf4\x90\x80\x80\""), "ERR: line 1 column 2: invalid UTF-8 in string");
+    CHECK_STR(rt("\"\xe2\x82\""), "ERR: line 1 column 2: invalid UTF-8 in string");
+    CHECK_STR(rt("{\"\xff\":1}"), "ERR: line 1 column 3: invalid UTF-8 in string");
+    /* long strings take the 8-bytes-at-a-time path */
+    CHECK_STR(rt("\"0123456789abcdef0123456789\\\"abcdef\xc3\xa9xyz\""),
+              "\"0123456789abcdef0123456789\\\"abcdef\xc3\xa9xyz\"");
+    CHECK_STR(rt("\"0123456789abcdef\x01xyz\""), "ERR: line 1 column 18: control character 0x01 in string");
+}
+
+static void test_numbers(void)
+{
+    /* integers beyond json_int_t become reals (jansson refused them) */
+    json_t *v = jsontext_parse("9223372036854775808", 19, NULL);
+    CHECK(json_is_real(v) && json_real_value(v) == 9223372036854775808.0);
+    json_decref(v);
+    v = jsontext_parse("-9223372036854775809", 20, NULL);
+    CHECK(json_is_real(v) && json_real_value(v) == -9223372036854775808.0);
+    json_decref(v);
+    CHECK_STR(rt("123456789012345678901234567890"), "1.2345678901234568e+29");
+    CHECK_STR(rt("1e400"), "ERR: line 1 column 1: real number overflow");
+    CHECK_STR(rt("[-1e400]"), "ERR: line 1 column 2: real number overflow");
+    CHECK_STR(rt("1e-400"), "0.0"); /* underflow is not an error (as in jansson) */
+    /* a long token takes the malloc'd strtod path */
+    strbuf sb = STRBUF_INIT;
+    strbuf_addstr(&sb, "0.");
+    for (int i = 0; i < 100; i++)
+        strbuf_addch(&sb, '1');
+    CHECK_STR(rt(sb.buf), "0.1111111111111111");
+    strbuf_release(&sb);
+    CHECK_STR(rt("[0.1,0.2,0.30000000000000004,1e21,1e22,1e23,-1.5e-300,5e-324,1.7976931348623157e308]"),
+              "[0.1,0.2,0.30000000000000004,1e+21,1e+22,1e+23,-1.5e-300,5e-324,1.7976931348623157e+308]");
+    CHECK_STR(rt("[1234.56,899.0,12.5,100.0,0.0001,0.00001,123456789012345.0,1234567890123456.0]"),
+              "[1234.56,899.0,12.5,1e+02,0.0001,1e-05,123456789012345.0,1234567890123456.0]");
+}
+
+/* The formatter jsontext used before the fast path: the reference. */
+static void old_real(double d, strbuf *out)
+{
+    char tmp[40];
+    if (!isfinite(d)) {
+        strbuf_addstr(out, "null");
+        return;
+    }
+    for (int prec = 1; prec <= 17; prec++) {
+        snprintf(tmp, sizeof tmp, "%.*g", prec, d);
+        if (strtod(tmp, NULL) == d)
+            break;
+    }
+    strbuf_addstr(out, tmp);
+    if (!strpbrk(tmp, ".eEn"))
+        strbuf_addstr(out, ".0");
+}
+
+static uint64_t rng = 88172645463325252ULL;
+static uint64_t next(void)
+{
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    return rng;
+}
+
+static void test_real_format(void)
+{
+    strbuf a = STRBUF_INIT, b = STRBUF_INIT;
+    int bad = 0;
+    for (int i = 0; i < 300000 && bad < 5; i++) {
+        double d;
+        switch (i % 4) {
+        case 0: { /* any bit pattern */
+            uint64_t u = next();
+            memcpy(&d, &u, 8);
+            break;
+        }
+        case 1: /* short decimals, all magnitudes */
+            d = (double)(next() % 100000) / pow(10, (double)(next() % 30)) * pow(10, (double)(next() % 30));
+            break;
+        case 2: /* money-like */
+            d = (double)(next() % 10000000) / 100.0;
+            break;
+        default: /* integers and their neighbours */
+            d = nextafter((double)(next() % 1000000000000000000ULL), (next() & 1) ? INFINITY : 0);
+            if (next() & 1)
+                d = -d;
+        }
+        strbuf_reset(&a);
+        strbuf_reset(&b);
+        jsontext_dump_real(d, &a);
+        old_real(d, &b);
+        if (strcmp(a.buf, b.buf)) {
+            bad++;
+            fprintf(stderr, "real %.17g: got %s want %s\n", d, a.buf, b.buf);
+        }
+        /* and it reads back to the same double */
+        json_t *v = jsontext_parse(a.buf, a.len, NULL);
+        if (isfinite(d) && !(v && json_is_real(v) && json_real_value(v) == d))
+            bad++;
+        json_decref(v);
+    }
+    CHECK_INT(bad, 0);
+    strbuf_reset(&a);
+    jsontext_dump_real(NAN, &a);
+    CHECK_STR(a.buf, "null");
+    strbuf_release(&a);
+    strbuf_release(&b);
+}
+
+static void test_roundtrip_text(void)
+{
+    const char *doc = "{\"id\":\"SO-1\",\"n\":3,\"x\":-2.5,\"ok\":true,\"nil\":null,\"items\":[{\"q\":1,\"tags\":[\"a\",\"b\"]}],"
+                      "\"s\":\"tab\\there \\u0001 \\\"quoted\\\" caf\xc3\xa9\"}";
+    CHECK_STR(rt(doc), doc);
+    strbuf err = STRBUF_INIT;
+    json_t *v = jsontext_parse(doc, strlen(doc), &err), *w;
+    strbuf out = STRBUF_INIT;
+    jsontext_dump(v, &out, JSONTEXT_PRETTY);
+    w = jsontext_parse(out.buf, out.len, &err);
+    CHECK(w && json_equal(v, w));
+    json_decref(v);
+    json_decref(w);
+    strbuf_release(&out);
+    strbuf_release(&err);
+}
+
+int main(void)
+{
+    RUN(test_values);
+    RUN(test_nesting);
+    RUN(test_comments);
+    RUN(test_errors);
+    RUN(test_unicode);
+    RUN(test_numbers);
+    RUN(test_real_format);
+    RUN(test_roundtrip_text);
+    return unit_done();
+}
