@@ -178,7 +178,9 @@ static int64_t get_duration(checker *c, const json_t *obj, const char *path, con
     int64_t r = def;
     join_path(&p, path, key);
     if (v && !json_is_null(v)) {
-        if (json_is_integer(v) && json_integer_value(v) >= 0)
+        /* a bare number is seconds; capped like duration_parse_ms (1e15 ms)
+         * so the multiplication cannot overflow */
+        if (json_is_integer(v) && json_integer_value(v) >= 0 && json_integer_value(v) <= 1000000000000LL)
             r = (int64_t)json_integer_value(v) * 1000;
         else if (!json_is_string(v) || duration_parse_ms(json_string_value(v), &r) < 0)
             problem(c, p.buf, "expected a duration such as \"30s\", \"5m\" or \"250ms\"");
@@ -291,10 +293,9 @@ static void load_call(checker *c, const json_t *obj, const char *path, flow_call
             if (!json_is_string(v)) {
                 problem(c, hp.buf, "expected a string, got %s", type_name(v));
             } else {
-                call->header_names[i] = xstrdup(k);
                 call->header_values[i] = compile_el(c, hp.buf, json_string_value(v));
                 if (call->header_values[i])
-                    i++;
+                    call->header_names[i++] = xstrdup(k);
                 else
                     free(call->header_names[i]);
             }

@@ -516,6 +516,25 @@ static void test_every_problem(void)
     }
     CHECK_INT(count_lines(errs.buf), 13);
 
+    /* numbers too large for a duration, and a header expression that does not compile */
+    strbuf_reset(&errs);
+    put("problems/huge.json",
+        "{ \"name\": \"huge\", \"type\": \"order\",\n"
+        "  \"http\": { \"timeout\": 9223372036854775807, \"backoff\": 1000000000000000 },\n"
+        "  \"omnitron\": { \"url\": \"http://omni\", \"username_env\": \"FF_TEST_OMNI_USER\",\n"
+        "                \"password_env\": \"FF_TEST_OMNI_PASS\", \"channels\": \"1\" },\n"
+        "  \"erp\": { \"write\": { \"url\": \"http://erp/w\", \"headers\": { \"X-Ok\": \"1\", \"X-Bad\": \"${nosuch()}\" } } } }\n");
+    f = flow_load(tpath("problems/huge.json"), 0, &errs);
+    CHECK(f == NULL);
+    const char *hp = tpath("problems/huge.json");
+    snprintf(want, sizeof want, "%s: http.timeout: expected a duration such as \"30s\", \"5m\" or \"250ms\"", hp);
+    CHECK_LINE(errs.buf, want);
+    snprintf(want, sizeof want, "%s: http.backoff: expected a duration such as \"30s\", \"5m\" or \"250ms\"", hp);
+    CHECK_LINE(errs.buf, want);
+    snprintf(want, sizeof want, "%s: erp.write.headers.X-Bad: expression error: column 3: unknown function 'nosuch'", hp);
+    CHECK_LINE(errs.buf, want);
+    CHECK_INT(count_lines(errs.buf), 3);
+
     /* not JSON at all, and not an object */
     strbuf_reset(&errs);
     put("problems/syntax.json", "{ \"name\": \"x\",\n  \"type\": }\n");
