@@ -364,6 +364,9 @@ void stage_write_order(stage_ctx *c, envelope *e)
         http_response_init(&r);
     }
 
+    if (exists)
+        attrs_set(&e->attrs, "order_exists", "true");
+
     /* 2. Write Data to ERP */
     strbuf resp_text = STRBUF_INIT;
     if (!exists) {
