@@ -31,6 +31,8 @@ int duration_parse_ms(const char *s, int64_t *out)
         else if (*s == 'h') { mult = 3600000; s++; }
         else if (*s == 'd') { mult = 86400000; s++; }
         else return -1;
+        if (n > (int64_t)1e15 / mult)
+            return -1;
         total += n * mult;
         if (total > (int64_t)1e15)
             return -1;

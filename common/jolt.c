@@ -466,3 +466,15 @@ void jolt_free(jolt_spec *s)
     free(s->ops);
     free(s);
 }
+
+const char **jolt_object_keys(const json_t *obj, size_t *n)
+{
+    size_t i = 0;
+    const char **keys = calloc(json_object_size(obj) + 1, sizeof *keys);
+    if (!keys)
+        abort();
+    for (void *it = json_object_iter((json_t *)obj); it; it = json_object_iter_next((json_t *)obj, it))
+        keys[i++] = json_object_iter_key(it);
+    *n = i;
+    return keys;
+}

@@ -46,34 +46,9 @@ static void cnode_free(cnode *n)
     free(n);
 }
 
-static int class_order(int kind)
-{
-    switch (kind) {
-    case PE_AMP:
-        return 1;
-    case PE_STAR_REGEX:
-        return 2;
-    case PE_STAR_DOUBLE:
-        return 3;
-    case PE_STAR_SINGLE:
-        return 4;
-    case PE_STAR_ALL:
-        return 5;
-    default:
-        return 6;
-    }
-}
-
 static int comp_cmp(const void *a, const void *b)
 {
-    const cnode *x = *(cnode *const *)a, *y = *(cnode *const *)b;
-    int ca = class_order(x->pe->kind), cb = class_order(y->pe->kind);
-    if (ca != cb)
-        return ca < cb ? -1 : 1;
-    size_t la = strlen(x->pe->canon), lb = strlen(y->pe->canon);
-    if (la != lb)
-        return la > lb ? -1 : 1;
-    return strcmp(x->pe->canon, y->pe->canon);
+    return jolt_pe_cmp((*(cnode *const *)a)->pe, (*(cnode *const *)b)->pe, PE_AMP);
 }
 
 static cnode *cnode_compile(const char *key, const json_t *spec, jolt_cpath *p, strbuf *err)

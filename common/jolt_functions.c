@@ -675,32 +675,28 @@ static json_t *f_divide_and_round(json_t **a, int n)
 
 /* ---- Objects ---- */
 
-static json_t *s_to_integer(const json_t *a)
+/* toInteger / toLong / toDouble: Objects.toNumber, then intValue ('i'),
+ * longValue ('l') or doubleValue ('d'). NULL when a is not a number. */
+static json_t *to_number_as(const json_t *a, char as)
 {
     json_t *num = to_number(a);
     if (!num)
         return NULL;
-    json_t *r = json_integer(jolt_int_value(num));
+    json_t *r = as == 'd' ? json_real(dbl(num)) : json_integer(as == 'i' ? jolt_int_value(num) : lng(num));
     json_decref(num);
     return r;
+}
+static json_t *s_to_integer(const json_t *a)
+{
+    return to_number_as(a, 'i');
 }
 static json_t *s_to_long(const json_t *a)
 {
-    json_t *num = to_number(a);
-    if (!num)
-        return NULL;
-    json_t *r = json_integer(lng(num));
-    json_decref(num);
-    return r;
+    return to_number_as(a, 'l');
 }
 static json_t *s_to_double(const json_t *a)
 {
-    json_t *num = to_number(a);
-    if (!num)
-        return NULL;
-    json_t *r = json_real(dbl(num));
-    json_decref(num);
-    return r;
+    return to_number_as(a, 'd');
 }
 static json_t *s_to_boolean(const json_t *a)
 {

@@ -59,6 +59,9 @@ void jolt_java_double(double d, strbuf *out);
 int jolt_equal(const json_t *a, const json_t *b);
 /* Copy a value for insertion into an output: containers deep, scalars shared. */
 json_t *jolt_copy(const json_t *v);
+/* The keys of obj in order, borrowed from it, in a malloc'd array the
+ * caller frees (NULL-terminated); *n is their number. */
+const char **jolt_object_keys(const json_t *obj, size_t *n);
 /* Parses a Java Integer.parseInt string; 0 on success. */
 int jolt_parse_int(const char *s, size_t len, long *out);
 
@@ -159,6 +162,11 @@ void jolt_pe_free(jolt_pe *pe);
 /* Java's parseDotNotationRHS. prefix_root prepends "root". */
 jolt_path *jolt_path_parse_rhs(const char *dot, strbuf *msg);
 void jolt_path_free(jolt_path *p);
+/* Java's order of the computed keys of one spec level, for qsort: by class
+ * (`first`, then the star forms: regex, double, single, all; then the
+ * rest), longer canonical form first, then alphabetical. first is PE_AMP
+ * for shift and cardinality, PE_ARRAY for the modifiers. */
+int jolt_pe_cmp(const jolt_pe *x, const jolt_pe *y, int first);
 /* Star / literal match of a key (no walk needed). Fills m on success. */
 int jolt_pe_star_match(const jolt_pe *pe, const char *key, jolt_match *m);
 /* Matches any matchable element; m is initialised by the caller. For AT and

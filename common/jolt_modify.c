@@ -266,34 +266,9 @@ static int build_eval(meval *e, const json_t *rhs, jolt_cpath *p, strbuf *err)
     return rc;
 }
 
-static int class_order(int kind)
-{
-    switch (kind) {
-    case PE_ARRAY:
-        return 1;
-    case PE_STAR_REGEX:
-        return 2;
-    case PE_STAR_DOUBLE:
-        return 3;
-    case PE_STAR_SINGLE:
-        return 4;
-    case PE_STAR_ALL:
-        return 5;
-    default:
-        return 6;
-    }
-}
-
 static int comp_cmp(const void *a, const void *b)
 {
-    const mnode *x = *(mnode *const *)a, *y = *(mnode *const *)b;
-    int ca = class_order(x->pe->kind), cb = class_order(y->pe->kind);
-    if (ca != cb)
-        return ca < cb ? -1 : 1;
-    size_t la = strlen(x->pe->canon), lb = strlen(y->pe->canon);
-    if (la != lb)
-        return la > lb ? -1 : 1;
-    return strcmp(x->pe->canon, y->pe->canon);
+    return jolt_pe_cmp((*(mnode *const *)a)->pe, (*(mnode *const *)b)->pe, PE_ARRAY);
 }
 
 static mnode *mnode_compile(const char *key, const json_t *rhs, int mode, jolt_cpath *p, strbuf *err)

@@ -991,3 +991,32 @@ int jolt_path_read(const jolt_path *p, const json_t *tree, const jolt_walk *w, c
         *out = cur;
     return found;
 }
+
+static int pe_class(int kind, int first)
+{
+    if (kind == first)
+        return 1;
+    switch (kind) {
+    case PE_STAR_REGEX:
+        return 2;
+    case PE_STAR_DOUBLE:
+        return 3;
+    case PE_STAR_SINGLE:
+        return 4;
+    case PE_STAR_ALL:
+        return 5;
+    default:
+        return 6;
+    }
+}
+
+int jolt_pe_cmp(const jolt_pe *x, const jolt_pe *y, int first)
+{
+    int ca = pe_class(x->kind, first), cb = pe_class(y->kind, first);
+    if (ca != cb)
+        return ca < cb ? -1 : 1;
+    size_t la = strlen(x->canon), lb = strlen(y->canon);
+    if (la != lb)
+        return la > lb ? -1 : 1;
+    return strcmp(x->canon, y->canon);
+}

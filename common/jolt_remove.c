@@ -156,16 +156,11 @@ static void descend(const rnode *n, json_t *sub)
 static void apply_node(const rnode *n, json_t *container, char *mark)
 {
     if (json_is_object(container)) {
-        size_t cnt = json_object_size(container), i = 0;
-        const char **keys = calloc(cnt + 1, sizeof *keys);
-        if (!keys)
-            abort();
-        const char *k;
-        json_t *v;
-        json_object_foreach(container, k, v) {
-            if (key_matches(n->pe, k))
-                keys[i++] = k;
-        }
+        size_t cnt, i = 0;
+        const char **keys = jolt_object_keys(container, &cnt);
+        for (size_t j = 0; j < cnt; j++)
+            if (key_matches(n->pe, keys[j]))
+                keys[i++] = keys[j];
         for (size_t j = 0; j < i; j++) {
             if (n->leaf)
                 json_object_del(container, keys[j]);

@@ -75,13 +75,8 @@ static int key_cmp(const void *pa, const void *pb)
 static json_t *sort_value(const json_t *v)
 {
     if (json_is_object(v)) {
-        size_t n = json_object_size(v), i = 0;
-        const char **keys = calloc(n + 1, sizeof *keys);
-        if (!keys)
-            abort();
-        const char *k;
-        json_t *x;
-        json_object_foreach((json_t *)v, k, x) keys[i++] = k;
+        size_t n, i;
+        const char **keys = jolt_object_keys(v, &n);
         qsort(keys, n, sizeof *keys, key_cmp);
         json_t *out = json_object();
         for (i = 0; i < n; i++)

@@ -417,6 +417,36 @@ static json_t *parse_number(parser *ps)
 
 static json_t *parse_value(parser *ps);
 
+/* After a member of the container opened at open and closed by close:
+ * consumes ',' (returns 1, the next item follows, whitespace skipped) or
+ * close (returns 0). -1 on error: trailing comma, anything else. */
+static int after_item(parser *ps, char close, const char *open)
+{
+    const char *kind = close == '}' ? "object" : "array";
+    char b[16];
+    if (skip_ws(ps))
+        return -1;
+    if (ps->p < ps->end && *ps->p == ',') {
+        ps->p++;
+        if (skip_ws(ps))
+            return -1;
+        if (ps->p < ps->end && *ps->p == close) {
+            fail_at(ps, ps->p, "trailing comma in %s", kind);
+            return -1;
+        }
+        return 1;
+    }
+    if (ps->p < ps->end && *ps->p == close) {
+        ps->p++;
+        return 0;
+    }
+    if (ps->p >= ps->end)
+        fail_at(ps, ps->p, "unterminated %s (opened at offset %zu)", kind, (size_t)(open - ps->start));
+    else
+        fail_at(ps, ps->p, "',' or '%c' expected, got %s", close, what(ps, ps->p, b));
+    return -1;
+}
+
 static json_t *parse_object(parser *ps)
 {
     const char *open = ps->p++;
@@ -464,28 +494,11 @@ static json_t *parse_object(parser *ps)
         }
         json_object_setn_new_nocheck(obj, k, klen, v);
         free(kcopy);
-        if (skip_ws(ps))
+        int more = after_item(ps, '}', open);
+        if (more < 0)
             goto fail;
-        if (ps->p < ps->end && *ps->p == ',') {
-            ps->p++;
-            if (skip_ws(ps))
-                goto fail;
-            if (ps->p < ps->end && *ps->p == '}') {
-                fail_at(ps, ps->p, "trailing comma in object");
-                goto fail;
-            }
-            continue;
-        }
-        if (ps->p < ps->end && *ps->p == '}') {
-            ps->p++;
+        if (!more)
             return obj;
-        }
-        char b[16];
-        if (ps->p >= ps->end)
-            fail_at(ps, ps->p, "unterminated object (opened at offset %zu)", (size_t)(open - ps->start));
-        else
-            fail_at(ps, ps->p, "',' or '}' expected, got %s", what(ps, ps->p, b));
-        goto fail;
     }
 fail:
     json_decref(obj);
@@ -507,28 +520,11 @@ static json_t *parse_array(parser *ps)
         if (!v)
             goto fail;
         json_array_append_new(arr, v);
-        if (skip_ws(ps))
+        int more = after_item(ps, ']', open);
+        if (more < 0)
             goto fail;
-        if (ps->p < ps->end && *ps->p == ',') {
-            ps->p++;
-            if (skip_ws(ps))
-                goto fail;
-            if (ps->p < ps->end && *ps->p == ']') {
-                fail_at(ps, ps->p, "trailing comma in array");
-                goto fail;
-            }
-            continue;
-        }
-        if (ps->p < ps->end && *ps->p == ']') {
-            ps->p++;
+        if (!more)
             return arr;
-        }
-        char b[16];
-        if (ps->p >= ps->end)
-            fail_at(ps, ps->p, "unterminated array (opened at offset %zu)", (size_t)(open - ps->start));
-        else
-            fail_at(ps, ps->p, "',' or ']' expected, got %s", what(ps, ps->p, b));
-        goto fail;
     }
 fail:
     json_decref(arr);

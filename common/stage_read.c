@@ -20,60 +20,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bqueue.h"
 #include "jsontext.h"
 #include "logev.h"
-
-typedef struct readq {
-    pthread_mutex_t mu;
-    pthread_cond_t not_empty, not_full;
-    json_t **items;
-    size_t cap, head, n;
-    int closed;
-} readq;
 
 typedef struct reader {
     stage_ctx *base;
     const flow *f;
     const envelope *tick;
-    readq q;
+    bqueue q;
     long published;
     long skipped;
     pthread_mutex_t mu;
 } reader;
-
-static void q_push(readq *q, json_t *item)
-{
-    pthread_mutex_lock(&q->mu);
-    while (q->n == q->cap)
-        pthread_cond_wait(&q->not_full, &q->mu);
-    q->items[(q->head + q->n++) % q->cap] = item;
-    pthread_cond_signal(&q->not_empty);
-    pthread_mutex_unlock(&q->mu);
-}
-
-static json_t *q_pop(readq *q)
-{
-    json_t *r = NULL;
-    pthread_mutex_lock(&q->mu);
-    while (q->n == 0 && !q->closed)
-        pthread_cond_wait(&q->not_empty, &q->mu);
-    if (q->n) {
-        r = q->items[q->head];
-        q->head = (q->head + 1) % q->cap;
-        q->n--;
-        pthread_cond_signal(&q->not_full);
-    }
-    pthread_mutex_unlock(&q->mu);
-    return r;
-}
-
-static void q_close(readq *q)
-{
-    pthread_mutex_lock(&q->mu);
-    q->closed = 1;
-    pthread_cond_broadcast(&q->not_empty);
-    pthread_mutex_unlock(&q->mu);
-}
 
 /* GET omnitron_url + path; parsed JSON body (new ref) or NULL with err. */
 static json_t *omni_get(stage_ctx *c, const flow *f, stage_auth *auth, const char *path, long *status, strbuf *err)
@@ -218,7 +177,7 @@ static void *builder(void *arg)
     c.http = http_client_new(&ho);
     stage_auth_init(&auth, &c, rd->f, 0);
     json_t *item;
-    while ((item = q_pop(&rd->q))) {
+    while ((item = bqueue_pop(&rd->q))) {
         build_and_publish(rd, &c, &auth, item);
         json_decref(item);
     }
@@ -239,11 +198,7 @@ int stage_read_orders(stage_ctx *c, const flow *f, const envelope *tick)
     rd.f = f;
     rd.tick = tick;
     pthread_mutex_init(&rd.mu, NULL);
-    pthread_mutex_init(&rd.q.mu, NULL);
-    pthread_cond_init(&rd.q.not_empty, NULL);
-    pthread_cond_init(&rd.q.not_full, NULL);
-    rd.q.cap = (size_t)f->page_size * 2;
-    rd.q.items = calloc(rd.q.cap, sizeof *rd.q.items);
+    bqueue_init(&rd.q, (size_t)f->page_size * 2);
 
     store_run_start(c->store, tick->run_id, now_ms(), &err);
     stage_log_run(c, tick, "started", "in_progress", NULL);
@@ -290,7 +245,7 @@ int stage_read_orders(stage_ctx *c, const flow *f, const envelope *tick)
             if (json_is_integer(pk))
                 strbuf_addf(&after, "%lld", (long long)json_integer_value(pk));
             json_incref(it);
-            q_push(&rd.q, it);
+            bqueue_push(&rd.q, it);
             listed++;
         }
         json_t *next = json_is_object(list) ? json_object_get(list, "next") : NULL;
@@ -301,11 +256,17 @@ int stage_read_orders(stage_ctx *c, const flow *f, const envelope *tick)
             break;
         page++;
     }
-    q_close(&rd.q);
+    bqueue_close(&rd.q);
     for (int i = 0; i < n; i++)
         pthread_join(th[i], NULL);
     free(th);
 
+    /* A run whose listing failed is a failed run, not an empty one: the
+     * read counts as one published record that failed. */
+    if (rc < 0) {
+        store_run_published(c->store, tick->run_id, 1, 0, NULL, &err);
+        store_run_outcome(c->store, tick->run_id, "failed", NULL, &err);
+    }
     /* Every record is counted: now the run can complete. */
     int done = store_run_published(c->store, tick->run_id, 0, 1, &k, &err);
     if (done == 1)
@@ -314,11 +275,8 @@ int stage_read_orders(stage_ctx *c, const flow *f, const envelope *tick)
         fprintf(stderr, "reader: %s: run counters: %s\n", f->name, err.buf);
 
     stage_auth_release(&auth);
-    free(rd.q.items);
+    bqueue_destroy(&rd.q);
     pthread_mutex_destroy(&rd.mu);
-    pthread_mutex_destroy(&rd.q.mu);
-    pthread_cond_destroy(&rd.q.not_empty);
-    pthread_cond_destroy(&rd.q.not_full);
     strbuf_release(&err);
     strbuf_release(&path);
     strbuf_release(&after);

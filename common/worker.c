@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bqueue.h"
 #include "logev.h"
 #include "metrics.h"
 #include "pyscript.h"
@@ -90,50 +91,14 @@ void worker_parse_args(worker_config *cfg, int argc, char **argv)
         cfg->threads = cfg->input == TOPIC_TICKS ? 2 : 8;
 }
 
-/* ---- the job queue between the poller and the pool ---- */
-
-typedef struct job_queue {
-    pthread_mutex_t mu;
-    pthread_cond_t cv_in, cv_out;
-    bus_msg **msgs;
-    size_t cap, head, n;
-    int closed;
-} job_queue;
-
 typedef struct pool {
     const worker_config *cfg;
     bus *bus;
     store *store;
     flow_set *flows;
-    job_queue q;
+    bqueue q;      /* the poller -> pool hand-over */
     metric *m_in, *m_bad;
 } pool;
-
-static void q_put(job_queue *q, bus_msg *m)
-{
-    pthread_mutex_lock(&q->mu);
-    while (q->n == q->cap)
-        pthread_cond_wait(&q->cv_out, &q->mu);
-    q->msgs[(q->head + q->n++) % q->cap] = m;
-    pthread_cond_signal(&q->cv_in);
-    pthread_mutex_unlock(&q->mu);
-}
-
-static bus_msg *q_take(job_queue *q)
-{
-    bus_msg *m = NULL;
-    pthread_mutex_lock(&q->mu);
-    while (!q->n && !q->closed)
-        pthread_cond_wait(&q->cv_in, &q->mu);
-    if (q->n) {
-        m = q->msgs[q->head];
-        q->head = (q->head + 1) % q->cap;
-        q->n--;
-        pthread_cond_signal(&q->cv_out);
-    }
-    pthread_mutex_unlock(&q->mu);
-    return m;
-}
 
 static void handle(pool *p, stage_ctx *c, bus_msg *m)
 {
@@ -182,7 +147,7 @@ static void *work(void *arg)
     c.http = http_client_new(&ho);
     c.seed = (unsigned)(uintptr_t)&c ^ (unsigned)getpid();
     bus_msg *m;
-    while ((m = q_take(&p->q))) {
+    while ((m = bqueue_pop(&p->q))) {
         handle(p, &c, m);
         bus_done(p->bus, m);
     }
@@ -261,11 +226,7 @@ int worker_run(const worker_config *cfg)
     fprintf(stderr, "%s: consuming %zu topic(s) as group %s with %d thread(s), %zu flow(s) loaded\n", cfg->service,
             nt, group.buf, cfg->threads, flows.n);
 
-    p.q.cap = (size_t)cfg->threads * 4;
-    p.q.msgs = calloc(p.q.cap, sizeof *p.q.msgs);
-    pthread_mutex_init(&p.q.mu, NULL);
-    pthread_cond_init(&p.q.cv_in, NULL);
-    pthread_cond_init(&p.q.cv_out, NULL);
+    bqueue_init(&p.q, (size_t)cfg->threads * 4);
     pthread_t *th = calloc((size_t)cfg->threads, sizeof *th);
     for (int i = 0; i < cfg->threads; i++)
         pthread_create(&th[i], NULL, work, &p);
@@ -275,18 +236,15 @@ int worker_run(const worker_config *cfg)
         bus_msg *m = bus_poll(p.bus, 200);
         metric_set(m_inflight, bus_in_flight(p.bus));
         if (m)
-            q_put(&p.q, m);
+            bqueue_push(&p.q, m);
     }
     metrics_set_ready(0);
     fprintf(stderr, "%s: stopping: finishing %ld message(s) in hand\n", cfg->service, bus_in_flight(p.bus));
-    pthread_mutex_lock(&p.q.mu);
-    p.q.closed = 1;
-    pthread_cond_broadcast(&p.q.cv_in);
-    pthread_mutex_unlock(&p.q.mu);
+    bqueue_close(&p.q);
     for (int i = 0; i < cfg->threads; i++)
         pthread_join(th[i], NULL);
     free(th);
-    free(p.q.msgs);
+    bqueue_destroy(&p.q);
     if (bus_fatal(p.bus)) {
         fprintf(stderr, "%s: a delivery failed permanently; exiting without committing it\n", cfg->service);
         rc = 1;

@@ -208,22 +208,20 @@ static void test_numbers(void)
               "[1234.56,899.0,12.5,1e+02,0.0001,1e-05,123456789012345.0,1234567890123456.0]");
 }
 
-/* The formatter jsontext used before the fast path: the reference. */
+/* The formatter jsontext used before the fast path, as the reference: the
+ * first "%.Pg" that reads back, ".0" added when it looks like an integer. */
 static void old_real(double d, strbuf *out)
 {
     char tmp[40];
+    int prec = 0;
     if (!isfinite(d)) {
         strbuf_addstr(out, "null");
         return;
     }
-    for (int prec = 1; prec <= 17; prec++) {
-        snprintf(tmp, sizeof tmp, "%.*g", prec, d);
-        if (strtod(tmp, NULL) == d)
-            break;
-    }
-    strbuf_addstr(out, tmp);
-    if (!strpbrk(tmp, ".eEn"))
-        strbuf_addstr(out, ".0");
+    do
+        snprintf(tmp, sizeof tmp, "%.*g", ++prec, d);
+    while (prec < 17 && strtod(tmp, NULL) != d);
+    strbuf_addf(out, "%s%s", tmp, strpbrk(tmp, ".eEn") ? "" : ".0");
 }
 
 static uint64_t rng = 88172645463325252ULL;
