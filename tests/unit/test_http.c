@@ -6,6 +6,7 @@
  * bound where a Retry-After of 1 s must be honoured.
  */
 #include "http.h"
+#include "testsupport.h"
 #include "unit.h"
 
 #include <arpa/inet.h>
@@ -183,19 +184,10 @@ static int start_server(void)
     return port ? 0 : -1;
 }
 
-/* A TCP port nothing listens on: bind to port 0, read it, close. */
+/* A TCP port nothing listens on. */
 static int closed_port(void)
 {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a;
-    memset(&a, 0, sizeof a);
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    bind(fd, (struct sockaddr *)&a, sizeof a);
-    socklen_t len = sizeof a;
-    getsockname(fd, (struct sockaddr *)&a, &len);
-    close(fd);
-    return ntohs(a.sin_port);
+    return ts_free_port();
 }
 
 static const char *url(const char *path)

@@ -6,6 +6,7 @@
  * completion) and reconnecting after a Redis restart.
  */
 #include "store.h"
+#include "testsupport.h"
 #include "unit.h"
 
 #include <arpa/inet.h>
@@ -25,16 +26,7 @@ static int tcp_port;
 
 static int free_port(void)
 {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a;
-    memset(&a, 0, sizeof a);
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    bind(fd, (struct sockaddr *)&a, sizeof a);
-    socklen_t len = sizeof a;
-    getsockname(fd, (struct sockaddr *)&a, &len);
-    close(fd);
-    return ntohs(a.sin_port);
+    return ts_free_port();
 }
 
 static void sleep_ms(int ms)
@@ -42,54 +34,15 @@ static void sleep_ms(int ms)
     usleep((useconds_t)ms * 1000);
 }
 
-/* Starts redis-server and waits (bounded) until it answers PING. */
 static int start_redis(void)
 {
-    char port[16];
-    snprintf(port, sizeof port, "%d", tcp_port);
-    pid_t pid = fork();
-    if (pid < 0)
-        return -1;
-    if (pid == 0) {
-        int devnull = open("/dev/null", O_RDWR);
-        dup2(devnull, 1);
-        dup2(devnull, 2);
-        execlp("redis-server", "redis-server", "--port", port, "--bind", "127.0.0.1", "--unixsocket", sock_path,
-               "--save", "", "--appendonly", "no", "--dir", "/tmp", (char *)NULL);
-        _exit(127);
-    }
-    redis_pid = pid;
-    for (int i = 0; i < 500; i++) {
-        int status;
-        if (waitpid(pid, &status, WNOHANG) == pid) {
-            redis_pid = -1;
-            return -1;
-        }
-        redisContext *c = redisConnectUnix(sock_path);
-        if (c && !c->err) {
-            redisReply *r = redisCommand(c, "PING");
-            int ok = r && r->type == REDIS_REPLY_STATUS;
-            if (r)
-                freeReplyObject(r);
-            redisFree(c);
-            if (ok)
-                return 0;
-        } else if (c) {
-            redisFree(c);
-        }
-        sleep_ms(10);
-    }
-    return -1;
+    redis_pid = ts_redis_start(sock_path, tcp_port);
+    return redis_pid > 0 ? 0 : -1;
 }
 
 static void stop_redis(void)
 {
-    if (redis_pid > 0) {
-        kill(redis_pid, SIGKILL);
-        waitpid(redis_pid, NULL, 0);
-        redis_pid = -1;
-    }
-    unlink(sock_path);
+    ts_redis_stop(&redis_pid, sock_path);
 }
 
 static store *st;
