@@ -229,28 +229,27 @@ static json_t *f_is_null(json_t **a, int n)
 
 /* ---- Strings ---- */
 
-static json_t *s_lower(const json_t *a)
+/* toLowerCase / toUpperCase (ASCII, as the C locale does). */
+static json_t *change_case(const json_t *a, int (*conv)(int))
 {
     if (!json_is_string(a))
         return NULL;
     char *s = strndup(json_string_value(a), json_string_length(a));
     for (char *c = s; *c; c++)
-        *c = (char)tolower((unsigned char)*c);
+        *c = (char)conv((unsigned char)*c);
     json_t *r = json_string(s);
     free(s);
     return r;
 }
 
+static json_t *s_lower(const json_t *a)
+{
+    return change_case(a, tolower);
+}
+
 static json_t *s_upper(const json_t *a)
 {
-    if (!json_is_string(a))
-        return NULL;
-    char *s = strndup(json_string_value(a), json_string_length(a));
-    for (char *c = s; *c; c++)
-        *c = (char)toupper((unsigned char)*c);
-    json_t *r = json_string(s);
-    free(s);
-    return r;
+    return change_case(a, toupper);
 }
 
 static json_t *s_trim(const json_t *a)

@@ -684,15 +684,33 @@ static void put_str(strbuf *out, const char *s, size_t n)
     put_ch(out, '"');
 }
 
-/* The old formatter, kept for the doubles the fast path does not settle:
- * the shortest "%.Ng" (N from `from` up) that reads back to d. */
+/* For the doubles the fast path does not settle: the shortest "%.Pg" that
+ * reads back to d (P from `from` up), laid out in plain notation when the
+ * first digit's decimal exponent is in [-5, 16), as the fast path does. */
 static void real_by_printf(double d, int from, strbuf *out)
 {
-    char tmp[40];
-    for (int prec = from; prec <= 17; prec++) {
+    char tmp[400], e[40];
+    int prec = from;
+    for (; prec <= 17; prec++) {
         snprintf(tmp, sizeof tmp, "%.*g", prec, d);
         if (strtod(tmp, NULL) == d)
             break;
+    }
+    if (prec > 17)
+        prec = 17;
+    snprintf(e, sizeof e, "%.*e", prec - 1, d);
+    int x = atoi(strchr(e, 'e') + 1);
+    if (x >= -5 && x < 16) {
+        int dec = prec - 1 - x;
+        snprintf(tmp, sizeof tmp, "%.*f", dec > 0 ? dec : 0, d);
+        /* %.Nf may keep zeros %g would drop */
+        if (strchr(tmp, '.')) {
+            size_t n = strlen(tmp);
+            while (n > 0 && tmp[n - 1] == '0')
+                tmp[--n] = '\0';
+            if (tmp[n - 1] == '.')
+                tmp[--n] = '\0';
+        }
     }
     strbuf_addstr(out, tmp);
     if (!strpbrk(tmp, ".eEn"))
@@ -709,7 +727,9 @@ static void real_by_printf(double d, int from, strbuf *out)
  * decimal m·10^-k - exactly what strtod would return. With at most 15
  * significant digits that decimal is the only one of its length that maps
  * to d (DBL_DIG), so it is the one "%.Pg" prints. The digits are then laid
- * out with %g's rules (exponent form when X < -4 or X >= P). Every double
+ * out in plain notation when the first digit's exponent X is in [-5, 16)
+ * ("100.0", "0.00001", "25000000000.0": what a user expects to read), and
+ * as "1.5e+20" / "1e-06" outside it. Every double
  * in [1e-5, 1e15) with a <= 15 digit form is settled here; the others go
  * through the printf loop (from 16 digits when in that range).
  */
@@ -751,7 +771,7 @@ void jsontext_dump_real(double d, strbuf *out)
     char buf[48], *b = buf;
     if (d < 0)
         *b++ = '-';
-    if (x < -4 || x >= P) {
+    if (x < -5 || x >= 16) {
         *b++ = ds[0];
         if (P > 1) {
             *b++ = '.';
@@ -766,9 +786,13 @@ void jsontext_dump_real(double d, strbuf *out)
         *b++ = (char)('0' + ax / 10 % 10);
         *b++ = (char)('0' + ax % 10);
     } else if (x >= 0) {
-        /* x < P: the integer part is the first x+1 digits, the rest follow the '.' */
-        memcpy(b, ds, (size_t)(x + 1));
-        b += x + 1;
+        /* the integer part is the first x+1 digits, padded with zeros when
+         * there are fewer significant digits; the rest follow the '.' */
+        int ip = P < x + 1 ? P : x + 1;
+        memcpy(b, ds, (size_t)ip);
+        b += ip;
+        for (int i = ip; i < x + 1; i++)
+            *b++ = '0';
         *b++ = '.';
         if (P > x + 1) {
             memcpy(b, ds + x + 1, (size_t)(P - x - 1));

@@ -20,7 +20,10 @@
 #include "strbuf.h"
 
 /* Parses text (len bytes). Returns a new reference, or NULL with a message
- * ("line 3 column 5: ...") in err. Comments are allowed. */
+ * ("line 3 column 5: ...", column in characters) in err. Comments are
+ * allowed; otherwise strict JSON. Integers beyond json_int_t become reals;
+ * reals beyond a double, nesting deeper than 512 and "\u0000" in a key are
+ * errors. Duplicate keys: the last value wins. */
 json_t *jsontext_parse(const char *text, size_t len, strbuf *err);
 /* Reads and parses a file; err names the file. New reference or NULL. */
 json_t *jsontext_load_file(const char *path, strbuf *err);

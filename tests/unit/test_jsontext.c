@@ -35,8 +35,10 @@ static void test_values(void)
     CHECK_STR(rt("42"), "42");
     CHECK_STR(rt("-17"), "-17");
     CHECK_STR(rt("3.0"), "3.0");
-    CHECK_STR(rt("1E2"), "1e+02"); /* "%.Pg" style, as before */
-    CHECK_STR(rt("1e3"), "1e+03");
+    CHECK_STR(rt("1E2"), "100.0"); /* plain notation in [1e-5, 1e16) */
+    CHECK_STR(rt("1e3"), "1000.0");
+    CHECK_STR(rt("1e16"), "1e+16");
+    CHECK_STR(rt("1.5e-6"), "1.5e-06");
     CHECK_STR(rt("2.5e-3"), "0.0025");
     CHECK_STR(rt("1e-7"), "1e-07");
     CHECK_STR(rt("123456789012345678"), "123456789012345678");
@@ -205,14 +207,15 @@ static void test_numbers(void)
     CHECK_STR(rt("[0.1,0.2,0.30000000000000004,1e21,1e22,1e23,-1.5e-300,5e-324,1.7976931348623157e308]"),
               "[0.1,0.2,0.30000000000000004,1e+21,1e+22,1e+23,-1.5e-300,5e-324,1.7976931348623157e+308]");
     CHECK_STR(rt("[1234.56,899.0,12.5,100.0,0.0001,0.00001,123456789012345.0,1234567890123456.0]"),
-              "[1234.56,899.0,12.5,1e+02,0.0001,1e-05,123456789012345.0,1234567890123456.0]");
+              "[1234.56,899.0,12.5,100.0,0.0001,0.00001,123456789012345.0,1234567890123456.0]");
 }
 
-/* The formatter jsontext used before the fast path, as the reference: the
- * first "%.Pg" that reads back, ".0" added when it looks like an integer. */
+/* The reference formatter: the first "%.Pg" that reads back, laid out with
+ * "%.Nf" when the first digit's exponent is in [-5, 16), ".0" added when it
+ * looks like an integer. */
 static void old_real(double d, strbuf *out)
 {
-    char tmp[40];
+    char tmp[400], e[40];
     int prec = 0;
     if (!isfinite(d)) {
         strbuf_addstr(out, "null");
@@ -221,6 +224,19 @@ static void old_real(double d, strbuf *out)
     do
         snprintf(tmp, sizeof tmp, "%.*g", ++prec, d);
     while (prec < 17 && strtod(tmp, NULL) != d);
+    snprintf(e, sizeof e, "%.*e", prec - 1, d);
+    int x = atoi(strchr(e, 'e') + 1);
+    if (x >= -5 && x < 16) {
+        int dec = prec - 1 - x;
+        snprintf(tmp, sizeof tmp, "%.*f", dec > 0 ? dec : 0, d);
+        if (strchr(tmp, '.')) {
+            size_t n = strlen(tmp);
+            while (tmp[n - 1] == '0')
+                tmp[--n] = '\0';
+            if (tmp[n - 1] == '.')
+                tmp[--n] = '\0';
+        }
+    }
     strbuf_addf(out, "%s%s", tmp, strpbrk(tmp, ".eEn") ? "" : ".0");
 }
 
