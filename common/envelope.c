@@ -235,11 +235,11 @@ static int read_raw(cursor *c, int allow_bin, const char **s, size_t *len, const
     if (t >= 0xa0 && t <= 0xbf)
         n = t & 0x1f;
     else if (t == 0xd9 || (allow_bin && t == 0xc4))
-        { if (read_len(c, 1, &n) < 0) return -1; }
+        { if (read_len(c, 1, &n) < 0) { return -1; } }
     else if (t == 0xda || (allow_bin && t == 0xc5))
-        { if (read_len(c, 2, &n) < 0) return -1; }
+        { if (read_len(c, 2, &n) < 0) { return -1; } }
     else if (t == 0xdb || (allow_bin && t == 0xc6))
-        { if (read_len(c, 4, &n) < 0) return -1; }
+        { if (read_len(c, 4, &n) < 0) { return -1; } }
     else {
         strbuf_seterr(c->err, "malformed envelope: %s is not a %s", what, allow_bin ? "string or binary" : "string");
         return -1;
@@ -328,12 +328,12 @@ static int skip(cursor *c, int depth)
     else if (t >= 0x80 && t <= 0x8f)
         items = (uint64_t)(t & 0x0f) * 2;
     else switch (t) {
-    case 0xc4: case 0xd9: if (read_len(c, 1, &n) < 0) return -1; break;
-    case 0xc5: case 0xda: if (read_len(c, 2, &n) < 0) return -1; break;
-    case 0xc6: case 0xdb: if (read_len(c, 4, &n) < 0) return -1; break;
-    case 0xc7: if (read_len(c, 1, &n) < 0) return -1; n += 1; break; /* ext 8 (+type) */
-    case 0xc8: if (read_len(c, 2, &n) < 0) return -1; n += 1; break;
-    case 0xc9: if (read_len(c, 4, &n) < 0) return -1; n += 1; break;
+    case 0xc4: case 0xd9: if (read_len(c, 1, &n) < 0) { return -1; } break;
+    case 0xc5: case 0xda: if (read_len(c, 2, &n) < 0) { return -1; } break;
+    case 0xc6: case 0xdb: if (read_len(c, 4, &n) < 0) { return -1; } break;
+    case 0xc7: if (read_len(c, 1, &n) < 0) { return -1; } n += 1; break; /* ext 8 (+type) */
+    case 0xc8: if (read_len(c, 2, &n) < 0) { return -1; } n += 1; break;
+    case 0xc9: if (read_len(c, 4, &n) < 0) { return -1; } n += 1; break;
     case 0xca: n = 4; break;
     case 0xcb: n = 8; break;
     case 0xcc: case 0xd0: n = 1; break;
@@ -345,10 +345,10 @@ static int skip(cursor *c, int depth)
     case 0xd6: n = 5; break;
     case 0xd7: n = 9; break;
     case 0xd8: n = 17; break;
-    case 0xdc: if (read_len(c, 2, &items) < 0) return -1; break;
-    case 0xdd: if (read_len(c, 4, &items) < 0) return -1; break;
-    case 0xde: if (read_len(c, 2, &items) < 0) return -1; items *= 2; break;
-    case 0xdf: if (read_len(c, 4, &items) < 0) return -1; items *= 2; break;
+    case 0xdc: if (read_len(c, 2, &items) < 0) { return -1; } break;
+    case 0xdd: if (read_len(c, 4, &items) < 0) { return -1; } break;
+    case 0xde: if (read_len(c, 2, &items) < 0) { return -1; } items *= 2; break;
+    case 0xdf: if (read_len(c, 4, &items) < 0) { return -1; } items *= 2; break;
     default: return fail(c, "invalid msgpack byte 0xc1");
     }
     if (need(c, n) < 0)
