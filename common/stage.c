@@ -351,8 +351,9 @@ int stage_auth_token(stage_auth *sa, strbuf *token, strbuf *err)
     return 0;
 }
 
-int stage_http(stage_ctx *c, const flow *f, stage_auth *auth, const char *method, const char *url,
-               const char *const *headers, const char *body, size_t body_len, http_response *resp)
+int stage_http_policy(stage_ctx *c, const flow *f, stage_auth *auth, const retry_policy *policy, const char *method,
+                      const char *url, const char *const *headers, const char *body, size_t body_len,
+                      http_response *resp)
 {
     http_request req = { 0 };
     req.method = method;
@@ -360,13 +361,19 @@ int stage_http(stage_ctx *c, const flow *f, stage_auth *auth, const char *method
     req.headers = headers;
     req.body = body;
     req.body_len = body_len;
-    req.retry = &f->retry;
+    req.retry = policy ? policy : &f->retry;
     req.timeout_ms = (long)f->http_timeout_ms;
     if (auth && auth->a->kind != FLOW_AUTH_NONE) {
         req.auth = stage_auth_fn;
         req.auth_ctx = auth;
     }
     return http_do(c->http, &req, resp);
+}
+
+int stage_http(stage_ctx *c, const flow *f, stage_auth *auth, const char *method, const char *url,
+               const char *const *headers, const char *body, size_t body_len, http_response *resp)
+{
+    return stage_http_policy(c, f, auth, NULL, method, url, headers, body, body_len, resp);
 }
 
 json_t *json_path_get(json_t *v, const char *path)

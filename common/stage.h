@@ -79,6 +79,11 @@ int stage_auth_token(stage_auth *sa, strbuf *token, strbuf *err);
 int stage_http(stage_ctx *c, const flow *f, stage_auth *auth, const char *method, const char *url,
                const char *const *headers, const char *body, size_t body_len, http_response *resp);
 
+/* The same with a retry policy of the caller's (NULL: the flow's). */
+int stage_http_policy(stage_ctx *c, const flow *f, stage_auth *auth, const retry_policy *policy, const char *method,
+                      const char *url, const char *const *headers, const char *body, size_t body_len,
+                      http_response *resp);
+
 /* Reads a dotted path ("a.b.0.c") in v; borrowed or NULL. */
 json_t *json_path_get(json_t *v, const char *path);
 

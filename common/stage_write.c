@@ -17,6 +17,7 @@
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "el.h"
 #include "jsontext.h"
@@ -271,6 +272,59 @@ static json_t *script_check(writer *w, json_t *request, json_t *response, const 
     return res;
 }
 
+/* Query Check Order. 0 with *exists (and *response: the order as the ERP
+ * has it) set, or -1 when the record failed (already failed). */
+static int query_check(writer *w, int *exists, json_t **response, long *status)
+{
+    const flow *f = w->f;
+    strbuf url = STRBUF_INIT, msg = STRBUF_INIT, err = STRBUF_INIT;
+    char **headers = NULL;
+    http_response r;
+    int rc = -1;
+    http_response_init(&r);
+    if (render_call(&f->query, &w->vars, &url, &headers, &err) < 0) {
+        strbuf_setf(&msg, "query: %s", err.buf);
+        fail(w, "query", 0, msg.buf, 0);
+        goto out;
+    }
+    if (stage_http(w->c, f, &w->erp, f->query.method, url.buf, (const char *const *)headers, NULL, 0, &r) < 0) {
+        strbuf_setf(&msg, "query %s: %s", url.buf, r.error.buf);
+        fail(w, "query", 0, msg.buf, 0);
+        goto out;
+    }
+    *status = r.status;
+    if (has_code(f->failure_codes, f->n_failure_codes, r.status)) {
+        strbuf_setf(&msg, "query %s: HTTP %ld is a Failure Status Code: it cannot be known whether the ERP has the order",
+                    url.buf, r.status);
+        fail(w, "query", r.status, msg.buf, 0);
+        goto out;
+    } else if (has_code(f->not_found_codes, f->n_not_found_codes, r.status)) {
+        *exists = 0;
+    } else if (r.status >= 200 && r.status <= 299) {
+        json_t *q = jsontext_parse(r.body.buf, r.body.len, NULL);
+        *exists = q ? query_found(q, f) : 0;
+        if (*exists) {
+            json_t *v = json_path_get(q, f->query_response_path);
+            /* the order as the ERP has it: a list's first element */
+            json_decref(*response);
+            *response = json_incref(json_is_array(v) ? json_array_get(v, 0) : v);
+        }
+        json_decref(q);
+    } else {
+        strbuf_setf(&msg, "query %s: HTTP %ld: %.300s", url.buf, r.status, r.body.buf);
+        fail(w, "query", r.status, msg.buf, 0);
+        goto out;
+    }
+    rc = 0;
+out:
+    free_headers(headers);
+    http_response_release(&r);
+    strbuf_release(&url);
+    strbuf_release(&msg);
+    strbuf_release(&err);
+    return rc;
+}
+
 void stage_write_order(stage_ctx *c, envelope *e)
 {
     writer w = { 0 };
@@ -322,77 +376,57 @@ void stage_write_order(stage_ctx *c, envelope *e)
         strbuf_release(&tok);
     }
 
-    /* 1. Query Check Order */
+    /* 1 and 2. Query Check Order, then Write Data to ERP. The write is not
+     * idempotent, so it is never retried blindly: after an answer that
+     * leaves it unknown whether the ERP stored the order (no answer, a
+     * timeout, 5xx, 429) the writer waits, asks the ERP again, and writes
+     * only if the ERP still does not have the order. */
     const char *oe = attrs_get(&e->attrs, "order_exists");
     exists = oe && strcmp(oe, "true") == 0;
-    if (!exists && f->query.url) {
-        if (render_call(&f->query, &w.vars, &url, &headers, &err) < 0) {
-            strbuf_setf(&msg, "query: %s", err.buf);
-            fail(&w, "query", 0, msg.buf, 0);
+    retry_policy once = f->retry;
+    once.max_attempts = 1;
+    strbuf resp_text = STRBUF_INIT;
+    for (int attempt = 1;; attempt++) {
+        if (!exists && f->query.url && query_check(&w, &exists, &response, &status) < 0) {
+            strbuf_release(&resp_text);
             goto out;
         }
-        if (stage_http(c, f, &w.erp, f->query.method, url.buf, (const char *const *)headers, NULL, 0, &r) < 0) {
-            strbuf_setf(&msg, "query %s: %s", url.buf, r.error.buf);
-            fail(&w, "query", 0, msg.buf, 0);
-            goto out;
-        }
-        status = r.status;
-        if (has_code(f->failure_codes, f->n_failure_codes, r.status)) {
-            strbuf_setf(&msg, "query %s: HTTP %ld is a Failure Status Code: it cannot be known whether the ERP has the order", url.buf, r.status);
-            fail(&w, "query", r.status, msg.buf, 0);
-            goto out;
-        } else if (has_code(f->not_found_codes, f->n_not_found_codes, r.status)) {
-            exists = 0;
-        } else if (r.status >= 200 && r.status <= 299) {
-            json_t *q = jsontext_parse(r.body.buf, r.body.len, NULL);
-            exists = q ? query_found(q, f) : 0;
-            if (exists) {
-                json_t *v = json_path_get(q, f->query_response_path);
-                /* the order as the ERP has it: a list's first element */
-                response = json_incref(json_is_array(v) ? json_array_get(v, 0) : v);
-            }
-            json_decref(q);
-        } else {
-            strbuf_setf(&msg, "query %s: HTTP %ld: %.300s", url.buf, r.status, r.body.buf);
-            fail(&w, "query", r.status, msg.buf, 0);
-            goto out;
+        if (exists) {
+            attrs_set(&e->attrs, "order_exists", "true");
+            if (response)
+                jsontext_dump(response, &resp_text, 0);
+            break;
         }
         free_headers(headers);
         headers = NULL;
         strbuf_reset(&url);
-        http_response_release(&r);
-        http_response_init(&r);
-    }
-
-    if (exists)
-        attrs_set(&e->attrs, "order_exists", "true");
-
-    /* 2. Write Data to ERP */
-    strbuf resp_text = STRBUF_INIT;
-    if (!exists) {
         if (render_call(&f->write, &w.vars, &url, &headers, &err) < 0) {
             strbuf_setf(&msg, "write: %s", err.buf);
             fail(&w, "write_erp", 0, msg.buf, 1);
             strbuf_release(&resp_text);
             goto out;
         }
-        if (stage_http(c, f, &w.erp, f->write.method, url.buf, (const char *const *)headers, e->body.buf, e->body.len, &r) < 0) {
-            strbuf_setf(&msg, "write %s: %s", url.buf, r.error.buf);
-            fail(&w, "write_erp", 0, msg.buf, 1);
-            strbuf_release(&resp_text);
-            goto out;
-        }
+        http_response_release(&r);
+        http_response_init(&r);
+        int rc = stage_http_policy(c, f, &w.erp, &once, f->write.method, url.buf, (const char *const *)headers,
+                                   e->body.buf, e->body.len, &r);
         status = r.status;
-        if (r.status < 200 || r.status > 299) {
+        if (rc == 0 && r.status >= 200 && r.status <= 299) {
+            response = jsontext_parse(r.body.buf, r.body.len, NULL);
+            strbuf_add(&resp_text, r.body.buf, r.body.len);
+            break;
+        }
+        if (rc < 0)
+            strbuf_setf(&msg, "write %s: %s", url.buf, r.error.buf);
+        else
             strbuf_setf(&msg, "write %s: HTTP %ld: %.300s", url.buf, r.status, r.body.buf);
-            fail(&w, "write_erp", r.status, msg.buf, 1);
+        int unknown = rc < 0 || r.status >= 500 || r.status == 429;
+        if (!unknown || attempt >= f->retry.max_attempts) {
+            fail(&w, "write_erp", rc < 0 ? 0 : r.status, msg.buf, 1);
             strbuf_release(&resp_text);
             goto out;
         }
-        response = jsontext_parse(r.body.buf, r.body.len, NULL);
-        strbuf_add(&resp_text, r.body.buf, r.body.len);
-    } else if (response) {
-        jsontext_dump(response, &resp_text, 0);
+        usleep((useconds_t)retry_delay_ms(&f->retry, attempt, 0, &c->seed) * 1000);
     }
 
     /* 3. Check Response */
