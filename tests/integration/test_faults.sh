@@ -1,6 +1,6 @@
 #!/bin/sh
-# Faults a user would notice: an ERP answering 500 for a while, and a broken
-# flow file next to a good one.
+# Faults a user would notice: an ERP answering 500 for a while, a broken
+# flow file next to a good one, a malformed message in a topic.
 . "$(dirname "$0")/lib.sh"
 N=40
 ff_start_infra $N
@@ -24,4 +24,9 @@ check "despite 500s every order reaches the ERP" wait_erp_orders "$OPEN" 90
 check "none written twice" [ "$(erp_state duplicates)" = "0" ]
 check "all marked sent" wait_omni_sent "$OPEN" 30
 
+# a malformed message on the records topic: logged with where it is, skipped
+printf 'not msgpack at all' | kcat -b "$BROKERS" -P -t "$FF_PREFIX.order.records" -k junk 2>/dev/null
+check "a malformed message is logged with its topic and offset" wait_for 20 sh -c \
+    "kcat -b $BROKERS -C -t $FF_PREFIX.log -e -q 2>/dev/null | grep '\"stage\":\"decode\"' | grep -q 'malformed message at $FF_PREFIX.order.records'"
+check "the transformer keeps running" kill -0 "$(pid_of transformer)"
 ff_done
