@@ -2,9 +2,11 @@
  * store.c: flowfleet's Redis state over hiredis. See store.h for the
  * contract and the key layout.
  *
- * One blocking connection per handle, behind a mutex: every public call
- * takes the lock, builds its key under the prefix, runs one command (or one
- * Lua script) and reads the reply. When a command fails at the connection
+ * A handle holds a small pool of blocking connections, each behind its own
+ * mutex; a thread always uses the same slot (given round-robin on its first
+ * call), so threads of a busy service do not queue on one socket. Every
+ * public call builds its key under the prefix, runs one command (or one Lua
+ * script) on its slot and reads the reply. Slots connect lazily. When a command fails at the connection
  * level (EOF, reset, timeout) the connection is dropped, opened again once
  * and the command retried once; a successful reconnect is announced on stderr
  * as "store: reconnected to <addr>". A handle whose connection could not be
@@ -37,9 +39,16 @@
 #define RUN_TTL_MS (7LL * 24 * 3600 * 1000)
 #define IO_TIMEOUT_S 5
 
-struct store {
+#define STORE_SLOTS 16
+
+typedef struct conn {
     pthread_mutex_t mu;
     redisContext *c;      /* NULL while disconnected */
+    int ever;             /* was connected once: a new connection is a reconnect */
+} conn;
+
+struct store {
+    conn slots[STORE_SLOTS];
     char *addr;           /* as given, for messages */
     char *host;           /* TCP host, or NULL for a unix socket */
     char *path;           /* unix socket path */
@@ -101,19 +110,19 @@ static int parse_addr(store *s, const char *addr, strbuf *err)
     return 0;
 }
 
-static void drop_conn(store *s)
+static void drop_conn(conn *k)
 {
-    if (s->c) {
-        redisFree(s->c);
-        s->c = NULL;
+    if (k->c) {
+        redisFree(k->c);
+        k->c = NULL;
     }
 }
 
 /* Opens the connection (and SELECTs the db). 0 or -1 with err. */
-static int connect_now(store *s, strbuf *err)
+static int connect_now(store *s, conn *k, strbuf *err)
 {
     struct timeval tv = { IO_TIMEOUT_S, 0 };
-    drop_conn(s);
+    drop_conn(k);
     redisContext *c = s->path ? redisConnectUnixWithTimeout(s->path, tv)
                               : redisConnectWithTimeout(s->host, s->port, tv);
     if (!c) {
@@ -139,7 +148,7 @@ static int connect_now(store *s, strbuf *err)
             return -1;
         }
     }
-    s->c = c;
+    k->c = c;
     return 0;
 }
 
@@ -165,10 +174,10 @@ static redisReply *run_argv(redisContext *c, int argc, const char **argv, const 
     return r;
 }
 
-/* The one place commands go through; the caller holds s->mu. Returns a
+/* The one place commands go through; the caller holds k->mu. Returns a
  * reply the caller frees, or NULL with err (connection failure or a Redis
  * error reply). Reconnects once on a connection failure. */
-static redisReply *command(store *s, strbuf *err, int argc, const char **argv)
+static redisReply *command(store *s, conn *k, strbuf *err, int argc, const char **argv)
 {
     size_t lens[16];
     if (argc > 16)
@@ -176,16 +185,18 @@ static redisReply *command(store *s, strbuf *err, int argc, const char **argv)
     for (int i = 0; i < argc; i++)
         lens[i] = strlen(argv[i]);
     for (int round = 0; round < 2; round++) {
-        if (!s->c) {  /* lost earlier, or just now */
-            if (connect_now(s, err) < 0)
+        if (!k->c) {  /* not yet connected, lost earlier, or just now */
+            if (connect_now(s, k, err) < 0)
                 return NULL;
-            fprintf(stderr, "store: reconnected to %s\n", s->addr);
+            if (k->ever)
+                fprintf(stderr, "store: reconnected to %s\n", s->addr);
+            k->ever = 1;
         }
-        redisReply *r = run_argv(s->c, argc, argv, lens);
+        redisReply *r = run_argv(k->c, argc, argv, lens);
         if (!r) {
             strbuf_seterr(err, "store: %s: %s: %s", s->addr, argv[0],
-                          s->c->errstr[0] ? s->c->errstr : "connection error");
-            drop_conn(s);
+                          k->c->errstr[0] ? k->c->errstr : "connection error");
+            drop_conn(k);
             continue;
         }
         if (r->type == REDIS_REPLY_ERROR) {
@@ -203,13 +214,16 @@ store *store_open(const char *addr, const char *prefix, strbuf *err)
     store *s = calloc(1, sizeof *s);
     if (!s)
         abort();
-    pthread_mutex_init(&s->mu, NULL);
+    for (int i = 0; i < STORE_SLOTS; i++)
+        pthread_mutex_init(&s->slots[i].mu, NULL);
     s->addr = strdup(addr ? addr : "");
     s->prefix = strdup(prefix ? prefix : "ff:");
-    if (parse_addr(s, addr, err) < 0 || connect_now(s, err) < 0) {
+    /* slot 0 connects now, so a wrong address is reported at open */
+    if (parse_addr(s, addr, err) < 0 || connect_now(s, &s->slots[0], err) < 0) {
         store_close(s);
         return NULL;
     }
+    s->slots[0].ever = 1;
     return s;
 }
 
@@ -217,8 +231,10 @@ void store_close(store *s)
 {
     if (!s)
         return;
-    drop_conn(s);
-    pthread_mutex_destroy(&s->mu);
+    for (int i = 0; i < STORE_SLOTS; i++) {
+        drop_conn(&s->slots[i]);
+        pthread_mutex_destroy(&s->slots[i].mu);
+    }
     free(s->addr);
     free(s->host);
     free(s->path);
@@ -240,12 +256,24 @@ static void key2(strbuf *k, const store *s, const char *kind, const char *a, con
     }
 }
 
-/* Runs argv under the lock; returns the reply (caller frees) or NULL. */
+/* This thread's slot: assigned round-robin on its first call. */
+static conn *my_slot(store *s)
+{
+    static _Atomic unsigned next_slot;
+    static __thread int slot = -1;
+    if (slot < 0)
+        slot = (int)(next_slot++ % STORE_SLOTS);
+    return &s->slots[slot];
+}
+
+/* Runs argv on this thread's slot, under its lock; returns the reply
+ * (caller frees) or NULL. */
 static redisReply *locked(store *s, strbuf *err, int argc, const char **argv)
 {
-    pthread_mutex_lock(&s->mu);
-    redisReply *r = command(s, err, argc, argv);
-    pthread_mutex_unlock(&s->mu);
+    conn *k = my_slot(s);
+    pthread_mutex_lock(&k->mu);
+    redisReply *r = command(s, k, err, argc, argv);
+    pthread_mutex_unlock(&k->mu);
     return r;
 }
 

@@ -84,8 +84,8 @@ ff_start_infra() {
         --bootstrap-file "$FF_TMP/bootstrap"
     wait_for 10 test -s "$FF_TMP/bootstrap" || { echo "broker did not start"; cat "$FF_TMP/broker.log"; exit 1; }
     BROKERS=$(cat "$FF_TMP/bootstrap")
-    bg omnitron "$BIN/omnitron-sim" --port 0 --port-file "$FF_TMP/omni.port" --orders "$orders" --channels 1,2
-    bg erp "$BIN/erp-sim" --port 0 --port-file "$FF_TMP/erp.port"
+    bg omnitron "$BIN/omnitron-sim" --port 0 --port-file "$FF_TMP/omni.port" --orders "$orders" --channels 1,2 ${SIM_ARGS:-}
+    bg erp "$BIN/erp-sim" --port 0 --port-file "$FF_TMP/erp.port" ${SIM_ARGS:-}
     wait_for 10 test -s "$FF_TMP/omni.port" && wait_for 10 test -s "$FF_TMP/erp.port" ||
         { echo "simulators did not start"; exit 1; }
     OMNI_PORT=$(cat "$FF_TMP/omni.port"); ERP_PORT=$(cat "$FF_TMP/erp.port")
