@@ -76,7 +76,7 @@ void stage_outcome(stage_ctx *c, const envelope *e, const char *outcome)
     strbuf err = STRBUF_INIT;
     run_counts k;
     const flow *f = flow_set_find(c->flows, e->flow);
-    if (e->key && *e->key && store_lease_release(c->store, e->flow, e->key, &err) < 0)
+    if (e->key && *e->key && store_lease_release(c->store, e->flow, e->key, e->run_id, &err) < 0)
         fprintf(stderr, "%s: lease release for %s: %s\n", c->service, e->key, err.buf);
     (void)f;
     /* A replayed record belongs to a run that has finished already: its

@@ -429,11 +429,24 @@ int store_lease_acquire(store *s, const char *flow, const char *key, const char 
     return r;
 }
 
-int store_lease_release(store *s, const char *flow, const char *key, strbuf *err)
+static const char OWNED_DEL_LUA[] =
+    "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end\n"
+    "return 0\n";
+
+int store_lease_release(store *s, const char *flow, const char *key, const char *owner, strbuf *err)
 {
     strbuf k = STRBUF_INIT;
     key2(&k, s, "lease:", flow, key);
-    int r = del_full(s, k.buf, err);
+    int r;
+    if (!owner) {
+        r = del_full(s, k.buf, err);
+    } else {
+        const char *argv[] = { "EVAL", OWNED_DEL_LUA, "1", k.buf, owner };
+        redisReply *rep = locked(s, err, 5, argv);
+        r = rep ? 0 : -1;
+        if (rep)
+            freeReplyObject(rep);
+    }
     strbuf_release(&k);
     return r;
 }
@@ -446,9 +459,6 @@ static const char LOCK_ACQUIRE_LUA[] =
     "if v == ARGV[1] then redis.call('PEXPIRE', KEYS[1], ARGV[2]) return 1 end\n"
     "return 0\n";
 
-static const char LOCK_RELEASE_LUA[] =
-    "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end\n"
-    "return 0\n";
 
 int store_lock_acquire(store *s, const char *name, const char *owner, int64_t ttl_ms, strbuf *err)
 {
@@ -470,7 +480,7 @@ int store_lock_release(store *s, const char *name, const char *owner, strbuf *er
 {
     strbuf k = STRBUF_INIT;
     key2(&k, s, "lock:", name, NULL);
-    const char *argv[] = { "EVAL", LOCK_RELEASE_LUA, "1", k.buf, owner };
+    const char *argv[] = { "EVAL", OWNED_DEL_LUA, "1", k.buf, owner };
     redisReply *r = locked(s, err, 5, argv);
     strbuf_release(&k);
     if (!r)

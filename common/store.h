@@ -52,7 +52,9 @@ int store_cursor_set(store *s, const char *flow, const char *val, strbuf *err);
 /* Lease: 1 acquired, 0 held by someone else, -1 error. */
 int store_lease_acquire(store *s, const char *flow, const char *key, const char *owner,
                         int64_t ttl_ms, strbuf *err);
-int store_lease_release(store *s, const char *flow, const char *key, strbuf *err);
+/* Deletes the lease only while owner holds it (NULL owner: whoever does),
+ * so a late or replayed record cannot free a lease a newer run holds. */
+int store_lease_release(store *s, const char *flow, const char *key, const char *owner, strbuf *err);
 
 /* Leader lock: 1 held by owner after the call (acquired or renewed), 0 held
  * by another owner, -1 error. Release only deletes when owner matches. */

@@ -575,7 +575,7 @@ static long lease_free(const char *flow_name, const char *key)
     strbuf err = STRBUF_INIT;
     int r = store_lease_acquire(st, flow_name, key, "probe", 60000, &err);
     if (r == 1)
-        store_lease_release(st, flow_name, key, &err);
+        store_lease_release(st, flow_name, key, NULL, &err);
     strbuf_release(&err);
     return r;
 }

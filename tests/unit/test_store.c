@@ -167,7 +167,12 @@ static void test_leases(void)
     CHECK_STR(out.buf, "w1");
     long long ttl = raw_pttl("ff:lease:orders:42");
     CHECK(ttl > 0 && ttl <= 30000);
-    CHECK_INT(store_lease_release(st, "orders", "42", &err), 0);
+    /* only the owner's release frees it */
+    CHECK_INT(store_lease_release(st, "orders", "42", "someone-else", &err), 0);
+    CHECK_INT(store_lease_acquire(st, "orders", "42", "run-3", 60000, &err), 0);
+    CHECK_INT(store_lease_release(st, "orders", "42", "w1", &err), 0);
+    CHECK_INT(store_lease_acquire(st, "orders", "42", "w2", 30000, &err), 1);
+    CHECK_INT(store_lease_release(st, "orders", "42", NULL, &err), 0);
     CHECK_INT(store_lease_acquire(st, "orders", "42", "w2", 30000, &err), 1);
     /* an expired lease can be taken */
     CHECK_INT(store_lease_acquire(st, "orders", "44", "w1", 30, &err), 1);
