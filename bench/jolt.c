@@ -19,6 +19,8 @@
 #include "jolt.h"
 #include "jsontext.h"
 
+#include "../tests/unit/same_json.h"
+
 static const char *ORDER =
     "{\"orderId\":\"SO-2024-000123\",\"orderDate\":\"2024-03-14T09:26:53Z\",\"status\":\"CONFIRMED\","
     "\"currency\":\"EUR\",\"channel\":\"web\",\"customer\":{\"id\":\"C-99812\",\"firstName\":\"Ada\","
@@ -71,33 +73,6 @@ static double now_us(void)
     return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
 }
 
-static int same(const json_t *a, const json_t *b)
-{
-    if (!a || !b)
-        return a == b;
-    if (json_typeof(a) != json_typeof(b))
-        return 0;
-    if (json_is_real(a))
-        return json_real_value(a) == json_real_value(b);
-    if (json_is_object(a)) {
-        if (json_object_size(a) != json_object_size(b))
-            return 0;
-        const char *k;
-        json_t *v;
-        json_object_foreach((json_t *)a, k, v) if (!same(v, json_object_get(b, k))) return 0;
-        return 1;
-    }
-    if (json_is_array(a)) {
-        if (json_array_size(a) != json_array_size(b))
-            return 0;
-        for (size_t i = 0; i < json_array_size(a); i++)
-            if (!same(json_array_get(a, i), json_array_get(b, i)))
-                return 0;
-        return 1;
-    }
-    return json_equal((json_t *)a, (json_t *)b);
-}
-
 int main(int argc, char **argv)
 {
     strbuf err = STRBUF_INIT, text = STRBUF_INIT, spectext = STRBUF_INIT;
@@ -141,7 +116,7 @@ int main(int argc, char **argv)
     if (iters < 1)
         iters = 1;
     json_t *out = jolt_apply(js, input, NULL, &err);
-    int equal = expected ? same(expected, out) : -1;
+    int equal = expected ? same_json(expected, out) : -1;
     json_decref(out);
 
     double t0 = now_us();

@@ -2,19 +2,10 @@
  * attrs.c: insertion-ordered string map, linear scan. See attrs.h.
  */
 #include "attrs.h"
+#include "xalloc.h"
 
 #include <stdlib.h>
 #include <string.h>
-
-static char *xstrndup(const char *s, size_t n)
-{
-    char *r = malloc(n + 1);
-    if (!r)
-        abort();
-    memcpy(r, s, n);
-    r[n] = '\0';
-    return r;
-}
 
 static long find(const attrs *a, const char *key)
 {
@@ -56,10 +47,8 @@ void attrs_setn(attrs *a, const char *key, const char *val, size_t vlen)
     }
     if (a->n == a->alloc) {
         a->alloc = a->alloc ? a->alloc * 2 : 8;
-        a->keys = realloc(a->keys, a->alloc * sizeof *a->keys);
-        a->vals = realloc(a->vals, a->alloc * sizeof *a->vals);
-        if (!a->keys || !a->vals)
-            abort();
+        a->keys = xrealloc(a->keys, a->alloc * sizeof *a->keys);
+        a->vals = xrealloc(a->vals, a->alloc * sizeof *a->vals);
     }
     a->keys[a->n] = xstrndup(key, strlen(key));
     a->vals[a->n] = xstrndup(val, vlen);

@@ -3,6 +3,7 @@
  * See bqueue.h.
  */
 #include "bqueue.h"
+#include "xalloc.h"
 
 #include <stdlib.h>
 
@@ -11,9 +12,7 @@ void bqueue_init(bqueue *q, size_t cap)
     pthread_mutex_init(&q->mu, NULL);
     pthread_cond_init(&q->not_empty, NULL);
     pthread_cond_init(&q->not_full, NULL);
-    q->items = calloc(cap ? cap : 1, sizeof *q->items);
-    if (!q->items)
-        abort();
+    q->items = xcalloc(cap ? cap : 1, sizeof *q->items);
     q->cap = cap ? cap : 1;
     q->head = q->n = 0;
     q->closed = 0;

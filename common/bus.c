@@ -44,6 +44,7 @@
  * "producer." or "consumer." goes (without the prefix) to that handle only.
  */
 #include "bus.h"
+#include "xalloc.h"
 
 #include <librdkafka/rdkafka.h>
 #include <pthread.h>
@@ -90,14 +91,6 @@ struct bus {
     int thr_started;
 };
 
-static void *xcalloc(size_t n, size_t sz)
-{
-    void *p = calloc(n, sz);
-    if (!p)
-        abort();
-    return p;
-}
-
 static int64_t now_ms(void)
 {
     struct timespec ts;
@@ -116,14 +109,10 @@ static part *find_part(bus *b, const char *topic, int32_t partition, int create)
         return NULL;
     if (b->nparts == b->aparts) {
         b->aparts = b->aparts ? b->aparts * 2 : 16;
-        b->parts = realloc(b->parts, b->aparts * sizeof *b->parts);
-        if (!b->parts)
-            abort();
+        b->parts = xrealloc(b->parts, b->aparts * sizeof *b->parts);
     }
     part *p = xcalloc(1, sizeof *p);
-    p->topic = strdup(topic);
-    if (!p->topic)
-        abort();
+    p->topic = xstrdup(topic);
     p->partition = partition;
     p->commit_off = p->committed = -1;
     b->parts[b->nparts++] = p;
@@ -388,9 +377,7 @@ static int conf_extra(rd_kafka_conf_t *conf, const char *const *extra, const cha
             continue;
         if (strncmp(kv, who, strlen(who)) == 0)
             kv += strlen(who);
-        char *k = strndup(kv, (size_t)(eq - kv));
-        if (!k)
-            abort();
+        char *k = xstrndup(kv, (size_t)(eq - kv));
         int rc = conf_set(conf, k, eq + 1, err);
         free(k);
         if (rc < 0)

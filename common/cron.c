@@ -27,6 +27,7 @@
  * constructor) so that the swaps never reallocate environ under a reader.
  */
 #include "cron.h"
+#include "xalloc.h"
 #include "duration.h"
 
 #include <ctype.h>
@@ -206,9 +207,7 @@ cron_expr *cron_parse(const char *text, strbuf *err)
         strbuf_seterr(err, "empty schedule");
         return NULL;
     }
-    cron_expr *c = calloc(1, sizeof *c);
-    if (!c)
-        abort();
+    cron_expr *c = xcalloc(1, sizeof *c);
 
     if (text[0] == '@') {
         static const struct { const char *name, *expr; } macros[] = {

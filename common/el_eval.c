@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "el_fn.h"
+#include "xalloc.h"
 
 void el_val_free(el_val *v)
 {
@@ -28,8 +29,7 @@ void el_val_free(el_val *v)
 void el_val_str(el_val *v, const char *s, size_t n)
 {
     v->t = V_STR;
-    v->s = malloc(n + 1);
-    if (!v->s) abort();
+    v->s = xmalloc(n + 1);
     memcpy(v->s, s, n);
     v->s[n] = 0;
     v->n = n;
@@ -258,8 +258,7 @@ int el_eval_node(el_ctx *c, const el_node *n, el_val *out)
         if (++c->depth > 400) { c->depth--; strbuf_seterr(c->err, "expression nested too deeply"); return -1; }
         el_val subj = { .t = V_NULL };
         el_val argv[8];
-        el_val *args = n->nargs <= 8 ? argv : calloc((size_t)n->nargs, sizeof(el_val));
-        if (!args) abort();
+        el_val *args = n->nargs <= 8 ? argv : xcalloc((size_t)n->nargs, sizeof(el_val));
         int rc = 0, na = 0;
         if (n->subj && el_eval_node(c, n->subj, &subj) < 0) rc = -1;
         for (; rc == 0 && na < n->nargs; na++)
@@ -280,8 +279,7 @@ int el_eval_node(el_ctx *c, const el_node *n, el_val *out)
 
 static void push(el_val **vs, int *nv, el_val v)
 {
-    *vs = realloc(*vs, sizeof(el_val) * (size_t)(*nv + 1));
-    if (!*vs) abort();
+    *vs = xrealloc(*vs, sizeof(el_val) * (size_t)(*nv + 1));
     (*vs)[(*nv)++] = v;
 }
 
@@ -291,8 +289,7 @@ static int eval_multi(el_ctx *c, const el_node *n, el_val *out)
     int any = name[1] == 'n';
     el_val *elems = NULL;
     int ne = 0, rc = 0;
-    el_val *args = calloc((size_t)n->nargs + 1, sizeof(el_val));
-    if (!args) abort();
+    el_val *args = xcalloc((size_t)n->nargs + 1, sizeof(el_val));
     for (int k = 0; k < n->nargs; k++)
         if (el_eval_node(c, n->args[k], &args[k]) < 0) { rc = -1; goto done; }
     for (int k = 0; k < n->nargs; k++) el_val_to_str(&args[k]);
@@ -309,12 +306,12 @@ static int eval_multi(el_ctx *c, const el_node *n, el_val *out)
                 el_val_str(&v, "", 0);
                 push(&parts, &np, v);
             } else if (dl == 0) {
-                for (size_t k = 0; k < args[0].n; k++) { el_val v; el_val_str(&v, s + k, 1); push(&parts, &np, v); }
+                for (size_t k = 0; k < args[0].n; k++) { el_val v = { .t = V_NULL }; el_val_str(&v, s + k, 1); push(&parts, &np, v); }
             } else {
                 const char *p = s, *end = s + args[0].n;
                 for (;;) {
                     const char *q = memmem(p, (size_t)(end - p), d, dl);
-                    el_val v;
+                    el_val v = { .t = V_NULL };
                     if (!q) { el_val_str(&v, p, (size_t)(end - p)); push(&parts, &np, v); break; }
                     el_val_str(&v, p, (size_t)(q - p));
                     push(&parts, &np, v);
@@ -326,8 +323,7 @@ static int eval_multi(el_ctx *c, const el_node *n, el_val *out)
             ne = np;
         }
     } else if (strstr(name, "Matching")) {
-        el_re **res = calloc((size_t)n->nargs + 1, sizeof(el_re *));
-        if (!res) abort();
+        el_re **res = xcalloc((size_t)n->nargs + 1, sizeof(el_re *));
         for (int k = 0; k < n->nargs; k++) {
             if (args[k].t != V_STR) continue;
             res[k] = el_re_compile(args[k].s, args[k].n, c->err);

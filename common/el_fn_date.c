@@ -20,6 +20,7 @@
 #include <time.h>
 
 #include "el_date.h"
+#include "xalloc.h"
 
 static const char *months[] = { "January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December" };
 static const char *days[] = { "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday" };
@@ -48,8 +49,7 @@ static int tokenize(const char *pat, tok **out, strbuf *scratch, strbuf *err)
     size_t used = 0;
     while (i < len) {
         char c = pat[i];
-        t = realloc(t, sizeof(tok) * (size_t)(n + 1));
-        if (!t) abort();
+        t = xrealloc(t, sizeof(tok) * (size_t)(n + 1));
         if (isalpha((unsigned char)c)) {
             size_t j = i;
             while (j < len && pat[j] == c) j++;

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "el_fn.h"
+#include "xalloc.h"
 
 const char *el_s(el_val *v)
 {
@@ -356,9 +357,8 @@ static char **split_lit(const char *s, size_t n, const char *sep, size_t sl, siz
     for (;;) {
         const char *q = sl ? memmem(p, (size_t)(end - p), sep, sl) : NULL;
         const char *e = q ? q : end;
-        parts = realloc(parts, sizeof(char *) * (size_t)(*cnt + 1));
-        *lens = realloc(*lens, sizeof(size_t) * (size_t)(*cnt + 1));
-        if (!parts || !*lens) abort();
+        parts = xrealloc(parts, sizeof(char *) * (size_t)(*cnt + 1));
+        *lens = xrealloc(*lens, sizeof(size_t) * (size_t)(*cnt + 1));
         parts[*cnt] = (char *)p;
         (*lens)[*cnt] = (size_t)(e - p);
         (*cnt)++;

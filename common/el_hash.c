@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "el_fn.h"
+#include "xalloc.h"
 
 #define ROL32(x, n) (((x) << (n)) | ((x) >> (32 - (n))))
 #define ROR32(x, n) (((x) >> (n)) | ((x) << (32 - (n))))
@@ -20,8 +21,7 @@ static unsigned char *md_pad(const void *data, size_t len, size_t block, int len
 {
     size_t total = len + 1 + (size_t)lenbytes;
     total = (total + block - 1) / block * block;
-    unsigned char *m = calloc(total, 1);
-    if (!m) abort();
+    unsigned char *m = xcalloc(total, 1);
     memcpy(m, data, len);
     m[len] = 0x80;
     uint64_t bits = (uint64_t)len * 8;

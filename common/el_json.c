@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "el_fn.h"
+#include "xalloc.h"
 #include "jsontext.h"
 
 enum { SEG_CHILD, SEG_INDEX, SEG_WILD, SEG_DEEP, SEG_FILTER };
@@ -42,8 +43,7 @@ static void jp_free(jpath *p)
 
 static seg *add_seg(jpath *p, int kind)
 {
-    p->s = realloc(p->s, sizeof(seg) * (size_t)(p->n + 1));
-    if (!p->s) abort();
+    p->s = xrealloc(p->s, sizeof(seg) * (size_t)(p->n + 1));
     seg *s = &p->s[p->n++];
     memset(s, 0, sizeof(*s));
     s->kind = kind;
@@ -155,8 +155,7 @@ typedef struct hits { hit *h; int n; } hits;
 
 static void add_hit(hits *hs, json_t *parent, const char *key, long idx, json_t *val)
 {
-    hs->h = realloc(hs->h, sizeof(hit) * (size_t)(hs->n + 1));
-    if (!hs->h) abort();
+    hs->h = xrealloc(hs->h, sizeof(hit) * (size_t)(hs->n + 1));
     hs->h[hs->n++] = (hit){ parent, key, idx, val };
 }
 

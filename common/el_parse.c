@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "el_fn.h"
+#include "xalloc.h"
 
 typedef struct parser {
     const char *s;
@@ -30,13 +31,6 @@ typedef struct parser {
 } parser;
 
 static el_expr *compile_tmpl(const char *text, size_t len, int strict, int base, strbuf *err, int *col, int depth);
-
-static void *xcalloc(size_t n, size_t sz)
-{
-    void *p = calloc(n ? n : 1, sz);
-    if (!p) abort();
-    return p;
-}
 
 static el_node *new_node(int kind, int col)
 {
@@ -297,8 +291,7 @@ static el_node *parse_call(parser *p, el_node *subj)
                 perr(p, p->pos, "unexpected '%s' in argument list", (char[]){c, 0});
             }
             if (!a) { el_node_free(n); return NULL; }
-            n->args = realloc(n->args, sizeof(*n->args) * (size_t)(n->nargs + 1));
-            if (!n->args) abort();
+            n->args = xrealloc(n->args, sizeof(*n->args) * (size_t)(n->nargs + 1));
             n->args[n->nargs++] = a;
             skip_ws(p);
             if (p->pos < p->lim && p->s[p->pos] == ',') { p->pos++; continue; }
@@ -419,8 +412,7 @@ static el_node *parse_expr(parser *p)
 
 static void add_part(el_expr *e, char *text, size_t len, el_node *node)
 {
-    e->parts = realloc(e->parts, sizeof(*e->parts) * (size_t)(e->nparts + 1));
-    if (!e->parts) abort();
+    e->parts = xrealloc(e->parts, sizeof(*e->parts) * (size_t)(e->nparts + 1));
     e->parts[e->nparts].text = text;
     e->parts[e->nparts].len = len;
     e->parts[e->nparts].node = node;

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "el_fn.h"
+#include "xalloc.h"
 
 struct el_re {
     pcre2_code *code;
@@ -131,8 +132,7 @@ el_re *el_re_compile(const char *pat, size_t len, strbuf *err)
         return NULL;
     }
     strbuf_release(&t);
-    el_re *re = calloc(1, sizeof(*re));
-    if (!re) abort();
+    el_re *re = xcalloc(1, sizeof(*re));
     re->code = code;
     pcre2_pattern_info(code, PCRE2_INFO_CAPTURECOUNT, &re->ngroups);
     return re;

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "el_date.h"
+#include "xalloc.h"
 
 typedef struct rule_end { int m, w, d; int secs; } rule_end;
 
@@ -190,8 +191,7 @@ static int parse_fixed(const char *name, int32_t *off)
 
 static el_tz *load(const char *name)
 {
-    el_tz *z = calloc(1, sizeof(*z));
-    if (!z) abort();
+    el_tz *z = xcalloc(1, sizeof(*z));
     snprintf(z->name, sizeof z->name, "%s", name);
     int32_t fo;
     if (parse_fixed(name, &fo) == 0) { z->fixed = 1; z->fixed_off = fo; return z; }
@@ -218,14 +218,13 @@ static el_tz *load(const char *name)
     size_t need = (size_t)timecnt * (size_t)(tsz + 1) + (size_t)typecnt * 6 + (size_t)charcnt + (size_t)leap * (size_t)(tsz + 4) + (size_t)isstd + (size_t)isutc;
     if (p + need > len) goto bad;
     z->nt = timecnt;
-    z->trans = calloc((size_t)timecnt + 1, sizeof(int64_t));
-    z->tidx = calloc((size_t)timecnt + 1, 1);
+    z->trans = xcalloc((size_t)timecnt + 1, sizeof(int64_t));
+    z->tidx = xcalloc((size_t)timecnt + 1, 1);
     z->ntypes = typecnt;
-    z->off = calloc((size_t)typecnt, sizeof(int32_t));
-    z->isdst = calloc((size_t)typecnt, 1);
-    z->abbri = calloc((size_t)typecnt, 1);
-    z->chars = calloc((size_t)charcnt + 1, 1);
-    if (!z->trans || !z->tidx || !z->off || !z->isdst || !z->abbri || !z->chars) abort();
+    z->off = xcalloc((size_t)typecnt, sizeof(int32_t));
+    z->isdst = xcalloc((size_t)typecnt, 1);
+    z->abbri = xcalloc((size_t)typecnt, 1);
+    z->chars = xcalloc((size_t)charcnt + 1, 1);
     for (int i = 0; i < timecnt; i++) z->trans[i] = tsz == 8 ? be64(b + p + (size_t)i * 8) : be32(b + p + (size_t)i * 4);
     p += (size_t)timecnt * (size_t)tsz;
     for (int i = 0; i < timecnt; i++) { z->tidx[i] = b[p + (size_t)i]; if (z->tidx[i] >= typecnt) goto bad; }

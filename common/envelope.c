@@ -25,21 +25,12 @@
  * (envelope_decode resets e on failure).
  */
 #include "envelope.h"
+#include "xalloc.h"
 
 #include <inttypes.h>
 #include <msgpack.h>
 #include <stdlib.h>
 #include <string.h>
-
-static char *xstrndup(const char *s, size_t n)
-{
-    char *r = malloc(n + 1);
-    if (!r)
-        abort();
-    memcpy(r, s, n);
-    r[n] = '\0';
-    return r;
-}
 
 void envelope_init(envelope *e)
 {

@@ -8,6 +8,7 @@
  * first one, so a user fixes a file in one go.
  */
 #include "flow.h"
+#include "xalloc.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -44,16 +45,6 @@ static void problem(checker *c, const char *path, const char *fmt, ...)
     va_start(ap, fmt);
     strbuf_vaddf(c->errs, fmt, ap);
     va_end(ap);
-}
-
-static char *xstrdup(const char *s)
-{
-    if (!s)
-        return NULL;
-    char *r = strdup(s);
-    if (!r)
-        abort();
-    return r;
 }
 
 static const char *type_name(const json_t *v)
@@ -589,9 +580,7 @@ flow *flow_load(const char *path, int flags, strbuf *errs)
 {
     checker c = { path, errs, 0 };
     strbuf e = STRBUF_INIT;
-    flow *f = calloc(1, sizeof *f);
-    if (!f)
-        abort();
+    flow *f = xcalloc(1, sizeof *f);
     f->file = xstrdup(path);
     f->script.timeout_ms = f->check_script.timeout_ms = f->post_script.timeout_ms = 10000;
     const char *slash = strrchr(path, '/');

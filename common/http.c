@@ -22,6 +22,7 @@
  * Counters for /metrics are process-wide atomics.
  */
 #include "http.h"
+#include "xalloc.h"
 
 #include <ctype.h>
 #include <curl/curl.h>
@@ -100,9 +101,7 @@ void http_response_release(http_response *r)
 http_client *http_client_new(const http_options *opt)
 {
     http_global_init();
-    http_client *c = calloc(1, sizeof *c);
-    if (!c)
-        abort();
+    http_client *c = xcalloc(1, sizeof *c);
     if (opt)
         c->opt = *opt;
     if (c->opt.connect_timeout_ms <= 0)

@@ -11,6 +11,7 @@
  * holds no per-apply state and can be shared between threads.
  */
 #include "jolt_int.h"
+#include "xalloc.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -305,12 +306,8 @@ static int compile_one(jolt_op *op, const char *name, const json_t *spec, int ha
 
 static jolt_spec *spec_new(int n)
 {
-    jolt_spec *s = calloc(1, sizeof *s);
-    if (!s)
-        abort();
-    s->ops = calloc((size_t)(n ? n : 1), sizeof *s->ops);
-    if (!s->ops)
-        abort();
+    jolt_spec *s = xcalloc(1, sizeof *s);
+    s->ops = xcalloc((size_t)(n ? n : 1), sizeof *s->ops);
     s->n = 0;
     return s;
 }
@@ -470,9 +467,7 @@ void jolt_free(jolt_spec *s)
 const char **jolt_object_keys(const json_t *obj, size_t *n)
 {
     size_t i = 0;
-    const char **keys = calloc(json_object_size(obj) + 1, sizeof *keys);
-    if (!keys)
-        abort();
+    const char **keys = xcalloc(json_object_size(obj) + 1, sizeof *keys);
     for (void *it = json_object_iter((json_t *)obj); it; it = json_object_iter_next((json_t *)obj, it))
         keys[i++] = json_object_iter_key(it);
     *n = i;

@@ -11,6 +11,7 @@
  * copy of the input.
  */
 #include "jolt_int.h"
+#include "xalloc.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -67,9 +68,7 @@ static cnode *cnode_compile(const char *key, const json_t *spec, jolt_cpath *p, 
         jolt_pe_free(pe);
         return NULL;
     }
-    cnode *n = calloc(1, sizeof *n);
-    if (!n)
-        abort();
+    cnode *n = xcalloc(1, sizeof *n);
     n->pe = pe;
     if (json_is_object(spec)) {
         if (pe->kind == PE_AT) {
@@ -186,9 +185,7 @@ static void process(crun *r, const cnode *n, json_t *input)
 {
     if (json_is_object(input)) {
         size_t cnt = json_object_size(input), i = 0;
-        char **keys = calloc(cnt + 1, sizeof *keys);
-        if (!keys)
-            abort();
+        char **keys = xcalloc(cnt + 1, sizeof *keys);
         const char *k;
         json_t *v;
         json_object_foreach(input, k, v) keys[i++] = strdup(k);
@@ -275,9 +272,7 @@ int jolt_cardinality_compile(jolt_op *op, const json_t *spec, jolt_cpath *p, str
     cnode *root = cnode_compile("root", spec, p, err);
     if (!root)
         return -1;
-    card_spec *s = calloc(1, sizeof *s);
-    if (!s)
-        abort();
+    card_spec *s = xcalloc(1, sizeof *s);
     s->root = root;
     op->name = "cardinality";
     op->impl = s;

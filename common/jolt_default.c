@@ -20,6 +20,7 @@
  * defaulted in place with no copy at all.
  */
 #include "jolt_int.h"
+#include "xalloc.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -97,9 +98,7 @@ static char *remove_all(const char *s, const char *pat)
 static dkey *dkey_compile(const char *json_key, const json_t *spec, int is_array_key, jolt_cpath *p,
                           strbuf *err)
 {
-    dkey *k = calloc(1, sizeof *k);
-    if (!k)
-        abort();
+    dkey *k = xcalloc(1, sizeof *k);
     size_t kl = strlen(json_key);
     if (kl >= 2 && !strcmp(json_key + kl - 2, "[]")) {
         k->array_output = 1;
@@ -350,9 +349,7 @@ int jolt_default_compile(jolt_op *op, const json_t *spec, jolt_cpath *p, strbuf 
     dkey *root = dkey_compile("root", spec, 0, p, err);
     if (!root)
         return -1;
-    default_spec *s = calloc(1, sizeof *s);
-    if (!s)
-        abort();
+    default_spec *s = xcalloc(1, sizeof *s);
     s->map_root = root;
     s->array_root = dkey_compile("root[]", spec, 0, p, NULL);
     op->name = "default";

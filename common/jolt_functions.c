@@ -12,6 +12,7 @@
  * result means Optional.empty(): nothing is written.
  */
 #include "jolt_int.h"
+#include "xalloc.h"
 #include "jolt_fn.h"
 
 #include <ctype.h>
@@ -938,9 +939,7 @@ void jolt_register_function(const char *name, jolt_fn fn, void *ctx)
             return;
         }
     }
-    extra_fn *n = realloc(extras, (size_t)(nextras + 1) * sizeof *extras);
-    if (!n)
-        abort();
+    extra_fn *n = xrealloc(extras, (size_t)(nextras + 1) * sizeof *extras);
     extras = n;
     extras[nextras].name = strdup(name);
     extras[nextras].fn = fn;

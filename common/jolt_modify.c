@@ -18,6 +18,7 @@
  * '...' quotes) and parsed once, at compile time.
  */
 #include "jolt_int.h"
+#include "xalloc.h"
 #include "jolt_fn.h"
 
 #include <ctype.h>
@@ -273,9 +274,7 @@ static int comp_cmp(const void *a, const void *b)
 
 static mnode *mnode_compile(const char *key, const json_t *rhs, int mode, jolt_cpath *p, strbuf *err)
 {
-    mnode *n = calloc(1, sizeof *n);
-    if (!n)
-        abort();
+    mnode *n = xcalloc(1, sizeof *n);
     n->mode = mode;
     n->max_idx = -1;
     char *k = strdup(key);
@@ -685,9 +684,7 @@ int jolt_modify_compile(jolt_op *op, int mode, const json_t *spec, jolt_cpath *p
     mnode *root = mnode_compile("root", spec, mode, p, err);
     if (!root)
         return -1;
-    modify_spec *s = calloc(1, sizeof *s);
-    if (!s)
-        abort();
+    modify_spec *s = xcalloc(1, sizeof *s);
     s->root = root;
     s->mode = mode;
     op->name = mode == 0 ? "modify-overwrite-beta" : mode == 1 ? "modify-default-beta" : "modify-define-beta";

@@ -11,6 +11,7 @@
  * behaviour.
  */
 #include "jolt_int.h"
+#include "xalloc.h"
 
 #include <ctype.h>
 #include <limits.h>
@@ -18,39 +19,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-static char *xstrdup(const char *s)
-{
-    char *d = strdup(s ? s : "");
-    if (!d)
-        abort();
-    return d;
-}
-
-static char *xstrndup(const char *s, size_t n)
-{
-    char *d = strndup(s, n);
-    if (!d)
-        abort();
-    return d;
-}
-
-static void *xcalloc(size_t n, size_t sz)
-{
-    void *p = calloc(n ? n : 1, sz);
-    if (!p)
-        abort();
-    return p;
-}
-
 /* ---- walk ---- */
 
 void jolt_walk_push(jolt_walk *w, const json_t *tree, jolt_match *m)
 {
     if (w->n == w->cap) {
         w->cap = w->cap ? w->cap * 2 : 16;
-        w->st = realloc(w->st, (size_t)w->cap * sizeof *w->st);
-        if (!w->st)
-            abort();
+        w->st = xrealloc(w->st, (size_t)w->cap * sizeof *w->st);
     }
     w->st[w->n].tree = tree;
     w->st[w->n].m = m;
@@ -596,9 +571,7 @@ static void add_piece(char ***v, int *n, int *cap, strbuf *sb)
 {
     if (*n == *cap) {
         *cap = *cap ? *cap * 2 : 8;
-        *v = realloc(*v, (size_t)*cap * sizeof **v);
-        if (!*v)
-            abort();
+        *v = xrealloc(*v, (size_t)*cap * sizeof **v);
     }
     (*v)[(*n)++] = strbuf_detach(sb, NULL);
 }

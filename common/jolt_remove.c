@@ -10,6 +10,7 @@
  * the input.
  */
 #include "jolt_int.h"
+#include "xalloc.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -39,9 +40,7 @@ static void rnode_free(rnode *n)
 
 static jolt_pe *remove_pe(const char *key)
 {
-    jolt_pe *pe = calloc(1, sizeof *pe);
-    if (!pe)
-        abort();
+    jolt_pe *pe = xcalloc(1, sizeof *pe);
     pe->raw = strdup(key);
     pe->canon = strdup(key);
     int stars = 0;
@@ -70,9 +69,7 @@ static jolt_pe *remove_pe(const char *key)
 
 static rnode *rnode_compile(const char *key, const json_t *spec, jolt_cpath *p, strbuf *err)
 {
-    rnode *n = calloc(1, sizeof *n);
-    if (!n)
-        abort();
+    rnode *n = xcalloc(1, sizeof *n);
     n->pe = remove_pe(key);
     if (json_is_object(spec)) {
         size_t cap = 1;
@@ -140,9 +137,7 @@ static void descend(const rnode *n, json_t *sub)
             apply_node(n->child[i], sub, NULL);
     } else if (json_is_array(sub)) {
         size_t len = json_array_size(sub);
-        char *mark = calloc(len + 1, 1);
-        if (!mark)
-            abort();
+        char *mark = xcalloc(len + 1, 1);
         for (int i = 0; i < n->nchild; i++)
             apply_node(n->child[i], sub, mark);
         for (size_t i = len; i-- > 0;)
@@ -216,9 +211,7 @@ int jolt_remove_compile(jolt_op *op, const json_t *spec, jolt_cpath *p, strbuf *
     rnode *root = rnode_compile("root", spec, p, err);
     if (!root)
         return -1;
-    remove_spec *s = calloc(1, sizeof *s);
-    if (!s)
-        abort();
+    remove_spec *s = xcalloc(1, sizeof *s);
     s->root = root;
     op->name = "remove";
     op->impl = s;

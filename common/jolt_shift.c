@@ -18,6 +18,7 @@
  * copied into the output so the input is never modified.
  */
 #include "jolt_int.h"
+#include "xalloc.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -115,11 +116,9 @@ static int composite_compile(shift_node *n, const json_t *spec, jolt_cpath *p, s
     }
     if (cap == 0)
         return jolt_cpath_err(p, err, "shift spec with empty {} as value is not valid");
-    n->special = calloc(cap, sizeof *n->special);
-    n->lit = calloc(cap, sizeof *n->lit);
-    n->comp = calloc(cap, sizeof *n->comp);
-    if (!n->special || !n->lit || !n->comp)
-        abort();
+    n->special = xcalloc(cap, sizeof *n->special);
+    n->lit = xcalloc(cap, sizeof *n->lit);
+    n->comp = xcalloc(cap, sizeof *n->comp);
     json_object_foreach((json_t *)spec, k, v) {
         size_t mark = jolt_cpath_push_key(p, k);
         /* unwrap the "a|b" sugar */
@@ -127,9 +126,7 @@ static int composite_compile(shift_node *n, const json_t *spec, jolt_cpath *p, s
         for (;;) {
             const char *bar = strchr(s, '|');
             size_t len = bar ? (size_t)(bar - s) : strlen(s);
-            char *one = strndup(s, len);
-            if (!one)
-                abort();
+            char *one = xstrndup(s, len);
             shift_node *c = node_compile(one, v, p, err);
             free(one);
             if (!c) {
@@ -197,9 +194,7 @@ static shift_node *node_compile(const char *key, const json_t *rhs, jolt_cpath *
         return NULL;
     }
     strbuf_release(&msg);
-    shift_node *n = calloc(1, sizeof *n);
-    if (!n)
-        abort();
+    shift_node *n = xcalloc(1, sizeof *n);
     n->pe = pe;
     int rc;
     if (json_is_object(rhs)) {
@@ -617,9 +612,7 @@ int jolt_shift_compile(jolt_op *op, const json_t *spec, jolt_cpath *p, strbuf *e
     shift_node *root = node_compile("root", spec, p, err);
     if (!root)
         return -1;
-    shift_spec *s = calloc(1, sizeof *s);
-    if (!s)
-        abort();
+    shift_spec *s = xcalloc(1, sizeof *s);
     s->root = root;
     op->name = "shift";
     op->impl = s;

@@ -24,6 +24,7 @@
  * (see jsontext_dump_real).
  */
 #include "jsontext.h"
+#include "xalloc.h"
 
 #include <errno.h>
 #include <math.h>
@@ -396,9 +397,7 @@ static json_t *parse_number(parser *ps)
     char small[64], *buf = small;
     size_t len = (size_t)(p - tok);
     if (len >= sizeof small) {
-        buf = malloc(len + 1);
-        if (!buf)
-            abort();
+        buf = xmalloc(len + 1);
     }
     memcpy(buf, tok, len);
     buf[len] = '\0';
@@ -474,9 +473,7 @@ static json_t *parse_object(parser *ps)
                 fail_at(ps, kat, "NUL byte in object key not supported");
                 goto fail;
             }
-            kcopy = malloc(klen + 1);
-            if (!kcopy)
-                abort();
+            kcopy = xmalloc(klen + 1);
             memcpy(kcopy, k, klen);
             k = kcopy;
         }

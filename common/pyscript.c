@@ -37,6 +37,7 @@
 #include <string.h>
 
 #include "jsontext.h"
+#include "xalloc.h"
 #include "pyscript.h"
 
 struct pyscript {
@@ -392,12 +393,8 @@ pyscript *pyscript_compile(const char *name, const char *source, strbuf *err)
         strbuf_seterr(err, "%s: no script source", name);
         return NULL;
     }
-    pyscript *s = calloc(1, sizeof *s);
-    if (!s)
-        abort();
-    s->name = strdup(name);
-    if (!s->name)
-        abort();
+    pyscript *s = xcalloc(1, sizeof *s);
+    s->name = xstrdup(name);
     enter();
     PyObject *src = NULL, *form = NULL;
     s->code = compile_source(name, source, err, &src);

@@ -11,6 +11,7 @@
  * parked response is queued. The completion callback frees the ctx.
  */
 #include "simhttp.h"
+#include "xalloc.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -218,9 +219,7 @@ simhttp_server *simhttp_start(const simhttp_options *opt, simhttp_handler h, voi
         long n = sysconf(_SC_NPROCESSORS_ONLN);
         threads = n < 2 ? 2 : (int)n;
     }
-    simhttp_server *s = calloc(1, sizeof(*s));
-    if (!s)
-        abort();
+    simhttp_server *s = xcalloc(1, sizeof(*s));
     s->handler = h;
     s->ctx = ctx;
     pthread_mutex_init(&s->lock, NULL);
@@ -418,6 +417,58 @@ void simhttp_run_until_signal(void)
     sigaddset(&set, SIGTERM);
     while (sigwait(&set, &sig) != 0)
         ;
+}
+
+int simhttp_option(simhttp_options *opt, int c, const char *arg)
+{
+    switch (c) {
+    case 'p': opt->port = atoi(arg); return 1;
+    case 'f': opt->port_file = arg; return 1;
+    case 'b': opt->bind = arg; return 1;
+    case 't': opt->threads = atoi(arg); return 1;
+    default: return 0;
+    }
+}
+
+int simhttp_serve(const char *prog, const simhttp_options *opt, simhttp_handler h, void *ctx)
+{
+    strbuf err = STRBUF_INIT;
+    simhttp_block_signals();
+    simhttp_server *s = simhttp_start(opt, h, ctx, &err);
+    if (!s)
+        goto fail;
+    if (opt->port_file && simhttp_write_port_file(opt->port_file, simhttp_port(s), &err) != 0) {
+        simhttp_stop(s);
+        goto fail;
+    }
+    printf("listening on %s:%d\n", opt->bind ? opt->bind : "127.0.0.1", simhttp_port(s));
+    fflush(stdout);
+    simhttp_run_until_signal();
+    simhttp_stop(s);
+    strbuf_release(&err);
+    return 0;
+fail:
+    fprintf(stderr, "%s: %s\n", prog, err.buf);
+    strbuf_release(&err);
+    return 1;
+}
+
+void simhttp_handle_control(const simhttp_control *c, void *ctx, simhttp_req *req)
+{
+    const char *p = req->path + strlen("/_control/");
+    int get = !strcmp(req->method, "GET"), post = !strcmp(req->method, "POST");
+    if (!strcmp(p, "state") && get)
+        c->state(ctx, req);
+    else if (!strcmp(p, "order") && get)
+        c->order(ctx, req);
+    else if (!strcmp(p, "faults") && post)
+        c->faults(ctx, req);
+    else if (!strcmp(p, "reset") && post)
+        c->reset(ctx, req);
+    else if (!strcmp(p, "state") || !strcmp(p, "order") || !strcmp(p, "faults") || !strcmp(p, "reset"))
+        simhttp_reply_error(req, 405, "error", "method %s not allowed", req->method);
+    else
+        simhttp_reply_error(req, 404, "error", "not found");
 }
 
 unsigned long long simhttp_rand_next(unsigned long long *state)

@@ -18,6 +18,12 @@
  * simhttp_run_until_signal() is the common main loop: it blocks SIGINT and
  * SIGTERM (call simhttp_block_signals() before simhttp_start() so the pool
  * threads inherit the mask), waits for one of them, and returns.
+ *
+ * What the simulators' main() and control surface have in common lives here
+ * too: the server options (--port, --port-file, --bind, --threads, parsed by
+ * simhttp_option() from SIMHTTP_LONGOPTS), simhttp_serve() (start, port
+ * file, "listening on" line, wait for a signal, stop) and
+ * simhttp_handle_control() (the /_control/state|order|faults|reset routes).
  */
 #ifndef FF_SIMHTTP_H
 #define FF_SIMHTTP_H
@@ -48,7 +54,19 @@ typedef struct simhttp_options {
     const char *bind;        /* IPv4 address; NULL: 127.0.0.1 */
     int port;                /* 0: any free port */
     int threads;             /* pool size; 0: number of CPUs (at least 2) */
+    const char *port_file;   /* simhttp_serve writes the bound port here; NULL: none */
 } simhttp_options;
+
+/* The getopt_long entries of the server options, for a program's longopts
+ * table (the program includes <getopt.h>). */
+#define SIMHTTP_LONGOPTS                                   \
+    { "port", required_argument, NULL, 'p' },              \
+    { "port-file", required_argument, NULL, 'f' },         \
+    { "bind", required_argument, NULL, 'b' },              \
+    { "threads", required_argument, NULL, 't' }
+/* Applies getopt_long's answer c (with optarg arg) to opt when it is one of
+ * SIMHTTP_LONGOPTS. Returns 1 if it was, else 0 (arg is kept, borrowed). */
+int simhttp_option(simhttp_options *opt, int c, const char *arg);
 
 /* Starts the daemon. Returns a new server (free with simhttp_stop), or NULL
  * with a message in err. */
@@ -84,6 +102,20 @@ int simhttp_write_port_file(const char *path, int port, strbuf *err);
 void simhttp_block_signals(void);
 /* Waits for SIGINT or SIGTERM (blocked by simhttp_block_signals). */
 void simhttp_run_until_signal(void);
+/* A simulator's life after option parsing: blocks the signals, starts the
+ * server, writes opt->port_file, prints "listening on ADDR:PORT" on stdout,
+ * waits for SIGINT/SIGTERM and stops. Returns 0, or 1 after printing
+ * "prog: message" on stderr. ctx stays the caller's. */
+int simhttp_serve(const char *prog, const simhttp_options *opt, simhttp_handler h, void *ctx);
+
+/* The control surface both simulators serve under /_control/: GET state,
+ * GET order, POST faults, POST reset, each answered by the program's handler;
+ * other methods get 405 and other names 404 ({"error": ...}). */
+typedef struct simhttp_control {
+    simhttp_handler state, order, faults, reset;
+} simhttp_control;
+/* Dispatches req (whose path starts with "/_control/") to c. */
+void simhttp_handle_control(const simhttp_control *c, void *ctx, simhttp_req *req);
 
 /* A small fast PRNG (splitmix64) for the simulators' data and faults. */
 unsigned long long simhttp_rand_next(unsigned long long *state);

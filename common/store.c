@@ -25,6 +25,7 @@
  * Leases and tick markers are plain SET NX PX.
  */
 #include "store.h"
+#include "xalloc.h"
 
 #include <errno.h>
 #include <hiredis.h>
@@ -211,9 +212,7 @@ static redisReply *command(store *s, conn *k, strbuf *err, int argc, const char 
 
 store *store_open(const char *addr, const char *prefix, strbuf *err)
 {
-    store *s = calloc(1, sizeof *s);
-    if (!s)
-        abort();
+    store *s = xcalloc(1, sizeof *s);
     for (int i = 0; i < STORE_SLOTS; i++)
         pthread_mutex_init(&s->slots[i].mu, NULL);
     s->addr = strdup(addr ? addr : "");

@@ -6,6 +6,7 @@
  * write first allocates a real buffer.
  */
 #include "strbuf.h"
+#include "xalloc.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -13,16 +14,6 @@
 #include <string.h>
 
 char strbuf_slopbuf[1];
-
-static void *xrealloc(void *p, size_t n)
-{
-    void *q = realloc(p, n ? n : 1);
-    if (!q) {
-        fprintf(stderr, "flowfleet: out of memory (%zu bytes)\n", n);
-        abort();
-    }
-    return q;
-}
 
 void strbuf_init(strbuf *sb, size_t hint)
 {

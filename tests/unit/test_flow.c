@@ -90,6 +90,12 @@ static int has_line(const char *text, const char *line)
     else { unit_failed++; fprintf(stderr, "FAIL %s: %s:%d: missing line\n    want: %s\n    in:\n%s\n", unit_current, __FILE__, __LINE__, (line), (text)); } \
 } while (0)
 
+/* The omnitron section of a flow that loads: channel 1, credentials from the
+ * environment the tests set. One line of flow-file text. */
+#define OMNI_OK \
+    "  \"omnitron\": { \"url\": \"http://omni\", \"username_env\": \"FF_TEST_OMNI_USER\",\n" \
+    "                \"password_env\": \"FF_TEST_OMNI_PASS\", \"channels\": \"1\" },\n"
+
 static const char COMPLETE[] =
     "// a complete flow: every setting\n"
     "{\n"
@@ -132,6 +138,25 @@ static const char COMPLETE[] =
 
 static const char PLAIN_PY[] = "def transform(record, attributes):\n    return record\n";
 static const char MAPPING[] = "[{\"operation\": \"shift\", \"spec\": {\"number\": \"order_no\"}}]\n";
+
+/* Checks that a status code list is exactly { a, b }. */
+static void check_codes(const int *codes, size_t n, int a, int b)
+{
+    CHECK_INT(n, 2);
+    if (n == 2) {
+        CHECK_INT(codes[0], a);
+        CHECK_INT(codes[1], b);
+    }
+}
+
+/* Writes text to name and loads it, checking that it loads. */
+static flow *load_ok(strbuf *errs, const char *name, const char *text)
+{
+    put(name, text);
+    flow *f = flow_load(tpath(name), 0, errs);
+    CHECK(f != NULL);
+    return f;
+}
 
 static void test_complete(void)
 {
@@ -216,16 +241,8 @@ static void test_complete(void)
     }
     CHECK_STR(f->query_response_path, "results");
     CHECK_STR(f->query_response_value, "[]");
-    CHECK_INT(f->n_failure_codes, 2);
-    if (f->n_failure_codes == 2) {
-        CHECK_INT(f->failure_codes[0], 500);
-        CHECK_INT(f->failure_codes[1], 503);
-    }
-    CHECK_INT(f->n_not_found_codes, 2);
-    if (f->n_not_found_codes == 2) {
-        CHECK_INT(f->not_found_codes[0], 404);
-        CHECK_INT(f->not_found_codes[1], 410);
-    }
+    check_codes(f->failure_codes, f->n_failure_codes, 500, 503);
+    check_codes(f->not_found_codes, f->n_not_found_codes, 404, 410);
     CHECK_STR(f->write.url_text, "http://erp.example/orders");
     CHECK_STR(f->write.method, "PATCH");
     CHECK_INT(f->write.n_headers, 2);
@@ -264,13 +281,11 @@ static void test_complete(void)
 static void test_defaults(void)
 {
     strbuf errs = STRBUF_INIT;
-    put("defaults/minimal.json",
+    flow *f = load_ok(&errs, "defaults/minimal.json",
         "{ \"name\": \"min\", \"type\": \"order\",\n"
         "  \"omnitron\": { \"url\": \"https://omni.example\", \"username_env\": \"FF_TEST_OMNI_USER\",\n"
         "                \"password_env\": \"FF_TEST_OMNI_PASS\", \"channels\": [1, 2] },\n"
         "  \"erp\": { \"write\": { \"url\": \"http://erp.example/orders\" } } }\n");
-    flow *f = flow_load(tpath("defaults/minimal.json"), 0, &errs);
-    CHECK(f != NULL);
     CHECK_STR(errs.len ? errs.buf : "", "");
     if (!f) {
         strbuf_release(&errs);
@@ -327,57 +342,41 @@ static void test_defaults(void)
     flow_free(f);
 
     /* the other spellings of the lists, and the query defaults */
-    put("defaults/lists.json",
+    f = load_ok(&errs, "defaults/lists.json",
         "{ \"name\": \"lists\", \"type\": \"order\",\n"
         "  \"omnitron\": { \"url\": \"http://omni\", \"username_env\": \"FF_TEST_OMNI_USER\",\n"
         "                \"password_env\": \"FF_TEST_OMNI_PASS\", \"channels\": \"7\" },\n"
         "  \"erp\": { \"query\": { \"url\": \"http://erp/q?n=${_order.number}\",\n"
         "                        \"failure_status_codes\": [500, 503], \"not_found_codes\": \"404, 410\" },\n"
         "           \"write\": { \"url\": \"http://erp/w\" } } }\n");
-    f = flow_load(tpath("defaults/lists.json"), 0, &errs);
-    CHECK(f != NULL);
     CHECK_STR(errs.len ? errs.buf : "", "");
     if (f) {
         CHECK_STR(f->channels, "7");
         CHECK_STR(f->query.method, "GET");
         CHECK_STR(f->query_response_path, "");
         CHECK_STR(f->query_response_value, "");
-        CHECK_INT(f->n_failure_codes, 2);
-        if (f->n_failure_codes == 2) {
-            CHECK_INT(f->failure_codes[0], 500);
-            CHECK_INT(f->failure_codes[1], 503);
-        }
-        CHECK_INT(f->n_not_found_codes, 2);
-        if (f->n_not_found_codes == 2) {
-            CHECK_INT(f->not_found_codes[0], 404);
-            CHECK_INT(f->not_found_codes[1], 410);
-        }
+        check_codes(f->failure_codes, f->n_failure_codes, 500, 503);
+        check_codes(f->not_found_codes, f->n_not_found_codes, 404, 410);
         flow_free(f);
     }
 
     /* the other ERP login kinds */
-    put("defaults/basic.json",
+    f = load_ok(&errs, "defaults/basic.json",
         "{ \"name\": \"basic\", \"type\": \"order\",\n"
-        "  \"omnitron\": { \"url\": \"http://omni\", \"username_env\": \"FF_TEST_OMNI_USER\",\n"
-        "                \"password_env\": \"FF_TEST_OMNI_PASS\", \"channels\": \"1\" },\n"
+        OMNI_OK
         "  \"erp\": { \"login\": { \"type\": \"basic\", \"username_env\": \"FF_TEST_ERP_USER\", \"password_env\": \"FF_TEST_ERP_PASS\" },\n"
         "           \"write\": { \"url\": \"http://erp/w\" } } }\n");
-    f = flow_load(tpath("defaults/basic.json"), 0, &errs);
-    CHECK(f != NULL);
     if (f) {
         CHECK_INT(f->erp_auth.kind, FLOW_AUTH_BASIC);
         CHECK_STR(f->erp_auth.username, "erp-user");
         CHECK_STR(f->erp_auth.header_name, "Authorization");
         flow_free(f);
     }
-    put("defaults/static.json",
+    f = load_ok(&errs, "defaults/static.json",
         "{ \"name\": \"static\", \"type\": \"order\",\n"
-        "  \"omnitron\": { \"url\": \"http://omni\", \"username_env\": \"FF_TEST_OMNI_USER\",\n"
-        "                \"password_env\": \"FF_TEST_OMNI_PASS\", \"channels\": \"1\" },\n"
+        OMNI_OK
         "  \"erp\": { \"login\": { \"type\": \"static\", \"token_env\": \"FF_TEST_ERP_TOKEN\" },\n"
         "           \"write\": { \"url\": \"http://erp/w\" } } }\n");
-    f = flow_load(tpath("defaults/static.json"), 0, &errs);
-    CHECK(f != NULL);
     if (f) {
         CHECK_INT(f->erp_auth.kind, FLOW_AUTH_STATIC);
         CHECK_STR(f->erp_auth.static_token, "s3cret");
@@ -385,14 +384,11 @@ static void test_defaults(void)
         CHECK_INT(f->erp_auth.token_ttl_ms, 50 * 60 * 1000);
         flow_free(f);
     }
-    put("defaults/token.json",
+    f = load_ok(&errs, "defaults/token.json",
         "{ \"name\": \"tok\", \"type\": \"order\",\n"
-        "  \"omnitron\": { \"url\": \"http://omni\", \"username_env\": \"FF_TEST_OMNI_USER\",\n"
-        "                \"password_env\": \"FF_TEST_OMNI_PASS\", \"channels\": \"1\" },\n"
+        OMNI_OK
         "  \"erp\": { \"login\": { \"url\": \"http://erp/login\" },\n"
         "           \"write\": { \"url\": \"http://erp/w\" } } }\n");
-    f = flow_load(tpath("defaults/token.json"), 0, &errs);
-    CHECK(f != NULL);
     if (f) {
         CHECK_INT(f->erp_auth.kind, FLOW_AUTH_TOKEN);  /* the default type */
         CHECK_STR(f->erp_auth.login.method, "POST");
@@ -411,6 +407,24 @@ static void test_defaults(void)
 /* One file with one problem of every class: all are reported, each as
  * "<file>: <field path>: <what>", in one go. Loaded by a relative path from
  * inside its directory, so the file is named as flowctl's user sees it. */
+/* Writes text to name, loads it expecting failure, and checks that the
+ * errors are exactly the given lines (NULL-terminated, any order), each
+ * prefixed with the file's path and ": ". */
+static void check_problems(strbuf *errs, const char *name, const char *text, const char *const *lines)
+{
+    strbuf_reset(errs);
+    put(name, text);
+    flow *f = flow_load(tpath(name), 0, errs);
+    CHECK(f == NULL);
+    char want[1400];
+    int n = 0;
+    for (; lines[n]; n++) {
+        snprintf(want, sizeof want, "%s: %s", tpath(name), lines[n]);
+        CHECK_LINE(errs->buf, want);
+    }
+    CHECK_INT(count_lines(errs->buf), n);
+}
+
 static void test_every_problem(void)
 {
     strbuf errs = STRBUF_INIT;
@@ -453,27 +467,20 @@ static void test_every_problem(void)
     CHECK(chdir(origdir) == 0);
 
     /* more classes, each on its own: type not available, wrong types, ranges */
-    strbuf_reset(&errs);
-    put("problems/image.json",
-        "{ \"name\": \"img flow\", \"type\": \"image\", \"omnitron\": [], \"erp\": { \"write\": {} },\n"
-        "  \"post_script\": { \"timeout\": \"1s\" } }\n");
-    f = flow_load(tpath("problems/image.json"), 0, &errs);
-    CHECK(f == NULL);
-    char want[1400];
-    const char *ip = tpath("problems/image.json");
-    snprintf(want, sizeof want, "%s: name: only letters, digits, '-' and '_' are allowed, got \"img flow\"", ip);
-    CHECK_LINE(errs.buf, want);
-    snprintf(want, sizeof want, "%s: type: flow type \"image\" is not available in this version (only \"order\")", ip);
-    CHECK_LINE(errs.buf, want);
-    snprintf(want, sizeof want, "%s: omnitron: expected an object, got an array", ip);
-    CHECK_LINE(errs.buf, want);
-    snprintf(want, sizeof want, "%s: erp.write.url: missing (expected a string)", ip);
-    CHECK_LINE(errs.buf, want);
-    snprintf(want, sizeof want, "%s: post_script.file: missing (expected a string)", ip);
-    CHECK_LINE(errs.buf, want);
-    CHECK_INT(count_lines(errs.buf), 5);
+    check_problems(&errs, "problems/image.json",
+                   "{ \"name\": \"img flow\", \"type\": \"image\", \"omnitron\": [], \"erp\": { \"write\": {} },\n"
+                   "  \"post_script\": { \"timeout\": \"1s\" } }\n",
+                   (const char *const[]){
+                       "name: only letters, digits, '-' and '_' are allowed, got \"img flow\"",
+                       "type: flow type \"image\" is not available in this version (only \"order\")",
+                       "omnitron: expected an object, got an array",
+                       "erp.write.url: missing (expected a string)",
+                       "post_script.file: missing (expected a string)",
+                       NULL,
+                   });
 
     /* a missing section is one problem, not one per setting in it */
+    char want[1400];
     strbuf_reset(&errs);
     put("problems/bare.json", "{ \"name\": \"bare\", \"type\": \"order\" }\n");
     f = flow_load(tpath("problems/bare.json"), 0, &errs);
@@ -482,58 +489,43 @@ static void test_every_problem(void)
              tpath("problems/bare.json"), tpath("problems/bare.json"));
     CHECK_STR(errs.buf, want);
 
-    strbuf_reset(&errs);
-    put("problems/types.json",
-        "{ \"name\": \"t\", \"type\": \"cancel\", \"http\": \"fast\",\n"
-        "  \"omnitron\": { \"url\": \"ftp://omni\", \"username_env\": 5, \"password_env\": \"FF_TEST_OMNI_PASS\",\n"
-        "                \"channels\": \"1;2\", \"page_size\": 5000, \"paths\": { \"orders\": \"/o/\", \"order\": \"/x\" } },\n"
-        "  \"erp\": { \"login\": { \"type\": \"oauth\" },\n"
-        "           \"query\": { \"url\": \"http://erp/q\", \"failure_status_codes\": \"500,abc\", \"not_found_codes\": [404, \"x\"],\n"
-        "                      \"headers\": { \"X-N\": 1 } },\n"
-        "           \"write\": { \"url\": \"http://erp/w\", \"method\": 1 } } }\n");
-    f = flow_load(tpath("problems/types.json"), 0, &errs);
-    CHECK(f == NULL);
-    const char *tp = tpath("problems/types.json");
-    static const char *const lines[] = {
-        "type: expected one of order, order_status, order_cancel, cancellation_request, image, got \"cancel\"",
-        "http: expected an object, got a string",
-        "omnitron.paths.order: unknown setting",
-        "omnitron.url: expected an http:// or https:// URL, got \"ftp://omni\"",
-        "omnitron.username_env: expected a string, got an integer",
-        "omnitron.channels: expected comma-separated channel ids, got \"1;2\"",
-        "omnitron.page_size: 5000 out of range 1..1000",
-        "omnitron.paths.orders: needs an {after} (last id read) or {page} placeholder to read page by page",
-        "erp.login.type: expected one of none, token, basic, static, got \"oauth\"",
-        "erp.query.headers.X-N: expected a string, got an integer",
-        "erp.query.failure_status_codes: expected comma-separated HTTP status codes, got \"500,abc\"",
-        "erp.query.not_found_codes: element 1: expected an HTTP status code (100-599)",
-        "erp.write.method: expected a string, got an integer",
-        NULL,
-    };
-    for (size_t i = 0; lines[i]; i++) {
-        snprintf(want, sizeof want, "%s: %s", tp, lines[i]);
-        CHECK_LINE(errs.buf, want);
-    }
-    CHECK_INT(count_lines(errs.buf), 13);
+    check_problems(&errs, "problems/types.json",
+                   "{ \"name\": \"t\", \"type\": \"cancel\", \"http\": \"fast\",\n"
+                   "  \"omnitron\": { \"url\": \"ftp://omni\", \"username_env\": 5, \"password_env\": \"FF_TEST_OMNI_PASS\",\n"
+                   "                \"channels\": \"1;2\", \"page_size\": 5000, \"paths\": { \"orders\": \"/o/\", \"order\": \"/x\" } },\n"
+                   "  \"erp\": { \"login\": { \"type\": \"oauth\" },\n"
+                   "           \"query\": { \"url\": \"http://erp/q\", \"failure_status_codes\": \"500,abc\", \"not_found_codes\": [404, \"x\"],\n"
+                   "                      \"headers\": { \"X-N\": 1 } },\n"
+                   "           \"write\": { \"url\": \"http://erp/w\", \"method\": 1 } } }\n",
+                   (const char *const[]){
+                       "type: expected one of order, order_status, order_cancel, cancellation_request, image, got \"cancel\"",
+                       "http: expected an object, got a string",
+                       "omnitron.paths.order: unknown setting",
+                       "omnitron.url: expected an http:// or https:// URL, got \"ftp://omni\"",
+                       "omnitron.username_env: expected a string, got an integer",
+                       "omnitron.channels: expected comma-separated channel ids, got \"1;2\"",
+                       "omnitron.page_size: 5000 out of range 1..1000",
+                       "omnitron.paths.orders: needs an {after} (last id read) or {page} placeholder to read page by page",
+                       "erp.login.type: expected one of none, token, basic, static, got \"oauth\"",
+                       "erp.query.headers.X-N: expected a string, got an integer",
+                       "erp.query.failure_status_codes: expected comma-separated HTTP status codes, got \"500,abc\"",
+                       "erp.query.not_found_codes: element 1: expected an HTTP status code (100-599)",
+                       "erp.write.method: expected a string, got an integer",
+                       NULL,
+                   });
 
     /* numbers too large for a duration, and a header expression that does not compile */
-    strbuf_reset(&errs);
-    put("problems/huge.json",
-        "{ \"name\": \"huge\", \"type\": \"order\",\n"
-        "  \"http\": { \"timeout\": 9223372036854775807, \"backoff\": 1000000000000000 },\n"
-        "  \"omnitron\": { \"url\": \"http://omni\", \"username_env\": \"FF_TEST_OMNI_USER\",\n"
-        "                \"password_env\": \"FF_TEST_OMNI_PASS\", \"channels\": \"1\" },\n"
-        "  \"erp\": { \"write\": { \"url\": \"http://erp/w\", \"headers\": { \"X-Ok\": \"1\", \"X-Bad\": \"${nosuch()}\" } } } }\n");
-    f = flow_load(tpath("problems/huge.json"), 0, &errs);
-    CHECK(f == NULL);
-    const char *hp = tpath("problems/huge.json");
-    snprintf(want, sizeof want, "%s: http.timeout: expected a duration such as \"30s\", \"5m\" or \"250ms\"", hp);
-    CHECK_LINE(errs.buf, want);
-    snprintf(want, sizeof want, "%s: http.backoff: expected a duration such as \"30s\", \"5m\" or \"250ms\"", hp);
-    CHECK_LINE(errs.buf, want);
-    snprintf(want, sizeof want, "%s: erp.write.headers.X-Bad: expression error: column 3: unknown function 'nosuch'", hp);
-    CHECK_LINE(errs.buf, want);
-    CHECK_INT(count_lines(errs.buf), 3);
+    check_problems(&errs, "problems/huge.json",
+                   "{ \"name\": \"huge\", \"type\": \"order\",\n"
+                   "  \"http\": { \"timeout\": 9223372036854775807, \"backoff\": 1000000000000000 },\n"
+                   OMNI_OK
+                   "  \"erp\": { \"write\": { \"url\": \"http://erp/w\", \"headers\": { \"X-Ok\": \"1\", \"X-Bad\": \"${nosuch()}\" } } } }\n",
+                   (const char *const[]){
+                       "http.timeout: expected a duration such as \"30s\", \"5m\" or \"250ms\"",
+                       "http.backoff: expected a duration such as \"30s\", \"5m\" or \"250ms\"",
+                       "erp.write.headers.X-Bad: expression error: column 3: unknown function 'nosuch'",
+                       NULL,
+                   });
 
     /* not JSON at all, and not an object */
     strbuf_reset(&errs);
@@ -556,8 +548,7 @@ static void test_every_problem(void)
 static const char GOOD_FLOW[] =
     "{ \"name\": \"%s\", \"type\": \"order\",\n"
     "  \"schedule\": { \"cron\": \"@every 30s\" },\n"
-    "  \"omnitron\": { \"url\": \"http://omni\", \"username_env\": \"FF_TEST_OMNI_USER\",\n"
-    "                \"password_env\": \"FF_TEST_OMNI_PASS\", \"channels\": \"1\" },\n"
+    OMNI_OK
     "  \"erp\": { \"write\": { \"url\": \"http://erp/w\" } } }\n";
 
 static void put_good(const char *file, const char *name)
@@ -712,8 +703,7 @@ static void test_scripts(void)
     put("scripts/bad.py", "import json\n\ndef transform(record, attributes)\n    return record\n");
     static const char TMPL[] =
         "{ \"name\": \"%s\", \"type\": \"order\",\n"
-        "  \"omnitron\": { \"url\": \"http://omni\", \"username_env\": \"FF_TEST_OMNI_USER\",\n"
-        "                \"password_env\": \"FF_TEST_OMNI_PASS\", \"channels\": \"1\" },\n"
+        OMNI_OK
         "  \"erp\": { \"write\": { \"url\": \"http://erp/w\" } },\n"
         "  \"script\": { \"file\": \"%s\" } }\n";
     char text[1024];

@@ -8,6 +8,7 @@
 #include "jsontext.h"
 #include "pyscript.h"
 #include "strbuf.h"
+#include "seed_script.h"
 #include "unit.h"
 
 #include <pthread.h>
@@ -25,53 +26,6 @@
 #ifndef UNDER_ASAN
 #define UNDER_ASAN 0
 #endif
-
-/* The example script of seed 002 (Order Status Flow, Script Card), verbatim. */
-static const char SEED_SCRIPT[] =
-    "import json\n"
-    "import traceback\n"
-    "from java.nio.charset import StandardCharsets\n"
-    "from org.apache.commons.io import IOUtils\n"
-    "from org.apache.nifi.processor.io import StreamCallback\n"
-    "\n"
-    "def get_attribute(flow_file, attr_name):\n"
-    "   all_var = flow_file.getAttribute(\"allVar\")\n"
-    "   if all_var:\n"
-    "       all_attributes = json.loads(all_var)\n"
-    "       return all_attributes.get(attr_name, None)\n"
-    "   return flow_file.getAttribute(attr_name)\n"
-    "\n"
-    "class TransformCallback(StreamCallback):\n"
-    "   def __init__(self, flowFile):\n"
-    "       self.flowFile = flowFile\n"
-    "       self.omnitronToken = get_attribute(flowFile, \"token.omnitron\")\n"
-    "       self.erpToken = get_attribute(flowFile, \"token.erp\")\n"
-    "\n"
-    "   def process(self, inputStream, outputStream):\n"
-    "       input_text = IOUtils.toString(inputStream, StandardCharsets.UTF_8)\n"
-    "       input_obj = json.loads(input_text)\n"
-    "\n"
-    "       # Transform content\n"
-    "       output_obj = self.transform(input_obj)\n"
-    "\n"
-    "       # Write output content\n"
-    "       outputStream.write(bytearray(json.dumps(output_obj, indent=4).encode('utf-8')))\n"
-    "      \n"
-    "   def transform(self, output_obj):\n"
-    "       # Transform content\n"
-    "       return output_obj\n"
-    "\n"
-    "flowFile = session.get()\n"
-    "if flowFile != None:\n"
-    "   try:\n"
-    "       flowFile = session.write(flowFile, TransformCallback(flowFile))\n"
-    "       # Finish by transferring the FlowFile to an output relationship\n"
-    "       session.transfer(flowFile, REL_SUCCESS)\n"
-    "   except:\n"
-    "       var = traceback.format_exc()\n"
-    "       session.putAttribute(flowFile, 'log.script.error', str(var))\n"
-    "       session.transfer(flowFile, REL_FAILURE)\n"
-    "   session.commit()\n";
 
 static const char ORDER[] =
     "{\"pk\": 17, \"number\": \"1001\", \"amount\": \"150.50\", "

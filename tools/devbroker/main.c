@@ -46,6 +46,7 @@
 #include <unistd.h>
 
 #include "strbuf.h"
+#include "xalloc.h"
 
 static volatile sig_atomic_t stop;
 
@@ -99,13 +100,9 @@ static void add_topic(const char *name, int partitions)
         }
     if (ntopics == atopics) {
         atopics = atopics ? atopics * 2 : 16;
-        topics = realloc(topics, atopics * sizeof *topics);
-        if (!topics)
-            abort();
+        topics = xrealloc(topics, atopics * sizeof *topics);
     }
-    topics[ntopics].name = strdup(name);
-    if (!topics[ntopics].name)
-        abort();
+    topics[ntopics].name = xstrdup(name);
     topics[ntopics++].partitions = partitions;
 }
 

@@ -22,6 +22,7 @@
  * With require_auth, /orders needs "Authorization: Bearer <token>".
  */
 #include "erp.h"
+#include "xalloc.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -73,9 +74,7 @@ static void clear_state(erp *e)
 
 erp *erp_new(const erp_config *cfg)
 {
-    erp *e = calloc(1, sizeof(*e));
-    if (!e)
-        abort();
+    erp *e = xcalloc(1, sizeof(*e));
     e->cfg = *cfg;
     pthread_mutex_init(&e->lock, NULL);
     e->rng = cfg->seed ^ 0x5eed0e29ull;
@@ -308,8 +307,9 @@ static void handle_echo(simhttp_req *req)
 
 /* ---- control ---- */
 
-static void control_state(erp *e, simhttp_req *req)
+static void control_state(void *ctx, simhttp_req *req)
 {
+    erp *e = ctx;
     pthread_mutex_lock(&e->lock);
     long long dups = 0;
     const char *k;
@@ -336,8 +336,9 @@ static void control_state(erp *e, simhttp_req *req)
     pthread_mutex_unlock(&e->lock);
 }
 
-static void control_order(erp *e, simhttp_req *req)
+static void control_order(void *ctx, simhttp_req *req)
 {
+    erp *e = ctx;
     const char *num = simhttp_query(req, "number");
     if (!num) {
         simhttp_reply_error(req, 400, "error", "missing number");
@@ -388,8 +389,9 @@ static json_t *faults_json(erp *e)
                      "existing", (json_int_t)json_object_size(e->existing));
 }
 
-static void control_faults(erp *e, simhttp_req *req)
+static void control_faults(void *ctx, simhttp_req *req)
 {
+    erp *e = ctx;
     strbuf err = STRBUF_INIT;
     json_t *body = simhttp_body_json(req, &err);
     if (!json_is_object(body)) {
@@ -465,38 +467,23 @@ out:
     strbuf_release(&err);
 }
 
-static void control_reset(erp *e, simhttp_req *req)
+static void control_reset(void *ctx, simhttp_req *req)
 {
+    erp *e = ctx;
     pthread_mutex_lock(&e->lock);
     clear_state(e);
     pthread_mutex_unlock(&e->lock);
     simhttp_reply_text(req, 200, "{\"reset\": true}", 15);
 }
 
-static void handle_control(erp *e, simhttp_req *req)
-{
-    const char *p = req->path + strlen("/_control/");
-    int get = !strcmp(req->method, "GET"), post = !strcmp(req->method, "POST");
-    if (!strcmp(p, "state") && get)
-        control_state(e, req);
-    else if (!strcmp(p, "order") && get)
-        control_order(e, req);
-    else if (!strcmp(p, "faults") && post)
-        control_faults(e, req);
-    else if (!strcmp(p, "reset") && post)
-        control_reset(e, req);
-    else if (!strcmp(p, "state") || !strcmp(p, "order") || !strcmp(p, "faults") || !strcmp(p, "reset"))
-        simhttp_reply_error(req, 405, "error", "method %s not allowed", req->method);
-    else
-        simhttp_reply_error(req, 404, "error", "not found");
-}
+static const simhttp_control control = { control_state, control_order, control_faults, control_reset };
 
 void erp_handle(void *ctx, simhttp_req *req)
 {
     erp *e = ctx;
     const char *path = req->path;
     if (!strncmp(path, "/_control/", 10)) {
-        handle_control(e, req);
+        simhttp_handle_control(&control, e, req);
         return;
     }
     pthread_mutex_lock(&e->lock);

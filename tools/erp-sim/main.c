@@ -25,10 +25,7 @@ static void usage(FILE *f)
 int main(int argc, char **argv)
 {
     static const struct option longopts[] = {
-        { "port", required_argument, NULL, 'p' },
-        { "port-file", required_argument, NULL, 'f' },
-        { "bind", required_argument, NULL, 'b' },
-        { "threads", required_argument, NULL, 't' },
+        SIMHTTP_LONGOPTS,
         { "seed", required_argument, NULL, 's' },
         { "number-field", required_argument, NULL, 'n' },
         { "items-field", required_argument, NULL, 'i' },
@@ -38,16 +35,13 @@ int main(int argc, char **argv)
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
-    simhttp_options so = { NULL, 0, 0 };
+    simhttp_options so = { NULL, 0, 0, NULL };
     erp_config cfg = { "number", "orderitem_set", 0, "flowfleet", "secret", 1 };
-    const char *port_file = NULL;
     int c;
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        if (simhttp_option(&so, c, optarg))
+            continue;
         switch (c) {
-        case 'p': so.port = atoi(optarg); break;
-        case 'f': port_file = optarg; break;
-        case 'b': so.bind = optarg; break;
-        case 't': so.threads = atoi(optarg); break;
         case 's': cfg.seed = strtoull(optarg, NULL, 10); break;
         case 'n': cfg.number_field = optarg; break;
         case 'i': cfg.items_field = optarg; break;
@@ -63,23 +57,7 @@ int main(int argc, char **argv)
         return 2;
     }
     erp *e = erp_new(&cfg);
-    strbuf err = STRBUF_INIT;
-    simhttp_block_signals();
-    simhttp_server *s = simhttp_start(&so, erp_handle, e, &err);
-    if (!s) {
-        fprintf(stderr, "erp-sim: %s\n", err.buf);
-        return 1;
-    }
-    if (port_file && simhttp_write_port_file(port_file, simhttp_port(s), &err) != 0) {
-        fprintf(stderr, "erp-sim: %s\n", err.buf);
-        simhttp_stop(s);
-        return 1;
-    }
-    printf("listening on %s:%d\n", so.bind ? so.bind : "127.0.0.1", simhttp_port(s));
-    fflush(stdout);
-    simhttp_run_until_signal();
-    simhttp_stop(s);
+    int rc = simhttp_serve("erp-sim", &so, erp_handle, e);
     erp_free(e);
-    strbuf_release(&err);
-    return 0;
+    return rc;
 }

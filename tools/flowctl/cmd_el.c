@@ -9,6 +9,7 @@
 
 #include "attrs.h"
 #include "el.h"
+#include "flowctl.h"
 #include "strbuf.h"
 
 int cmd_el(int argc, char **argv);
@@ -26,23 +27,15 @@ int cmd_el(int argc, char **argv)
     int rc = 1;
 
     for (int i = 1; i < argc; i++) {
+        const char *kv = NULL;
         if (strcmp(argv[i], "--attr") == 0 || strcmp(argv[i], "-a") == 0) {
             if (i + 1 >= argc) { attrs_free(&a); return usage(); }
-            const char *kv = argv[++i];
-            const char *eq = strchr(kv, '=');
-            if (!eq) { fprintf(stderr, "flowctl el: --attr wants k=v, got '%s'\n", kv); attrs_free(&a); return 1; }
-            strbuf k = STRBUF_INIT;
-            strbuf_add(&k, kv, (size_t)(eq - kv));
-            attrs_set(&a, k.buf, eq + 1);
-            strbuf_release(&k);
+            kv = argv[++i];
         } else if (strncmp(argv[i], "--attr=", 7) == 0) {
-            const char *kv = argv[i] + 7;
-            const char *eq = strchr(kv, '=');
-            if (!eq) { fprintf(stderr, "flowctl el: --attr wants k=v, got '%s'\n", kv); attrs_free(&a); return 1; }
-            strbuf k = STRBUF_INIT;
-            strbuf_add(&k, kv, (size_t)(eq - kv));
-            attrs_set(&a, k.buf, eq + 1);
-            strbuf_release(&k);
+            kv = argv[i] + 7;
+        }
+        if (kv) {
+            if (flowctl_kv(&a, kv, "flowctl el: --attr") < 0) { attrs_free(&a); return 1; }
         } else if (!text) {
             text = argv[i];
         } else {

@@ -79,13 +79,8 @@ int cmd_trigger(int argc, char **argv)
         if (flowctl_env_opt(&env, argc, argv, &i))
             continue;
         if (!strcmp(argv[i], "--param") && i + 1 < argc) {
-            char *eq = strchr(argv[++i], '=');
-            if (!eq) {
-                fprintf(stderr, "flowctl trigger: --param wants k=v, got \"%s\"\n", argv[i]);
+            if (flowctl_kv(&e.attrs, argv[++i], "flowctl trigger: --param") < 0)
                 return 2;
-            }
-            *eq = '\0';
-            attrs_set(&e.attrs, argv[i], eq + 1);
         } else if (!name && argv[i][0] != '-') {
             name = argv[i];
         } else {

@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "attrs.h"
+#include "flowctl.h"
 #include "jsontext.h"
 #include "pyscript.h"
 #include "strbuf.h"
@@ -93,16 +94,10 @@ int cmd_test_script(int argc, char **argv)
                 return 2;
             }
         } else {
-            const char *eq = strchr(val, '=');
-            if (!eq || eq == val) {
-                fprintf(stderr, "test-script: --attr wants key=value, got '%s'\n", val);
+            if (flowctl_kv(&a, val, "test-script: --attr") < 0) {
                 attrs_free(&a);
                 return 2;
             }
-            strbuf key = STRBUF_INIT;
-            strbuf_add(&key, val, (size_t)(eq - val));
-            attrs_set(&a, key.buf, eq + 1);
-            strbuf_release(&key);
         }
     }
     if (!script_path || !input_path) {

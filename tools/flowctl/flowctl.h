@@ -3,6 +3,8 @@
 #ifndef FLOWCTL_H
 #define FLOWCTL_H
 
+#include "attrs.h"
+
 int cmd_validate(int argc, char **argv);
 int cmd_trigger(int argc, char **argv);
 int cmd_replay(int argc, char **argv);
@@ -21,5 +23,11 @@ typedef struct flowctl_env {
 void flowctl_env_init(flowctl_env *env);
 /* Consumes a shared option at argv[*i] (advancing *i); 1 if it was one. */
 int flowctl_env_opt(flowctl_env *env, int argc, char **argv, int *i);
+
+/* Parses one "key=value" argument of --attr / --param into a (value may be
+ * empty or hold more '='; key may not be empty). 0, or -1 after printing
+ * "<what> wants k=v, got '<kv>'" on stderr, what being e.g.
+ * "flowctl el: --attr". */
+int flowctl_kv(attrs *a, const char *kv, const char *what);
 
 #endif

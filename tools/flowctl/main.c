@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "flowctl.h"
+#include "strbuf.h"
 
 static const struct {
     const char *name;
@@ -38,6 +39,20 @@ int flowctl_env_opt(flowctl_env *env, int argc, char **argv, int *i)
             *dst[k] = argv[++*i];
             return 1;
         }
+    return 0;
+}
+
+int flowctl_kv(attrs *a, const char *kv, const char *what)
+{
+    const char *eq = strchr(kv, '=');
+    if (!eq || eq == kv) {
+        fprintf(stderr, "%s wants k=v, got '%s'\n", what, kv);
+        return -1;
+    }
+    strbuf key = STRBUF_INIT;
+    strbuf_add(&key, kv, (size_t)(eq - kv));
+    attrs_set(a, key.buf, eq + 1);
+    strbuf_release(&key);
     return 0;
 }
 

@@ -215,6 +215,43 @@ static json_t *load(const char *dir, const char *file)
     return v;
 }
 
+/* load() for a fixture: one that does not load is recorded as a failure. */
+static json_t *load_fixture(folder_stat *fs, const char *dir, const char *file)
+{
+    json_t *doc = load(dir, file);
+    if (!doc)
+        record(fs, file, 0, "unreadable fixture", NULL, NULL);
+    return doc;
+}
+
+/* Calls fn with each of the n fixtures files of dir that loads; doc is
+ * borrowed for the call. */
+typedef void (*fixture_fn)(folder_stat *fs, const char *file, const json_t *doc, const void *arg);
+
+static void each_file(const char *dir, const char *const *files, int n, folder_stat *fs, fixture_fn fn,
+                      const void *arg)
+{
+    for (int i = 0; i < n; i++) {
+        json_t *doc = load_fixture(fs, dir, files[i]);
+        if (!doc)
+            continue;
+        fn(fs, files[i], doc, arg);
+        json_decref(doc);
+    }
+}
+
+/* each_file() over every fixture of root/sub (its .json files in name order). */
+static void each_fixture(const char *root, const char *sub, folder_stat *fs, fixture_fn fn, const void *arg)
+{
+    strbuf dir = STRBUF_INIT;
+    strbuf_addf(&dir, "%s/%s", root, sub);
+    char **files;
+    int n = list_json(dir.buf, &files);
+    each_file(dir.buf, (const char *const *)files, n, fs, fn, arg);
+    free_list(files, n);
+    strbuf_release(&dir);
+}
+
 /* Runs op on input and compares; mode 0 Diffy, 1 AOOD, 2 Diffy + key order */
 static void run_case(folder_stat *fs, const char *file, const char *op, const json_t *spec,
                      const json_t *input, const json_t *ctx, const json_t *expected, int mode)
@@ -250,120 +287,100 @@ static void expect_spec_fail(folder_stat *fs, const char *file, const char *op, 
 
 /* ---- folders ---- */
 
+typedef struct simple_arg {
+    const char *op;
+    const char *fail_file;   /* the one fixture whose spec must not compile, or NULL */
+} simple_arg;
+
+static void simple_fixture(folder_stat *fs, const char *file, const json_t *doc, const void *arg)
+{
+    const char *op = ((const simple_arg *)arg)->op, *fail_file = ((const simple_arg *)arg)->fail_file;
+    json_t *spec = json_object_get(doc, "spec");
+    if (fail_file && !strcmp(file, fail_file)) {
+        expect_spec_fail(fs, file, op, spec);
+    } else if (!strcmp(file, "__deepCopyTest.json")) {
+        /* transform, mutate the result, transform a fresh input again */
+        strbuf err = STRBUF_INIT;
+        jolt_spec *s = jolt_compile_op(op, spec, &err);
+        int ok = 0;
+        json_t *in = json_object_get(doc, "input"), *exp = json_object_get(doc, "expected");
+        json_t *out2 = NULL;
+        if (s) {
+            json_t *out1 = jolt_apply(s, in, NULL, &err);
+            json_t *arr = json_object_get(out1, "array"), *map = json_object_get(out1, "map");
+            if (json_is_array(arr))
+                json_array_append_new(arr, json_string("a"));
+            if (json_is_object(map))
+                json_object_set_new(map, "c", json_string("c"));
+            json_t *fresh = json_deep_copy(in);
+            out2 = jolt_apply(s, fresh, NULL, &err);
+            ok = out1 && out2 && diffy(exp, out2, 0);
+            json_decref(fresh);
+            json_decref(out1);
+        }
+        record(fs, file, ok, s ? "mismatch" : err.buf, exp, out2);
+        json_decref(out2);
+        jolt_free(s);
+        strbuf_release(&err);
+    } else {
+        run_case(fs, file, op, spec, json_object_get(doc, "input"), NULL,
+                 json_object_get(doc, "expected"), 0);
+    }
+}
+
 static void simple_folder(const char *root, const char *name, const char *op, const char *fail_file,
                           folder_stat *fs)
 {
-    strbuf dir = STRBUF_INIT;
-    strbuf_addf(&dir, "%s/%s", root, name);
-    char **files;
-    int n = list_json(dir.buf, &files);
-    for (int i = 0; i < n; i++) {
-        json_t *doc = load(dir.buf, files[i]);
-        if (!doc) {
-            record(fs, files[i], 0, "unreadable fixture", NULL, NULL);
-            continue;
-        }
-        json_t *spec = json_object_get(doc, "spec");
-        if (fail_file && !strcmp(files[i], fail_file)) {
-            expect_spec_fail(fs, files[i], op, spec);
-        } else if (!strcmp(files[i], "__deepCopyTest.json")) {
-            /* transform, mutate the result, transform a fresh input again */
-            strbuf err = STRBUF_INIT;
-            jolt_spec *s = jolt_compile_op(op, spec, &err);
-            int ok = 0;
-            json_t *in = json_object_get(doc, "input"), *exp = json_object_get(doc, "expected");
-            json_t *out2 = NULL;
-            if (s) {
-                json_t *out1 = jolt_apply(s, in, NULL, &err);
-                json_t *arr = json_object_get(out1, "array"), *map = json_object_get(out1, "map");
-                if (json_is_array(arr))
-                    json_array_append_new(arr, json_string("a"));
-                if (json_is_object(map))
-                    json_object_set_new(map, "c", json_string("c"));
-                json_t *fresh = json_deep_copy(in);
-                out2 = jolt_apply(s, fresh, NULL, &err);
-                ok = out1 && out2 && diffy(exp, out2, 0);
-                json_decref(fresh);
-                json_decref(out1);
-            }
-            record(fs, files[i], ok, s ? "mismatch" : err.buf, exp, out2);
-            json_decref(out2);
-            jolt_free(s);
-            strbuf_release(&err);
-        } else {
-            run_case(fs, files[i], op, spec, json_object_get(doc, "input"), NULL,
-                     json_object_get(doc, "expected"), 0);
-        }
-        json_decref(doc);
-    }
-    free_list(files, n);
-    strbuf_release(&dir);
+    simple_arg arg = { op, fail_file };
+    each_fixture(root, name, fs, simple_fixture, &arg);
 }
 
 static const char *const MOD_OPS[3] = {"modify-overwrite-beta", "modify-default-beta", "modify-define-beta"};
 static const char *const MOD_KEYS[3] = {"OVERWRITR", "DEFAULTR", "DEFINR"};
 
+static void modifier_top_fixture(folder_stat *fs, const char *file, const json_t *doc, const void *arg)
+{
+    (void)arg;
+    for (int m = 0; m < 3; m++) {
+        json_t *exp = json_object_get(doc, MOD_KEYS[m]);
+        if (!exp)
+            continue;
+        strbuf label = STRBUF_INIT;
+        strbuf_addf(&label, "%s[%s]", file, MOD_KEYS[m]);
+        run_case(fs, label.buf, MOD_OPS[m], json_object_get(doc, "spec"), json_object_get(doc, "input"),
+                 json_object_get(doc, "context"), exp, 1);
+        strbuf_release(&label);
+    }
+}
+
 static void modifier_top(const char *root, folder_stat *fs)
 {
-    strbuf dir = STRBUF_INIT;
-    strbuf_addf(&dir, "%s/modifier", root);
-    char **files;
-    int n = list_json(dir.buf, &files);
-    for (int i = 0; i < n; i++) {
-        json_t *doc = load(dir.buf, files[i]);
-        if (!doc) {
-            record(fs, files[i], 0, "unreadable fixture", NULL, NULL);
-            continue;
-        }
-        for (int m = 0; m < 3; m++) {
-            json_t *exp = json_object_get(doc, MOD_KEYS[m]);
-            if (!exp)
-                continue;
-            strbuf label = STRBUF_INIT;
-            strbuf_addf(&label, "%s[%s]", files[i], MOD_KEYS[m]);
-            run_case(fs, label.buf, MOD_OPS[m], json_object_get(doc, "spec"), json_object_get(doc, "input"),
-                     json_object_get(doc, "context"), exp, 1);
-            strbuf_release(&label);
-        }
-        json_decref(doc);
-    }
-    free_list(files, n);
-    strbuf_release(&dir);
+    each_fixture(root, "modifier", fs, modifier_top_fixture, NULL);
+}
+
+static void modifier_function_fixture(folder_stat *fs, const char *file, const json_t *doc, const void *arg)
+{
+    (void)arg;
+    int m = 0, mode = 1;
+    if (!strcmp(file, "labelsLookupTest.json"))
+        m = 1;
+    if (!strcmp(file, "squashNullsTests.json") || !strcmp(file, "deleteDuplicatesTests.json"))
+        mode = 0;
+    run_case(fs, file, MOD_OPS[m], json_object_get(doc, "spec"), json_object_get(doc, "input"),
+             json_object_get(doc, "context"), json_object_get(doc, MOD_KEYS[m]), mode);
 }
 
 static void modifier_functions(const char *root, folder_stat *fs)
 {
-    strbuf dir = STRBUF_INIT;
-    strbuf_addf(&dir, "%s/modifier/functions", root);
-    char **files;
-    int n = list_json(dir.buf, &files);
-    for (int i = 0; i < n; i++) {
-        json_t *doc = load(dir.buf, files[i]);
-        if (!doc) {
-            record(fs, files[i], 0, "unreadable fixture", NULL, NULL);
-            continue;
-        }
-        int m = 0, mode = 1;
-        if (!strcmp(files[i], "labelsLookupTest.json"))
-            m = 1;
-        if (!strcmp(files[i], "squashNullsTests.json") || !strcmp(files[i], "deleteDuplicatesTests.json"))
-            mode = 0;
-        run_case(fs, files[i], MOD_OPS[m], json_object_get(doc, "spec"), json_object_get(doc, "input"),
-                 json_object_get(doc, "context"), json_object_get(doc, MOD_KEYS[m]), mode);
-        json_decref(doc);
-    }
-    free_list(files, n);
-    strbuf_release(&dir);
+    each_fixture(root, "modifier/functions", fs, modifier_function_fixture, NULL);
 }
 
 static void modifier_validation(const char *root, folder_stat *fs)
 {
     strbuf dir = STRBUF_INIT;
     strbuf_addf(&dir, "%s/modifier/validation", root);
-    json_t *doc = load(dir.buf, "specThatShouldFail.json");
-    if (!doc) {
-        record(fs, "specThatShouldFail.json", 0, "unreadable fixture", NULL, NULL);
-    } else {
+    json_t *doc = load_fixture(fs, dir.buf, "specThatShouldFail.json");
+    if (doc) {
         for (size_t i = 0; i < json_array_size(doc); i++) {
             for (int m = 0; m < 3; m++) {
                 strbuf label = STRBUF_INIT;
@@ -391,33 +408,24 @@ static void sortr(const char *root, folder_stat *fs)
     strbuf_release(&dir);
 }
 
+static void chainr_fixture(folder_stat *fs, const char *file, const json_t *doc, const void *arg)
+{
+    (void)arg;
+    run_case(fs, file, NULL, json_object_get(doc, "spec"), json_object_get(doc, "input"), NULL,
+             json_object_get(doc, "expected"), strcmp(file, "firstSample.json") ? 0 : 2);
+}
+
 static void chainr_integration(const char *root, folder_stat *fs)
 {
-    strbuf dir = STRBUF_INIT;
-    strbuf_addf(&dir, "%s/chainr/integration", root);
-    char **files;
-    int n = list_json(dir.buf, &files);
-    for (int i = 0; i < n; i++) {
-        json_t *doc = load(dir.buf, files[i]);
-        if (!doc) {
-            record(fs, files[i], 0, "unreadable fixture", NULL, NULL);
-            continue;
-        }
-        run_case(fs, files[i], NULL, json_object_get(doc, "spec"), json_object_get(doc, "input"), NULL,
-                 json_object_get(doc, "expected"), strcmp(files[i], "firstSample.json") ? 0 : 2);
-        json_decref(doc);
-    }
-    free_list(files, n);
-    strbuf_release(&dir);
+    each_fixture(root, "chainr/integration", fs, chainr_fixture, NULL);
 }
 
 static void chainr_context(const char *root, folder_stat *fs)
 {
     strbuf dir = STRBUF_INIT;
     strbuf_addf(&dir, "%s/chainr/context", root);
-    json_t *doc = load(dir.buf, "spec_with_context.json");
+    json_t *doc = load_fixture(fs, dir.buf, "spec_with_context.json");
     if (!doc) {
-        record(fs, "spec_with_context.json", 0, "unreadable fixture", NULL, NULL);
         strbuf_release(&dir);
         return;
     }
@@ -484,20 +492,18 @@ static void chainr_increments(const char *root, folder_stat *fs)
     strbuf_release(&dir);
 }
 
+static void spec_fail_fixture(folder_stat *fs, const char *file, const json_t *doc, const void *arg)
+{
+    (void)arg;
+    expect_spec_fail(fs, file, NULL, doc);
+}
+
 static void chainr_fail_folder(const char *root, const char *name, const char *const *files, int nfiles,
                                folder_stat *fs)
 {
     strbuf dir = STRBUF_INIT;
     strbuf_addf(&dir, "%s/%s", root, name);
-    for (int i = 0; i < nfiles; i++) {
-        json_t *doc = load(dir.buf, files[i]);
-        if (!doc) {
-            record(fs, files[i], 0, "unreadable fixture", NULL, NULL);
-            continue;
-        }
-        expect_spec_fail(fs, files[i], NULL, doc);
-        json_decref(doc);
-    }
+    each_file(dir.buf, files, nfiles, fs, spec_fail_fixture, NULL);
     strbuf_release(&dir);
 }
 

@@ -29,16 +29,13 @@ int main(int argc, char **argv)
         { "channels", required_argument, NULL, 'c' },
         { "canceled-every", required_argument, NULL, 'k' },
         { "seed", required_argument, NULL, 's' },
-        { "port", required_argument, NULL, 'p' },
-        { "port-file", required_argument, NULL, 'f' },
-        { "bind", required_argument, NULL, 'b' },
-        { "threads", required_argument, NULL, 't' },
+        SIMHTTP_LONGOPTS,
         { "username", required_argument, NULL, 'u' },
         { "password", required_argument, NULL, 'w' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
-    simhttp_options so = { NULL, 0, 0 };
+    simhttp_options so = { NULL, 0, 0, NULL };
     omni_config cfg;
     memset(&cfg, 0, sizeof(cfg));
     cfg.orders = 100;
@@ -47,9 +44,10 @@ int main(int argc, char **argv)
     cfg.seed = 1;
     cfg.username = "flowfleet";
     cfg.password = "secret";
-    const char *port_file = NULL;
     int c;
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        if (simhttp_option(&so, c, optarg))
+            continue;
         switch (c) {
         case 'o': cfg.orders = atoi(optarg); break;
         case 'c':
@@ -60,10 +58,6 @@ int main(int argc, char **argv)
             break;
         case 'k': cfg.canceled_every = atoi(optarg); break;
         case 's': cfg.seed = strtoull(optarg, NULL, 10); break;
-        case 'p': so.port = atoi(optarg); break;
-        case 'f': port_file = optarg; break;
-        case 'b': so.bind = optarg; break;
-        case 't': so.threads = atoi(optarg); break;
         case 'u': cfg.username = optarg; break;
         case 'w': cfg.password = optarg; break;
         case 'h': usage(stdout); return 0;
@@ -75,23 +69,7 @@ int main(int argc, char **argv)
         return 2;
     }
     omni *om = omni_new(&cfg);
-    strbuf err = STRBUF_INIT;
-    simhttp_block_signals();
-    simhttp_server *s = simhttp_start(&so, omni_handle, om, &err);
-    if (!s) {
-        fprintf(stderr, "omnitron-sim: %s\n", err.buf);
-        return 1;
-    }
-    if (port_file && simhttp_write_port_file(port_file, simhttp_port(s), &err) != 0) {
-        fprintf(stderr, "omnitron-sim: %s\n", err.buf);
-        simhttp_stop(s);
-        return 1;
-    }
-    printf("listening on %s:%d\n", so.bind ? so.bind : "127.0.0.1", simhttp_port(s));
-    fflush(stdout);
-    simhttp_run_until_signal();
-    simhttp_stop(s);
+    int rc = simhttp_serve("omnitron-sim", &so, omni_handle, om);
     omni_free(om);
-    strbuf_release(&err);
-    return 0;
+    return rc;
 }

@@ -22,6 +22,7 @@
  * 404 {"detail": "Invalid page."}, as DRF answers.
  */
 #include "omni.h"
+#include "xalloc.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -50,9 +51,7 @@ struct omni {
 
 omni *omni_new(const omni_config *cfg)
 {
-    omni *o = calloc(1, sizeof(*o));
-    if (!o)
-        abort();
+    omni *o = xcalloc(1, sizeof(*o));
     pthread_rwlock_init(&o->lock, NULL);
     o->cfg = *cfg;
     o->d = omni_data_new(cfg);
@@ -423,9 +422,7 @@ static void create_mapping(omni *om, simhttp_req *req, long long pk, int is_item
             *mpk = ++om->mapping_seq;
         (*count)++;
         free(*slot);
-        *slot = strdup(code.buf);
-        if (!*slot)
-            abort();
+        *slot = xstrdup(code.buf);
         reply_mapping(req, *mpk, is_item ? "orderitem" : "order", pk, &code);
     }
     pthread_rwlock_unlock(&om->lock);
@@ -620,8 +617,9 @@ static int authorized(omni *om, simhttp_req *req)
 
 /* ---- control ---- */
 
-static void control_state(omni *om, simhttp_req *req)
+static void control_state(void *ctx, simhttp_req *req)
 {
+    omni *om = ctx;
     pthread_rwlock_rdlock(&om->lock);
     const omni_data *d = om->d;
     long long sent = 0, unsent_open = 0, item_maps = 0, item_max = 0;
@@ -663,8 +661,9 @@ static void control_state(omni *om, simhttp_req *req)
     strbuf_release(&maps);
 }
 
-static void control_order(omni *om, simhttp_req *req)
+static void control_order(void *ctx, simhttp_req *req)
 {
+    omni *om = ctx;
     const char *num = simhttp_query(req, "number");
     pthread_rwlock_rdlock(&om->lock);
     const omni_data *d = om->d;
@@ -722,8 +721,9 @@ static int int_ok(json_t *v, long long lo, long long hi)
     return (json_is_false(v)) || (json_is_integer(v) && json_integer_value(v) >= lo && json_integer_value(v) <= hi);
 }
 
-static void control_faults(omni *om, simhttp_req *req)
+static void control_faults(void *ctx, simhttp_req *req)
 {
+    omni *om = ctx;
     json_t *b = body_object(req);
     if (!b)
         return;
@@ -768,8 +768,9 @@ out:
     json_decref(b);
 }
 
-static void control_reset(omni *om, simhttp_req *req)
+static void control_reset(void *ctx, simhttp_req *req)
 {
+    omni *om = ctx;
     json_t *b = req->body.len ? body_object(req) : json_object();
     if (!b)
         return;
@@ -834,23 +835,7 @@ out:
     json_decref(b);
 }
 
-static void handle_control(omni *om, simhttp_req *req)
-{
-    const char *p = req->path + strlen("/_control/");
-    int get = !strcmp(req->method, "GET"), post = !strcmp(req->method, "POST");
-    if (!strcmp(p, "state") && get)
-        control_state(om, req);
-    else if (!strcmp(p, "order") && get)
-        control_order(om, req);
-    else if (!strcmp(p, "faults") && post)
-        control_faults(om, req);
-    else if (!strcmp(p, "reset") && post)
-        control_reset(om, req);
-    else if (!strcmp(p, "state") || !strcmp(p, "order") || !strcmp(p, "faults") || !strcmp(p, "reset"))
-        simhttp_reply_error(req, 405, "error", "method %s not allowed", req->method);
-    else
-        simhttp_reply_error(req, 404, "error", "not found");
-}
+static const simhttp_control control = { control_state, control_order, control_faults, control_reset };
 
 /* ---- routing ---- */
 
@@ -859,11 +844,64 @@ static void method_not_allowed(simhttp_req *req)
     simhttp_reply_error(req, 405, "detail", "Method \"%s\" not allowed.", req->method);
 }
 
+/* The authenticated API, one row per route: path pattern (simhttp_match),
+ * method, what answers it, and its argument (the OMNI_* mode or is_item).
+ * The patterns never overlap, so a path that matches a row but none with the
+ * request's method gets 405, and one that matches no row 404. */
+enum route_op { R_LIST_ORDERS, R_GET_ORDER, R_PATCH_ORDER, R_MAPPING, R_LIST_CHILDREN, R_GET_CHILD, R_BULK_STATUS };
+
+static const struct route {
+    const char *pattern, *method;
+    enum route_op op;
+    int arg;
+} routes[] = {
+    { "/v1/orders", "GET", R_LIST_ORDERS, OMNI_LIST },
+    { "/v1/orders/{}", "PATCH", R_PATCH_ORDER, 0 },
+    { "/v1/orders/{}", "GET", R_GET_ORDER, OMNI_LIST },
+    { "/v1/orders/{}/create_mapping", "POST", R_MAPPING, 0 },
+    { "/v1/orders_integration/{}/detailed_integration", "GET", R_GET_ORDER, OMNI_DETAIL },
+    { "/v1/orders_integration/detailed", "GET", R_LIST_ORDERS, OMNI_FULL },
+    { "/v1/order_items", "GET", R_LIST_CHILDREN, 1 },
+    { "/v1/order_items/bulk_status_update", "PATCH", R_BULK_STATUS, 0 },
+    { "/v1/order_items/{}/detailed_integration", "GET", R_GET_CHILD, 1 },
+    { "/v1/order_items/{}/create_mapping", "POST", R_MAPPING, 1 },
+    { "/v1/discount_items", "GET", R_LIST_CHILDREN, 0 },
+    { "/v1/discount_items/{}/detailed_integration", "GET", R_GET_CHILD, 0 },
+};
+
+static void dispatch(omni *om, simhttp_req *req, const char *p)
+{
+    int path_known = 0;
+    for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+        const struct route *r = &routes[i];
+        long long id = 0;
+        if (!simhttp_match(p, r->pattern, &id, 1))
+            continue;
+        path_known = 1;
+        if (strcmp(req->method, r->method) != 0)
+            continue;
+        switch (r->op) {
+        case R_LIST_ORDERS: list_orders(om, req, r->arg); break;
+        case R_GET_ORDER: get_order(om, req, id, r->arg); break;
+        case R_PATCH_ORDER: patch_order(om, req, id); break;
+        case R_MAPPING: create_mapping(om, req, id, r->arg); break;
+        case R_LIST_CHILDREN: list_children(om, req, r->arg); break;
+        case R_GET_CHILD: get_child(om, req, id, r->arg); break;
+        case R_BULK_STATUS: bulk_status(om, req); break;
+        }
+        return;
+    }
+    if (path_known)
+        method_not_allowed(req);
+    else
+        reply_detail(req, 404, "Not found.");
+}
+
 void omni_handle(void *ctx, simhttp_req *req)
 {
     omni *om = ctx;
     if (!strncmp(req->path, "/_control/", 10)) {
-        handle_control(om, req);
+        simhttp_handle_control(&control, om, req);
         return;
     }
     if (strncmp(req->path, "/api/", 5) != 0) {
@@ -898,10 +936,8 @@ void omni_handle(void *ctx, simhttp_req *req)
         return;
     }
 
-    const char *m = req->method;
-    int get = !strcmp(m, "GET"), post = !strcmp(m, "POST"), patch = !strcmp(m, "PATCH");
     if (!strcmp(p, "/v1/auth/login")) {
-        if (post)
+        if (!strcmp(req->method, "POST"))
             login(om, req);
         else
             method_not_allowed(req);
@@ -912,88 +948,5 @@ void omni_handle(void *ctx, simhttp_req *req)
         return;
     }
 
-    long long id;
-    if (!strcmp(p, "/v1/orders")) {
-        if (get)
-            list_orders(om, req, OMNI_LIST);
-        else
-            method_not_allowed(req);
-        return;
-    }
-    if (simhttp_match(p, "/v1/orders/{}", &id, 1)) {
-        if (patch) {
-            patch_order(om, req, id);
-            return;
-        } {
-        if (get)
-            get_order(om, req, id, OMNI_LIST);
-        else
-            method_not_allowed(req);
-        return;
-    }
-    }
-    if (simhttp_match(p, "/v1/orders/{}/create_mapping", &id, 1)) {
-        if (post)
-            create_mapping(om, req, id, 0);
-        else
-            method_not_allowed(req);
-        return;
-    }
-    if (simhttp_match(p, "/v1/orders_integration/{}/detailed_integration", &id, 1)) {
-        if (get)
-            get_order(om, req, id, OMNI_DETAIL);
-        else
-            method_not_allowed(req);
-        return;
-    }
-    if (!strcmp(p, "/v1/orders_integration/detailed")) {
-        if (get)
-            list_orders(om, req, OMNI_FULL);
-        else
-            method_not_allowed(req);
-        return;
-    }
-    if (!strcmp(p, "/v1/order_items")) {
-        if (get)
-            list_children(om, req, 1);
-        else
-            method_not_allowed(req);
-        return;
-    }
-    if (!strcmp(p, "/v1/order_items/bulk_status_update")) {
-        if (patch)
-            bulk_status(om, req);
-        else
-            method_not_allowed(req);
-        return;
-    }
-    if (simhttp_match(p, "/v1/order_items/{}/detailed_integration", &id, 1)) {
-        if (get)
-            get_child(om, req, id, 1);
-        else
-            method_not_allowed(req);
-        return;
-    }
-    if (simhttp_match(p, "/v1/order_items/{}/create_mapping", &id, 1)) {
-        if (post)
-            create_mapping(om, req, id, 1);
-        else
-            method_not_allowed(req);
-        return;
-    }
-    if (!strcmp(p, "/v1/discount_items")) {
-        if (get)
-            list_children(om, req, 0);
-        else
-            method_not_allowed(req);
-        return;
-    }
-    if (simhttp_match(p, "/v1/discount_items/{}/detailed_integration", &id, 1)) {
-        if (get)
-            get_child(om, req, id, 0);
-        else
-            method_not_allowed(req);
-        return;
-    }
-    reply_detail(req, 404, "Not found.");
+    dispatch(om, req, p);
 }

@@ -16,6 +16,7 @@
  * Money is a string with two decimals; statuses are strings ("400").
  */
 #include "omni.h"
+#include "xalloc.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -153,17 +154,13 @@ static long long product_price(const omni_data *d, int p)
 
 omni_data *omni_data_new(const omni_config *cfg)
 {
-    omni_data *d = calloc(1, sizeof(*d));
-    if (!d)
-        abort();
+    omni_data *d = xcalloc(1, sizeof(*d));
     d->cfg = *cfg;
     int n = cfg->orders < 0 ? 0 : cfg->orders;
     d->norders = n;
-    d->orders = calloc((size_t)n + 1, sizeof(omni_order));
-    d->items = calloc((size_t)n * 4 + 1, sizeof(omni_item));
-    d->discs = calloc((size_t)n * 2 + 1, sizeof(omni_disc));
-    if (!d->orders || !d->items || !d->discs)
-        abort();
+    d->orders = xcalloc((size_t)n + 1, sizeof(omni_order));
+    d->items = xcalloc((size_t)n * 4 + 1, sizeof(omni_item));
+    d->discs = xcalloc((size_t)n * 2 + 1, sizeof(omni_disc));
     for (int i = 0; i < n; i++) {
         omni_order *o = &d->orders[i];
         long long pk = i + 1;
