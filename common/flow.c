@@ -523,7 +523,8 @@ static void load_omnitron(checker *c, flow *f, const json_t *root)
 
     json_t *paths = get_obj(c, o, P, "paths", 0);
     static const char *const pkeys[] = { "login", "orders", "order_detail", "items", "item_detail", "discounts",
-                                         "discount_detail", "mark_sent", "item_mapping", "order_mapping", NULL };
+                                         "discount_detail", "mark_sent", "item_mapping", "order_mapping",
+                                         "order_by_number", NULL };
     const char *PP = "omnitron.paths";
     if (paths)
         known_keys(c, paths, PP, pkeys);
@@ -538,6 +539,8 @@ static void load_omnitron(checker *c, flow *f, const json_t *root)
     f->path_mark_sent = get_str(c, paths, PP, "mark_sent", "/api/v1/orders/{pk}/", 0);
     f->path_item_mapping = get_str(c, paths, PP, "item_mapping", "/api/v1/order_items/{pk}/create_mapping/", 0);
     f->path_order_mapping = get_str(c, paths, PP, "order_mapping", "/api/v1/orders/{pk}/create_mapping/", 0);
+    f->path_order_by_number = get_str(c, paths, PP, "order_by_number",
+                                      "/api/v1/orders_integration/detailed/?limit=1&number={number}", 0);
     if (f->path_order_mapping && !f->path_order_mapping[0]) {
         free(f->path_order_mapping);
         f->path_order_mapping = NULL;
@@ -709,6 +712,7 @@ void flow_free(flow *f)
     free(f->path_mark_sent);
     free(f->path_item_mapping);
     free(f->path_order_mapping);
+    free(f->path_order_by_number);
     free_auth(&f->erp_auth);
     free_call(&f->query);
     free(f->query_response_path);

@@ -90,6 +90,7 @@ typedef struct flow {
     char *path_mark_sent;
     char *path_item_mapping;
     char *path_order_mapping;   /* NULL: no order-level mapping */
+    char *path_order_by_number; /* one detailed order, with {number} (flowctl order) */
     int page_size;
     int read_concurrency;
     int64_t lease_ttl_ms;

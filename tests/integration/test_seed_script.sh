@@ -21,6 +21,12 @@ import json,sys
 b=json.loads(sys.argv[1])
 ok = b['number']=='ORD-000001' and len(b['orderitem_set'])>=1 and 'pk' in b['orderitem_set'][0] and 'discountitem_set' in b
 sys.exit(0 if ok else 1)" "$BODY"
+check "flowctl order prints a detailed order for script testing" sh -c \
+    "'$BIN/flowctl' order orders ORD-000002 > '$FF_TMP/order.json' && grep -q '\"orderitem_set\"' '$FF_TMP/order.json'"
+check "flowctl test-script runs the seed script on it: success, output = input" sh -c \
+    "'$BIN/flowctl' test-script --script '$FIX/seed002_example.py' --input '$FF_TMP/order.json' | python3 -c 'import json,sys; d=json.load(sys.stdin); sys.exit(0 if d[\"relationship\"]==\"success\" and d[\"result_data\"][\"number\"]==\"ORD-000002\" else 1)'"
+check "flowctl order fails on a missing order, naming it" sh -c \
+    "! '$BIN/flowctl' order orders NOPE >/dev/null 2>&1 && '$BIN/flowctl' order orders NOPE 2>&1 | grep -q 'no order numbered \"NOPE\"'"
 check "/metrics speaks Prometheus with the flowfleet_ prefix" sh -c "curl -sf http://127.0.0.1:$MP/metrics | grep -q '^flowfleet_messages_consumed_total{service=\"transformer\"}'"
 check "no record ids in metric labels" sh -c "! curl -sf http://127.0.0.1:$MP/metrics | grep -q 'ORD-'"
 check "/healthz answers" sh -c "curl -sf http://127.0.0.1:$MP/healthz | grep -q ok"

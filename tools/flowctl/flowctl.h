@@ -9,6 +9,7 @@ int cmd_validate(int argc, char **argv);
 int cmd_trigger(int argc, char **argv);
 int cmd_replay(int argc, char **argv);
 int cmd_tail(int argc, char **argv);
+int cmd_order(int argc, char **argv);
 int cmd_map(int argc, char **argv);
 int cmd_el(int argc, char **argv);
 int cmd_test_script(int argc, char **argv);

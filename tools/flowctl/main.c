@@ -16,6 +16,7 @@ static const struct {
     { "replay", cmd_replay, "replay FLOW [--since T] [--until T] [--error TEXT] [--key K] [--dry-run]\n"
                             "                                  re-publish failed records to the stage they failed in" },
     { "tail", cmd_tail, "tail [FLOW] [--from-beginning]    follow the log topic, human-readable" },
+    { "order", cmd_order, "order FLOW NUMBER                 print one detailed order from Omnitron (script test input)" },
     { "map", cmd_map, "map --spec SPEC --input IN [--context CTX]   run a Jolt mapping" },
     { "el", cmd_el, "el 'EXPR' [--attr k=v]...         evaluate a NiFi Expression Language template" },
     { "test-script", cmd_test_script, "test-script --script F --input F [--attr k=v]...   run a script on one record" },
