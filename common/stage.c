@@ -75,18 +75,18 @@ void stage_outcome(stage_ctx *c, const envelope *e, const char *outcome)
 {
     strbuf err = STRBUF_INIT;
     run_counts k;
-    const flow *f = flow_set_find(c->flows, e->flow);
-    if (e->key && *e->key && store_lease_release(c->store, e->flow, e->key, e->run_id, &err) < 0)
-        fprintf(stderr, "%s: lease release for %s: %s\n", c->service, e->key, err.buf);
-    (void)f;
+    const char *lease = e->key && *e->key ? e->key : NULL;
     /* A replayed record belongs to a run that has finished already: its
-     * outcome is logged, not counted again. */
+     * outcome is logged, not counted again; its lease (if its run still
+     * holds one) is released all the same. One round trip either way. */
     if (e->attempt <= 1 && e->run_id && *e->run_id) {
-        int done = store_run_outcome(c->store, e->run_id, outcome, &k, &err);
+        int done = store_record_done(c->store, e->run_id, outcome, e->flow, lease, e->run_id, &k, &err);
         if (done < 0)
             fprintf(stderr, "%s: run counter for %s: %s\n", c->service, e->run_id, err.buf);
         else if (done == 1)
             stage_run_finished(c, e, &k);
+    } else if (lease && store_lease_release(c->store, e->flow, lease, e->run_id, &err) < 0) {
+        fprintf(stderr, "%s: lease release for %s: %s\n", c->service, lease, err.buf);
     }
     strbuf_release(&err);
 }

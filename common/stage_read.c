@@ -136,7 +136,6 @@ static void build_and_publish(reader *rd, stage_ctx *c, stage_auth *auth, json_t
         pthread_mutex_unlock(&rd->mu);
         goto out;
     }
-    store_run_published(c->store, e.run_id, 1, 0, NULL, &err);
     pthread_mutex_lock(&rd->mu);
     rd->published++;
     pthread_mutex_unlock(&rd->mu);
@@ -186,6 +185,18 @@ static void *builder(void *arg)
     return NULL;
 }
 
+/* Adds what the builders published since the last flush to the run's
+ * counter: once per page, not once per order (the run cannot complete
+ * before the final count anyway). */
+static void flush_published(reader *rd, stage_ctx *c, long *flushed, strbuf *err)
+{
+    pthread_mutex_lock(&rd->mu);
+    long now = rd->published;
+    pthread_mutex_unlock(&rd->mu);
+    if (now > *flushed && store_run_published(c->store, rd->tick->run_id, now - *flushed, 0, NULL, err) == 0)
+        *flushed = now;
+}
+
 int stage_read_orders(stage_ctx *c, const flow *f, const envelope *tick)
 {
     reader rd;
@@ -209,9 +220,10 @@ int stage_read_orders(stage_ctx *c, const flow *f, const envelope *tick)
     for (int i = 0; i < n; i++)
         pthread_create(&th[i], NULL, builder, &rd);
 
-    long page = 1, listed = 0;
+    long page = 1, listed = 0, flushed = 0;
     strbuf_addstr(&after, "0");
     for (;;) {
+        flush_published(&rd, c, &flushed, &err);
         attrs vars = ATTRS_INIT;
         strbuf num = STRBUF_INIT;
         attrs_set(&vars, "channels", f->channels);
@@ -268,7 +280,7 @@ int stage_read_orders(stage_ctx *c, const flow *f, const envelope *tick)
         store_run_outcome(c->store, tick->run_id, "failed", NULL, &err);
     }
     /* Every record is counted: now the run can complete. */
-    int done = store_run_published(c->store, tick->run_id, 0, 1, &k, &err);
+    int done = store_run_published(c->store, tick->run_id, rd.published - flushed, 1, &k, &err);
     if (done == 1)
         stage_run_finished(c, tick, &k);
     else if (done < 0)

@@ -495,6 +495,7 @@ int store_lock_release(store *s, const char *name, const char *owner, strbuf *er
  * failed, skipped, started_ms, exists}. */
 static const char RUN_LUA[] =
     "local k = KEYS[1]\n"
+    "if KEYS[2] and redis.call('GET', KEYS[2]) == ARGV[5] then redis.call('DEL', KEYS[2]) end\n"
     "if ARGV[1] ~= '' then\n"
     "  redis.call('HINCRBY', k, ARGV[1], ARGV[2])\n"
     "  if ARGV[3] == '1' then redis.call('HSET', k, 'published_final', 1) end\n"
@@ -516,17 +517,29 @@ static const char RUN_LUA[] =
     "return {done, pub, fin, s, f, sk, started, redis.call('EXISTS', k)}\n";
 
 /* Runs RUN_LUA; 1/0 completion (or found, when field is ""), -1 error. */
+/* With lease_key set, the lease is released in the same script when owner
+ * holds it: one round trip for a record's end. */
 static int run_script(store *s, const char *run_id, const char *field, long n, int final,
+                      const char *lease_flow, const char *lease_key, const char *owner,
                       run_counts *counts, strbuf *err)
 {
-    strbuf k = STRBUF_INIT;
+    strbuf k = STRBUF_INIT, lk = STRBUF_INIT;
     char nbuf[32], ttl[32];
     key2(&k, s, "run:", run_id, NULL);
     snprintf(nbuf, sizeof nbuf, "%ld", n);
     snprintf(ttl, sizeof ttl, "%lld", RUN_TTL_MS);
-    const char *argv[] = { "EVAL", RUN_LUA, "1", k.buf, field, nbuf, final ? "1" : "0", ttl };
-    redisReply *r = locked(s, err, 8, argv);
+    redisReply *r;
+    if (lease_key) {
+        key2(&lk, s, "lease:", lease_flow, lease_key);
+        const char *argv[] = { "EVAL", RUN_LUA, "2", k.buf, lk.buf, field, nbuf, final ? "1" : "0", ttl,
+                               owner ? owner : "" };
+        r = locked(s, err, 10, argv);
+    } else {
+        const char *argv[] = { "EVAL", RUN_LUA, "1", k.buf, field, nbuf, final ? "1" : "0", ttl };
+        r = locked(s, err, 8, argv);
+    }
     strbuf_release(&k);
+    strbuf_release(&lk);
     if (!r)
         return -1;
     if (r->type != REDIS_REPLY_ARRAY || r->elements != 8) {
@@ -573,10 +586,16 @@ int store_run_start(store *s, const char *run_id, int64_t started_ms, strbuf *er
 
 int store_run_published(store *s, const char *run_id, long n, int final, run_counts *counts, strbuf *err)
 {
-    return run_script(s, run_id, "published", n, final, counts, err);
+    return run_script(s, run_id, "published", n, final, NULL, NULL, NULL, counts, err);
 }
 
 int store_run_outcome(store *s, const char *run_id, const char *outcome, run_counts *counts, strbuf *err)
+{
+    return store_record_done(s, run_id, outcome, NULL, NULL, NULL, counts, err);
+}
+
+int store_record_done(store *s, const char *run_id, const char *outcome, const char *flow, const char *key,
+                      const char *owner, run_counts *counts, strbuf *err)
 {
     if (!outcome || (strcmp(outcome, "succeeded") != 0 && strcmp(outcome, "failed") != 0 &&
                      strcmp(outcome, "skipped") != 0)) {
@@ -584,10 +603,10 @@ int store_run_outcome(store *s, const char *run_id, const char *outcome, run_cou
                       outcome ? outcome : "(null)");
         return -1;
     }
-    return run_script(s, run_id, outcome, 1, 0, counts, err);
+    return run_script(s, run_id, outcome, 1, 0, flow, key, owner, counts, err);
 }
 
 int store_run_get(store *s, const char *run_id, run_counts *counts, strbuf *err)
 {
-    return run_script(s, run_id, "", 0, 0, counts, err);
+    return run_script(s, run_id, "", 0, 0, NULL, NULL, NULL, counts, err);
 }

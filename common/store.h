@@ -82,5 +82,9 @@ int store_run_published(store *s, const char *run_id, long n, int final, run_cou
 int store_run_outcome(store *s, const char *run_id, const char *outcome, run_counts *counts, strbuf *err);
 /* Reads the totals: 1 the run exists, 0 it does not (counts zeroed), -1 error. */
 int store_run_get(store *s, const char *run_id, run_counts *counts, strbuf *err);
+/* A record's end in one round trip: store_run_outcome plus, when key is
+ * set, the release of its lease (flow, key) while owner holds it. */
+int store_record_done(store *s, const char *run_id, const char *outcome, const char *flow, const char *key,
+                      const char *owner, run_counts *counts, strbuf *err);
 
 #endif

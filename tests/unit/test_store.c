@@ -282,6 +282,28 @@ static void *race(void *arg)
     return NULL;
 }
 
+/* A record's end: its outcome counted and its lease released in one call,
+ * the lease only when the run still owns it. */
+static void test_record_done(void)
+{
+    strbuf err = STRBUF_INIT, out = STRBUF_INIT;
+    run_counts k;
+    CHECK_INT(store_lease_acquire(st, "orders", "A1", "run-7", 60000, &err), 1);
+    CHECK_INT(store_lease_acquire(st, "orders", "A2", "run-8", 60000, &err), 1);
+    CHECK_INT(store_run_published(st, "run-7", 2, 1, NULL, &err), 0);
+    CHECK_INT(store_record_done(st, "run-7", "succeeded", "orders", "A1", "run-7", &k, &err), 0);
+    CHECK_INT(store_get(st, "lease:orders:A1", &out, &err), 0);
+    /* A2's lease belongs to another run: counted, not released */
+    CHECK_INT(store_record_done(st, "run-7", "failed", "orders", "A2", "run-7", &k, &err), 1);
+    CHECK_INT(store_get(st, "lease:orders:A2", &out, &err), 1);
+    CHECK_STR(out.buf, "run-8");
+    CHECK_INT(k.succeeded, 1);
+    CHECK_INT(k.failed, 1);
+    CHECK_INT(store_record_done(st, "run-7", "bogus", "orders", "A2", "run-7", &k, &err), -1);
+    strbuf_release(&err);
+    strbuf_release(&out);
+}
+
 static void test_run_race(void)
 {
     enum { THREADS = 8, EACH = 25 };
@@ -356,6 +378,7 @@ int main(void)
         RUN(test_leases);
         RUN(test_lock);
         RUN(test_run_counters);
+        RUN(test_record_done);
         RUN(test_run_race);
         RUN(test_restart);
         store_close(st);
