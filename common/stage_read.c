@@ -246,6 +246,8 @@ int stage_read_orders(stage_ctx *c, const flow *f, const envelope *tick)
         }
         json_t *results = json_is_array(list) ? list : json_object_get(list, "results");
         size_t i, got = json_array_size(results);
+        strbuf prev_after = STRBUF_INIT;
+        strbuf_addstr(&prev_after, after.buf);
         json_t *it;
         json_array_foreach(results, i, it) {
             if (f->max_orders_per_run && listed >= f->max_orders_per_run)
@@ -253,12 +255,26 @@ int stage_read_orders(stage_ctx *c, const flow *f, const envelope *tick)
             json_t *pk = json_object_get(it, "pk");
             if (!pk)
                 pk = json_object_get(it, "id");
-            strbuf_reset(&after);
             if (json_is_integer(pk))
-                strbuf_addf(&after, "%lld", (long long)json_integer_value(pk));
+                strbuf_setf(&after, "%lld", (long long)json_integer_value(pk));
+            else if (json_is_string(pk))
+                strbuf_setf(&after, "%s", json_string_value(pk));
             json_incref(it);
             bqueue_push(&rd.q, it);
             listed++;
+        }
+        /* Keyset paging must move on: orders without ids would make the
+         * next page this page again, forever. */
+        int stuck = got > 0 && strstr(f->path_orders, "{after}") && strcmp(prev_after.buf, after.buf) == 0;
+        strbuf_release(&prev_after);
+        if (stuck) {
+            strbuf_setf(&err, "listing orders: the orders of a page have no \"pk\" or \"id\", so the next page "
+                              "cannot be asked for; stopping this run");
+            fprintf(stderr, "reader: %s: %s\n", f->name, err.buf);
+            stage_log_record(c, tick, "read", "failed", 0, err.buf, 0);
+            json_decref(list);
+            rc = -1;
+            break;
         }
         json_t *next = json_is_object(list) ? json_object_get(list, "next") : NULL;
         int last = got < (size_t)f->page_size || (json_is_object(list) && json_object_get(list, "next") && json_is_null(next)) ||

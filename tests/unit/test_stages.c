@@ -295,12 +295,14 @@ static size_t n_reqs;
 static int cfg_query_status = 200;
 static char cfg_erp_has[32];        /* an order number the ERP has already */
 static int cfg_write_status = 201;
+static int cfg_list_without_ids;    /* full list pages whose orders have no pk/id */
 
 static void server_reset(void)
 {
     pthread_mutex_lock(&srv_mu);
     n_reqs = 0;
     cfg_query_status = 200;
+    cfg_list_without_ids = 0;
     cfg_erp_has[0] = '\0';
     cfg_write_status = 201;
     pthread_mutex_unlock(&srv_mu);
@@ -396,6 +398,16 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const cha
         return reply(conn, 401, "{\"detail\":\"Invalid token.\"}");
     if (strcmp(url, "/api/v1/orders/") == 0 && strcmp(method, "GET") == 0) {
         const char *after = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "id__gt");
+        if (cfg_list_without_ids) {
+            strbuf page = STRBUF_INIT;
+            strbuf_addstr(&page, "{\"count\":1000,\"next\":\"more\",\"results\":[");
+            for (int i = 0; i < 100; i++)
+                strbuf_addf(&page, "%s{\"number\":\"NOID-%d\"}", i ? "," : "", i);
+            strbuf_addstr(&page, "]}");
+            enum MHD_Result r = reply(conn, 200, page.buf);
+            strbuf_release(&page);
+            return r;
+        }
         if (after && strcmp(after, "0") == 0)
             return reply(conn, 200,
                          "{\"count\":2,\"next\":null,\"results\":[{\"pk\":101,\"number\":\"ORD-1\"},"
@@ -687,6 +699,25 @@ static void test_read_orders(void)
 }
 
 /* ---- transformer ---- */
+
+/* Orders without ids cannot be paged by id: the run stops with an error
+ * instead of asking for the same page forever. */
+static void test_read_orders_without_ids(void)
+{
+    fresh();
+    cfg_list_without_ids = 1;
+    const flow *f = flow_set_find(&flows, "orders");
+    envelope tick;
+    envelope_init(&tick);
+    sched_make_tick(&tick, f, "run-noid", "system", 0);
+    CHECK_INT(stage_read_orders(&ctx, f, &tick), -1);
+    CHECK_INT(count_req("GET", "/api/v1/orders/"), 1);
+    json_t *ev = find_log("record", "stage", "read", "key", "orders");
+    CHECK(ev && strstr(json_string_value(json_object_get(ev, "error")), "no \"pk\" or \"id\""));
+    json_decref(ev);
+    envelope_free(&tick);
+    cfg_list_without_ids = 0;
+}
 
 static void test_transform_passthrough(void)
 {
@@ -1160,6 +1191,7 @@ int main(void)
         ctx.flows = &flows;
         ctx.src_topic = "t.order.mapped";
         RUN(test_read_orders);
+        RUN(test_read_orders_without_ids);
         RUN(test_transform_passthrough);
         RUN(test_transform_mapping);
         RUN(test_transform_script_raises);
