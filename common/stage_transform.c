@@ -50,7 +50,6 @@ int stage_run_script(stage_ctx *c, const flow *f, const flow_script *s, envelope
     strbuf err = STRBUF_INIT;
     pyscript_opts o = { (double)s->timeout_ms / 1000.0, 1 };
     add_tokens(c, f, &e->attrs);
-    int64_t t0 = now_ms();
     int r = pyscript_run(s->script, e->body.buf, e->body.len, &e->attrs, &o, output, &err);
     drop_tokens(&e->attrs);
     if (r == PYSCRIPT_FAILURE) {
@@ -64,7 +63,6 @@ int stage_run_script(stage_ctx *c, const flow *f, const flow_script *s, envelope
         strbuf_release(&err);
         return -1;
     }
-    (void)t0;
     strbuf_release(&err);
     return r == PYSCRIPT_DROPPED ? 1 : 0;
 }
