@@ -1,7 +1,8 @@
 #!/bin/sh
 # A flow with a Script Step (the product's NiFi form, unmodified API) and a
 # Jolt mapping: the ERP receives the mapped body, log.* attributes reach the
-# log topic, and a script exception fails only its record, with the traceback.
+# log topic, a script exception fails only its record, with the traceback,
+# and a script that never returns is interrupted after its time limit.
 . "$(dirname "$0")/lib.sh"
 FIX=$(cd "$(dirname "$0")" && pwd)/fixtures
 ff_start_infra 10
@@ -10,9 +11,9 @@ bg erp2 "$BIN/erp-sim" --port "$ERP_PORT" --number-field order_number --items-fi
 wait_for 10 curl -sf "http://127.0.0.1:$ERP_PORT/_control/state"
 OPEN=$(omni_state unsent_open)
 cp "$FIX/transform.py" "$FIX/mapping.json" "$FF_FLOWS/"
-ff_write_flow 'f["script"] = {"file": "transform.py", "timeout": "5s"}; f["mapping"] = {"file": "mapping.json"}; f["erp"]["query"]["url"] = f["erp"]["query"]["url"].replace("number=", "number=")'
+ff_write_flow 'f["script"] = {"file": "transform.py", "timeout": "2s"}; f["mapping"] = {"file": "mapping.json"}; f["erp"]["query"]["url"] = f["erp"]["query"]["url"].replace("number=", "number=")'
 ff_start_services
-check "every order but the refused one reaches the ERP" wait_erp_orders $((OPEN - 1)) 60
+check "every order but the refused and the runaway one reaches the ERP" wait_erp_orders $((OPEN - 2)) 60
 sleep 1
 BODY=$(curl -s "http://127.0.0.1:$ERP_PORT/_control/order?number=ORD-000001")
 check "the ERP got the mapped body" python3 -c "
@@ -23,6 +24,8 @@ ok = b.get('order_number')=='ORD-000001' and b.get('source')=='omnitron' and b.g
 print(b) if not ok else None
 sys.exit(0 if ok else 1)" "$BODY"
 check "the refused order was not written" [ "$(erp_state writes.ORD-000003)" = "" ]
+check "the runaway script was interrupted: its order failed with a timeout, the others went on" wait_for 20 sh -c \
+    "kcat -b $BROKERS -C -t $FF_PREFIX.log -e -q 2>/dev/null | grep '\"key\":\"ORD-000004\"' | grep '\"outcome\":\"failed\"' | grep -q 'timed out'"
 log_events > "$FF_TMP/log.jsonl"
 check "log.* attributes reach the log topic; the exception is logged with its traceback" python3 - "$FF_TMP/log.jsonl" <<'PY'
 import json, sys
