@@ -6,12 +6,14 @@
 #include "metrics.h"
 
 #include <microhttpd.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "http.h"
 #include "strbuf.h"
+#include "xalloc.h"
 
 struct metric {
     const char *name;
@@ -21,27 +23,38 @@ struct metric {
     atomic_long v;
 };
 
-#define MAX_METRICS 128
+#define MAX_METRICS 256
 static struct metric table[MAX_METRICS];
-static atomic_int n_metrics;
+static atomic_int n_ready;   /* entries below this are complete */
+static pthread_mutex_t reg_mu = PTHREAD_MUTEX_INITIALIZER;
 static atomic_int ready;
 static struct MHD_Daemon *daemon_;
 static const char *service_name = "";
 
+/* Finds or adds a metric. Registration takes a lock; an entry is filled
+ * before the count that makes it visible moves, so /metrics never reads a
+ * half-made entry. */
 static metric *reg(const char *name, const char *labels, const char *help, int gauge)
 {
-    int n = atomic_load(&n_metrics);
+    pthread_mutex_lock(&reg_mu);
+    int n = atomic_load(&n_ready);
     for (int i = 0; i < n; i++)
-        if (!strcmp(table[i].name, name) && !strcmp(table[i].labels ? table[i].labels : "", labels ? labels : ""))
+        if (!strcmp(table[i].name, name) && !strcmp(table[i].labels ? table[i].labels : "", labels ? labels : "")) {
+            pthread_mutex_unlock(&reg_mu);
             return &table[i];
-    int i = atomic_fetch_add(&n_metrics, 1);
-    if (i >= MAX_METRICS)
-        abort();
-    table[i].name = name;
-    table[i].labels = labels ? strdup(labels) : NULL;
-    table[i].help = help;
-    table[i].gauge = gauge;
-    return &table[i];
+        }
+    if (n >= MAX_METRICS) {
+        /* out of room: count into the last entry rather than fail */
+        pthread_mutex_unlock(&reg_mu);
+        return &table[MAX_METRICS - 1];
+    }
+    table[n].name = name;
+    table[n].labels = labels ? xstrdup(labels) : NULL;
+    table[n].help = help;
+    table[n].gauge = gauge;
+    atomic_store(&n_ready, n + 1);
+    pthread_mutex_unlock(&reg_mu);
+    return &table[n];
 }
 
 metric *metrics_counter(const char *name, const char *labels, const char *help) { return reg(name, labels, help, 0); }
@@ -53,18 +66,25 @@ void metrics_set_ready(int r) { atomic_store(&ready, r); }
 
 static void render(strbuf *out)
 {
-    int n = atomic_load(&n_metrics);
+    int n = atomic_load(&n_ready);
     http_stats hs;
-    const char *last = "";
+    /* one HELP/TYPE per name, then every labelled entry of that name
+     * (entries of one name may have been registered at different times) */
     for (int i = 0; i < n; i++) {
-        metric *m = &table[i];
-        if (strcmp(last, m->name)) {
-            strbuf_addf(out, "# HELP flowfleet_%s %s\n# TYPE flowfleet_%s %s\n", m->name, m->help, m->name,
-                        m->gauge ? "gauge" : "counter");
-            last = m->name;
+        int first = 1;
+        for (int j = 0; j < i && first; j++)
+            first = strcmp(table[j].name, table[i].name) != 0;
+        if (!first)
+            continue;
+        strbuf_addf(out, "# HELP flowfleet_%s %s\n# TYPE flowfleet_%s %s\n", table[i].name, table[i].help,
+                    table[i].name, table[i].gauge ? "gauge" : "counter");
+        for (int j = i; j < n; j++) {
+            metric *m = &table[j];
+            if (strcmp(m->name, table[i].name))
+                continue;
+            strbuf_addf(out, "flowfleet_%s{service=\"%s\"%s%s} %ld\n", m->name, service_name, m->labels ? "," : "",
+                        m->labels ? m->labels : "", atomic_load(&m->v));
         }
-        strbuf_addf(out, "flowfleet_%s{service=\"%s\"%s%s} %ld\n", m->name, service_name, m->labels ? "," : "",
-                    m->labels ? m->labels : "", atomic_load(&m->v));
     }
     http_stats_get(&hs);
     strbuf_addf(out, "# HELP flowfleet_http_requests_total HTTP requests sent, by outcome\n"

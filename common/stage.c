@@ -18,6 +18,7 @@
 #include "el.h"
 #include "jsontext.h"
 #include "logev.h"
+#include "metrics.h"
 
 int stage_emit(stage_ctx *c, enum bus_topic_kind kind, const envelope *e, strbuf *err)
 {
@@ -57,9 +58,20 @@ void stage_log_run(stage_ctx *c, const envelope *e, const char *event, const cha
     strbuf_release(&j);
 }
 
+/* Counts by flow type and one more label; the flow type is validated at
+ * load, so the label set stays small (never record ids). */
+static void count(const char *name, const char *help, const char *type, const char *label, const char *value)
+{
+    strbuf l = STRBUF_INIT;
+    strbuf_addf(&l, "type=\"%s\",%s=\"%s\"", type && *type ? type : "unknown", label, value);
+    metric_add(metrics_counter(name, l.buf, help), 1);
+    strbuf_release(&l);
+}
+
 void stage_run_finished(stage_ctx *c, const envelope *e, const run_counts *k)
 {
     const char *status = k->published == 0 ? "empty" : k->failed ? "failed" : "success";
+    count("runs_finished_total", "Runs finished, by flow type and status", e->flow_type, "status", status);
     envelope run;
     envelope_init(&run);
     envelope_set(&run.flow, e->flow);
@@ -76,6 +88,7 @@ void stage_outcome(stage_ctx *c, const envelope *e, const char *outcome)
     strbuf err = STRBUF_INIT;
     run_counts k;
     const char *lease = e->key && *e->key ? e->key : NULL;
+    count("records_total", "Records that reached a final outcome, by flow type", e->flow_type, "outcome", outcome);
     /* A replayed record belongs to a run that has finished already: its
      * outcome is logged, not counted again; its lease (if its run still
      * holds one) is released all the same. One round trip either way. */

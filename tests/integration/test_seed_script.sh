@@ -13,7 +13,8 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 MP=$(free_port)
 ff_start_service scheduler; ff_start_service reader
 ff_start_service transformer --metrics-port "$MP"
-ff_start_service writer
+WP=$(free_port)
+ff_start_service writer --metrics-port "$WP"
 check "every order reaches the ERP through the seed script" wait_erp_orders "$OPEN" 60
 BODY=$(curl -s "http://127.0.0.1:$ERP_PORT/_control/order?number=ORD-000001")
 check "the ERP body is the detailed order, unchanged by the identity script" python3 -c "
@@ -28,6 +29,10 @@ check "flowctl test-script runs the seed script on it: success, output = input" 
 check "flowctl order fails on a missing order, naming it" sh -c \
     "! '$BIN/flowctl' order orders NOPE >/dev/null 2>&1 && '$BIN/flowctl' order orders NOPE 2>&1 | grep -q 'no order numbered \"NOPE\"'"
 check "/metrics speaks Prometheus with the flowfleet_ prefix" sh -c "curl -sf http://127.0.0.1:$MP/metrics | grep -q '^flowfleet_messages_consumed_total{service=\"transformer\"}'"
+check "the writer counts records by flow type and outcome" wait_for 10 sh -c \
+    "curl -sf http://127.0.0.1:$WP/metrics | grep -qx 'flowfleet_records_total{service=\"writer\",type=\"order\",outcome=\"succeeded\"} $OPEN'"
+check "one HELP and TYPE per metric name" sh -c \
+    "[ \$(curl -sf http://127.0.0.1:$WP/metrics | grep '^# TYPE' | sort | uniq -d | wc -l) = 0 ]"
 check "no record ids in metric labels" sh -c "! curl -sf http://127.0.0.1:$MP/metrics | grep -q 'ORD-'"
 check "/healthz answers" sh -c "curl -sf http://127.0.0.1:$MP/healthz | grep -q ok"
 check "/readyz answers ready" sh -c "curl -sf http://127.0.0.1:$MP/readyz | grep -q ready"
