@@ -40,6 +40,7 @@ typedef struct parser {
     strbuf *err;
     strbuf scratch; /* decoded escaped strings */
     int depth;
+    int build_depth; /* containers nested deeper are validated, not built (0: no limit) */
     int failed;
 } parser;
 
@@ -536,6 +537,71 @@ static json_t *parse_literal(parser *ps, const char *word, size_t n, json_t *v)
     return v;
 }
 
+/* Validates the value at ps->p without building it (for the containers a
+ * shallow parse leaves out). 0, or -1 with the error set. */
+static int skip_value(parser *ps)
+{
+    if (ps->p >= ps->end) {
+        fail_at(ps, ps->p, "value expected, got end of input");
+        return -1;
+    }
+    char c = *ps->p;
+    if (c == '{' || c == '[') {
+        const char *open = ps->p++;
+        char close = c == '{' ? '}' : ']';
+        if (ps->depth >= JSONTEXT_MAX_DEPTH) {
+            fail_at(ps, open, "nesting deeper than %d levels", JSONTEXT_MAX_DEPTH);
+            return -1;
+        }
+        ps->depth++;
+        int rc = -1;
+        if (skip_ws(ps))
+            goto out;
+        if (ps->p < ps->end && *ps->p == close) {
+            ps->p++;
+            rc = 0;
+            goto out;
+        }
+        for (;;) {
+            if (c == '{') {
+                const char *k;
+                size_t klen;
+                int esc;
+                if (ps->p >= ps->end || *ps->p != '"') {
+                    char b[16];
+                    fail_at(ps, ps->p, "string key expected, got %s", what(ps, ps->p, b));
+                    goto out;
+                }
+                if (parse_str(ps, &k, &klen, &esc))
+                    goto out;
+                if (skip_ws(ps) || ps->p >= ps->end || *ps->p != ':') {
+                    char b[16];
+                    fail_at(ps, ps->p, "':' expected after object key, got %s", what(ps, ps->p, b));
+                    goto out;
+                }
+                ps->p++;
+                if (skip_ws(ps))
+                    goto out;
+            }
+            if (skip_value(ps) < 0)
+                goto out;
+            int more = after_item(ps, close, open);
+            if (more < 0)
+                goto out;
+            if (!more) {
+                rc = 0;
+                goto out;
+            }
+        }
+    out:
+        ps->depth--;
+        return rc;
+    }
+    json_t *v = parse_value(ps);
+    json_decref(v);
+    return v ? 0 : -1;
+}
+
 /* Parses the value at ps->p (whitespace already skipped). */
 static json_t *parse_value(parser *ps)
 {
@@ -546,6 +612,8 @@ static json_t *parse_value(parser *ps)
     case '[': {
         if (ps->depth >= JSONTEXT_MAX_DEPTH)
             return fail_at(ps, ps->p, "nesting deeper than %d levels", JSONTEXT_MAX_DEPTH);
+        if (ps->build_depth && ps->depth >= ps->build_depth)
+            return skip_value(ps) < 0 ? NULL : json_null();
         ps->depth++;
         json_t *v = *ps->p == '{' ? parse_object(ps) : parse_array(ps);
         ps->depth--;
@@ -576,9 +644,9 @@ static json_t *parse_value(parser *ps)
     }
 }
 
-json_t *jsontext_parse(const char *text, size_t len, strbuf *err)
+static json_t *parse_text(const char *text, size_t len, int build_depth, strbuf *err)
 {
-    parser ps = { text, text, text + len, err, STRBUF_INIT, 0, 0 };
+    parser ps = { text, text, text + len, err, STRBUF_INIT, 0, build_depth, 0 };
     json_t *v = NULL;
     if (!skip_ws(&ps))
         v = parse_value(&ps);
@@ -590,6 +658,16 @@ json_t *jsontext_parse(const char *text, size_t len, strbuf *err)
     }
     strbuf_release(&ps.scratch);
     return v;
+}
+
+json_t *jsontext_parse(const char *text, size_t len, strbuf *err)
+{
+    return parse_text(text, len, 0, err);
+}
+
+json_t *jsontext_parse_shallow(const char *text, size_t len, int depth, strbuf *err)
+{
+    return parse_text(text, len, depth > 0 ? depth : 1, err);
 }
 
 json_t *jsontext_load_file(const char *path, strbuf *err)

@@ -25,6 +25,11 @@
  * reals beyond a double, nesting deeper than 512 and "\u0000" in a key are
  * errors. Duplicate keys: the last value wins. */
 json_t *jsontext_parse(const char *text, size_t len, strbuf *err);
+/* The same, but containers nested deeper than depth levels (the top
+ * value's own container is level 1) are checked and returned as null
+ * instead of being built: for readers that need a few fields of a large
+ * document. A syntax error anywhere still fails. New reference or NULL. */
+json_t *jsontext_parse_shallow(const char *text, size_t len, int depth, strbuf *err);
 /* Reads and parses a file; err names the file. New reference or NULL. */
 json_t *jsontext_load_file(const char *path, strbuf *err);
 

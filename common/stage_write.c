@@ -347,17 +347,25 @@ void stage_write_order(stage_ctx *c, envelope *e)
     const flow *f = w.f;
     stage_auth_init(&w.omni, c, f, 0);
     stage_auth_init(&w.erp, c, f, 1);
-    w.order = jsontext_parse(e->source.len ? e->source.buf : e->body.buf, e->source.len ? e->source.len : e->body.len, &err);
+    /* The writer needs the order's top-level fields and its items' pks:
+     * deeper parts (products, addresses) are checked, not built. */
+    w.order = jsontext_parse_shallow(e->source.len ? e->source.buf : e->body.buf,
+                                     e->source.len ? e->source.len : e->body.len, 3, &err);
     if (!json_is_object(w.order)) {
         strbuf_setf(&msg, "the record as read is not a JSON object: %s", err.buf);
         fail(&w, "write", 0, msg.buf, 0);
         goto out;
     }
-    /* Without a script or mapping the body is the record as read: parse once. */
-    if (!e->source.len || (e->source.len == e->body.len && memcmp(e->source.buf, e->body.buf, e->body.len) == 0))
-        request = json_incref(w.order);
-    else
+    /* The request body in full only for a Check Response Script; otherwise
+     * it is only checked (it is the record as read when there is no script
+     * or mapping, checked just above). */
+    int same = !e->source.len || (e->source.len == e->body.len && memcmp(e->source.buf, e->body.buf, e->body.len) == 0);
+    if (f->check_script.script)
         request = jsontext_parse(e->body.buf, e->body.len, &err);
+    else if (!same)
+        request = jsontext_parse_shallow(e->body.buf, e->body.len, 1, &err);
+    else
+        request = json_incref(w.order);
     if (!request) {
         strbuf_setf(&msg, "the ERP request body is not valid JSON: %s", err.buf);
         fail(&w, "write_erp", 0, msg.buf, 0);

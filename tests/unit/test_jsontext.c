@@ -294,6 +294,46 @@ static void test_real_format(void)
     strbuf_release(&b);
 }
 
+/* The shallow parse: deep containers are checked, not built. */
+static void shallow(const char *in, int depth, const char *want)
+{
+    strbuf err = STRBUF_INIT, out = STRBUF_INIT;
+    json_t *v = jsontext_parse_shallow(in, strlen(in), depth, &err);
+    if (v)
+        jsontext_dump(v, &out, 0);
+    else
+        strbuf_addf(&out, "ERR: %s", err.buf);
+    CHECK_STR(out.buf, want);
+    json_decref(v);
+    strbuf_release(&err);
+    strbuf_release(&out);
+}
+
+static void test_shallow(void)
+{
+    const char *order = "{\"pk\":7,\"number\":\"A\",\"customer\":{\"name\":\"x\",\"address\":{\"city\":\"y\"}},"
+                        "\"orderitem_set\":[{\"pk\":71,\"product\":{\"sku\":\"S\",\"tags\":[1,2]}},{\"pk\":72}]}";
+    shallow(order, 3, "{\"pk\":7,\"number\":\"A\",\"customer\":{\"name\":\"x\",\"address\":{\"city\":\"y\"}},"
+                      "\"orderitem_set\":[{\"pk\":71,\"product\":null},{\"pk\":72}]}");
+    shallow(order, 2, "{\"pk\":7,\"number\":\"A\",\"customer\":{\"name\":\"x\",\"address\":null},"
+                      "\"orderitem_set\":[null,null]}");
+    shallow(order, 1, "{\"pk\":7,\"number\":\"A\",\"customer\":null,\"orderitem_set\":null}");
+    shallow("[[[1]],2]", 2, "[[null],2]");
+    /* an error inside a skipped part still fails, with the same message and
+     * place as the full parse gives */
+    const char *bad[] = { "{\"a\":{\"b\":[1,}}", "{\"a\":{\"b\" 1}}", "{\"a\":{}} x", "{\"a\":[\"\\q\"]}",
+                          "{\"a\":{\"b\":tru}}", "{\"a\":[01]}" };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        strbuf e1 = STRBUF_INIT, e2 = STRBUF_INIT;
+        json_t *a = jsontext_parse(bad[i], strlen(bad[i]), &e1);
+        json_t *b = jsontext_parse_shallow(bad[i], strlen(bad[i]), 1, &e2);
+        CHECK(a == NULL && b == NULL);
+        CHECK_STR(e2.buf, e1.buf);
+        strbuf_release(&e1);
+        strbuf_release(&e2);
+    }
+}
+
 static void test_roundtrip_text(void)
 {
     const char *doc = "{\"id\":\"SO-1\",\"n\":3,\"x\":-2.5,\"ok\":true,\"nil\":null,\"items\":[{\"q\":1,\"tags\":[\"a\",\"b\"]}],"
@@ -321,5 +361,6 @@ int main(void)
     RUN(test_numbers);
     RUN(test_real_format);
     RUN(test_roundtrip_text);
+    RUN(test_shallow);
     return unit_done();
 }
