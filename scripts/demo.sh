@@ -27,17 +27,26 @@ waitfile() { i=0; while [ ! -s "$1" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 
 export OMNITRON_USERNAME=flowfleet OMNITRON_PASSWORD=secret
 start redis redis-server --port 0 --unixsocket "$RUN/redis.sock" --save '' --appendonly no
 start broker "$BIN/flowfleet-devbroker" --flow-types order --prefix ff --partitions 4 --bootstrap-file "$RUN/bootstrap"
-start omnitron "$BIN/omnitron-sim" --port 18001 --orders "$ORDERS" --channels 1,2
-start erp "$BIN/erp-sim" --port 18002
+# the simulators take free ports and say which (18001/18002 when free)
+port_or_free() { python3 -c "import socket,sys
+s=socket.socket()
+try: s.bind(('127.0.0.1', int(sys.argv[1])))
+except OSError: s.bind(('127.0.0.1', 0))
+print(s.getsockname()[1])" "$1"; }
+OPORT=$(port_or_free 18001); EPORT=$(port_or_free 18002)
+start omnitron "$BIN/omnitron-sim" --port "$OPORT" --port-file "$RUN/omni.port" --orders "$ORDERS" --channels 1,2
+start erp "$BIN/erp-sim" --port "$EPORT" --port-file "$RUN/erp.port"
 waitfile "$RUN/bootstrap" || { echo "demo: the dev broker did not start:"; cat "$RUN/broker.log"; exit 1; }
+waitfile "$RUN/omni.port" && waitfile "$RUN/erp.port" || { echo "demo: a simulator did not start:"; cat "$RUN/omnitron.log" "$RUN/erp.log"; exit 1; }
 export FLOWFLEET_BROKERS=$(cat "$RUN/bootstrap") FLOWFLEET_REDIS=$RUN/redis.sock FLOWFLEET_FLOWS=$RUN/flows FLOWFLEET_PREFIX=ff
-sed 's/"@every 10s"/"@every 5s"/' flows/examples/orders.json >"$RUN/flows/orders.json"
+sed -e 's/"@every 10s"/"@every 5s"/' -e "s/127.0.0.1:18001/127.0.0.1:$OPORT/" -e "s/127.0.0.1:18002/127.0.0.1:$EPORT/" \
+    flows/examples/orders.json >"$RUN/flows/orders.json"
 "$BIN/flowctl" validate "$RUN/flows" || exit 1
 for s in scheduler reader transformer writer; do start "$s" "$BIN/flowfleet-$s"; done
 cat <<MSG
 demo: broker $FLOWFLEET_BROKERS, redis $FLOWFLEET_REDIS
-demo: Omnitron simulator http://127.0.0.1:18001 ($ORDERS orders), ERP simulator http://127.0.0.1:18002
-demo: state:   curl -s 127.0.0.1:18001/_control/state   curl -s 127.0.0.1:18002/_control/state
+demo: Omnitron simulator http://127.0.0.1:$OPORT ($ORDERS orders), ERP simulator http://127.0.0.1:$EPORT
+demo: state:   curl -s 127.0.0.1:$OPORT/_control/state   curl -s 127.0.0.1:$EPORT/_control/state
 demo: the first run starts within 5 seconds; the log topic follows. Ctrl-C stops the demo.
 MSG
 "$BIN/flowctl" tail &
