@@ -337,20 +337,7 @@ int fn_base64Encode(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *o
     (void)c; (void)n; (void)a;
     if (!el_s(s)) return 0;
     strbuf sb = STRBUF_INIT;
-    const unsigned char *p = (const unsigned char *)s->s;
-    size_t i = 0;
-    for (; i + 2 < s->n; i += 3) {
-        unsigned v = (unsigned)p[i] << 16 | (unsigned)p[i + 1] << 8 | p[i + 2];
-        strbuf_addch(&sb, b64[v >> 18]); strbuf_addch(&sb, b64[(v >> 12) & 63]);
-        strbuf_addch(&sb, b64[(v >> 6) & 63]); strbuf_addch(&sb, b64[v & 63]);
-    }
-    if (s->n - i == 1) {
-        unsigned v = (unsigned)p[i] << 16;
-        strbuf_addch(&sb, b64[v >> 18]); strbuf_addch(&sb, b64[(v >> 12) & 63]); strbuf_addstr(&sb, "==");
-    } else if (s->n - i == 2) {
-        unsigned v = (unsigned)p[i] << 16 | (unsigned)p[i + 1] << 8;
-        strbuf_addch(&sb, b64[v >> 18]); strbuf_addch(&sb, b64[(v >> 12) & 63]); strbuf_addch(&sb, b64[(v >> 6) & 63]); strbuf_addch(&sb, '=');
-    }
+    strbuf_add_base64(&sb, s->s, s->n);
     el_val_take(out, &sb);
     return 0;
 }

@@ -180,18 +180,6 @@ void stage_auth_release(stage_auth *sa)
     strbuf_release(&sa->used);
 }
 
-static void b64(strbuf *out, const unsigned char *s, size_t n)
-{
-    static const char t[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    for (size_t i = 0; i < n; i += 3) {
-        unsigned v = (unsigned)s[i] << 16 | (i + 1 < n ? (unsigned)s[i + 1] << 8 : 0) | (i + 2 < n ? s[i + 2] : 0);
-        strbuf_addch(out, t[v >> 18 & 63]);
-        strbuf_addch(out, t[v >> 12 & 63]);
-        strbuf_addch(out, i + 1 < n ? t[v >> 6 & 63] : '=');
-        strbuf_addch(out, i + 2 < n ? t[v & 63] : '=');
-    }
-}
-
 /* Logs in; header gets the full header line. */
 static int login(stage_auth *sa, strbuf *header, strbuf *err)
 {
@@ -297,7 +285,7 @@ int stage_auth_fn(void *ctx, int force, strbuf *header, strbuf *err)
         strbuf up = STRBUF_INIT;
         strbuf_addf(&up, "%s:%s", a->username, a->password);
         strbuf_addf(header, "%s: Basic ", a->header_name);
-        b64(header, (const unsigned char *)up.buf, up.len);
+        strbuf_add_base64(header, up.buf, up.len);
         strbuf_release(&up);
         return 0;
     }

@@ -178,6 +178,17 @@ void strbuf_add_urlencoded(strbuf *sb, const char *s, size_t len)
     }
 }
 
+void strbuf_add_base64(strbuf *sb, const void *data, size_t len)
+{
+    static const char t[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    const unsigned char *s = data;
+    for (size_t i = 0; i < len; i += 3) {
+        unsigned v = (unsigned)s[i] << 16 | (i + 1 < len ? (unsigned)s[i + 1] << 8 : 0) | (i + 2 < len ? s[i + 2] : 0);
+        char q[4] = { t[v >> 18 & 63], t[v >> 12 & 63], i + 1 < len ? t[v >> 6 & 63] : '=', i + 2 < len ? t[v & 63] : '=' };
+        strbuf_add(sb, q, 4);
+    }
+}
+
 void strbuf_trim(strbuf *sb)
 {
     size_t b = 0, e = sb->len;

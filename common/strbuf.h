@@ -44,6 +44,8 @@ void strbuf_setf(strbuf *sb, const char *fmt, ...) __attribute__((format(printf,
 void strbuf_add_json_escaped(strbuf *sb, const char *s, size_t len);
 /* Appends s percent-encoded for a URL component (RFC 3986 unreserved kept). */
 void strbuf_add_urlencoded(strbuf *sb, const char *s, size_t len);
+/* Appends data base64-encoded (RFC 4648 standard alphabet, '=' padding). */
+void strbuf_add_base64(strbuf *sb, const void *data, size_t len);
 void strbuf_trim(strbuf *sb);
 
 /* Reads a whole file; 0 on success, -1 with errno set on failure. */

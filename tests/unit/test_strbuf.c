@@ -33,6 +33,23 @@ static void test_strbuf_basics(void)
     strbuf_release(&sb);
 }
 
+static void test_base64(void)
+{
+    /* RFC 4648 section 10 */
+    const char *in[] = { "", "f", "fo", "foo", "foob", "fooba", "foobar" };
+    const char *want[] = { "", "Zg==", "Zm8=", "Zm9v", "Zm9vYg==", "Zm9vYmE=", "Zm9vYmFy" };
+    for (int i = 0; i < 7; i++) {
+        strbuf sb = STRBUF_INIT;
+        strbuf_add_base64(&sb, in[i], strlen(in[i]));
+        CHECK_STR(sb.buf, want[i]);
+        strbuf_release(&sb);
+    }
+    strbuf sb = STRBUF_INIT;
+    strbuf_add_base64(&sb, "\xff\xfe\x00", 3);
+    CHECK_STR(sb.buf, "//4A");
+    strbuf_release(&sb);
+}
+
 static void test_attrs(void)
 {
     attrs a = ATTRS_INIT, b = ATTRS_INIT;
@@ -78,6 +95,7 @@ static void test_jsontext(void)
 int main(void)
 {
     RUN(test_strbuf_basics);
+    RUN(test_base64);
     RUN(test_attrs);
     RUN(test_jsontext);
     return unit_done();
