@@ -4,9 +4,10 @@
  * Tokens: each system's token is kept in the store (shared by every replica,
  * with the flow's TTL) and in a small process-wide cache so the hot path does
  * not ask Redis for it on every request. When a request gets a 401, the
- * client asks for a forced login; if another thread or replica has already
- * put a different token in the store, that one is used instead of logging in
- * again, so one expiry costs one login, not one per in-flight request.
+ * client asks for a forced login; logins are serialized in the process, and
+ * a different token stored in the last few seconds (by another thread or
+ * replica) is used instead of logging in again, so one expiry costs one
+ * login, not one per in-flight request.
  */
 #include "stage.h"
 
@@ -180,6 +181,16 @@ void stage_auth_release(stage_auth *sa)
     strbuf_release(&sa->used);
 }
 
+/* {"username": ..., "password": ...}: Omnitron's login body, and the ERP's
+ * when the flow gives no body template. */
+static void credentials_body(const flow_auth *a, strbuf *body)
+{
+    json_t *b = json_pack("{s:s,s:s}", "username", a->username ? a->username : "", "password",
+                          a->password ? a->password : "");
+    jsontext_dump(b, body, 0);
+    json_decref(b);
+}
+
 /* Logs in; header gets the full header line. */
 static int login(stage_auth *sa, strbuf *header, strbuf *err)
 {
@@ -192,10 +203,7 @@ static int login(stage_auth *sa, strbuf *header, strbuf *err)
     const char *hdrs[] = { "Content-Type: application/json", "Accept: application/json", NULL };
     if (a->kind == FLOW_AUTH_OMNITRON) {
         strbuf_addf(&url, "%s%s", f->omnitron_url, a->login.url_text);
-        json_t *b = json_pack("{s:s,s:s}", "username", a->username ? a->username : "", "password",
-                              a->password ? a->password : "");
-        jsontext_dump(b, &body, 0);
-        json_decref(b);
+        credentials_body(a, &body);
     } else {
         attrs vars = ATTRS_INIT;
         attrs_set(&vars, "username", a->username ? a->username : "");
@@ -205,12 +213,8 @@ static int login(stage_auth *sa, strbuf *header, strbuf *err)
             attrs_free(&vars);
             goto out;
         }
-        if (!a->login_body) {
-            json_t *b = json_pack("{s:s,s:s}", "username", a->username ? a->username : "", "password",
-                                  a->password ? a->password : "");
-            jsontext_dump(b, &body, 0);
-            json_decref(b);
-        }
+        if (!a->login_body)
+            credentials_body(a, &body);
         attrs_free(&vars);
     }
     if (stage_http(sa->c, f, NULL, a->kind == FLOW_AUTH_OMNITRON ? "POST" : a->login.method, url.buf, hdrs, body.buf,
@@ -249,31 +253,28 @@ out:
 
 static pthread_mutex_t login_mu = PTHREAD_MUTEX_INITIALIZER;
 
-/* Under login_mu: 1 (header filled) when the store now holds a token that
- * differs from the failed one and was stored in the last few seconds. */
-static int force_retry_done(stage_auth *sa, strbuf *header)
+/* Reads the stored token, kept as "<stored at ms> <header line>": 1 found
+ * (header and *at set), 0 absent, -1 error. */
+static int read_token(stage_auth *sa, strbuf *header, int64_t *at, strbuf *err)
 {
     strbuf val = STRBUF_INIT;
-    int used = 0;
-    if (store_token_get(sa->c->store, sa->name, &val, NULL) == 1) {
+    int found = store_token_get(sa->c->store, sa->name, &val, err);
+    if (found == 1) {
         char *end;
-        int64_t at = strtoll(val.buf, &end, 10);
-        const char *line = *end == ' ' ? end + 1 : val.buf;
-        if (strcmp(line, sa->used.buf) != 0 && now_ms() - at < 5000) {
-            strbuf_reset(header);
-            strbuf_addstr(header, line);
-            cache_put(sa->name, header->buf);
-            used = 1;
-        }
+        *at = strtoll(val.buf, &end, 10);
+        strbuf_reset(header);
+        strbuf_addstr(header, *end == ' ' ? end + 1 : val.buf);
     }
     strbuf_release(&val);
-    return used;
+    return found;
 }
 
 int stage_auth_fn(void *ctx, int force, strbuf *header, strbuf *err)
 {
     stage_auth *sa = ctx;
     const flow_auth *a = sa->a;
+    int64_t at = 0;
+    int found;
     strbuf_reset(header);
     if (a->kind == FLOW_AUTH_NONE)
         return 0;
@@ -289,44 +290,34 @@ int stage_auth_fn(void *ctx, int force, strbuf *header, strbuf *err)
         strbuf_release(&up);
         return 0;
     }
-    if (!force && cache_get(sa->name, header))
-        goto done;
-    /* The store holds "<stored at ms> <header line>". */
-    strbuf val = STRBUF_INIT;
-    int found = store_token_get(sa->c->store, sa->name, &val, err);
-    if (found < 0) {
-        strbuf_release(&val);
-        return -1;
-    }
-    int64_t stored_ms = 0;
-    const char *line = val.buf;
-    if (found) {
-        char *end;
-        stored_ms = strtoll(val.buf, &end, 10);
-        line = *end == ' ' ? end + 1 : val.buf;
-    }
-    /* After a 401, a token that differs from the one that failed and was
-     * stored moments ago is a sibling's fresh login: use it instead of
-     * logging in again. An older one is as stale as ours. */
-    if (found && (!force || (strcmp(line, sa->used.buf) != 0 && now_ms() - stored_ms < 5000))) {
-        strbuf_addstr(header, line);
-        cache_put(sa->name, header->buf);
-        strbuf_release(&val);
-        goto done;
-    }
-    strbuf_release(&val);
-    /* One login at a time in this process: a thread that waited here finds
-     * the token its sibling just stored and uses it. */
-    pthread_mutex_lock(&login_mu);
-    if (!force_retry_done(sa, header)) {
-        cache_put(sa->name, NULL);
-        if (login(sa, header, err) < 0) {
-            pthread_mutex_unlock(&login_mu);
+    if (!force) {
+        if (cache_get(sa->name, header))
+            goto done;
+        if ((found = read_token(sa, header, &at, err)) < 0)
             return -1;
+        if (found) {
+            cache_put(sa->name, header->buf);
+            goto done;
         }
+    }
+    /* No token yet, or ours got a 401. One login at a time in this process.
+     * A token that differs from the one that failed and was stored moments
+     * ago is a sibling's fresh login (another thread or replica): use it
+     * instead of logging in again. An older one is as stale as ours. */
+    pthread_mutex_lock(&login_mu);
+    found = read_token(sa, header, &at, err);
+    int rc = found < 0 ? -1 : 0;
+    if (found == 1 && strcmp(header->buf, sa->used.buf) != 0 && now_ms() - at < 5000) {
         cache_put(sa->name, header->buf);
+    } else if (found >= 0) {
+        cache_put(sa->name, NULL);
+        rc = login(sa, header, err);
+        if (rc == 0)
+            cache_put(sa->name, header->buf);
     }
     pthread_mutex_unlock(&login_mu);
+    if (rc < 0)
+        return -1;
 done:
     strbuf_reset(&sa->used);
     strbuf_addstr(&sa->used, header->buf);
