@@ -368,6 +368,55 @@ int stage_http(stage_ctx *c, const flow *f, stage_auth *auth, const char *method
     return stage_http_policy(c, f, auth, NULL, method, url, headers, body, body_len, resp);
 }
 
+json_t *stage_omnitron_get(stage_ctx *c, const flow *f, stage_auth *auth, const char *path, long *status, strbuf *err)
+{
+    strbuf url = STRBUF_INIT;
+    http_response r;
+    json_t *v = NULL;
+    static const char *const hdrs[] = { "Accept: application/json", NULL };
+    http_response_init(&r);
+    strbuf_addf(&url, "%s%s", f->omnitron_url, path);
+    *status = 0;
+    if (stage_http(c, f, auth, "GET", url.buf, hdrs, NULL, 0, &r) < 0) {
+        strbuf_seterr(err, "GET %s: %s", url.buf, r.error.buf);
+    } else if (r.status < 200 || r.status > 299) {
+        *status = r.status;
+        strbuf_seterr(err, "GET %s: HTTP %ld: %.200s", url.buf, r.status, r.body.buf);
+    } else {
+        strbuf e = STRBUF_INIT;
+        *status = r.status;
+        v = jsontext_parse(r.body.buf, r.body.len, &e);
+        if (!v)
+            strbuf_seterr(err, "GET %s: malformed JSON: %s", url.buf, e.buf);
+        strbuf_release(&e);
+    }
+    http_response_release(&r);
+    strbuf_release(&url);
+    return v;
+}
+
+int json_id_text(const json_t *v, strbuf *out)
+{
+    if (json_is_integer(v))
+        strbuf_setf(out, "%lld", (long long)json_integer_value(v));
+    else if (json_is_string(v))
+        strbuf_setf(out, "%s", json_string_value(v));
+    else
+        return -1;
+    return 0;
+}
+
+json_t *json_results(json_t *answer)
+{
+    return json_is_array(answer) ? answer : json_object_get(answer, "results");
+}
+
+json_t *json_record_id(json_t *obj)
+{
+    json_t *id = json_object_get(obj, "pk");
+    return id ? id : json_object_get(obj, "id");
+}
+
 json_t *json_path_get(json_t *v, const char *path)
 {
     if (!path || !*path)

@@ -84,6 +84,21 @@ int stage_http_policy(stage_ctx *c, const flow *f, stage_auth *auth, const retry
                       const char *url, const char *const *headers, const char *body, size_t body_len,
                       http_response *resp);
 
+/* GET omnitron_url + path with the flow's settings and auth: the parsed
+ * JSON body of a 2xx answer (new reference), or NULL with err ("GET <url>:
+ * HTTP 500: ...") and *status the last HTTP status (0 for no answer). */
+json_t *stage_omnitron_get(stage_ctx *c, const flow *f, stage_auth *auth, const char *path, long *status,
+                           strbuf *err);
+
+/* The records of a list answer: a DRF page's "results", or the answer
+ * itself when it is a list; borrowed or NULL. */
+json_t *json_results(json_t *answer);
+/* An object's id: its "pk", else its "id"; borrowed or NULL. */
+json_t *json_record_id(json_t *obj);
+/* Replaces out with the text of an integer or string id and returns 0;
+ * leaves out as it is and returns -1 for anything else. */
+int json_id_text(const json_t *v, strbuf *out);
+
 /* Reads a dotted path ("a.b.0.c") in v; borrowed or NULL. */
 json_t *json_path_get(json_t *v, const char *path);
 

@@ -34,44 +34,10 @@ typedef struct reader {
     pthread_mutex_t mu;
 } reader;
 
-/* GET omnitron_url + path; parsed JSON body (new ref) or NULL with err. */
-static json_t *omni_get(stage_ctx *c, const flow *f, stage_auth *auth, const char *path, long *status, strbuf *err)
-{
-    strbuf url = STRBUF_INIT;
-    http_response r;
-    json_t *v = NULL;
-    static const char *const hdrs[] = { "Accept: application/json", NULL };
-    http_response_init(&r);
-    strbuf_addf(&url, "%s%s", f->omnitron_url, path);
-    *status = 0;
-    if (stage_http(c, f, auth, "GET", url.buf, hdrs, NULL, 0, &r) < 0) {
-        strbuf_seterr(err, "GET %s: %s", url.buf, r.error.buf);
-    } else if (r.status < 200 || r.status > 299) {
-        *status = r.status;
-        strbuf_seterr(err, "GET %s: HTTP %ld: %.200s", url.buf, r.status, r.body.buf);
-    } else {
-        strbuf e = STRBUF_INIT;
-        *status = r.status;
-        v = jsontext_parse(r.body.buf, r.body.len, &e);
-        if (!v)
-            strbuf_seterr(err, "GET %s: malformed JSON: %s", url.buf, e.buf);
-        strbuf_release(&e);
-    }
-    http_response_release(&r);
-    strbuf_release(&url);
-    return v;
-}
-
 static void set_pk(attrs *vars, json_t *obj)
 {
-    json_t *pk = json_object_get(obj, "pk");
-    if (!pk)
-        pk = json_object_get(obj, "id");
     strbuf s = STRBUF_INIT;
-    if (json_is_integer(pk))
-        strbuf_addf(&s, "%lld", (long long)json_integer_value(pk));
-    else if (json_is_string(pk))
-        strbuf_addstr(&s, json_string_value(pk));
+    json_id_text(json_record_id(obj), &s);
     attrs_set(vars, "pk", s.buf);
     strbuf_release(&s);
 }
@@ -82,11 +48,11 @@ static json_t *fetch_details(stage_ctx *c, const flow *f, stage_auth *auth, cons
 {
     strbuf p = STRBUF_INIT;
     flow_fill_path(&p, list_tmpl, order_vars);
-    json_t *list = omni_get(c, f, auth, p.buf, status, err);
+    json_t *list = stage_omnitron_get(c, f, auth, p.buf, status, err);
     strbuf_release(&p);
     if (!list)
         return NULL;
-    json_t *results = json_is_array(list) ? list : json_object_get(list, "results");
+    json_t *results = json_results(list);
     json_t *out = json_array();
     size_t i;
     json_t *it;
@@ -95,7 +61,7 @@ static json_t *fetch_details(stage_ctx *c, const flow *f, stage_auth *auth, cons
         set_pk(&v, it);
         flow_fill_path(&p, detail_tmpl, &v);
         attrs_free(&v);
-        json_t *d = omni_get(c, f, auth, p.buf, status, err);
+        json_t *d = stage_omnitron_get(c, f, auth, p.buf, status, err);
         strbuf_reset(&p);
         if (!d) {
             json_decref(out);
@@ -141,7 +107,7 @@ static void build_and_publish(reader *rd, stage_ctx *c, stage_auth *auth, json_t
     pthread_mutex_unlock(&rd->mu);
 
     flow_fill_path(&p, f->path_order_detail, &vars);
-    json_t *order = omni_get(c, f, auth, p.buf, &status, &err);
+    json_t *order = stage_omnitron_get(c, f, auth, p.buf, &status, &err);
     json_t *items = order ? fetch_details(c, f, auth, f->path_items, f->path_item_detail, &vars, &status, &err) : NULL;
     json_t *discounts = items ? fetch_details(c, f, auth, f->path_discounts, f->path_discount_detail, &vars, &status, &err) : NULL;
     if (!discounts || !json_is_object(order)) {
@@ -237,14 +203,14 @@ int stage_read_orders(stage_ctx *c, const flow *f, const envelope *tick)
         flow_fill_path(&path, f->path_orders, &vars);
         attrs_free(&vars);
         long status = 0;
-        json_t *list = omni_get(c, f, &auth, path.buf, &status, &err);
+        json_t *list = stage_omnitron_get(c, f, &auth, path.buf, &status, &err);
         if (!list) {
             fprintf(stderr, "reader: %s: listing orders: %s\n", f->name, err.buf);
             stage_log_record(c, tick, "read", "failed", status, err.buf, 0);
             rc = -1;
             break;
         }
-        json_t *results = json_is_array(list) ? list : json_object_get(list, "results");
+        json_t *results = json_results(list);
         size_t i, got = json_array_size(results);
         strbuf prev_after = STRBUF_INIT;
         strbuf_addstr(&prev_after, after.buf);
@@ -252,13 +218,7 @@ int stage_read_orders(stage_ctx *c, const flow *f, const envelope *tick)
         json_array_foreach(results, i, it) {
             if (f->max_orders_per_run && listed >= f->max_orders_per_run)
                 break;
-            json_t *pk = json_object_get(it, "pk");
-            if (!pk)
-                pk = json_object_get(it, "id");
-            if (json_is_integer(pk))
-                strbuf_setf(&after, "%lld", (long long)json_integer_value(pk));
-            else if (json_is_string(pk))
-                strbuf_setf(&after, "%s", json_string_value(pk));
+            json_id_text(json_record_id(it), &after);   /* kept when it has no id */
             json_incref(it);
             bqueue_push(&rd.q, it);
             listed++;

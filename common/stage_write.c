@@ -189,15 +189,6 @@ static int omni_send(writer *w, const char *method, const char *tmpl, const char
     return rc;
 }
 
-static void pk_text(json_t *pk, strbuf *out)
-{
-    strbuf_reset(out);
-    if (json_is_integer(pk))
-        strbuf_addf(out, "%lld", (long long)json_integer_value(pk));
-    else if (json_is_string(pk))
-        strbuf_addstr(out, json_string_value(pk));
-}
-
 /* The built-in check response: order code and item codes from the ERP
  * response, paired with the Omnitron item pks in order. New reference. */
 static json_t *builtin_check(writer *w, json_t *response)
@@ -456,7 +447,8 @@ void stage_write_order(stage_ctx *c, envelope *e)
         json_t *code = json_object_get(it, "code");
         if (!code || json_is_null(code))
             continue;
-        pk_text(json_object_get(it, "pk"), &pk);
+        strbuf_reset(&pk);
+        json_id_text(json_object_get(it, "pk"), &pk);
         json_t *b = json_pack("{s:O,s:b}", "code", code, "update_stock", 1);
         int rc = omni_send(&w, "POST", f->path_item_mapping, pk.buf, b, &status, &err);
         json_decref(b);
@@ -470,7 +462,8 @@ void stage_write_order(stage_ctx *c, envelope *e)
     json_t *opk = json_object_get(ord, "pk");
     if (!opk || json_is_null(opk))
         opk = json_object_get(w.order, "pk");
-    pk_text(opk, &pk);
+    strbuf_reset(&pk);
+    json_id_text(opk, &pk);
     if (f->path_order_mapping && ocode && !json_is_null(ocode)) {
         json_t *b = json_pack("{s:O}", "code", ocode);
         int rc = omni_send(&w, "POST", f->path_order_mapping, pk.buf, b, &status, &err);

@@ -43,20 +43,6 @@ int cmd_validate(int argc, char **argv)
     return broken == 0 ? 0 : 1;
 }
 
-static int load_flow(const flowctl_env *env, const char *name, flow_set *set, const flow **f)
-{
-    strbuf err = STRBUF_INIT;
-    flow_set_load(set, env->flows, 0, &err);
-    *f = flow_set_find(set, name);
-    if (!*f) {
-        fprintf(stderr, "flowctl: no valid flow named \"%s\" in %s\n%s%s", name, env->flows, err.buf, err.len ? "\n" : "");
-        strbuf_release(&err);
-        return -1;
-    }
-    strbuf_release(&err);
-    return 0;
-}
-
 static const char *user_name(void)
 {
     const char *u = getenv("FLOWCTL_USER");
@@ -92,7 +78,7 @@ int cmd_trigger(int argc, char **argv)
         fprintf(stderr, "usage: flowctl trigger FLOW [--param k=v]...\n");
         return 2;
     }
-    if (load_flow(&env, name, &set, &f) < 0)
+    if (flowctl_load_flow(&env, name, &set, &f) < 0)
         return 1;
     strbuf_addf(&run, "%s-manual-%lld", f->name, (long long)now_ms());
     sched_make_tick(&e, f, run.buf, user_name(), 1);
@@ -257,7 +243,7 @@ int cmd_replay(int argc, char **argv)
         fprintf(stderr, "usage: flowctl replay FLOW [--since T] [--until T] [--error TEXT] [--key K] [--dry-run]\n");
         return 2;
     }
-    if (load_flow(&env, r.flow, &set, &f) < 0)
+    if (flowctl_load_flow(&env, r.flow, &set, &f) < 0)
         return 1;
     r.prefix = env.prefix;
     bus_config bc = { env.brokers, "flowctl", NULL, 0, 0, NULL };

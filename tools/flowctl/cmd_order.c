@@ -18,7 +18,7 @@ int cmd_order(int argc, char **argv)
 {
     flowctl_env env;
     const char *name = NULL, *number = NULL;
-    strbuf err = STRBUF_INIT, path = STRBUF_INIT, url = STRBUF_INIT, num = STRBUF_INIT, out = STRBUF_INIT;
+    strbuf err = STRBUF_INIT, path = STRBUF_INIT, num = STRBUF_INIT, out = STRBUF_INIT;
     flow_set set;
     int rc = 1;
     flowctl_env_init(&env);
@@ -36,13 +36,9 @@ int cmd_order(int argc, char **argv)
         fprintf(stderr, "usage: flowctl order FLOW NUMBER\n");
         return 2;
     }
-    flow_set_load(&set, env.flows, 0, &err);
-    const flow *f = flow_set_find(&set, name);
-    if (!f) {
-        fprintf(stderr, "flowctl order: no valid flow named \"%s\" in %s\n%s\n", name, env.flows, err.buf);
-        goto out;
-    }
-    strbuf_reset(&err);
+    const flow *f;
+    if (flowctl_load_flow(&env, name, &set, &f) < 0)
+        return 1;
     store *st = store_open(env.redis, NULL, &err);
     if (!st) {
         fprintf(stderr, "flowctl order: redis %s: %s\n", env.redis, err.buf);
@@ -57,30 +53,19 @@ int cmd_order(int argc, char **argv)
     strbuf_add_urlencoded(&num, number, strlen(number));
     attrs_set(&vars, "number", num.buf);
     flow_fill_path(&path, f->path_order_by_number, &vars);
-    strbuf_addf(&url, "%s%s", f->omnitron_url, path.buf);
-    static const char *const hdrs[] = { "Accept: application/json", NULL };
-    http_response r;
-    http_response_init(&r);
-    if (stage_http(&c, f, &sa, "GET", url.buf, hdrs, NULL, 0, &r) < 0) {
-        fprintf(stderr, "flowctl order: GET %s: %s\n", url.buf, r.error.buf);
-    } else if (r.status != 200) {
-        fprintf(stderr, "flowctl order: GET %s: HTTP %ld: %.300s\n", url.buf, r.status, r.body.buf);
+    long status;
+    json_t *v = stage_omnitron_get(&c, f, &sa, path.buf, &status, &err);
+    json_t *order = json_array_get(json_results(v), 0);
+    if (!v) {
+        fprintf(stderr, "flowctl order: %s\n", err.buf);
+    } else if (!order) {
+        fprintf(stderr, "flowctl order: no order numbered \"%s\"\n", number);
     } else {
-        json_t *v = jsontext_parse(r.body.buf, r.body.len, &err);
-        json_t *list = json_is_object(v) ? json_object_get(v, "results") : v;
-        json_t *order = json_is_array(list) ? json_array_get(list, 0) : NULL;
-        if (!v)
-            fprintf(stderr, "flowctl order: the answer is not JSON: %s\n", err.buf);
-        else if (!order)
-            fprintf(stderr, "flowctl order: no order numbered \"%s\"\n", number);
-        else {
-            jsontext_dump(order, &out, JSONTEXT_PRETTY);
-            printf("%s\n", out.buf);
-            rc = 0;
-        }
-        json_decref(v);
+        jsontext_dump(order, &out, JSONTEXT_PRETTY);
+        printf("%s\n", out.buf);
+        rc = 0;
     }
-    http_response_release(&r);
+    json_decref(v);
     attrs_free(&vars);
     stage_auth_release(&sa);
     http_client_free(c.http);
@@ -89,7 +74,6 @@ out:
     flow_set_free(&set);
     strbuf_release(&err);
     strbuf_release(&path);
-    strbuf_release(&url);
     strbuf_release(&num);
     strbuf_release(&out);
     return rc;

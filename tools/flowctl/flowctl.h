@@ -25,6 +25,12 @@ void flowctl_env_init(flowctl_env *env);
 /* Consumes a shared option at argv[*i] (advancing *i); 1 if it was one. */
 int flowctl_env_opt(flowctl_env *env, int argc, char **argv, int *i);
 
+struct flow;
+struct flow_set;
+/* Loads the flows of env->flows and finds name: 0, or -1 after saying why
+ * (the set is then freed). */
+int flowctl_load_flow(const flowctl_env *env, const char *name, struct flow_set *set, const struct flow **f);
+
 /* Parses one "key=value" argument of --attr / --param into a (value may be
  * empty or hold more '='; key may not be empty). 0, or -1 after printing
  * "<what> wants k=v, got '<kv>'" on stderr, what being e.g.

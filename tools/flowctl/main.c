@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "flow.h"
 #include "flowctl.h"
 #include "strbuf.h"
 
@@ -55,6 +56,20 @@ int flowctl_kv(attrs *a, const char *kv, const char *what)
     attrs_set(a, key.buf, eq + 1);
     strbuf_release(&key);
     return 0;
+}
+
+int flowctl_load_flow(const flowctl_env *env, const char *name, flow_set *set, const flow **f)
+{
+    strbuf err = STRBUF_INIT;
+    flow_set_load(set, env->flows, 0, &err);
+    *f = flow_set_find(set, name);
+    if (!*f) {
+        fprintf(stderr, "flowctl: no valid flow named \"%s\" in %s\n%s%s", name, env->flows, err.buf,
+                err.len ? "\n" : "");
+        flow_set_free(set);
+    }
+    strbuf_release(&err);
+    return *f ? 0 : -1;
 }
 
 static void usage(FILE *out)
