@@ -155,6 +155,18 @@ static void *work(void *arg)
     return NULL;
 }
 
+int worker_load_flows(const worker_config *cfg, flow_set *flows)
+{
+    strbuf err = STRBUF_INIT;
+    int broken = flow_set_load(flows, cfg->flows, cfg->load_flags, &err);
+    if (broken < 0)
+        fprintf(stderr, "%s: %s\n", cfg->service, err.buf);
+    else if (broken)
+        fprintf(stderr, "%s: %d flow file(s) not loaded; the others run:\n%s\n", cfg->service, broken, err.buf);
+    strbuf_release(&err);
+    return broken < 0 ? -1 : 0;
+}
+
 int worker_run(const worker_config *cfg)
 {
     strbuf err = STRBUF_INIT, group = STRBUF_INIT, t = STRBUF_INIT;
@@ -169,14 +181,8 @@ int worker_run(const worker_config *cfg)
         fprintf(stderr, "%s: cannot start Python: %s\n", cfg->service, err.buf);
         return 1;
     }
-    int broken = flow_set_load(&flows, cfg->flows, cfg->load_flags, &err);
-    if (broken < 0) {
-        fprintf(stderr, "%s: %s\n", cfg->service, err.buf);
+    if (worker_load_flows(cfg, &flows) < 0)
         return 1;
-    }
-    if (broken)
-        fprintf(stderr, "%s: %d flow file(s) not loaded; the others run:\n%s\n", cfg->service, broken, err.buf);
-    strbuf_reset(&err);
     p.flows = &flows;
 
     /* topics: the input kind of every served flow type that has a flow */

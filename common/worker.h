@@ -39,6 +39,9 @@ typedef struct worker_config {
  * --threads, --metrics-port, --group, environment FLOWFLEET_* fallbacks).
  * Exits with a usage message on bad options. */
 void worker_parse_args(worker_config *cfg, int argc, char **argv);
+/* Loads cfg->flows (with cfg->load_flags), saying on stderr which files
+ * did not load; the others run. -1 when the directory cannot be read. */
+int worker_load_flows(const worker_config *cfg, flow_set *flows);
 /* Runs until signalled. Returns the process exit code. */
 int worker_run(const worker_config *cfg);
 

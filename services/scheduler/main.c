@@ -16,14 +16,8 @@ int main(int argc, char **argv)
     flow_set flows;
     worker_parse_args(&cfg, argc, argv);
     worker_install_signals();
-    int broken = flow_set_load(&flows, cfg.flows, 0, &err);
-    if (broken < 0) {
-        fprintf(stderr, "scheduler: %s\n", err.buf);
+    if (worker_load_flows(&cfg, &flows) < 0)
         return 1;
-    }
-    if (broken)
-        fprintf(stderr, "scheduler: %d flow file(s) not loaded; the others run:\n%s\n", broken, err.buf);
-    strbuf_reset(&err);
     store *st = store_open(cfg.redis, NULL, &err);
     if (!st) {
         fprintf(stderr, "scheduler: redis %s: %s\n", cfg.redis, err.buf);
