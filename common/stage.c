@@ -343,6 +343,25 @@ int stage_auth_token(stage_auth *sa, strbuf *token, strbuf *err)
     return 0;
 }
 
+void stage_script_tokens(stage_ctx *c, const flow *f, attrs *a)
+{
+    strbuf tok = STRBUF_INIT, err = STRBUF_INIT;
+    stage_auth sa;
+    stage_auth_init(&sa, c, f, 0);
+    if (stage_auth_token(&sa, &tok, &err) == 0)
+        attrs_set(a, "token.omnitron", tok.buf);
+    stage_auth_release(&sa);
+    if (f->erp_auth.kind != FLOW_AUTH_NONE) {
+        stage_auth_init(&sa, c, f, 1);
+        strbuf_reset(&tok);
+        if (stage_auth_token(&sa, &tok, &err) == 0)
+            attrs_set(a, "token.erp", tok.buf);
+        stage_auth_release(&sa);
+    }
+    strbuf_release(&tok);
+    strbuf_release(&err);
+}
+
 int stage_http_policy(stage_ctx *c, const flow *f, stage_auth *auth, const retry_policy *policy, const char *method,
                       const char *url, const char *const *headers, const char *body, size_t body_len,
                       http_response *resp)

@@ -75,6 +75,10 @@ int stage_auth_fn(void *ctx, int force, strbuf *header, strbuf *err);
 /* The bare token (for the token.omnitron / token.erp attributes); 0 or -1. */
 int stage_auth_token(stage_auth *sa, strbuf *token, strbuf *err);
 
+/* Sets token.omnitron (and token.erp when the flow logs in to the ERP),
+ * fresh from the token store, for a script run. */
+void stage_script_tokens(stage_ctx *c, const flow *f, attrs *a);
+
 /* Performs a request of the flow with its HTTP settings and auth (may be NULL). */
 int stage_http(stage_ctx *c, const flow *f, stage_auth *auth, const char *method, const char *url,
                const char *const *headers, const char *body, size_t body_len, http_response *resp);

@@ -16,26 +16,6 @@
 #include "logev.h"
 #include "pyscript.h"
 
-/* Builds the allVar-visible token attributes for a script run. */
-static void add_tokens(stage_ctx *c, const flow *f, attrs *a)
-{
-    strbuf tok = STRBUF_INIT, err = STRBUF_INIT;
-    stage_auth sa;
-    stage_auth_init(&sa, c, f, 0);
-    if (stage_auth_token(&sa, &tok, &err) == 0)
-        attrs_set(a, "token.omnitron", tok.buf);
-    stage_auth_release(&sa);
-    if (f->erp_auth.kind != FLOW_AUTH_NONE) {
-        stage_auth_init(&sa, c, f, 1);
-        strbuf_reset(&tok);
-        if (stage_auth_token(&sa, &tok, &err) == 0)
-            attrs_set(a, "token.erp", tok.buf);
-        stage_auth_release(&sa);
-    }
-    strbuf_release(&tok);
-    strbuf_release(&err);
-}
-
 static void drop_tokens(attrs *a)
 {
     attrs_remove(a, "token.omnitron");
@@ -49,7 +29,7 @@ int stage_run_script(stage_ctx *c, const flow *f, const flow_script *s, envelope
 {
     strbuf err = STRBUF_INIT;
     pyscript_opts o = { (double)s->timeout_ms / 1000.0, 1 };
-    add_tokens(c, f, &e->attrs);
+    stage_script_tokens(c, f, &e->attrs);
     int r = pyscript_run(s->script, e->body.buf, e->body.len, &e->attrs, &o, output, &err);
     drop_tokens(&e->attrs);
     if (r == PYSCRIPT_FAILURE) {

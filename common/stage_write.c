@@ -135,9 +135,7 @@ static void run_post_script(writer *w, int failed)
     pyscript_opts o = { (double)f->post_script.timeout_ms / 1000.0, 0 };
     attrs a = ATTRS_INIT;
     attrs_copy(&a, &w->e->attrs);
-    strbuf tok = STRBUF_INIT;
-    if (stage_auth_token(&w->omni, &tok, &err) == 0)
-        attrs_set(&a, "token.omnitron", tok.buf);
+    stage_script_tokens(w->c, f, &a);
     int r = pyscript_run(f->post_script.script, w->e->body.buf, w->e->body.len, &a, &o, &out, &err);
     if (r == PYSCRIPT_FAILURE) {
         const char *tb = attrs_get(&a, "log.script.error");
@@ -147,7 +145,6 @@ static void run_post_script(writer *w, int failed)
         strbuf_release(&msg);
     }
     attrs_free(&a);
-    strbuf_release(&tok);
     strbuf_release(&out);
     strbuf_release(&err);
 }
