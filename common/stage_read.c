@@ -30,7 +30,6 @@ typedef struct reader {
     const envelope *tick;
     bqueue q;
     long published;
-    long skipped;
     pthread_mutex_t mu;
 } reader;
 
@@ -94,12 +93,9 @@ static void build_and_publish(reader *rd, stage_ctx *c, stage_auth *auth, json_t
     envelope_set(&e.key, json_is_string(num) ? json_string_value(num) : attrs_get(&vars, "pk"));
 
     int got = store_lease_acquire(c->store, f->name, e.key, rd->tick->run_id, f->lease_ttl_ms, &err);
-    if (got <= 0) {
+    if (got <= 0) {   /* in flight already (or the store is down): not published */
         if (got < 0)
             fprintf(stderr, "reader: lease for %s: %s\n", e.key, err.buf);
-        pthread_mutex_lock(&rd->mu);
-        rd->skipped++;
-        pthread_mutex_unlock(&rd->mu);
         goto out;
     }
     pthread_mutex_lock(&rd->mu);
