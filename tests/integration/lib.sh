@@ -118,9 +118,11 @@ ff_start_services() {
     ff_start_service writer
 }
 
-# Waits until the ERP simulator holds N distinct orders.
-wait_erp_orders() { wait_for "${2:-60}" sh -c "[ \"\$(curl -s http://127.0.0.1:$ERP_PORT/_control/state | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"orders\"])')\" -ge $1 ]"; }
-wait_omni_sent() { wait_for "${2:-60}" sh -c "[ \"\$(curl -s http://127.0.0.1:$OMNI_PORT/_control/state | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"sent\"])')\" -ge $1 ]"; }
+# state_at_least omni|erp FIELD N: the simulator's state FIELD is >= N.
+state_at_least() { v=$("${1}_state" "$2"); [ "${v:-0}" -ge "$3" ] 2>/dev/null; }
+# The ERP simulator holds N distinct orders; Omnitron has N orders marked sent.
+wait_erp_orders() { wait_for "${2:-60}" state_at_least erp orders "$1"; }
+wait_omni_sent() { wait_for "${2:-60}" state_at_least omni sent "$1"; }
 
 # log_events: every log-topic event so far, one JSON per line.
 log_events() { kcat -b "$BROKERS" -C -t "$FF_PREFIX.log" -e -q 2>/dev/null; }
