@@ -118,8 +118,15 @@ ff_start_services() {
     ff_start_service writer
 }
 
+# state_int omni|erp FIELD: one top-level integer of a simulator's state,
+# read with curl and sed alone: the waits below poll it several times a
+# second, and a benchmark must not spend its CPU starting interpreters.
+state_int() {
+    port=$OMNI_PORT; [ "$1" = erp ] && port=$ERP_PORT
+    curl -s "http://127.0.0.1:$port/_control/state" | sed -n "s/.*\"$2\": *\(-\{0,1\}[0-9][0-9]*\).*/\1/p"
+}
 # state_at_least omni|erp FIELD N: the simulator's state FIELD is >= N.
-state_at_least() { v=$("${1}_state" "$2"); [ "${v:-0}" -ge "$3" ] 2>/dev/null; }
+state_at_least() { v=$(state_int "$1" "$2"); [ "${v:-0}" -ge "$3" ] 2>/dev/null; }
 # The ERP simulator holds N distinct orders; Omnitron has N orders marked sent.
 wait_erp_orders() { wait_for "${2:-60}" state_at_least erp orders "$1"; }
 wait_omni_sent() { wait_for "${2:-60}" state_at_least omni sent "$1"; }
