@@ -16,6 +16,7 @@ typedef struct bqueue {
     void **items;
     size_t cap, head, n;
     int closed;
+    int fiber_waiters;   /* consumers parked as fibers (see fiber.h) */
 } bqueue;
 
 void bqueue_init(bqueue *q, size_t cap);

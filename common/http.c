@@ -19,9 +19,13 @@
  *     callback refuses the data, and curl's MAXFILESIZE catches an announced
  *     Content-Length early) and is never retried.
  *
+ * In a fiber (fiber.h) the transfer and the retry sleeps suspend only the
+ * fiber; the loop's connections are shared by its fibers.
+ *
  * Counters for /metrics are process-wide atomics.
  */
 #include "http.h"
+#include "fiber.h"
 #include "xalloc.h"
 
 #include <ctype.h>
@@ -212,15 +216,6 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *ud)
     return n;
 }
 
-static void sleep_ms(long ms)
-{
-    if (ms <= 0)
-        return;
-    struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-    while (nanosleep(&ts, &ts) != 0)
-        ;
-}
-
 static double now_ms(void)
 {
     struct timespec ts;
@@ -274,7 +269,7 @@ static CURLcode do_try(http_client *c, const http_request *req, const char *auth
     ts->too_large = 0;
     ts->retry_after[0] = '\0';
     stat_inc(&st_requests);
-    CURLcode rc = curl_easy_perform(h);
+    CURLcode rc = fiber_curl_perform(h);
     curl_slist_free_all(hdrs);
 
     resp->status = 0;
@@ -363,7 +358,7 @@ int http_do(http_client *c, const http_request *req, http_response *resp)
             }
         }
         stat_inc(&st_retries);
-        sleep_ms(retry_delay_ms(pol, policy_attempt, retry_after, &c->seed));
+        fiber_sleep_ms(retry_delay_ms(pol, policy_attempt, retry_after, &c->seed));
     }
 
 out:

@@ -18,6 +18,16 @@
  * byte in an object key; "\u0000" in a string value is kept. Duplicate keys:
  * the last value wins, at the position of the first (jansson's behaviour).
  *
+ * Checking without building is the scan_* half of the reader: scan_str
+ * validates a string (escapes included) without decoding it, scan_number a
+ * number (strtod only when its magnitude could overflow a double), and
+ * scan_value/scan_container a value, allocating nothing. parse_str is
+ * scan_str plus decoding the strings that have escapes; the containers a
+ * shallow parse leaves out go through scan_value. jsontext_minify is
+ * scan_value with `out` set: skip_ws then copies the input between runs of
+ * whitespace and comments to out (room for all of the input is reserved
+ * once), so a compact document is copied with one memcpy at the end.
+ *
  * The writer appends to a strbuf through an inline reserve-then-copy helper,
  * copies runs of plain string bytes at once, formats integers by hand and
  * finds the shortest round-tripping form of most doubles without printf
@@ -42,6 +52,11 @@ typedef struct parser {
     int depth;
     int build_depth; /* containers nested deeper are validated, not built (0: no limit) */
     int failed;
+    /* jsontext_minify only */
+    strbuf *out;       /* where the text goes (room for all of it reserved); NULL otherwise */
+    const char *run;   /* the input from here on is not copied to out yet */
+    jsontext_top *top; /* the caller's, or NULL */
+    int top_real;      /* a top-level number is a real (jsontext_parse would make it one) */
 } parser;
 
 /* Byte classes for string scanning: 0 plain, 1 '"', 2 '\\', 3 control,
@@ -114,10 +129,19 @@ static inline uint64_t load8(const char *p)
 
 static const unsigned char is_ws[256] = { ['\t'] = 1, ['\n'] = 1, ['\r'] = 1, [' '] = 1 };
 
-/* Skips whitespace and comments. Returns 0, or -1 on an unterminated comment. */
+/* Minify: copies the input not copied yet, up to upto, to out (room reserved). */
+static inline void flush_run(parser *ps, const char *upto)
+{
+    size_t n = (size_t)(upto - ps->run);
+    memcpy(ps->out->buf + ps->out->len, ps->run, n);
+    ps->out->len += n;
+}
+
+/* Skips whitespace and comments. Returns 0, or -1 on an unterminated comment.
+ * When minifying, what came before the skipped run is copied to out first. */
 static int skip_ws_slow(parser *ps)
 {
-    const char *p = ps->p, *end = ps->end;
+    const char *p = ps->p, *end = ps->end, *from = p;
     for (;;) {
         while (end - p >= 8 && load8(p) == 0x2020202020202020ULL)
             p += 8; /* indentation */
@@ -142,6 +166,10 @@ static int skip_ws_slow(parser *ps)
         } else {
             break;
         }
+    }
+    if (ps->out && p != from) {
+        flush_run(ps, from);
+        ps->run = p;
     }
     ps->p = p;
     return 0;
@@ -203,82 +231,127 @@ static int hex4(const char *p, const char *end, unsigned *out)
     return 0;
 }
 
-static void put_utf8(strbuf *sb, unsigned cp)
+/* Writes the UTF-8 encoding of cp (at most U+10FFFF) to u; returns its length. */
+static size_t utf8_encode(unsigned cp, char u[4])
 {
-    char u[4];
-    size_t n;
     if (cp < 0x80) {
         u[0] = (char)cp;
-        n = 1;
-    } else if (cp < 0x800) {
+        return 1;
+    }
+    if (cp < 0x800) {
         u[0] = (char)(0xC0 | cp >> 6);
         u[1] = (char)(0x80 | (cp & 0x3F));
-        n = 2;
-    } else if (cp < 0x10000) {
+        return 2;
+    }
+    if (cp < 0x10000) {
         u[0] = (char)(0xE0 | cp >> 12);
         u[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
         u[2] = (char)(0x80 | (cp & 0x3F));
-        n = 3;
-    } else {
-        u[0] = (char)(0xF0 | cp >> 18);
-        u[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-        u[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        u[3] = (char)(0x80 | (cp & 0x3F));
-        n = 4;
+        return 3;
     }
-    strbuf_add(sb, u, n);
+    u[0] = (char)(0xF0 | cp >> 18);
+    u[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+    u[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+    u[3] = (char)(0x80 | (cp & 0x3F));
+    return 4;
 }
 
-/* Decodes one escape at p (pointing after the backslash) into scratch.
- * Returns the position after it, or NULL on error. */
-static const char *unescape(parser *ps, const char *p)
+enum { ESC_OK, ESC_END, ESC_HEX, ESC_SURROGATE, ESC_BAD };
+
+/* Decodes the escape at *pp (just after the backslash) into *cp and moves
+ * *pp past it. Returns ESC_OK, or what is wrong (*cp then holds the unpaired
+ * surrogate for ESC_SURROGATE). */
+static int escape_decode(const char **pp, const char *end, unsigned *cp)
+{
+    const char *p = *pp;
+    unsigned lo;
+    if (p >= end)
+        return ESC_END;
+    switch (*p++) {
+    case '"': *cp = '"'; break;
+    case '\\': *cp = '\\'; break;
+    case '/': *cp = '/'; break;
+    case 'b': *cp = '\b'; break;
+    case 'f': *cp = '\f'; break;
+    case 'n': *cp = '\n'; break;
+    case 'r': *cp = '\r'; break;
+    case 't': *cp = '\t'; break;
+    case 'u':
+        if (hex4(p, end, cp))
+            return ESC_HEX;
+        p += 4;
+        if (*cp >= 0xDC00 && *cp <= 0xDFFF)
+            return ESC_SURROGATE;
+        if (*cp >= 0xD800 && *cp <= 0xDBFF) {
+            if (end - p < 6 || p[0] != '\\' || p[1] != 'u' || hex4(p + 2, end, &lo) || lo < 0xDC00 || lo > 0xDFFF)
+                return ESC_SURROGATE;
+            p += 6;
+            *cp = 0x10000 + ((*cp - 0xD800) << 10) + (lo - 0xDC00);
+        }
+        break;
+    default:
+        return ESC_BAD;
+    }
+    *pp = p;
+    return ESC_OK;
+}
+
+/* Checks the escape at p (just after the backslash): its code point in *cp.
+ * Returns the position after it, or NULL with the error set. */
+static const char *escape_at(parser *ps, const char *p, unsigned *cp)
 {
     const char *bs = p - 1;
-    if (p >= ps->end)
-        return fail_at(ps, p, "unterminated string"), NULL;
-    char c = *p++, r;
-    switch (c) {
-    case '"': r = '"'; break;
-    case '\\': r = '\\'; break;
-    case '/': r = '/'; break;
-    case 'b': r = '\b'; break;
-    case 'f': r = '\f'; break;
-    case 'n': r = '\n'; break;
-    case 'r': r = '\r'; break;
-    case 't': r = '\t'; break;
-    case 'u': {
-        unsigned cp, lo;
-        if (hex4(p, ps->end, &cp))
-            return fail_at(ps, bs, "invalid \\u escape"), NULL;
-        p += 4;
-        if (cp >= 0xDC00 && cp <= 0xDFFF)
-            return fail_at(ps, bs, "unpaired surrogate \\u%04X", cp), NULL;
-        if (cp >= 0xD800 && cp <= 0xDBFF) {
-            if (ps->end - p < 6 || p[0] != '\\' || p[1] != 'u' || hex4(p + 2, ps->end, &lo) ||
-                lo < 0xDC00 || lo > 0xDFFF)
-                return fail_at(ps, bs, "unpaired surrogate \\u%04X", cp), NULL;
-            p += 6;
-            cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
-        }
-        put_utf8(&ps->scratch, cp);
+    char b[16];
+    switch (escape_decode(&p, ps->end, cp)) {
+    case ESC_OK:
         return p;
-    }
-    default: {
-        char b[16];
+    case ESC_END:
+        return fail_at(ps, p, "unterminated string"), NULL;
+    case ESC_HEX:
+        return fail_at(ps, bs, "invalid \\u escape"), NULL;
+    case ESC_SURROGATE:
+        return fail_at(ps, bs, "unpaired surrogate \\u%04X", *cp), NULL;
+    default:
         return fail_at(ps, bs, "invalid escape: %s after '\\'", what(ps, bs + 1, b)), NULL;
     }
-    }
-    strbuf_addch(&ps->scratch, r);
-    return p;
 }
 
-/* Parses the string whose opening quote is at ps->p. On success *s and *n point
- * either into the input or into ps->scratch (valid until the next string).
- * *escaped tells which. Returns 0 or -1. */
-static int parse_str(parser *ps, const char **s, size_t *n, int *escaped)
+/* Decodes the raw text of a valid string (between its quotes) into dst, at
+ * most cap bytes. Returns the decoded length, or (size_t)-1 when it would be
+ * longer than cap. The decoding is never longer than the raw text. */
+static size_t decode_into(const char *s, size_t n, char *dst, size_t cap)
 {
-    const char *p = ps->p + 1, *end = ps->end, *run = p;
-    int esc = 0;
+    const char *end = s + n;
+    size_t o = 0;
+    while (s < end) {
+        const char *bs = memchr(s, '\\', (size_t)(end - s));
+        size_t k = (size_t)((bs ? bs : end) - s);
+        if (k > cap - o)
+            return (size_t)-1;
+        memcpy(dst + o, s, k);
+        o += k;
+        if (!bs)
+            break;
+        unsigned cp = 0;
+        s = bs + 1;
+        escape_decode(&s, end, &cp); /* valid: checked by scan_str */
+        char u[4];
+        k = utf8_encode(cp, u);
+        if (k > cap - o)
+            return (size_t)-1;
+        memcpy(dst + o, u, k);
+        o += k;
+    }
+    return o;
+}
+
+/* Checks the string whose opening quote is at ps->p and moves past it,
+ * without decoding it. *s and *n: its raw text between the quotes; *esc:
+ * whether it has escapes; *nul: whether one of them is "\u0000". 0 or -1. */
+static int scan_str(parser *ps, const char **s, size_t *n, int *esc, int *nul)
+{
+    const char *p = ps->p + 1, *end = ps->end;
+    int e = 0, z = 0;
     for (;;) {
         /* 8 bytes at a time while none is '"', '\\', a control or >= 0x80 */
         while (end - p >= 8) {
@@ -296,28 +369,21 @@ static int parse_str(parser *ps, const char **s, size_t *n, int *escaped)
         }
         switch (str_class[(unsigned char)*p]) {
         case 1: /* closing quote */
-            if (esc) {
-                strbuf_add(&ps->scratch, run, (size_t)(p - run));
-                *s = ps->scratch.buf;
-                *n = ps->scratch.len;
-            } else {
-                *s = run;
-                *n = (size_t)(p - run);
-            }
-            *escaped = esc;
+            *s = ps->p + 1;
+            *n = (size_t)(p - *s);
+            *esc = e;
+            *nul = z;
             ps->p = p + 1;
             return 0;
-        case 2: /* backslash */
-            if (!esc) {
-                esc = 1;
-                strbuf_reset(&ps->scratch);
-            }
-            strbuf_add(&ps->scratch, run, (size_t)(p - run));
-            p = unescape(ps, p + 1);
+        case 2: { /* backslash */
+            unsigned cp;
+            p = escape_at(ps, p + 1, &cp);
             if (!p)
                 return -1;
-            run = p;
+            e = 1;
+            z |= cp == 0;
             break;
+        }
         case 3:
             fail_at(ps, p, "control character 0x%02x in string", (unsigned char)*p);
             return -1;
@@ -333,84 +399,159 @@ static int parse_str(parser *ps, const char **s, size_t *n, int *escaped)
     }
 }
 
-static json_t *parse_number(parser *ps)
+/* Parses the string whose opening quote is at ps->p. On success *s and *n point
+ * either into the input or into ps->scratch (valid until the next string).
+ * *escaped tells which. Returns 0 or -1. */
+static int parse_str(parser *ps, const char **s, size_t *n, int *escaped)
+{
+    int nul;
+    if (scan_str(ps, s, n, escaped, &nul))
+        return -1;
+    if (*escaped) {
+        strbuf_reset(&ps->scratch);
+        strbuf_grow(&ps->scratch, *n);
+        *n = decode_into(*s, *n, ps->scratch.buf, *n);
+        ps->scratch.len = *n;
+        ps->scratch.buf[*n] = '\0';
+        *s = ps->scratch.buf;
+    }
+    return 0;
+}
+
+/* Checks the syntax of the number at ps->p. Returns its end (ps->p is not
+ * moved), or NULL with the error set. *int_end: where its integer digits end
+ * (they start after the optional '-'); *exp: its exponent's first sign or
+ * digit, or NULL; *is_real: it has a fraction or an exponent. */
+static inline const char *number_end(parser *ps, const char **int_end, const char **exp, int *is_real)
 {
     const char *p = ps->p, *end = ps->end, *tok = p;
-    int neg = 0, is_real = 0;
-    if (*p == '-') {
-        neg = 1;
+    *exp = NULL;
+    *is_real = 0;
+    if (*p == '-')
         p++;
-    }
     if (p >= end || *p < '0' || *p > '9')
-        return fail_at(ps, tok, "invalid number");
-    const char *digits = p;
+        return fail_at(ps, tok, "invalid number"), NULL;
     if (*p == '0') {
         p++;
         if (p < end && *p >= '0' && *p <= '9')
-            return fail_at(ps, tok, "invalid number: leading zero");
+            return fail_at(ps, tok, "invalid number: leading zero"), NULL;
     } else {
         while (p < end && *p >= '0' && *p <= '9')
             p++;
     }
-    const char *int_end = p;
+    *int_end = p;
     if (p < end && *p == '.') {
         p++;
         if (p >= end || *p < '0' || *p > '9')
-            return fail_at(ps, tok, "invalid number: digit expected after '.'");
+            return fail_at(ps, tok, "invalid number: digit expected after '.'"), NULL;
         while (p < end && *p >= '0' && *p <= '9')
             p++;
-        is_real = 1;
+        *is_real = 1;
     }
     if (p < end && (*p == 'e' || *p == 'E')) {
         p++;
+        *exp = p;
         if (p < end && (*p == '+' || *p == '-'))
             p++;
         if (p >= end || *p < '0' || *p > '9')
-            return fail_at(ps, tok, "invalid number: digit expected in exponent");
+            return fail_at(ps, tok, "invalid number: digit expected in exponent"), NULL;
         while (p < end && *p >= '0' && *p <= '9')
             p++;
-        is_real = 1;
+        *is_real = 1;
     }
-    if (!is_real && int_end - digits <= 18) {
+    return p;
+}
+
+/* The integer of the digits [digits, int_end), negated when neg, into *out
+ * when it fits json_int_t: 0; -1 when it does not. */
+static inline int int_value(const char *digits, const char *int_end, int neg, json_int_t *out)
+{
+    if (int_end - digits <= 18) {
         /* at most 18 digits: cannot overflow 64 bits */
         long long v = 0;
         for (const char *q = digits; q < int_end; q++)
             v = v * 10 + (*q - '0');
-        ps->p = p;
-        return json_integer(neg ? -v : v);
+        *out = neg ? -v : v;
+        return 0;
     }
-    if (!is_real) {
-        unsigned long long v = 0, lim = neg ? (unsigned long long)INT64_MAX + 1 : INT64_MAX;
-        int over = 0;
-        for (const char *q = digits; q < int_end && !over; q++) {
-            unsigned d = (unsigned)(*q - '0');
-            if (v > (lim - d) / 10)
-                over = 1;
-            else
-                v = v * 10 + d;
-        }
-        if (!over) {
-            ps->p = p;
-            return json_integer(neg ? (json_int_t)(0 - v) : (json_int_t)v);
-        }
-        /* too big for json_int_t: becomes a real (see the top of the file) */
+    unsigned long long v = 0, lim = neg ? (unsigned long long)INT64_MAX + 1 : INT64_MAX;
+    for (const char *q = digits; q < int_end; q++) {
+        unsigned d = (unsigned)(*q - '0');
+        if (v > (lim - d) / 10)
+            return -1;
+        v = v * 10 + d;
     }
+    *out = neg ? (json_int_t)(0 - v) : (json_int_t)v;
+    return 0;
+}
+
+/* strtod of the number text tok (len bytes); *overflow when it is beyond a double. */
+static double to_double(const char *tok, size_t len, int *overflow)
+{
     char small[64], *buf = small;
-    size_t len = (size_t)(p - tok);
-    if (len >= sizeof small) {
+    if (len >= sizeof small)
         buf = xmalloc(len + 1);
-    }
     memcpy(buf, tok, len);
     buf[len] = '\0';
     errno = 0;
     double d = strtod(buf, NULL);
-    int overflow = errno == ERANGE && (d == HUGE_VAL || d == -HUGE_VAL);
+    *overflow = errno == ERANGE && (d == HUGE_VAL || d == -HUGE_VAL);
     if (buf != small)
         free(buf);
+    return d;
+}
+
+static json_t *parse_number(parser *ps)
+{
+    const char *tok = ps->p, *digits = tok + (*tok == '-'), *int_end, *exp;
+    int is_real, overflow;
+    json_int_t iv;
+    const char *p = number_end(ps, &int_end, &exp, &is_real);
+    if (!p)
+        return NULL;
+    if (!is_real && int_value(digits, int_end, *tok == '-', &iv) == 0) {
+        ps->p = p;
+        return json_integer(iv);
+    }
+    /* a real, or an integer too big for json_int_t: a real too (see the top of the file) */
+    double d = to_double(tok, (size_t)(p - tok), &overflow);
     if (overflow)
         return fail_at(ps, tok, "real number overflow");
     ps->p = p;
     return json_real(d);
+}
+
+/* Checks the number at ps->p as parse_number does, without making it, and
+ * moves past it. 0 or -1. */
+static int scan_number(parser *ps)
+{
+    const char *tok = ps->p, *digits = tok + (*tok == '-'), *int_end, *exp;
+    int is_real, overflow;
+    json_int_t iv;
+    const char *p = number_end(ps, &int_end, &exp, &is_real);
+    if (!p)
+        return -1;
+    /* |value| < 10^(integer digits + exponent): at most 10^308 < DBL_MAX
+     * cannot overflow, so strtod is only asked about the others */
+    long e10 = 0;
+    if (exp) {
+        const char *q = exp + (*exp == '+' || *exp == '-');
+        for (; q < p && e10 < 100000; q++)
+            e10 = e10 * 10 + (*q - '0');
+        if (*exp == '-')
+            e10 = -e10;
+    }
+    if ((int_end - digits) + e10 > 308) {
+        to_double(tok, (size_t)(p - tok), &overflow);
+        if (overflow) {
+            fail_at(ps, tok, "real number overflow");
+            return -1;
+        }
+    }
+    if (ps->depth == 0)
+        ps->top_real = is_real || int_value(digits, int_end, *tok == '-', &iv) < 0;
+    ps->p = p;
+    return 0;
 }
 
 #define JSONTEXT_MAX_DEPTH 512
@@ -537,69 +678,122 @@ static json_t *parse_literal(parser *ps, const char *word, size_t n, json_t *v)
     return v;
 }
 
-/* Validates the value at ps->p without building it (for the containers a
- * shallow parse leaves out). 0, or -1 with the error set. */
-static int skip_value(parser *ps)
+/* Minify: notes a top-level key (raw text k, n bytes; esc: it has escapes)
+ * that is one of the keys the caller looks for. */
+static void note_top_key(jsontext_top *top, const char *k, size_t n, int esc)
+{
+    char buf[JSONTEXT_TOP_KEY_MAX];
+    if (esc) {
+        n = decode_into(k, n, buf, sizeof buf);
+        if (n == (size_t)-1)
+            return; /* longer than any key looked for */
+        k = buf;
+    }
+    for (unsigned i = 0; i < 32 && top->keys[i]; i++)
+        if (strlen(top->keys[i]) == n && memcmp(top->keys[i], k, n) == 0)
+            top->found |= 1u << i;
+}
+
+static int scan_value(parser *ps);
+
+/* Checks the container at ps->p without building it and moves past it:
+ * the checks and errors of parse_value. 0 or -1. */
+static int scan_container(parser *ps)
+{
+    const char *open = ps->p;
+    char close = *open == '{' ? '}' : ']';
+    if (ps->depth >= JSONTEXT_MAX_DEPTH) {
+        fail_at(ps, open, "nesting deeper than %d levels", JSONTEXT_MAX_DEPTH);
+        return -1;
+    }
+    ps->p++;
+    ps->depth++;
+    int rc = -1;
+    if (skip_ws(ps))
+        goto out;
+    if (ps->p < ps->end && *ps->p == close) {
+        ps->p++;
+        rc = 0;
+        goto out;
+    }
+    for (;;) {
+        if (close == '}') {
+            const char *kat = ps->p, *k;
+            size_t klen;
+            int esc, nul;
+            char b[16];
+            if (ps->p >= ps->end || *ps->p != '"') {
+                fail_at(ps, ps->p, "string key expected, got %s", what(ps, ps->p, b));
+                goto out;
+            }
+            if (scan_str(ps, &k, &klen, &esc, &nul))
+                goto out;
+            /* (the shallow parse never refused these in the parts it skips) */
+            if (nul && ps->out) {
+                fail_at(ps, kat, "NUL byte in object key not supported");
+                goto out;
+            }
+            if (ps->depth == 1 && ps->top && ps->top->keys)
+                note_top_key(ps->top, k, klen, esc);
+            if (skip_ws(ps) || ps->p >= ps->end || *ps->p != ':') {
+                fail_at(ps, ps->p, "':' expected after object key, got %s", what(ps, ps->p, b));
+                goto out;
+            }
+            ps->p++;
+            if (skip_ws(ps))
+                goto out;
+        }
+        if (scan_value(ps) < 0)
+            goto out;
+        int more = after_item(ps, close, open);
+        if (more < 0)
+            goto out;
+        if (!more) {
+            rc = 0;
+            goto out;
+        }
+    }
+out:
+    ps->depth--;
+    return rc;
+}
+
+/* Checks the value at ps->p (whitespace already skipped) without building
+ * it, allocating nothing, and moves past it: for jsontext_minify and the
+ * containers a shallow parse leaves out. 0, or -1 with the error set. */
+static int scan_value(parser *ps)
 {
     if (ps->p >= ps->end) {
         fail_at(ps, ps->p, "value expected, got end of input");
         return -1;
     }
-    char c = *ps->p;
-    if (c == '{' || c == '[') {
-        const char *open = ps->p++;
-        char close = c == '{' ? '}' : ']';
-        if (ps->depth >= JSONTEXT_MAX_DEPTH) {
-            fail_at(ps, open, "nesting deeper than %d levels", JSONTEXT_MAX_DEPTH);
-            return -1;
-        }
-        ps->depth++;
-        int rc = -1;
-        if (skip_ws(ps))
-            goto out;
-        if (ps->p < ps->end && *ps->p == close) {
-            ps->p++;
-            rc = 0;
-            goto out;
-        }
-        for (;;) {
-            if (c == '{') {
-                const char *k;
-                size_t klen;
-                int esc;
-                if (ps->p >= ps->end || *ps->p != '"') {
-                    char b[16];
-                    fail_at(ps, ps->p, "string key expected, got %s", what(ps, ps->p, b));
-                    goto out;
-                }
-                if (parse_str(ps, &k, &klen, &esc))
-                    goto out;
-                if (skip_ws(ps) || ps->p >= ps->end || *ps->p != ':') {
-                    char b[16];
-                    fail_at(ps, ps->p, "':' expected after object key, got %s", what(ps, ps->p, b));
-                    goto out;
-                }
-                ps->p++;
-                if (skip_ws(ps))
-                    goto out;
-            }
-            if (skip_value(ps) < 0)
-                goto out;
-            int more = after_item(ps, close, open);
-            if (more < 0)
-                goto out;
-            if (!more) {
-                rc = 0;
-                goto out;
-            }
-        }
-    out:
-        ps->depth--;
-        return rc;
+    switch (*ps->p) {
+    case '{':
+    case '[':
+        return scan_container(ps);
+    case '"': {
+        const char *s;
+        size_t n;
+        int esc, nul;
+        return scan_str(ps, &s, &n, &esc, &nul);
     }
-    json_t *v = parse_value(ps);
-    json_decref(v);
-    return v ? 0 : -1;
+    /* the literals are jansson's singletons: nothing is allocated */
+    case 't':
+        return parse_literal(ps, "true", 4, json_true()) ? 0 : -1;
+    case 'f':
+        return parse_literal(ps, "false", 5, json_false()) ? 0 : -1;
+    case 'n':
+        return parse_literal(ps, "null", 4, json_null()) ? 0 : -1;
+    case '-':
+    case '0': case '1': case '2': case '3': case '4':
+    case '5': case '6': case '7': case '8': case '9':
+        return scan_number(ps);
+    default: {
+        char b[16];
+        fail_at(ps, ps->p, "value expected, got %s", what(ps, ps->p, b));
+        return -1;
+    }
+    }
 }
 
 /* Parses the value at ps->p (whitespace already skipped). */
@@ -613,7 +807,7 @@ static json_t *parse_value(parser *ps)
         if (ps->depth >= JSONTEXT_MAX_DEPTH)
             return fail_at(ps, ps->p, "nesting deeper than %d levels", JSONTEXT_MAX_DEPTH);
         if (ps->build_depth && ps->depth >= ps->build_depth)
-            return skip_value(ps) < 0 ? NULL : json_null();
+            return scan_value(ps) < 0 ? NULL : json_null();
         ps->depth++;
         json_t *v = *ps->p == '{' ? parse_object(ps) : parse_array(ps);
         ps->depth--;
@@ -646,7 +840,8 @@ static json_t *parse_value(parser *ps)
 
 static json_t *parse_text(const char *text, size_t len, int build_depth, strbuf *err)
 {
-    parser ps = { text, text, text + len, err, STRBUF_INIT, 0, build_depth, 0 };
+    parser ps = { .start = text, .p = text, .end = text + len, .err = err, .scratch = STRBUF_INIT,
+                  .build_depth = build_depth };
     json_t *v = NULL;
     if (!skip_ws(&ps))
         v = parse_value(&ps);
@@ -668,6 +863,47 @@ json_t *jsontext_parse(const char *text, size_t len, strbuf *err)
 json_t *jsontext_parse_shallow(const char *text, size_t len, int depth, strbuf *err)
 {
     return parse_text(text, len, depth > 0 ? depth : 1, err);
+}
+
+int jsontext_minify(const char *text, size_t len, strbuf *out, jsontext_top *top, strbuf *err)
+{
+    size_t old = out->len;
+    parser ps = { .start = text, .p = text, .end = text + len, .err = err, .scratch = STRBUF_INIT,
+                  .out = out, .run = text, .top = top };
+    int rc = -1;
+    strbuf_grow(out, len); /* the minified text is never longer */
+    if (top)
+        top->found = 0;
+    const char *first = skip_ws(&ps) ? NULL : ps.p; /* the top value's first byte */
+    if (first && !scan_value(&ps)) {
+        if (skip_ws(&ps) || ps.p < ps.end) {
+            char b[16];
+            fail_at(&ps, ps.p, "end of input expected after the value, got %s", what(&ps, ps.p, b));
+        } else {
+            rc = 0;
+            if (top) {
+                switch (*first) {
+                case '{': top->type = JSON_OBJECT; break;
+                case '[': top->type = JSON_ARRAY; break;
+                case '"': top->type = JSON_STRING; break;
+                case 't': top->type = JSON_TRUE; break;
+                case 'f': top->type = JSON_FALSE; break;
+                case 'n': top->type = JSON_NULL; break;
+                default: top->type = ps.top_real ? JSON_REAL : JSON_INTEGER;
+                }
+            }
+        }
+    }
+    if (rc == 0) {
+        flush_run(&ps, ps.p);
+        out->buf[out->len] = '\0';
+    } else {
+        out->len = old;
+        out->buf[old] = '\0';
+        if (top)
+            top->found = 0;
+    }
+    return rc;
 }
 
 json_t *jsontext_load_file(const char *path, strbuf *err)

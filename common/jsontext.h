@@ -10,6 +10,10 @@
  * value, always with a '.' or an exponent so a double never turns into an
  * integer ("3.0", "0.1", "1.0E21" style like Java is not attempted: we write
  * "1e+21"). Object key order is kept.
+ *
+ * Minifying checks text by the parser's rules without building a tree and
+ * copies it without insignificant whitespace and comments: for a reader that
+ * passes documents on as text (and splices them into a larger one).
  */
 #ifndef FF_JSONTEXT_H
 #define FF_JSONTEXT_H
@@ -30,6 +34,25 @@ json_t *jsontext_parse(const char *text, size_t len, strbuf *err);
  * instead of being built: for readers that need a few fields of a large
  * document. A syntax error anywhere still fails. New reference or NULL. */
 json_t *jsontext_parse_shallow(const char *text, size_t len, int depth, strbuf *err);
+/* What jsontext_minify tells about the top value. */
+#define JSONTEXT_TOP_KEY_MAX 64
+typedef struct jsontext_top {
+    /* in: NULL-terminated names of top-level keys to look for (at most 32,
+     * each shorter than JSONTEXT_TOP_KEY_MAX bytes), or NULL. Borrowed. */
+    const char *const *keys;
+    /* out: the top value's type as jsontext_parse would make it */
+    json_type type;
+    /* out: bit i set when the top value is an object with the key keys[i]
+     * (escapes in the text decoded before comparing) */
+    unsigned found;
+} jsontext_top;
+/* Checks that text (len bytes) is one JSON value by the rules of
+ * jsontext_parse (same comments, same errors and messages in err) without
+ * building it, and appends it to out with the whitespace and comments between
+ * tokens left out; strings and numbers are copied as written. Allocates
+ * nothing but out's room. top (may be NULL) is filled as described above.
+ * Returns 0, or -1 with out as it was. The caller owns out and top. */
+int jsontext_minify(const char *text, size_t len, strbuf *out, jsontext_top *top, strbuf *err);
 /* Reads and parses a file; err names the file. New reference or NULL. */
 json_t *jsontext_load_file(const char *path, strbuf *err);
 

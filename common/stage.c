@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "el.h"
+#include "fiber.h"
 #include "jsontext.h"
 #include "logev.h"
 #include "metrics.h"
@@ -304,6 +305,7 @@ int stage_auth_fn(void *ctx, int force, strbuf *header, strbuf *err)
      * A token that differs from the one that failed and was stored moments
      * ago is a sibling's fresh login (another thread or replica): use it
      * instead of logging in again. An older one is as stale as ours. */
+    fiber_pin_begin();  /* the login is a wait under a lock: see fiber.h */
     pthread_mutex_lock(&login_mu);
     found = read_token(sa, header, &at, err);
     int rc = found < 0 ? -1 : 0;
@@ -316,6 +318,7 @@ int stage_auth_fn(void *ctx, int force, strbuf *header, strbuf *err)
             cache_put(sa->name, header->buf);
     }
     pthread_mutex_unlock(&login_mu);
+    fiber_pin_end();
     if (rc < 0)
         return -1;
 done:
@@ -387,31 +390,55 @@ int stage_http(stage_ctx *c, const flow *f, stage_auth *auth, const char *method
     return stage_http_policy(c, f, auth, NULL, method, url, headers, body, body_len, resp);
 }
 
+/* GETs path from Omnitron into r (the caller's, initialised). 0 with a 2xx
+ * body in r and *url the URL; -1 with err. */
+static int omnitron_get(stage_ctx *c, const flow *f, stage_auth *auth, const char *path, strbuf *url,
+                        http_response *r, long *status, strbuf *err)
+{
+    static const char *const hdrs[] = { "Accept: application/json", NULL };
+    strbuf_addf(url, "%s%s", f->omnitron_url, path);
+    *status = 0;
+    if (stage_http(c, f, auth, "GET", url->buf, hdrs, NULL, 0, r) < 0) {
+        strbuf_seterr(err, "GET %s: %s", url->buf, r->error.buf);
+        return -1;
+    }
+    *status = r->status;
+    if (r->status < 200 || r->status > 299) {
+        strbuf_seterr(err, "GET %s: HTTP %ld: %.200s", url->buf, r->status, r->body.buf);
+        return -1;
+    }
+    return 0;
+}
+
 json_t *stage_omnitron_get(stage_ctx *c, const flow *f, stage_auth *auth, const char *path, long *status, strbuf *err)
 {
-    strbuf url = STRBUF_INIT;
+    strbuf url = STRBUF_INIT, e = STRBUF_INIT;
     http_response r;
     json_t *v = NULL;
-    static const char *const hdrs[] = { "Accept: application/json", NULL };
     http_response_init(&r);
-    strbuf_addf(&url, "%s%s", f->omnitron_url, path);
-    *status = 0;
-    if (stage_http(c, f, auth, "GET", url.buf, hdrs, NULL, 0, &r) < 0) {
-        strbuf_seterr(err, "GET %s: %s", url.buf, r.error.buf);
-    } else if (r.status < 200 || r.status > 299) {
-        *status = r.status;
-        strbuf_seterr(err, "GET %s: HTTP %ld: %.200s", url.buf, r.status, r.body.buf);
-    } else {
-        strbuf e = STRBUF_INIT;
-        *status = r.status;
-        v = jsontext_parse(r.body.buf, r.body.len, &e);
-        if (!v)
-            strbuf_seterr(err, "GET %s: malformed JSON: %s", url.buf, e.buf);
-        strbuf_release(&e);
-    }
+    if (omnitron_get(c, f, auth, path, &url, &r, status, err) == 0 &&
+        !(v = jsontext_parse(r.body.buf, r.body.len, &e)))
+        strbuf_seterr(err, "GET %s: malformed JSON: %s", url.buf, e.buf);
     http_response_release(&r);
     strbuf_release(&url);
+    strbuf_release(&e);
     return v;
+}
+
+int stage_omnitron_get_text(stage_ctx *c, const flow *f, stage_auth *auth, const char *path, strbuf *out,
+                            jsontext_top *top, long *status, strbuf *err)
+{
+    strbuf url = STRBUF_INIT, e = STRBUF_INIT;
+    http_response r;
+    int rc = -1;
+    http_response_init(&r);
+    if (omnitron_get(c, f, auth, path, &url, &r, status, err) == 0 &&
+        (rc = jsontext_minify(r.body.buf, r.body.len, out, top, &e)) < 0)
+        strbuf_seterr(err, "GET %s: malformed JSON: %s", url.buf, e.buf);
+    http_response_release(&r);
+    strbuf_release(&url);
+    strbuf_release(&e);
+    return rc;
 }
 
 int json_id_text(const json_t *v, strbuf *out)

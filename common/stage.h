@@ -21,6 +21,7 @@
 #include "envelope.h"
 #include "flow.h"
 #include "http.h"
+#include "jsontext.h"
 #include "store.h"
 #include "strbuf.h"
 
@@ -36,7 +37,8 @@ typedef struct stage_ctx {
     const char *prefix;       /* topic prefix */
     sink out;
     store *store;
-    http_client *http;        /* this thread's client */
+    http_client *http;        /* this worker's client */
+    int loops;                /* OS threads a stage's own fiber pool may use (0: 2) */
     const flow_set *flows;
     void *origin;             /* the consumed message being handled */
     const char *src_topic;
@@ -93,6 +95,12 @@ int stage_http_policy(stage_ctx *c, const flow *f, stage_auth *auth, const retry
  * HTTP 500: ...") and *status the last HTTP status (0 for no answer). */
 json_t *stage_omnitron_get(stage_ctx *c, const flow *f, stage_auth *auth, const char *path, long *status,
                            strbuf *err);
+/* The same, for a body wanted as text: appends it to out (the caller's),
+ * checked and minified by jsontext_minify (top, when not NULL, says what the
+ * top value is), and returns 0; or -1 with err and *status as above ("GET
+ * <url>: malformed JSON: ..." for an invalid body) and out as it was. */
+int stage_omnitron_get_text(stage_ctx *c, const flow *f, stage_auth *auth, const char *path, strbuf *out,
+                            jsontext_top *top, long *status, strbuf *err);
 
 /* The records of a list answer: a DRF page's "results", or the answer
  * itself when it is a list; borrowed or NULL. */

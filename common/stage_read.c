@@ -4,14 +4,27 @@
  * One tick reads the unsent, not-canceled orders of the flow's channels page
  * by page (keyset pagination on the order id by default, so marking orders
  * sent while we read does not shift the pages under us). The main thread
- * lists pages into a bounded queue; a pool of `omnitron.concurrency` threads
- * (each with its own HTTP client) takes a lease on each order, builds the
+ * lists pages into a bounded queue; a pool of `omnitron.concurrency` builders
+ * (fibers on the service's --loops threads, fiber.h; each with its own HTTP
+ * client) takes a lease on each order, builds the
  * detailed order (detail + items + discounts, each with its detail) and
  * publishes it. The queue bound is what keeps memory flat whatever the
  * backlog: listing waits while the builders are behind.
  *
  * An order whose lease is held is in the pipeline already (an earlier tick
  * published it): it is skipped, not published twice.
+ *
+ * The detailed order is assembled as text, not as a jansson tree: the order
+ * detail and each item and discount detail are fetched checked and minified
+ * (stage_omnitron_get_text) and spliced into
+ * `{<detail's members>,"orderitem_set":[item,...],"discountitem_set":[discount,...]}`,
+ * so the bodies are never parsed into values nor dumped again. Only the two
+ * list answers are parsed, for each result's pk. A detail that has an
+ * "orderitem_set" or "discountitem_set" member already (rare) is rebuilt
+ * member by member from its tree, the lists taking those members' places,
+ * as json_object_set_new would. Parsing the published record gives the
+ * value the tree-building reader gave; the text differs only where the
+ * detail's own text did (numbers and escapes are kept as Omnitron wrote them).
  */
 #include "stages.h"
 
@@ -21,6 +34,7 @@
 #include <string.h>
 
 #include "bqueue.h"
+#include "fiber.h"
 #include "jsontext.h"
 #include "logev.h"
 
@@ -41,44 +55,111 @@ static void set_pk(attrs *vars, json_t *obj)
     strbuf_release(&s);
 }
 
-/* Lists path's results and fetches each one's detail into a new array. */
-static json_t *fetch_details(stage_ctx *c, const flow *f, stage_auth *auth, const char *list_tmpl,
-                             const char *detail_tmpl, const attrs *order_vars, long *status, strbuf *err)
+/* The members of the order detail the reader sets, in this order. */
+static const char *const set_keys[] = { "orderitem_set", "discountitem_set", NULL };
+
+/* Lists list_tmpl's results and appends their details to out as a JSON array
+ * of their minified texts ("[d1,d2]"). 0, or -1 with err and *status set
+ * (out then holds part of the array: the caller drops it). */
+static int fetch_details(stage_ctx *c, const flow *f, stage_auth *auth, const char *list_tmpl,
+                         const char *detail_tmpl, const attrs *order_vars, strbuf *out, long *status, strbuf *err)
 {
     strbuf p = STRBUF_INIT;
     flow_fill_path(&p, list_tmpl, order_vars);
     json_t *list = stage_omnitron_get(c, f, auth, p.buf, status, err);
     strbuf_release(&p);
     if (!list)
-        return NULL;
+        return -1;
     json_t *results = json_results(list);
-    json_t *out = json_array();
+    int rc = 0;
     size_t i;
     json_t *it;
+    strbuf_addch(out, '[');
     json_array_foreach(results, i, it) {
         attrs v = ATTRS_INIT;
         set_pk(&v, it);
         flow_fill_path(&p, detail_tmpl, &v);
         attrs_free(&v);
-        json_t *d = stage_omnitron_get(c, f, auth, p.buf, status, err);
+        if (i)
+            strbuf_addch(out, ',');
+        rc = stage_omnitron_get_text(c, f, auth, p.buf, out, NULL, status, err);
         strbuf_reset(&p);
-        if (!d) {
-            json_decref(out);
-            out = NULL;
+        if (rc < 0)
             break;
-        }
-        json_array_append_new(out, d);
     }
+    strbuf_addch(out, ']');
     strbuf_release(&p);
     json_decref(list);
-    return out;
+    return rc;
+}
+
+/* Appends "key": to out (escaped as jsontext_dump does), after a ',' unless first. */
+static void add_key(strbuf *out, int first, const char *key, size_t klen)
+{
+    if (!first)
+        strbuf_addch(out, ',');
+    strbuf_addch(out, '"');
+    strbuf_add_json_escaped(out, key, klen);
+    strbuf_add(out, "\":", 2);
+}
+
+/* body[at..] is the minified order detail, an object: closes it with the
+ * lists (sets[i] the text of set_keys[i]'s array). The common case splices
+ * them in before the closing brace; a detail that has one of those members
+ * already is rebuilt member by member, the list taking the member's place (as
+ * json_object_set_new replaces a value where it is). 0, or -1 with err. */
+static int add_sets(strbuf *body, size_t at, int has_sets, const strbuf *sets[2], strbuf *err)
+{
+    if (!has_sets) {
+        strbuf_setlen(body, body->len - 1); /* the '}' */
+        for (int i = 0; set_keys[i]; i++) {
+            add_key(body, i == 0 && body->len == at + 1, set_keys[i], strlen(set_keys[i]));
+            strbuf_add(body, sets[i]->buf, sets[i]->len);
+        }
+        strbuf_addch(body, '}');
+        return 0;
+    }
+    strbuf e = STRBUF_INIT;
+    json_t *order = jsontext_parse(body->buf + at, body->len - at, &e);
+    if (!order) { /* cannot happen: the text was checked */
+        strbuf_seterr(err, "order detail: %s", e.buf);
+        strbuf_release(&e);
+        return -1;
+    }
+    int placed[2] = { 0, 0 }, first = 1;
+    strbuf_setlen(body, at);
+    strbuf_addch(body, '{');
+    for (void *it = json_object_iter(order); it; it = json_object_iter_next(order, it), first = 0) {
+        const char *k = json_object_iter_key(it);
+        size_t klen = json_object_iter_key_len(it);
+        int i = 0;
+        while (set_keys[i] && !(strlen(set_keys[i]) == klen && memcmp(set_keys[i], k, klen) == 0))
+            i++;
+        add_key(body, first, k, klen);
+        if (set_keys[i]) {
+            strbuf_add(body, sets[i]->buf, sets[i]->len);
+            placed[i] = 1;
+        } else {
+            jsontext_dump(json_object_iter_value(it), body, 0);
+        }
+    }
+    for (int i = 0; set_keys[i]; i++)
+        if (!placed[i]) {
+            add_key(body, first, set_keys[i], strlen(set_keys[i]));
+            strbuf_add(body, sets[i]->buf, sets[i]->len);
+            first = 0;
+        }
+    strbuf_addch(body, '}');
+    json_decref(order);
+    strbuf_release(&e);
+    return 0;
 }
 
 static void build_and_publish(reader *rd, stage_ctx *c, stage_auth *auth, json_t *item)
 {
     const flow *f = rd->f;
     envelope e;
-    strbuf err = STRBUF_INIT, p = STRBUF_INIT;
+    strbuf err = STRBUF_INIT, p = STRBUF_INIT, items = STRBUF_INIT, discounts = STRBUF_INIT;
     attrs vars = ATTRS_INIT;
     long status = 0;
     json_t *num = json_object_get(item, "number");
@@ -102,34 +183,39 @@ static void build_and_publish(reader *rd, stage_ctx *c, stage_auth *auth, json_t
     rd->published++;
     pthread_mutex_unlock(&rd->mu);
 
+    /* The order detail goes straight into the body; the lists are fetched
+     * even when it is not an object (the failure then names the detail). */
+    size_t at = e.body.len;
+    jsontext_top top = { set_keys, JSON_NULL, 0 };
+    const strbuf *sets[2] = { &items, &discounts };
     flow_fill_path(&p, f->path_order_detail, &vars);
-    json_t *order = stage_omnitron_get(c, f, auth, p.buf, &status, &err);
-    json_t *items = order ? fetch_details(c, f, auth, f->path_items, f->path_item_detail, &vars, &status, &err) : NULL;
-    json_t *discounts = items ? fetch_details(c, f, auth, f->path_discounts, f->path_discount_detail, &vars, &status, &err) : NULL;
-    if (!discounts || !json_is_object(order)) {
-        if (order && !json_is_object(order))
-            strbuf_seterr(&err, "order detail is not a JSON object");
+    int order = stage_omnitron_get_text(c, f, auth, p.buf, &e.body, &top, &status, &err) == 0;
+    int ok = order && fetch_details(c, f, auth, f->path_items, f->path_item_detail, &vars, &items, &status, &err) == 0 &&
+             fetch_details(c, f, auth, f->path_discounts, f->path_discount_detail, &vars, &discounts, &status, &err) == 0;
+    if (order && top.type != JSON_OBJECT) {
+        strbuf_seterr(&err, "order detail is not a JSON object");
+        ok = 0;
+    }
+    if (ok && add_sets(&e.body, at, top.found != 0, sets, &err) < 0)
+        ok = 0;
+    if (!ok) {
+        strbuf_setlen(&e.body, at);
         jsontext_dump(item, &e.body, 0);
         stage_fail(c, &e, "read", status, err.buf);
-        json_decref(order);
-        json_decref(items);
-        json_decref(discounts);
         goto out;
     }
-    json_object_set_new(order, "orderitem_set", items);
-    json_object_set_new(order, "discountitem_set", discounts);
-    jsontext_dump(order, &e.body, 0);
-    json_decref(order);
     if (stage_emit(c, TOPIC_RECORDS, &e, &err) < 0)
         stage_fail(c, &e, "read", 0, err.buf);
 out:
     attrs_free(&vars);
     strbuf_release(&p);
+    strbuf_release(&items);
+    strbuf_release(&discounts);
     strbuf_release(&err);
     envelope_free(&e);
 }
 
-static void *builder(void *arg)
+static void builder(void *arg)
 {
     reader *rd = arg;
     stage_ctx c = *rd->base;
@@ -144,7 +230,6 @@ static void *builder(void *arg)
     }
     stage_auth_release(&auth);
     http_client_free(c.http);
-    return NULL;
 }
 
 /* Adds what the builders published since the last flush to the run's
@@ -177,10 +262,7 @@ int stage_read_orders(stage_ctx *c, const flow *f, const envelope *tick)
     stage_log_run(c, tick, "started", "in_progress", NULL);
     stage_auth_init(&auth, c, f, 0);
 
-    int n = f->read_concurrency;
-    pthread_t *th = calloc((size_t)n, sizeof *th);
-    for (int i = 0; i < n; i++)
-        pthread_create(&th[i], NULL, builder, &rd);
+    fiber_pool *builders = fiber_pool_start(c->loops > 0 ? c->loops : 2, f->read_concurrency, builder, &rd);
 
     long page = 1, listed = 0, flushed = 0;
     strbuf_addstr(&after, "0");
@@ -241,9 +323,7 @@ int stage_read_orders(stage_ctx *c, const flow *f, const envelope *tick)
         page++;
     }
     bqueue_close(&rd.q);
-    for (int i = 0; i < n; i++)
-        pthread_join(th[i], NULL);
-    free(th);
+    fiber_pool_join(builders);
 
     /* A run whose listing failed is a failed run, not an empty one: the
      * read counts as one published record that failed. */

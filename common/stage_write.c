@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "el.h"
+#include "fiber.h"
 #include "jsontext.h"
 #include "logev.h"
 #include "pyscript.h"
@@ -422,7 +423,7 @@ void stage_write_order(stage_ctx *c, envelope *e)
             strbuf_release(&resp_text);
             goto out;
         }
-        usleep((useconds_t)retry_delay_ms(&f->retry, attempt, 0, &c->seed) * 1000);
+        fiber_sleep_ms(retry_delay_ms(&f->retry, attempt, 0, &c->seed));
     }
 
     /* 3. Check Response */

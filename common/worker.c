@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "bqueue.h"
+#include "fiber.h"
 #include "logev.h"
 #include "metrics.h"
 #include "pyscript.h"
@@ -57,6 +58,7 @@ void worker_parse_args(worker_config *cfg, int argc, char **argv)
         { "brokers", required_argument, 0, 'b' }, { "prefix", required_argument, 0, 'p' },
         { "redis", required_argument, 0, 'r' },   { "flows", required_argument, 0, 'f' },
         { "types", required_argument, 0, 't' },   { "threads", required_argument, 0, 'n' },
+        { "loops", required_argument, 0, 'l' },
         { "metrics-port", required_argument, 0, 'm' }, { "group", required_argument, 0, 'g' },
         { "help", no_argument, 0, 'h' },          { 0, 0, 0, 0 }
     };
@@ -66,6 +68,7 @@ void worker_parse_args(worker_config *cfg, int argc, char **argv)
     cfg->flows = env_or("FLOWFLEET_FLOWS", "flows");
     cfg->types = getenv("FLOWFLEET_TYPES");
     cfg->threads = atoi(env_or("FLOWFLEET_THREADS", "0"));
+    cfg->loops = atoi(env_or("FLOWFLEET_LOOPS", "0"));
     cfg->metrics_port = atoi(env_or("FLOWFLEET_METRICS_PORT", "0"));
     int c;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -76,19 +79,24 @@ void worker_parse_args(worker_config *cfg, int argc, char **argv)
         case 'f': cfg->flows = optarg; break;
         case 't': cfg->types = optarg; break;
         case 'n': cfg->threads = atoi(optarg); break;
+        case 'l': cfg->loops = atoi(optarg); break;
         case 'm': cfg->metrics_port = atoi(optarg); break;
         case 'g': cfg->group = optarg; break;
         default:
             fprintf(stderr,
                     "usage: flowfleet-%s [--brokers HOST:PORT] [--prefix ff] [--redis HOST:PORT] [--flows DIR]\n"
-                    "       [--types order,...] [--threads N] [--metrics-port P] [--group NAME]\n"
-                    "Environment: FLOWFLEET_BROKERS, _PREFIX, _REDIS, _FLOWS, _TYPES, _THREADS, _METRICS_PORT.\n",
+                    "       [--types order,...] [--threads N] [--loops N] [--metrics-port P] [--group NAME]\n"
+                    "  --threads N  records in flight at once; --loops N  OS threads they share (default 2)\n"
+                    "Environment: FLOWFLEET_BROKERS, _PREFIX, _REDIS, _FLOWS, _TYPES, _THREADS, _LOOPS,\n"
+                    "_METRICS_PORT.\n",
                     cfg->service);
             exit(c == 'h' ? 0 : 2);
         }
     }
     if (cfg->threads <= 0)
         cfg->threads = cfg->input == TOPIC_TICKS ? 2 : 8;
+    if (cfg->loops <= 0 || cfg->loops > cfg->threads)
+        cfg->loops = cfg->threads < 2 ? cfg->threads : 2;
 }
 
 typedef struct pool {
@@ -132,7 +140,7 @@ static void handle(pool *p, stage_ctx *c, bus_msg *m)
     strbuf_release(&err);
 }
 
-static void *work(void *arg)
+static void work(void *arg)
 {
     pool *p = arg;
     stage_ctx c;
@@ -145,6 +153,7 @@ static void *work(void *arg)
     c.store = p->store;
     c.flows = p->flows;
     c.http = http_client_new(&ho);
+    c.loops = p->cfg->loops;
     c.seed = (unsigned)(uintptr_t)&c ^ (unsigned)getpid();
     bus_msg *m;
     while ((m = bqueue_pop(&p->q))) {
@@ -152,7 +161,6 @@ static void *work(void *arg)
         bus_done(p->bus, m);
     }
     http_client_free(c.http);
-    return NULL;
 }
 
 int worker_load_flows(const worker_config *cfg, flow_set *flows)
@@ -229,13 +237,11 @@ int worker_run(const worker_config *cfg)
     metric *m_inflight = metrics_gauge("messages_in_flight", NULL, "Messages taken and not yet done");
     if (metrics_serve(cfg->metrics_port, cfg->service) < 0)
         fprintf(stderr, "%s: cannot serve metrics on port %d\n", cfg->service, cfg->metrics_port);
-    fprintf(stderr, "%s: consuming %zu topic(s) as group %s with %d thread(s), %zu flow(s) loaded\n", cfg->service,
-            nt, group.buf, cfg->threads, flows.n);
+    fprintf(stderr, "%s: consuming %zu topic(s) as group %s with %d worker(s) on %d thread(s), %zu flow(s) loaded\n",
+            cfg->service, nt, group.buf, cfg->threads, cfg->loops, flows.n);
 
     bqueue_init(&p.q, (size_t)cfg->threads * 4);
-    pthread_t *th = calloc((size_t)cfg->threads, sizeof *th);
-    for (int i = 0; i < cfg->threads; i++)
-        pthread_create(&th[i], NULL, work, &p);
+    fiber_pool *workers = fiber_pool_start(cfg->loops, cfg->threads, work, &p);
     metrics_set_ready(1);
 
     while (!stopping && !bus_fatal(p.bus)) {
@@ -247,9 +253,7 @@ int worker_run(const worker_config *cfg)
     metrics_set_ready(0);
     fprintf(stderr, "%s: stopping: finishing %ld message(s) in hand\n", cfg->service, bus_in_flight(p.bus));
     bqueue_close(&p.q);
-    for (int i = 0; i < cfg->threads; i++)
-        pthread_join(th[i], NULL);
-    free(th);
+    fiber_pool_join(workers);
     bqueue_destroy(&p.q);
     if (bus_fatal(p.bus)) {
         fprintf(stderr, "%s: a delivery failed permanently; exiting without committing it\n", cfg->service);

@@ -3,8 +3,10 @@
  * transformer and the writer, so each service's main.c only names its input
  * topic and its stage function.
  *
- * One thread polls the bus and hands messages to a pool of threads (each
- * with its own HTTP client and stage_ctx) through a bounded queue. A message
+ * One thread polls the bus and hands messages through a bounded queue to
+ * `threads` workers (each with its own HTTP client and stage_ctx). The
+ * workers are fibers (fiber.h) spread over `loops` OS threads: a worker
+ * waiting for an HTTP answer costs a small stack, not a thread. A message
  * is marked done on the bus only after its stage function returned: the bus
  * then commits its offset once everything produced for it is acknowledged
  * (bus.h). SIGTERM/SIGINT: stop polling, finish the messages in hand, flush,
@@ -30,13 +32,15 @@ typedef struct worker_config {
     const char *redis;
     const char *flows;
     const char *types;          /* comma list; NULL: every type */
-    int threads;
+    int threads;                /* records in flight at once (fibers) */
+    int loops;                  /* OS threads they run on; 0: min(threads, 2) */
     int metrics_port;
     const char *group;          /* consumer group; default <prefix>.<service>.<types> */
 } worker_config;
 
 /* Parses the common options (--brokers, --prefix, --redis, --flows, --types,
- * --threads, --metrics-port, --group, environment FLOWFLEET_* fallbacks).
+ * --threads, --loops, --metrics-port, --group, environment FLOWFLEET_*
+ * fallbacks).
  * Exits with a usage message on bad options. */
 void worker_parse_args(worker_config *cfg, int argc, char **argv);
 /* Loads cfg->flows (with cfg->load_flags), saying on stderr which files

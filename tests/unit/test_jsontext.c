@@ -351,6 +351,318 @@ static void test_roundtrip_text(void)
     strbuf_release(&err);
 }
 
+/* ------------------------------------------------------------ minify */
+
+/* Minifies in (n bytes) and returns the text, or "ERR: <message>". */
+static char *mini_n(const char *in, size_t n)
+{
+    static char buf[4096];
+    strbuf err = STRBUF_INIT, out = STRBUF_INIT;
+    if (jsontext_minify(in, n, &out, NULL, &err) == 0)
+        snprintf(buf, sizeof buf, "%s", out.buf);
+    else
+        snprintf(buf, sizeof buf, "ERR: %s", err.buf);
+    strbuf_release(&err);
+    strbuf_release(&out);
+    return buf;
+}
+
+static char *mini(const char *in)
+{
+    return mini_n(in, strlen(in));
+}
+
+/* in (n bytes) is valid: its minified text parses to the value in parses to,
+ * is its own minified text, and has no whitespace outside strings. */
+static int same_value(const char *in, size_t n)
+{
+    strbuf err = STRBUF_INIT, out = STRBUF_INIT, again = STRBUF_INIT;
+    json_t *a = jsontext_parse(in, n, &err);
+    int ok = a && jsontext_minify(in, n, &out, NULL, &err) == 0;
+    json_t *b = ok ? jsontext_parse(out.buf, out.len, &err) : NULL;
+    ok = ok && b && json_equal(a, b) && jsontext_minify(out.buf, out.len, &again, NULL, &err) == 0 &&
+         again.len == out.len && memcmp(again.buf, out.buf, out.len) == 0;
+    int in_str = 0;
+    for (size_t i = 0; ok && i < out.len; i++) {
+        char c = out.buf[i];
+        if (in_str && c == '\\')
+            i++;
+        else if (c == '"')
+            in_str = !in_str;
+        else if (!in_str && (c == ' ' || c == '\n' || c == '\t' || c == '\r' || c == '/'))
+            ok = 0;
+    }
+    if (!ok)
+        fprintf(stderr, "    not the same value: %.*s -> %s\n", (int)n, in, out.buf);
+    json_decref(a);
+    json_decref(b);
+    strbuf_release(&err);
+    strbuf_release(&out);
+    strbuf_release(&again);
+    return ok;
+}
+
+static void test_minify(void)
+{
+    static const char *docs[] = {
+        "null", "true", " false ", "0", "-0", "-0.0", "42", "3.0", "1E2", "1e16", "1.5e-6", "2.50",
+        "123456789012345678", "9223372036854775807", "-9223372036854775808", "9223372036854775808",
+        "123456789012345678901234567890", "1e-400", "1.7976931348623157e308", "\"\"",
+        "\"h\\u00e9llo \\\"q\\\" \\\\ \\/ \\b\\f\\n\\r\\t\"", "\"\\uD83D\\uDE00\"", "\"\xf0\x9f\x98\x80 raw\"",
+        "\"a\\u0000b\"", "{\"k\\u0065y\":\"v\\u0061l\"}", "[]", "{}", " [ ] ", "{ }",
+        "[1,\"a\",null,[true,{}],{\"x\":[]}]", "{\"b\":1,\"a\":2,\"b\":3}",
+        "{\n  \"a\": [\n    1,\n    2\n  ],\n  \"b\": {}\n}",
+        "// lead\n/* block */ {/*a*/\"a\"/*b*/:/*c*/1/*d*/,//e\n\"b\"://f\n[/*g*/2/*h*/,3//i\n]}// tail",
+        "{\"url\":\"http://x//y/*z*/\"}", "/**/1/***/", "1 // no newline at end",
+        "\"0123456789abcdef0123456789\\\"abcdef\xc3\xa9xyz\"",
+        "[0.1,0.2,0.30000000000000004,1e21,1e22,1e23,-1.5e-300,5e-324,1.7976931348623157e308]",
+        "{\"id\":\"SO-1\",\"n\":3,\"x\":-2.5,\"ok\":true,\"nil\":null,\"items\":[{\"q\":1,\"tags\":[\"a\",\"b\"]}],"
+        "\"s\":\"tab\\there \\u0001 \\\"quoted\\\" caf\xc3\xa9\"}",
+        "\t{ \"pk\" : 7 ,\r\n \"lines\" : [ { \"sku\" : \"A B\" , \"q\" : 1.50 } , { } ] } \n",
+    };
+    for (size_t i = 0; i < sizeof docs / sizeof docs[0]; i++)
+        CHECK(same_value(docs[i], strlen(docs[i])));
+    /* whitespace and comments go, strings and numbers stay as written */
+    CHECK_STR(mini("\t{ \"pk\" : 7 ,\r\n \"lines\" : [ { \"sku\" : \"A B\" , \"q\" : 1.50 } , { } ] } \n"),
+              "{\"pk\":7,\"lines\":[{\"sku\":\"A B\",\"q\":1.50},{}]}");
+    CHECK_STR(mini("// lead\n/* block */ {/*a*/\"a\"/*b*/:/*c*/1/*d*/,//e\n\"b\"://f\n[/*g*/2/*h*/,3//i\n]}// tail"),
+              "{\"a\":1,\"b\":[2,3]}");
+    CHECK_STR(mini("{\"url\": \"http://x//y/*z*/ \\u00e9\\/\"}"), "{\"url\":\"http://x//y/*z*/ \\u00e9\\/\"}");
+    CHECK_STR(mini("[1E2, -0, 2.50e+1]"), "[1E2,-0,2.50e+1]");
+    CHECK_STR(mini("  \"x\"  "), "\"x\"");
+    CHECK_STR(mini("/**/1/***/"), "1");
+    /* appends to what out holds */
+    strbuf out = STRBUF_INIT, err = STRBUF_INIT;
+    strbuf_addstr(&out, "keep:");
+    CHECK_INT(jsontext_minify(" [ 1 ] ", 7, &out, NULL, &err), 0);
+    CHECK_STR(out.buf, "keep:[1]");
+    CHECK_INT(out.len, 8);
+    strbuf_release(&out);
+    strbuf_release(&err);
+}
+
+/* Every input jsontext_parse refuses, minify refuses with the same message,
+ * leaving out as it was. */
+static void test_minify_errors(void)
+{
+    static const char *bad[] = {
+        "", "  \n ", "{\"a\":", "{\"a\" 1}", "{a:1}", "{'a':1}", "['a']", "{\"a\":1,}", "[1,\n 2,\n]", "[1 2]",
+        "{\"a\":1 \"b\":2}", "[1", " {\"a\":1", "1 2", "tru", "nul", "falsey", "01", "-01", "-", "+1", ".5", "1.",
+        "1e+", "NaN", "\"abc", "[\"a\nb\"]", "\"\\x\"", "\"\\u12\"", "\"\\u12G4\"", "\"\\", "[\"\xc3\xa9\xc3\xa9\", x]",
+        "/* a\n b */\n\n  x", "[1] /* open", "[1] / 2", "\"\\uD83D\"", "\"\\uD83Dx\"", "\"\\uD83D\\u0041\"",
+        "\"ab\\uDE00\"", "{\"a\\u0000\":1}", "{\"b\":[{\"a\\u0000\":1}]}", "\"a\x80\"", "\"\xc0\xaf\"",
+        "\"\xe0\x80\xaf\"", "\"\xed\xa0\x80\"", "\"\xf4\x90\x80\x80\"", "\"\xe2\x82\"", "{\"\xff\":1}",
+        "\"0123456789abcdef\x01xyz\"", "1e400", "[-1e400]", "[1,2", "{\"a\":{\"b\":[1,}}", "{\"a\":[01]}",
+        "123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789012345678"
+        "901234567890123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456"
+        "78901234567890123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890",
+        "0.5e309", "{\"a\\u0000b\":1} // NUL key first",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        strbuf e1 = STRBUF_INIT, e2 = STRBUF_INIT, out = STRBUF_INIT;
+        strbuf_addstr(&out, "keep");
+        json_t *v = jsontext_parse(bad[i], strlen(bad[i]), &e1);
+        CHECK(v == NULL);
+        CHECK_INT(jsontext_minify(bad[i], strlen(bad[i]), &out, NULL, &e2), -1);
+        CHECK_STR(e2.buf, e1.buf);
+        CHECK_STR(out.buf, "keep");
+        json_decref(v);
+        strbuf_release(&e1);
+        strbuf_release(&e2);
+        strbuf_release(&out);
+    }
+    CHECK_STR(mini_n("[1,\0]", 5), "ERR: line 1 column 4: value expected, got byte 0x00");
+    CHECK_STR(mini("1e400"), "ERR: line 1 column 1: real number overflow");
+    CHECK_STR(mini("{\"a\\u0000\":1}"), "ERR: line 1 column 2: NUL byte in object key not supported");
+    /* near the limit: fine */
+    CHECK_STR(mini("[9e307,1e308,-1.7976931348623157e308,1.5e308,0.000001e313,1e-99999999999]"),
+              "[9e307,1e308,-1.7976931348623157e308,1.5e308,0.000001e313,1e-99999999999]");
+    /* around DBL_MAX, where only strtod can tell */
+    CHECK_STR(mini("[2e308]"), "ERR: line 1 column 2: real number overflow");
+    CHECK_STR(mini("17976931348623159e292"), "ERR: line 1 column 1: real number overflow");
+    CHECK_STR(mini("17976931348623157e292"), "17976931348623157e292");
+    strbuf big = STRBUF_INIT;
+    strbuf_addch(&big, '1');
+    for (int i = 0; i < 308; i++)
+        strbuf_addch(&big, '0');
+    CHECK(same_value(big.buf, big.len)); /* 1e308 as an integer */
+    strbuf_addch(&big, '0');
+    CHECK_STR(mini(big.buf), "ERR: line 1 column 1: real number overflow");
+    strbuf_release(&big);
+    strbuf out = STRBUF_INIT;
+    CHECK_INT(jsontext_minify("{\"a\":", 5, &out, NULL, NULL), -1); /* err may be NULL */
+    CHECK_INT(out.len, 0);
+    strbuf_release(&out);
+}
+
+static void test_minify_nesting(void)
+{
+    strbuf sb = STRBUF_INIT, err = STRBUF_INIT, out = STRBUF_INIT;
+    for (int i = 0; i < 512; i++)
+        strbuf_addstr(&sb, "[{\"k\" :");
+    strbuf_addstr(&sb, "1");
+    for (int i = 0; i < 512; i++)
+        strbuf_addstr(&sb, "}]");
+    CHECK_INT(jsontext_minify(sb.buf, sb.len, &out, NULL, &err), -1); /* 1024 levels */
+    CHECK_STR(err.buf, "line 1 column 1793: nesting deeper than 512 levels"); /* the 513th: the 257th '[' */
+    strbuf_reset(&sb);
+    for (int i = 0; i < 512; i++)
+        strbuf_addstr(&sb, "[ ");
+    for (int i = 0; i < 512; i++)
+        strbuf_addstr(&sb, "] ");
+    CHECK_INT(jsontext_minify(sb.buf, sb.len, &out, NULL, &err), 0); /* exactly 512 is fine */
+    CHECK_INT(out.len, 1024);
+    strbuf_reset(&sb);
+    for (int i = 0; i < 1000000; i++)
+        strbuf_addch(&sb, '[');
+    CHECK_INT(jsontext_minify(sb.buf, sb.len, &out, NULL, &err), -1);
+    CHECK_STR(err.buf, "line 1 column 513: nesting deeper than 512 levels");
+    CHECK_INT(out.len, 1024);
+    strbuf_release(&sb);
+    strbuf_release(&err);
+    strbuf_release(&out);
+}
+
+/* Minifies in and returns "<type> <found bits>", or "ERR". */
+static char *top_of(const char *in)
+{
+    static const char *const keys[] = { "orderitem_set", "discountitem_set", NULL };
+    static char buf[64];
+    strbuf out = STRBUF_INIT;
+    jsontext_top top = { keys, JSON_NULL, 99 };
+    if (jsontext_minify(in, strlen(in), &out, &top, NULL) == 0)
+        snprintf(buf, sizeof buf, "%d %u", (int)top.type, top.found);
+    else
+        snprintf(buf, sizeof buf, "ERR %u", top.found);
+    strbuf_release(&out);
+    return buf;
+}
+
+static void test_minify_top(void)
+{
+    char want[32];
+#define TYPE(t, found) (snprintf(want, sizeof want, "%d %u", (int)(t), (unsigned)(found)), want)
+    CHECK_STR(top_of("{}"), TYPE(JSON_OBJECT, 0));
+    CHECK_STR(top_of(" {\"pk\":1,\"x\":{\"orderitem_set\":[]}} "), TYPE(JSON_OBJECT, 0)); /* nested: not top-level */
+    CHECK_STR(top_of("{\"orderitem_set\":null}"), TYPE(JSON_OBJECT, 1));
+    CHECK_STR(top_of("{\"a\":1, \"discountitem_set\" : [] }"), TYPE(JSON_OBJECT, 2));
+    CHECK_STR(top_of("{\"discountitem_set\":1,\"orderitem_set\":2}"), TYPE(JSON_OBJECT, 3));
+    CHECK_STR(top_of("{\"orderitem\\u005fset\":1}"), TYPE(JSON_OBJECT, 1)); /* escapes decoded */
+    CHECK_STR(top_of("{\"orderitem_se\":1,\"orderitem_sets\":2,\"Orderitem_set\":3}"), TYPE(JSON_OBJECT, 0));
+    CHECK_STR(top_of("{\"\\u0061\\u0061\\u0061\\u0061\\u0061\\u0061\\u0061\\u0061\\u0061\\u0061\\u0061\\u0061"
+                     "\\u0061\\u0061\\u0061\\u0061\\u0061\\u0061\\u0061\\u0061\\u0061\\u0061\\u0061\\u0061\\u0061"
+                     "\\u0061\\u0061\\u0061\\u0061\\u0061\\u0061\\u0061\\u0061\\u0061\\u0061\\u0061\\u0061\\u0061"
+                     "\\u0061\\u0061\\u0061\\u0061\\u0061\\u0061\\u0061\\u0061\\u0061\\u0061\\u0061\\u0061\\u0061"
+                     "\\u0061\\u0061\\u0061\\u0061\\u0061\\u0061\\u0061\\u0061\\u0061\\u0061\\u0061\\u0061\\u0061"
+                     "\\u00e9\\u00e9\\u00e9\":1}"),
+              TYPE(JSON_OBJECT, 0)); /* decodes past the key buffer */
+    CHECK_STR(top_of("[{\"orderitem_set\":1}]"), TYPE(JSON_ARRAY, 0));
+    CHECK_STR(top_of("\"orderitem_set\""), TYPE(JSON_STRING, 0));
+    CHECK_STR(top_of("true"), TYPE(JSON_TRUE, 0));
+    CHECK_STR(top_of("false"), TYPE(JSON_FALSE, 0));
+    CHECK_STR(top_of("null"), TYPE(JSON_NULL, 0));
+    CHECK_STR(top_of("-12"), TYPE(JSON_INTEGER, 0));
+    CHECK_STR(top_of("9223372036854775807"), TYPE(JSON_INTEGER, 0));
+    CHECK_STR(top_of("9223372036854775808"), TYPE(JSON_REAL, 0)); /* as jsontext_parse makes it */
+    CHECK_STR(top_of("1.0"), TYPE(JSON_REAL, 0));
+    CHECK_STR(top_of("[1.5]"), TYPE(JSON_ARRAY, 0));
+    CHECK_STR(top_of("{\"orderitem_set\":1,}"), "ERR 0");
+#undef TYPE
+    /* keys may be NULL */
+    jsontext_top top = { NULL, JSON_NULL, 0 };
+    strbuf out = STRBUF_INIT;
+    CHECK_INT(jsontext_minify("{\"a\":1}", 7, &out, &top, NULL), 0);
+    CHECK(top.type == JSON_OBJECT && top.found == 0);
+    strbuf_release(&out);
+}
+
+/* Random documents with random whitespace and comments, then random byte
+ * edits of them: minify and parse agree on every one (same value when
+ * valid, same message when not). */
+static void gen(strbuf *sb, int depth)
+{
+    static const char *ws[] = { "", "", "", " ", "\n  ", "\t", "/*c*/", "// c\n", "\r\n" };
+    static const char *atoms[] = { "0", "-1", "12.50", "1e3", "-2.5E-3", "true", "false", "null", "\"\"", "\"s p\"",
+                                   "\"\\u00e9\\n\\\"\"", "\"\xc3\xa9\xe2\x82\xac\"", "\"\\uD83D\\uDE00\"",
+                                   "98765432109876543210", "\"a\\u0000b\"" };
+    strbuf_addstr(sb, ws[next() % 9]);
+    unsigned r = (unsigned)(next() % 10);
+    if (depth < 6 && r < 2) {
+        int n = (int)(next() % 4);
+        strbuf_addch(sb, '[');
+        for (int i = 0; i < n; i++) {
+            if (i)
+                strbuf_addch(sb, ',');
+            gen(sb, depth + 1);
+        }
+        strbuf_addstr(sb, ws[next() % 9]);
+        strbuf_addch(sb, ']');
+    } else if (depth < 6 && r < 4) {
+        int n = (int)(next() % 4);
+        strbuf_addch(sb, '{');
+        for (int i = 0; i < n; i++) {
+            if (i)
+                strbuf_addch(sb, ',');
+            strbuf_addstr(sb, ws[next() % 9]);
+            strbuf_addf(sb, "\"k%d\\u0041\"", (int)(next() % 5));
+            strbuf_addstr(sb, ws[next() % 9]);
+            strbuf_addch(sb, ':');
+            gen(sb, depth + 1);
+        }
+        strbuf_addstr(sb, ws[next() % 9]);
+        strbuf_addch(sb, '}');
+    } else {
+        strbuf_addstr(sb, atoms[next() % 15]);
+    }
+    strbuf_addstr(sb, ws[next() % 9]);
+}
+
+static void test_minify_random(void)
+{
+    static const char edits[] = "{}[]\",:\\/*\n 0-.eEu\x80\xc3\x01tfn";
+    strbuf doc = STRBUF_INIT, e1 = STRBUF_INIT, e2 = STRBUF_INIT, out = STRBUF_INIT;
+    int bad = 0, valid = 0, invalid = 0;
+    for (int i = 0; i < 20000 && bad < 5; i++) {
+        strbuf_reset(&doc);
+        gen(&doc, 0);
+        if (i % 2 && doc.len) { /* one to three edits */
+            for (int k = (int)(next() % 3); k >= 0; k--) {
+                size_t at = (size_t)(next() % doc.len);
+                char ch = edits[next() % (sizeof edits - 1)];
+                if (next() & 1)
+                    doc.buf[at] = ch;
+                else
+                    strbuf_setlen(&doc, at); /* truncate */
+                if (!doc.len)
+                    break;
+            }
+        }
+        strbuf_reset(&e1);
+        strbuf_reset(&e2);
+        strbuf_reset(&out);
+        json_t *v = jsontext_parse(doc.buf, doc.len, &e1);
+        int rc = jsontext_minify(doc.buf, doc.len, &out, NULL, &e2);
+        if (v) {
+            valid++;
+            if (rc != 0 || !same_value(doc.buf, doc.len))
+                bad++;
+        } else {
+            invalid++;
+            if (rc != -1 || strcmp(e1.buf, e2.buf) || out.len)
+                bad++;
+        }
+        if (bad && (v != NULL) != (rc == 0))
+            fprintf(stderr, "    disagree on %s: parse %s, minify %s\n", doc.buf, e1.buf, e2.buf);
+        json_decref(v);
+    }
+    CHECK_INT(bad, 0);
+    CHECK(valid > 5000 && invalid > 2000);
+    strbuf_release(&doc);
+    strbuf_release(&e1);
+    strbuf_release(&e2);
+    strbuf_release(&out);
+}
+
 int main(void)
 {
     RUN(test_values);
@@ -362,5 +674,10 @@ int main(void)
     RUN(test_real_format);
     RUN(test_roundtrip_text);
     RUN(test_shallow);
+    RUN(test_minify);
+    RUN(test_minify_errors);
+    RUN(test_minify_nesting);
+    RUN(test_minify_top);
+    RUN(test_minify_random);
     return unit_done();
 }
