@@ -2,9 +2,17 @@
  * erp.c: a simulated ERP that orders are written to, for flowfleet's tests,
  * demo and benchmark.
  *
- * State is a few jansson objects keyed by order number (write counts, last
- * stored body, last ERP id) plus counters, all behind one mutex; every
- * request holds it only for a map update or a small dump. Writes that fail
+ * State is a few jansson objects keyed by order number (write counts, the
+ * text of the last body written, last ERP id) plus counters, all behind one
+ * mutex; every request holds it only for a few hash map updates, so its cost
+ * does not depend on how many orders are held. Bodies are kept as their
+ * text, not as parsed trees: a tree is several times larger, and a heap
+ * growing by that much per order is what made writes dearer as orders piled
+ * up. So a write parses only the containers on the number and items paths
+ * (the rest is checked, not built; see parse_body), and GET /_control/order
+ * and the state's last_body parse the stored text when asked. The "orders"
+ * and "duplicates" of the state are counted as writes (and the "existing"
+ * fault) change, not by walking the maps. Writes that fail
  * by an injected fault are not stored. A write whose answer is delayed (the
  * slow_ms and timeout_rate faults) is stored at once and only its answer
  * waits (simhttp parks it without blocking a thread), as a real ERP that
@@ -38,12 +46,15 @@ struct erp {
     pthread_mutex_t lock;
     unsigned long long rng;
     json_t *writes;      /* number -> times written */
-    json_t *bodies;      /* number -> last body written */
+    json_t *bodies;      /* number -> text of the last body written (a string) */
     json_t *ids;         /* number -> ERP id of the last write */
     json_t *existing;    /* number -> ERP id, preexisting orders */
     json_t *tokens;      /* token -> true */
-    json_t *last_body;
+    json_t *last_body;   /* text of the last body written, or NULL */
+    int parse_depth;     /* containers a write must build: those on the paths */
     long long received, seq, queries, requests;
+    long long orders;    /* numbers in ids or existing */
+    long long dups;      /* numbers in writes written more than once, a preexisting copy included */
     /* faults */
     double write_error_rate;
     int write_error_status;
@@ -61,8 +72,9 @@ static void clear_state(erp *e)
     json_object_clear(e->ids);
     json_object_clear(e->existing);
     json_decref(e->last_body);
-    e->last_body = json_null();
+    e->last_body = NULL;
     e->received = e->seq = e->queries = e->requests = 0;
+    e->orders = e->dups = 0;
     e->write_error_rate = 0;
     e->write_error_status = 500;
     e->write_errors_next = 0;
@@ -70,6 +82,15 @@ static void clear_state(erp *e)
     e->slow_ms = 0;
     e->timeout_rate = 0;
     e->retry_after = 0;
+}
+
+/* Containers a dotted path goes through, the top one included. */
+static int path_depth(const char *path)
+{
+    int n = 1;
+    for (; *path; path++)
+        n += *path == '.';
+    return n;
 }
 
 erp *erp_new(const erp_config *cfg)
@@ -83,7 +104,10 @@ erp *erp_new(const erp_config *cfg)
     e->ids = json_object();
     e->existing = json_object();
     e->tokens = json_object();
-    e->last_body = json_null();
+    e->last_body = NULL;
+    e->parse_depth = path_depth(cfg->number_field);
+    if (path_depth(cfg->items_field) + 1 > e->parse_depth)
+        e->parse_depth = path_depth(cfg->items_field) + 1;   /* the array itself */
     clear_state(e);
     return e;
 }
@@ -182,10 +206,27 @@ static void handle_token(erp *e, simhttp_req *req)
     strbuf_release(&err);
 }
 
+/* The body of a write with only the containers on the number and items
+ * paths built (jsontext_parse_shallow checks the rest by the same rules),
+ * or NULL with err. A body the shallow parse refuses, or one that may hold
+ * a "\u0000" (refused in an object key, which is not looked at in the
+ * containers left out), is parsed in full instead, so what is accepted and
+ * the error messages are exactly those of simhttp_body_json. */
+static json_t *parse_body(erp *e, simhttp_req *req, strbuf *err)
+{
+    const char *t = req->body.buf;
+    size_t n = req->body.len;
+    json_t *b = n ? jsontext_parse_shallow(t, n, e->parse_depth, NULL) : NULL;
+    if (b && !memmem(t, n, "\\u0000", 6))
+        return b;
+    json_decref(b);
+    return simhttp_body_json(req, err);
+}
+
 static void handle_write(erp *e, simhttp_req *req)
 {
     strbuf err = STRBUF_INIT, num = STRBUF_INIT;
-    json_t *body = simhttp_body_json(req, &err);
+    json_t *body = parse_body(e, req, &err);
     if (!body || !json_is_object(body)) {
         simhttp_reply_error(req, 400, "error", "invalid body: %s", body ? "not a JSON object" : err.buf);
         goto out;
@@ -196,6 +237,7 @@ static void handle_write(erp *e, simhttp_req *req)
     }
     json_t *items = lookup_path(body, e->cfg.items_field);
     size_t nitems = json_is_array(items) ? json_array_size(items) : 0;
+    json_t *text = json_stringn_nocheck(req->body.buf, req->body.len);
 
     pthread_mutex_lock(&e->lock);
     int fail = 0;
@@ -209,6 +251,7 @@ static void handle_write(erp *e, simhttp_req *req)
         int st = e->write_error_status;
         int ra = e->retry_after;
         pthread_mutex_unlock(&e->lock);
+        json_decref(text);
         simhttp_reply_error(req, st, "error", "injected write error");
         if (ra > 0 && (st == 429 || st == 503))
             snprintf(req->retry_after, sizeof(req->retry_after), "%d", ra);
@@ -217,14 +260,16 @@ static void handle_write(erp *e, simhttp_req *req)
     long long seq = ++e->seq;
     e->received++;
     json_int_t count = json_integer_value(json_object_get(e->writes, num.buf));
+    int pre = json_object_get(e->existing, num.buf) != NULL;
+    e->orders += !count && !pre;
+    e->dups += count + pre == 1;    /* its second copy */
     json_object_set_new(e->writes, num.buf, json_integer(count + 1));
-    json_object_set(e->bodies, num.buf, body);
+    json_object_set_new(e->bodies, num.buf, json_incref(text));
     char id[40];
     snprintf(id, sizeof(id), "ERP-%lld", seq);
     json_object_set_new(e->ids, num.buf, json_string(id));
     json_decref(e->last_body);
-    e->last_body = body;   /* our reference; shared bodies change refcount only under the lock */
-    body = NULL;
+    e->last_body = text;   /* shared with bodies; refcounts change only under the lock */
     pthread_mutex_unlock(&e->lock);
 
     strbuf *o = &req->out;
@@ -307,31 +352,26 @@ static void handle_echo(simhttp_req *req)
 
 /* ---- control ---- */
 
+/* A stored body's text parsed in full, or NULL. Call with the lock held. */
+static json_t *stored_body(json_t *text)
+{
+    return text ? jsontext_parse(json_string_value(text), json_string_length(text), NULL) : NULL;
+}
+
 static void control_state(void *ctx, simhttp_req *req)
 {
     erp *e = ctx;
     pthread_mutex_lock(&e->lock);
-    long long dups = 0;
-    const char *k;
-    json_t *v;
-    json_object_foreach(e->writes, k, v) {
-        json_int_t n = json_integer_value(v) + (json_object_get(e->existing, k) ? 1 : 0);
-        if (n > 1)
-            dups++;
-    }
-    json_t *keys = json_object();
-    json_object_update(keys, e->ids);
-    json_object_update(keys, e->existing);
-    json_t *r = json_pack("{s:I, s:I, s:I, s:O, s:I, s:I, s:O}",
+    json_t *last = stored_body(e->last_body);
+    json_t *r = json_pack("{s:I, s:I, s:I, s:O, s:I, s:I, s:o}",
                           "received", (json_int_t)e->received,
-                          "orders", (json_int_t)json_object_size(keys),
-                          "duplicates", (json_int_t)dups,
+                          "orders", (json_int_t)e->orders,
+                          "duplicates", (json_int_t)e->dups,
                           "writes", e->writes,
                           "queries", (json_int_t)e->queries,
                           "requests", (json_int_t)e->requests,
-                          "last_body", e->last_body);
+                          "last_body", last ? last : json_null());
     simhttp_reply_json(req, 200, r);
-    json_decref(keys);
     json_decref(r);
     pthread_mutex_unlock(&e->lock);
 }
@@ -344,13 +384,22 @@ static void control_order(void *ctx, simhttp_req *req)
         simhttp_reply_error(req, 400, "error", "missing number");
         return;
     }
+    strbuf text = STRBUF_INIT;
     pthread_mutex_lock(&e->lock);
-    json_t *b = json_object_get(e->bodies, num);
+    json_t *t = json_object_get(e->bodies, num);
+    int known = t != NULL;
+    if (t)
+        strbuf_add(&text, json_string_value(t), json_string_length(t));
+    pthread_mutex_unlock(&e->lock);
+    json_t *b = known ? jsontext_parse(text.buf, text.len, NULL) : NULL;
     if (b)
         simhttp_reply_json(req, 200, b);
+    else if (known)
+        simhttp_reply_error(req, 500, "error", "stored body no longer parses");
     else
         simhttp_reply_error(req, 404, "error", "unknown number");
-    pthread_mutex_unlock(&e->lock);
+    json_decref(b);
+    strbuf_release(&text);
 }
 
 static int get_rate(json_t *v, double *out)
@@ -387,6 +436,19 @@ static json_t *faults_json(erp *e)
                      "timeout_rate", e->timeout_rate,
                      "retry_after", e->retry_after,
                      "existing", (json_int_t)json_object_size(e->existing));
+}
+
+/* Adds (sign 1) or takes out (-1) the preexisting orders' share of the
+ * orders and duplicates counters. Call with the lock held. */
+static void existing_count(erp *e, int sign)
+{
+    const char *k;
+    json_t *x;
+    json_object_foreach(e->existing, k, x) {
+        json_int_t w = json_integer_value(json_object_get(e->writes, k));
+        e->orders += sign * (w == 0);
+        e->dups += sign * (w == 1);
+    }
 }
 
 static void control_faults(void *ctx, simhttp_req *req)
@@ -450,12 +512,14 @@ static void control_faults(void *ctx, simhttp_req *req)
         else if (!strcmp(k, "existing")) {
             size_t i;
             json_t *x;
+            existing_count(e, -1);
             json_object_clear(e->existing);
             json_array_foreach(v, i, x) {
                 char id[40];
                 snprintf(id, sizeof(id), "ERP-PRE-%zu", i + 1);
                 json_object_set_new(e->existing, json_string_value(x), json_string(id));
             }
+            existing_count(e, 1);
         }
     }
     json_t *r = faults_json(e);

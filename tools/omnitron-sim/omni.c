@@ -19,7 +19,12 @@
  * The order list filters are the DRF/django-filter ones the flows use:
  * is_send, channel__in, status__in, status__ne, id__gt, number, sort=id or
  * -id, limit (default 50, max 1000) and 1-based page; a page past the end is
- * 404 {"detail": "Invalid page."}, as DRF answers.
+ * 404 {"detail": "Invalid page."}, as DRF answers. A list never scans the
+ * orders: the count and the page's entries come from the order index of
+ * omni_data.c (keyset pages, id__gt=X&limit=L, cost O(L + log N)), and the
+ * control state's counters and text are kept up to date as the data changes,
+ * so no request costs more as the number of orders grows (the state's own
+ * answer aside, which lists every sent or mapped order).
  */
 #include "omni.h"
 #include "xalloc.h"
@@ -109,14 +114,6 @@ static int parse_int_list(const char *s, int *out, int max, int *n)
     return 0;
 }
 
-static int in_list(int v, const int *list, int n)
-{
-    for (int i = 0; i < n; i++)
-        if (list[i] == v)
-            return 1;
-    return 0;
-}
-
 /* Body as a JSON object, or NULL after answering 400. */
 static json_t *body_object(simhttp_req *req)
 {
@@ -164,7 +161,6 @@ static void add_page_url(strbuf *out, simhttp_req *req, long long page)
     strbuf_release(&url);
 }
 
-typedef int (*match_fn)(const omni_data *d, int idx, const void *filter);
 typedef void (*emit_fn)(strbuf *sb, const omni_data *d, int idx, int mode);
 
 typedef struct page_spec {
@@ -187,27 +183,16 @@ static int parse_page(simhttp_req *req, long long max_limit, page_spec *ps)
     return 0;
 }
 
-/* Scans indices [first, end) (backwards when desc), answers the page. Call
- * with the lock held. */
-static void paged_list(simhttp_req *req, const omni_data *d, int first, int end, int desc, match_fn m,
-                       const void *f, emit_fn e, int mode, const page_spec *ps)
+/* Answers the page of indices [first, end) (backwards when desc): all of
+ * them, or only the matches of m when m is not NULL. Only the page's own
+ * entries are visited (the count comes from the index). Call with the lock
+ * held. */
+static void paged_list(simhttp_req *req, const omni_match *m, int first, int end, int desc, emit_fn e,
+                       const omni_data *d, int mode, const page_spec *ps)
 {
-    strbuf results = STRBUF_INIT;
-    long long count = 0, from = (ps->page - 1) * ps->limit, to = from + ps->limit;
-    for (int k = 0; k < end - first; k++) {
-        int idx = desc ? end - 1 - k : first + k;
-        if (m && !m(d, idx, f))
-            continue;
-        if (count >= from && count < to) {
-            if (results.len)
-                strbuf_addstr(&results, ", ");
-            e(&results, d, idx, mode);
-        }
-        count++;
-    }
+    long long count = m ? m->count : end - first, from = (ps->page - 1) * ps->limit, to = from + ps->limit;
     if (ps->page > 1 && from >= count) {
         reply_detail(req, 404, "Invalid page.");
-        strbuf_release(&results);
         return;
     }
     strbuf *o = &req->out;
@@ -223,39 +208,23 @@ static void paged_list(simhttp_req *req, const omni_data *d, int first, int end,
     else
         strbuf_addstr(o, "null");
     strbuf_addstr(o, ", \"results\": [");
-    strbuf_add(o, results.buf, results.len);
+    int idx = -1;
+    for (long long k = from; k < to && k < count; k++) {
+        long long r = desc ? count - 1 - k : k;   /* ascending rank */
+        idx = m ? omni_match_index(m, r, idx, desc ? -1 : 1) : first + (int)r;
+        if (k > from)
+            strbuf_addstr(o, ", ");
+        e(o, d, idx, mode);
+    }
     strbuf_addstr(o, "]}");
     req->status = 200;
-    strbuf_release(&results);
 }
 
 /* ---- orders ---- */
 
-typedef struct order_filter {
-    int is_send;                 /* -1: any */
-    int nch, ch[OMNI_MAX_CHANNELS];
-    int nst, st[64];
-    int has_ne, ne;
-} order_filter;
-
-static int order_match(const omni_data *d, int idx, const void *fp)
-{
-    const order_filter *f = fp;
-    const omni_order *o = &d->orders[idx];
-    if (f->is_send >= 0 && o->is_send != f->is_send)
-        return 0;
-    if (f->nch && !in_list(o->channel, f->ch, f->nch))
-        return 0;
-    if (f->nst && !in_list(o->status, f->st, f->nst))
-        return 0;
-    if (f->has_ne && o->status == f->ne)
-        return 0;
-    return 1;
-}
-
 static void list_orders(omni *om, simhttp_req *req, int mode)
 {
-    order_filter f;
+    omni_filter f;
     memset(&f, 0, sizeof(f));
     f.is_send = -1;
     const char *v;
@@ -311,7 +280,10 @@ static void list_orders(omni *om, simhttp_req *req, int mode)
             end = (int)pk;
         }
     }
-    paged_list(req, d, first, end, desc, order_match, &f, omni_emit_order, mode, &ps);
+    omni_match m;
+    omni_match_init(&m, d, &f, first, end);
+    paged_list(req, &m, first, end, desc, omni_emit_order, d, mode, &ps);
+    omni_match_release(&m);
     pthread_rwlock_unlock(&om->lock);
 }
 
@@ -351,9 +323,11 @@ static void patch_order(omni *om, simhttp_req *req, long long pk)
         reply_detail(req, 404, "Not found.");
     } else {
         omni_order *o = &om->d->orders[pk - 1];
-        o->is_send = json_is_true(v);
-        if (o->is_send)
+        omni_order_set(om->d, (int)pk - 1, json_is_true(v), o->status);
+        if (o->is_send) {
             o->sent_count++;
+            omni_order_touched(om->d, (int)pk - 1);
+        }
         o->modified_us = omni_now_us();
         strbuf_reset(&req->out);
         omni_emit_order(&req->out, om->d, (int)pk - 1, OMNI_LIST);
@@ -417,10 +391,15 @@ static void create_mapping(omni *om, simhttp_req *req, long long pk, int is_item
         } else {
             omni_order *o = &om->d->orders[pk - 1];
             mpk = &o->map_pk, count = &o->map_count, slot = &o->map_code;
+            omni_order_touched(om->d, (int)pk - 1);
         }
-        if (!*mpk)
+        if (!*mpk) {
             *mpk = ++om->mapping_seq;
+            om->d->item_maps += is_item;
+        }
         (*count)++;
+        if (is_item && *count > om->d->item_map_max)
+            om->d->item_map_max = *count;
         free(*slot);
         *slot = xstrdup(code.buf);
         reply_mapping(req, *mpk, is_item ? "orderitem" : "order", pk, &code);
@@ -458,7 +437,7 @@ static void list_children(omni *om, simhttp_req *req, int items)
             end = first + (items ? o->item_count : o->disc_count);
         }
     }
-    paged_list(req, d, first, end, 0, NULL, NULL, items ? omni_emit_item : omni_emit_disc, OMNI_LIST, &ps);
+    paged_list(req, NULL, first, end, 0, items ? omni_emit_item : omni_emit_disc, d, OMNI_LIST, &ps);
     pthread_rwlock_unlock(&om->lock);
 }
 
@@ -556,7 +535,7 @@ static void bulk_status(omni *om, simhttp_req *req)
         for (int k2 = 0; k2 < ow->item_count; k2++)
             same &= d->items[ow->item_first + k2].status == it->status;
         if (same)
-            ow->status = it->status;
+            omni_order_set(d, it->order, ow->is_send, it->status);
         ow->modified_us = now;
         if (i)
             strbuf_addstr(o, ", ");
@@ -622,39 +601,17 @@ static void control_state(void *ctx, simhttp_req *req)
     omni *om = ctx;
     pthread_rwlock_rdlock(&om->lock);
     const omni_data *d = om->d;
-    long long sent = 0, unsent_open = 0, item_maps = 0, item_max = 0;
     strbuf *o = &req->out, counts = STRBUF_INIT, maps = STRBUF_INIT;
-    for (int i = 0; i < d->norders; i++) {
-        const omni_order *x = &d->orders[i];
-        sent += x->is_send;
-        unsent_open += !x->is_send && x->status != 100;
-        if (x->sent_count) {
-            strbuf_addstr(&counts, counts.len ? ", \"" : "\"");
-            omni_number(&counts, i + 1);
-            strbuf_addf(&counts, "\": %u", x->sent_count);
-        }
-        if (x->map_code) {
-            strbuf_addstr(&maps, maps.len ? ", \"" : "\"");
-            omni_number(&maps, i + 1);
-            strbuf_addstr(&maps, "\": \"");
-            strbuf_add_json_escaped(&maps, x->map_code, strlen(x->map_code));
-            strbuf_addch(&maps, '"');
-        }
-    }
-    for (int i = 0; i < d->nitems; i++) {
-        item_maps += d->items[i].map_pk != 0;
-        if (d->items[i].map_count > item_max)
-            item_max = d->items[i].map_count;
-    }
+    omni_state_text(d, &counts, &maps);
     strbuf_reset(o);
     strbuf_addf(o, "{\"orders\": %d, \"items\": %d, \"discount_items\": %d, \"sent\": %lld, \"sent_counts\": {%s}, "
                    "\"order_mappings\": {%s}, \"item_mappings\": %lld, \"item_mapping_counts_max\": %lld, "
                    "\"logins\": %lld, \"requests\": %lld, \"unsent_open\": %lld, \"bulk_updates\": %lld, "
                    "\"items_updated\": %lld, \"tokens\": %zu}",
-                d->norders, d->nitems, d->ndiscs, sent, counts.buf, maps.buf, item_maps, item_max,
-                (long long)atomic_load(&om->logins), (long long)atomic_load(&om->requests), unsent_open,
-                (long long)atomic_load(&om->bulk_updates), (long long)atomic_load(&om->items_updated),
-                json_object_size(om->tokens));
+                d->norders, d->nitems, d->ndiscs, d->sent, counts.buf, maps.buf, d->item_maps,
+                (long long)d->item_map_max, (long long)atomic_load(&om->logins),
+                (long long)atomic_load(&om->requests), d->unsent_open, (long long)atomic_load(&om->bulk_updates),
+                (long long)atomic_load(&om->items_updated), json_object_size(om->tokens));
     req->status = 200;
     pthread_rwlock_unlock(&om->lock);
     strbuf_release(&counts);

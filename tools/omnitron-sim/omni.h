@@ -1,6 +1,6 @@
 /*
  * omni: the simulated Omnitron (see omni.c for routes, omni_data.c for the
- * generated data and its JSON shapes).
+ * generated data, its JSON shapes and the order index the lists use).
  */
 #ifndef OMNITRON_SIM_OMNI_H
 #define OMNITRON_SIM_OMNI_H
@@ -58,6 +58,9 @@ typedef struct omni_order {
     unsigned long long h;        /* per-order hash the static fields come from */
 } omni_order;
 
+typedef struct omni_class omni_class;       /* omni_data.c: the order index */
+typedef struct omni_state_cache omni_state_cache;
+
 typedef struct omni_data {
     omni_config cfg;
     omni_order *orders;
@@ -66,6 +69,17 @@ typedef struct omni_data {
     int nitems;
     omni_disc *discs;
     int ndiscs;
+    /* The order index: one class per (is_send, channel, status) in use,
+     * each a bitmap of its orders with per-word counts in a Fenwick tree.
+     * Change is_send and status only with omni_order_set. */
+    omni_class *classes;
+    int nclasses, class_cap, nwords;
+    /* Counters of the control state, kept as the data changes. */
+    long long sent;              /* orders with is_send */
+    long long unsent_open;       /* orders neither sent nor canceled (100) */
+    long long item_maps;         /* items with a mapping (omni.c) */
+    unsigned item_map_max;       /* largest item map_count (omni.c) */
+    omni_state_cache *state;     /* sent_counts/order_mappings text by block */
 } omni_data;
 
 /* Generates the data set for cfg. Caller frees with omni_data_free. */
@@ -77,6 +91,40 @@ int omni_parse_channels(const char *s, omni_config *cfg);
 void omni_number(strbuf *sb, long long pk);
 long long omni_number_pk(const omni_data *d, const char *number);
 long long omni_now_us(void);
+/* Sets order idx's is_send and status, moving it in the index and keeping
+ * the counters. Call with the data locked for writing. */
+void omni_order_set(omni_data *d, int idx, int is_send, int status);
+/* Order idx's sent_count or map_code changed (the state text is cached). */
+void omni_order_touched(omni_data *d, int idx);
+/* Appends the "sent_counts" and "order_mappings" members' text (without the
+ * braces). Safe with the data locked for reading only (the cache has its
+ * own lock); re-renders only the blocks of orders touched since last time. */
+void omni_state_text(const omni_data *d, strbuf *counts, strbuf *maps);
+
+/* The orders of a list query: the filters select index classes, so counting
+ * and picking the k-th match cost O(classes * log N), never a scan. */
+typedef struct omni_filter {
+    int is_send;                 /* -1: any */
+    int nch, ch[OMNI_MAX_CHANNELS];
+    int nst, st[64];
+    int has_ne, ne;
+} omni_filter;
+
+typedef struct omni_match {
+    const omni_data *d;
+    int *cls, ncls;              /* the matching non-empty classes */
+    long long base;              /* matches before first */
+    long long count;             /* matches in [first, end) */
+} omni_match;
+
+/* Matches of f among order indices [first, end). Release with
+ * omni_match_release. */
+void omni_match_init(omni_match *m, const omni_data *d, const omni_filter *f, int first, int end);
+/* Order index of the match of rank r (0-based, ascending, r < count).
+ * near: when known, the index of rank r - 1 (step 1) or r + 1 (step -1),
+ * which makes a walk through neighbours cheap; else -1. */
+int omni_match_index(const omni_match *m, long long r, int near, int step);
+void omni_match_release(omni_match *m);
 
 #define OMNI_LIST 0       /* list object: related objects as ids */
 #define OMNI_DETAIL 1     /* detailed_integration: related objects inline */

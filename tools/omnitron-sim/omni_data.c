@@ -10,6 +10,19 @@
  * written straight into a strbuf: no jansson tree per order, so a million
  * orders take a few tens of MB and answering costs a few microseconds.
  *
+ * The list filters (is_send, channel, status) are answered from an index
+ * instead of a scan: every order is in exactly one class, keyed by its
+ * (is_send, channel, status); a class is a bitmap over order indices plus a
+ * Fenwick tree of its words' popcounts. The classes a filter accepts are
+ * disjoint, so the matches in an id range are counted by summing their
+ * ranks, and the k-th match is found by descending all their Fenwick trees
+ * together: O(classes * log N) per page, whatever N is (the number of
+ * classes depends on the channels and statuses in use, not on N). Moving an
+ * order between classes (PATCH is_send, a status change) is O(log N). The
+ * counters and the text of the control state are kept the same way: counts
+ * as the data changes, and the sent_counts/order_mappings text per block of
+ * 1024 orders, re-rendered only for blocks touched since the last state.
+ *
  * Shapes follow the Omnitron objects of seed 004 (order, order item,
  * product, channel, customer, price list, stock list); addresses follow
  * Omnitron's address object (country/city/township/district inline).
@@ -18,6 +31,7 @@
 #include "omni.h"
 #include "xalloc.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -152,6 +166,282 @@ static long long product_price(const omni_data *d, int p)
     return 4990 + (long long)(h % 300) * 500;   /* 49.90 .. 1544.90 */
 }
 
+/* ---- the order index ---- */
+
+struct omni_class {
+    int is_send, channel, status;
+    long long count;
+    unsigned long long *bits;    /* bit i of word i / 64: order index i is here */
+    int *fen;                    /* Fenwick tree (1-based) of the words' popcounts */
+};
+
+#define STATE_BLOCK 1024         /* orders per block of cached state text */
+
+struct omni_state_cache {
+    pthread_mutex_t lock;        /* readers of the data share it: rendering is a write */
+    int nblocks;
+    unsigned char *dirty;        /* block touched since rendered */
+    strbuf *counts, *maps;       /* per block, members without braces */
+};
+
+static int in_list(int v, const int *list, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (list[i] == v)
+            return 1;
+    return 0;
+}
+
+static int is_open(int is_send, int status)
+{
+    return !is_send && status != 100;
+}
+
+/* The class of (is_send, channel, status); -1 when there is none and not
+ * create. Creating may move d->classes. */
+static int class_find(omni_data *d, int is_send, int channel, int status, int create)
+{
+    for (int c = 0; c < d->nclasses; c++) {
+        const omni_class *k = &d->classes[c];
+        if (k->is_send == is_send && k->channel == channel && k->status == status)
+            return c;
+    }
+    if (!create)
+        return -1;
+    if (d->nclasses == d->class_cap) {
+        d->class_cap = d->class_cap ? d->class_cap * 2 : 8;
+        d->classes = xrealloc(d->classes, (size_t)d->class_cap * sizeof(omni_class));
+    }
+    omni_class *k = &d->classes[d->nclasses];
+    k->is_send = is_send;
+    k->channel = channel;
+    k->status = status;
+    k->count = 0;
+    k->bits = xcalloc((size_t)d->nwords + 1, sizeof(*k->bits));
+    k->fen = xcalloc((size_t)d->nwords + 1, sizeof(*k->fen));
+    return d->nclasses++;
+}
+
+/* Members of k with index below p. */
+static long long class_rank(const omni_class *k, int p)
+{
+    long long n = 0;
+    int w = p >> 6;
+    for (int i = w; i > 0; i -= i & -i)
+        n += k->fen[i];
+    if (p & 63)
+        n += __builtin_popcountll(k->bits[w] & ((1ull << (p & 63)) - 1));
+    return n;
+}
+
+static void class_put(const omni_data *d, omni_class *k, int idx, int on)
+{
+    unsigned long long bit = 1ull << (idx & 63);
+    int w = idx >> 6, delta = on ? 1 : -1;
+    if (on)
+        k->bits[w] |= bit;
+    else
+        k->bits[w] &= ~bit;
+    for (int i = w + 1; i <= d->nwords; i += i & -i)
+        k->fen[i] += delta;
+    k->count += delta;
+}
+
+static void index_build(omni_data *d)
+{
+    d->nwords = (d->norders + 63) / 64;
+    for (int i = 0; i < d->norders; i++) {
+        const omni_order *o = &d->orders[i];
+        int c = class_find(d, o->is_send, o->channel, o->status, 1);   /* may move d->classes */
+        omni_class *k = &d->classes[c];
+        k->bits[i >> 6] |= 1ull << (i & 63);
+        k->count++;
+        d->sent += o->is_send;
+        d->unsent_open += is_open(o->is_send, o->status);
+    }
+    for (int c = 0; c < d->nclasses; c++) {
+        omni_class *k = &d->classes[c];
+        for (int i = 1; i <= d->nwords; i++)
+            k->fen[i] += __builtin_popcountll(k->bits[i - 1]);
+        for (int i = 1; i <= d->nwords; i++) {
+            int j = i + (i & -i);
+            if (j <= d->nwords)
+                k->fen[j] += k->fen[i];
+        }
+    }
+}
+
+void omni_order_set(omni_data *d, int idx, int is_send, int status)
+{
+    omni_order *o = &d->orders[idx];
+    if (o->is_send == is_send && o->status == status)
+        return;
+    int to = class_find(d, is_send, o->channel, status, 1);
+    int from = class_find(d, o->is_send, o->channel, o->status, 0);
+    class_put(d, &d->classes[from], idx, 0);
+    class_put(d, &d->classes[to], idx, 1);
+    d->sent += is_send - o->is_send;
+    d->unsent_open += is_open(is_send, status) - is_open(o->is_send, o->status);
+    o->is_send = is_send;
+    o->status = status;
+}
+
+void omni_match_init(omni_match *m, const omni_data *d, const omni_filter *f, int first, int end)
+{
+    m->d = d;
+    m->cls = xmalloc(((size_t)d->nclasses + 1) * sizeof(int));
+    m->ncls = 0;
+    m->base = m->count = 0;
+    for (int c = 0; c < d->nclasses; c++) {
+        const omni_class *k = &d->classes[c];
+        if (!k->count || (f->is_send >= 0 && k->is_send != f->is_send) ||
+            (f->nch && !in_list(k->channel, f->ch, f->nch)) || (f->nst && !in_list(k->status, f->st, f->nst)) ||
+            (f->has_ne && k->status == f->ne))
+            continue;
+        long long below = class_rank(k, first);
+        m->cls[m->ncls++] = c;
+        m->base += below;
+        m->count += class_rank(k, end) - below;
+    }
+}
+
+void omni_match_release(omni_match *m)
+{
+    free(m->cls);
+    m->cls = NULL;
+    m->ncls = 0;
+}
+
+/* Word w of the union of the matching classes. */
+static unsigned long long match_word(const omni_match *m, int w)
+{
+    unsigned long long u = 0;
+    for (int c = 0; c < m->ncls; c++)
+        u |= m->d->classes[m->cls[c]].bits[w];
+    return u;
+}
+
+int omni_match_index(const omni_match *m, long long r, int near, int step)
+{
+    const omni_data *d = m->d;
+    if (near >= 0) {
+        int w = near >> 6, b = near & 63;
+        unsigned long long u = match_word(m, w);
+        if (step > 0) {
+            u = b == 63 ? 0 : u & (~0ull << (b + 1));
+            if (u)
+                return w * 64 + __builtin_ctzll(u);
+            if (w + 1 < d->nwords && (u = match_word(m, w + 1)))
+                return (w + 1) * 64 + __builtin_ctzll(u);
+        } else {
+            u &= (1ull << b) - 1;
+            if (u)
+                return w * 64 + 63 - __builtin_clzll(u);
+            if (w > 0 && (u = match_word(m, w - 1)))
+                return (w - 1) * 64 + 63 - __builtin_clzll(u);
+        }
+    }
+    /* The word holding the match of global rank base + r: descend the
+     * Fenwick trees of all the classes at once (their sum is the union's). */
+    long long rem = m->base + r;
+    int pos = 0, top = 1;
+    while (top * 2 <= d->nwords)
+        top *= 2;
+    for (int s = d->nwords ? top : 0; s; s >>= 1) {
+        if (pos + s > d->nwords)
+            continue;
+        long long n = 0;
+        for (int c = 0; c < m->ncls; c++)
+            n += d->classes[m->cls[c]].fen[pos + s];
+        if (n <= rem) {
+            pos += s;
+            rem -= n;
+        }
+    }
+    unsigned long long u = match_word(m, pos);
+    while (rem-- > 0)
+        u &= u - 1;
+    return pos * 64 + __builtin_ctzll(u);
+}
+
+/* ---- the control state's text ---- */
+
+void omni_order_touched(omni_data *d, int idx)
+{
+    d->state->dirty[idx / STATE_BLOCK] = 1;
+}
+
+void omni_state_text(const omni_data *d, strbuf *counts, strbuf *maps)
+{
+    omni_state_cache *sc = d->state;
+    pthread_mutex_lock(&sc->lock);
+    for (int b = 0; b < sc->nblocks; b++) {
+        strbuf *bc = &sc->counts[b], *bm = &sc->maps[b];
+        if (sc->dirty[b]) {
+            strbuf_reset(bc);
+            strbuf_reset(bm);
+            int end = (b + 1) * STATE_BLOCK < d->norders ? (b + 1) * STATE_BLOCK : d->norders;
+            for (int i = b * STATE_BLOCK; i < end; i++) {
+                const omni_order *x = &d->orders[i];
+                if (x->sent_count) {
+                    strbuf_addstr(bc, bc->len ? ", \"" : "\"");
+                    omni_number(bc, i + 1);
+                    strbuf_addf(bc, "\": %u", x->sent_count);
+                }
+                if (x->map_code) {
+                    strbuf_addstr(bm, bm->len ? ", \"" : "\"");
+                    omni_number(bm, i + 1);
+                    strbuf_addstr(bm, "\": \"");
+                    strbuf_add_json_escaped(bm, x->map_code, strlen(x->map_code));
+                    strbuf_addch(bm, '"');
+                }
+            }
+            sc->dirty[b] = 0;
+        }
+        if (bc->len) {
+            if (counts->len)
+                strbuf_addstr(counts, ", ");
+            strbuf_add(counts, bc->buf, bc->len);
+        }
+        if (bm->len) {
+            if (maps->len)
+                strbuf_addstr(maps, ", ");
+            strbuf_add(maps, bm->buf, bm->len);
+        }
+    }
+    pthread_mutex_unlock(&sc->lock);
+}
+
+static omni_state_cache *state_cache_new(int norders)
+{
+    omni_state_cache *sc = xcalloc(1, sizeof(*sc));
+    pthread_mutex_init(&sc->lock, NULL);
+    sc->nblocks = (norders + STATE_BLOCK - 1) / STATE_BLOCK;
+    sc->dirty = xcalloc((size_t)sc->nblocks + 1, 1);
+    sc->counts = xcalloc((size_t)sc->nblocks + 1, sizeof(strbuf));
+    sc->maps = xcalloc((size_t)sc->nblocks + 1, sizeof(strbuf));
+    for (int b = 0; b < sc->nblocks; b++) {
+        strbuf_init(&sc->counts[b], 0);
+        strbuf_init(&sc->maps[b], 0);
+    }
+    return sc;
+}
+
+static void state_cache_free(omni_state_cache *sc)
+{
+    for (int b = 0; b < sc->nblocks; b++) {
+        strbuf_release(&sc->counts[b]);
+        strbuf_release(&sc->maps[b]);
+    }
+    free(sc->dirty);
+    free(sc->counts);
+    free(sc->maps);
+    pthread_mutex_destroy(&sc->lock);
+    free(sc);
+}
+
+/* ---- the data set ---- */
+
 omni_data *omni_data_new(const omni_config *cfg)
 {
     omni_data *d = xcalloc(1, sizeof(*d));
@@ -194,6 +484,8 @@ omni_data *omni_data_new(const omni_config *cfg)
         o->shipping = total >= 50000 ? 0 : 2999;
         o->amount = total + o->shipping;
     }
+    index_build(d);
+    d->state = state_cache_new(n);
     return d;
 }
 
@@ -207,6 +499,12 @@ void omni_data_free(omni_data *d)
         free(d->items[i].map_code);
         json_decref(d->items[i].over);
     }
+    for (int c = 0; c < d->nclasses; c++) {
+        free(d->classes[c].bits);
+        free(d->classes[c].fen);
+    }
+    free(d->classes);
+    state_cache_free(d->state);
     free(d->orders);
     free(d->items);
     free(d->discs);
