@@ -294,6 +294,8 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
             error = rd_kafka_incremental_assign(rk, parts);
         else
             e = rd_kafka_assign(rk, parts);
+        /* operators (and the benchmark) read this to know consumption began */
+        fprintf(stderr, "bus: %d partition(s) assigned\n", parts->cnt);
     } else {
         if (err != RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS)
             fprintf(stderr, "bus: rebalance error: %s\n", rd_kafka_err2str(err));

@@ -32,8 +32,9 @@ typedef struct envelope {
     attrs attrs;       /* string attributes (token.*, log.*, trigger params, ...) */
     strbuf body;       /* record body, JSON bytes */
     strbuf source;     /* the record as read, before script and mapping (JSON
-                          bytes; empty until the transformer sets it): the
-                          writer needs the Omnitron ids the mapping dropped */
+                          bytes), set by the transformer when a step changes
+                          the body; empty: the body is the record as read.
+                          The writer needs the Omnitron ids a mapping dropped */
     /* failure context (failed topic only; NULL / 0 otherwise) */
     char *stage;
     int http_status;

@@ -51,6 +51,8 @@ typedef struct parser {
     strbuf scratch; /* decoded escaped strings */
     int depth;
     int build_depth; /* containers nested deeper are validated, not built (0: no limit) */
+    const char *pick;  /* jsontext_parse_pick: the top-level member built deeper, or NULL */
+    int pick_depth;    /* ... to this build depth */
     int failed;
     /* jsontext_minify only */
     strbuf *out;       /* where the text goes (room for all of it reserved); NULL otherwise */
@@ -626,7 +628,11 @@ static json_t *parse_object(parser *ps)
             goto fail;
         }
         ps->p++;
+        int saved = ps->build_depth;
+        if (ps->pick && ps->depth == 1 && strlen(ps->pick) == klen && memcmp(ps->pick, k, klen) == 0)
+            ps->build_depth = ps->pick_depth;
         json_t *v = skip_ws(ps) ? NULL : parse_value(ps);
+        ps->build_depth = saved;
         if (!v) {
             free(kcopy);
             goto fail;
@@ -838,10 +844,11 @@ static json_t *parse_value(parser *ps)
     }
 }
 
-static json_t *parse_text(const char *text, size_t len, int build_depth, strbuf *err)
+static json_t *parse_text(const char *text, size_t len, int build_depth, const char *pick, int pick_depth,
+                          strbuf *err)
 {
     parser ps = { .start = text, .p = text, .end = text + len, .err = err, .scratch = STRBUF_INIT,
-                  .build_depth = build_depth };
+                  .build_depth = build_depth, .pick = pick, .pick_depth = pick_depth };
     json_t *v = NULL;
     if (!skip_ws(&ps))
         v = parse_value(&ps);
@@ -857,12 +864,17 @@ static json_t *parse_text(const char *text, size_t len, int build_depth, strbuf 
 
 json_t *jsontext_parse(const char *text, size_t len, strbuf *err)
 {
-    return parse_text(text, len, 0, err);
+    return parse_text(text, len, 0, NULL, 0, err);
 }
 
 json_t *jsontext_parse_shallow(const char *text, size_t len, int depth, strbuf *err)
 {
-    return parse_text(text, len, depth > 0 ? depth : 1, err);
+    return parse_text(text, len, depth > 0 ? depth : 1, NULL, 0, err);
+}
+
+json_t *jsontext_parse_pick(const char *text, size_t len, int depth, const char *key, int key_depth, strbuf *err)
+{
+    return parse_text(text, len, depth > 0 ? depth : 1, key, key_depth > 0 ? key_depth : 1, err);
 }
 
 int jsontext_minify(const char *text, size_t len, strbuf *out, jsontext_top *top, strbuf *err)

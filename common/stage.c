@@ -410,19 +410,36 @@ static int omnitron_get(stage_ctx *c, const flow *f, stage_auth *auth, const cha
     return 0;
 }
 
-json_t *stage_omnitron_get(stage_ctx *c, const flow *f, stage_auth *auth, const char *path, long *status, strbuf *err)
+/* stage_omnitron_get and stage_omnitron_get_list: list_only builds only
+ * what a list's ids need. */
+static json_t *omnitron_get_json(stage_ctx *c, const flow *f, stage_auth *auth, const char *path, int list_only,
+                                 long *status, strbuf *err)
 {
     strbuf url = STRBUF_INIT, e = STRBUF_INIT;
     http_response r;
     json_t *v = NULL;
     http_response_init(&r);
-    if (omnitron_get(c, f, auth, path, &url, &r, status, err) == 0 &&
-        !(v = jsontext_parse(r.body.buf, r.body.len, &e)))
-        strbuf_seterr(err, "GET %s: malformed JSON: %s", url.buf, e.buf);
+    if (omnitron_get(c, f, auth, path, &url, &r, status, err) == 0) {
+        v = list_only ? jsontext_parse_pick(r.body.buf, r.body.len, 2, "results", 3, &e)
+                      : jsontext_parse(r.body.buf, r.body.len, &e);
+        if (!v)
+            strbuf_seterr(err, "GET %s: malformed JSON: %s", url.buf, e.buf);
+    }
     http_response_release(&r);
     strbuf_release(&url);
     strbuf_release(&e);
     return v;
+}
+
+json_t *stage_omnitron_get(stage_ctx *c, const flow *f, stage_auth *auth, const char *path, long *status, strbuf *err)
+{
+    return omnitron_get_json(c, f, auth, path, 0, status, err);
+}
+
+json_t *stage_omnitron_get_list(stage_ctx *c, const flow *f, stage_auth *auth, const char *path, long *status,
+                                strbuf *err)
+{
+    return omnitron_get_json(c, f, auth, path, 1, status, err);
 }
 
 int stage_omnitron_get_text(stage_ctx *c, const flow *f, stage_auth *auth, const char *path, strbuf *out,

@@ -95,6 +95,11 @@ int stage_http_policy(stage_ctx *c, const flow *f, stage_auth *auth, const retry
  * HTTP 500: ...") and *status the last HTTP status (0 for no answer). */
 json_t *stage_omnitron_get(stage_ctx *c, const flow *f, stage_auth *auth, const char *path, long *status,
                            strbuf *err);
+/* The same for a list whose results' scalar fields (their ids) are all that
+ * is wanted: the results' own containers (and those of a bare array's
+ * elements) come back as null, checked but not built. */
+json_t *stage_omnitron_get_list(stage_ctx *c, const flow *f, stage_auth *auth, const char *path, long *status,
+                                strbuf *err);
 /* The same, for a body wanted as text: appends it to out (the caller's),
  * checked and minified by jsontext_minify (top, when not NULL, says what the
  * top value is), and returns 0; or -1 with err and *status as above ("GET

@@ -66,7 +66,7 @@ static int fetch_details(stage_ctx *c, const flow *f, stage_auth *auth, const ch
 {
     strbuf p = STRBUF_INIT;
     flow_fill_path(&p, list_tmpl, order_vars);
-    json_t *list = stage_omnitron_get(c, f, auth, p.buf, status, err);
+    json_t *list = stage_omnitron_get_list(c, f, auth, p.buf, status, err);
     strbuf_release(&p);
     if (!list)
         return -1;

@@ -2,7 +2,9 @@
  * stage_transform.c: the Script Step then the Mapping Step.
  *
  * The record as read is kept in the envelope's `source` (the writer needs
- * the Omnitron ids a mapping may drop). Tokens are put into the attributes
+ * the Omnitron ids a mapping may drop) as soon as a step is about to change
+ * the body; an empty source means the body is the record as read, so a flow
+ * with neither step does not carry the order twice through Kafka. Tokens are put into the attributes
  * for the script (fresh from the store) and taken out again before the
  * record goes back to Kafka: secrets do not travel in topics.
  */
@@ -56,7 +58,7 @@ void stage_transform(stage_ctx *c, envelope *e)
         stage_fail(c, e, "transform", 0, err.buf);
         goto done;
     }
-    if (!e->source.len)
+    if ((f->script.script || f->mapping) && !e->source.len)
         strbuf_add(&e->source, e->body.buf, e->body.len);
 
     if (f->script.script) {

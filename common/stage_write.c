@@ -336,10 +336,11 @@ void stage_write_order(stage_ctx *c, envelope *e)
     const flow *f = w.f;
     stage_auth_init(&w.omni, c, f, 0);
     stage_auth_init(&w.erp, c, f, 1);
-    /* The writer needs the order's top-level fields and its items' pks:
-     * deeper parts (products, addresses) are checked, not built. */
-    w.order = jsontext_parse_shallow(e->source.len ? e->source.buf : e->body.buf,
-                                     e->source.len ? e->source.len : e->body.len, 3, &err);
+    /* The writer needs the order's top-level scalars and its items' pks:
+     * everything else (products, addresses, discounts) is checked, not
+     * built. */
+    w.order = jsontext_parse_pick(e->source.len ? e->source.buf : e->body.buf,
+                                  e->source.len ? e->source.len : e->body.len, 1, "orderitem_set", 3, &err);
     if (!json_is_object(w.order)) {
         strbuf_setf(&msg, "the record as read is not a JSON object: %s", err.buf);
         fail(&w, "write", 0, msg.buf, 0);

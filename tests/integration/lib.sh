@@ -118,6 +118,12 @@ ff_start_services() {
     ff_start_service writer
 }
 
+# wait_assigned SERVICE...: each service's consumer got its partitions (the
+# dev broker's first group join takes about 3 s).
+wait_assigned() {
+    for n in "$@"; do wait_for 30 grep -q "partition(s) assigned" "$FF_TMP/$n.log" || return 1; done
+}
+
 # state_int omni|erp FIELD: one top-level integer of a simulator's state,
 # read with curl and sed alone: the waits below poll it several times a
 # second, and a benchmark must not spend its CPU starting interpreters.

@@ -334,6 +334,43 @@ static void test_shallow(void)
     }
 }
 
+/* The pick parse: top-level scalars plus one member built deeper. */
+static void pick(const char *in, int depth, const char *key, int key_depth, const char *want)
+{
+    strbuf err = STRBUF_INIT, out = STRBUF_INIT;
+    json_t *v = jsontext_parse_pick(in, strlen(in), depth, key, key_depth, &err);
+    if (v)
+        jsontext_dump(v, &out, 0);
+    else
+        strbuf_addf(&out, "ERR: %s", err.buf);
+    CHECK_STR(out.buf, want);
+    json_decref(v);
+    strbuf_release(&err);
+    strbuf_release(&out);
+}
+
+static void test_pick(void)
+{
+    const char *order = "{\"pk\":7,\"number\":\"A\",\"customer\":{\"name\":\"x\",\"address\":{\"city\":\"y\"}},"
+                        "\"orderitem_set\":[{\"pk\":71,\"product\":{\"sku\":\"S\",\"tags\":[1,2]}},{\"pk\":72}]}";
+    /* the writer's view: scalars, and the items with their scalars */
+    pick(order, 1, "orderitem_set", 3,
+         "{\"pk\":7,\"number\":\"A\",\"customer\":null,\"orderitem_set\":[{\"pk\":71,\"product\":null},{\"pk\":72}]}");
+    pick(order, 1, "orderitem_set", 0, "{\"pk\":7,\"number\":\"A\",\"customer\":null,\"orderitem_set\":null}");
+    pick(order, 2, "customer", 4,
+         "{\"pk\":7,\"number\":\"A\",\"customer\":{\"name\":\"x\",\"address\":{\"city\":\"y\"}},"
+         "\"orderitem_set\":[null,null]}");
+    /* no such member: the shallow parse */
+    pick(order, 1, "nothing", 9, "{\"pk\":7,\"number\":\"A\",\"customer\":null,\"orderitem_set\":null}");
+    /* only a top-level member is picked, and keys are compared decoded */
+    pick("{\"a\":{\"items\":[1]},\"it\\u0065ms\":[[2]]}", 1, "items", 3, "{\"a\":null,\"items\":[[2]]}");
+    /* a top-level array has no members to pick */
+    pick("[{\"items\":[1]}]", 1, "items", 3, "[null]");
+    /* errors in the parts left out still fail, as in the full parse */
+    pick("{\"items\":[1],\"b\":{\"c\":[1,]}}", 1, "items", 3,
+         "ERR: line 1 column 26: trailing comma in array");
+}
+
 static void test_roundtrip_text(void)
 {
     const char *doc = "{\"id\":\"SO-1\",\"n\":3,\"x\":-2.5,\"ok\":true,\"nil\":null,\"items\":[{\"q\":1,\"tags\":[\"a\",\"b\"]}],"
@@ -674,6 +711,7 @@ int main(void)
     RUN(test_real_format);
     RUN(test_roundtrip_text);
     RUN(test_shallow);
+    RUN(test_pick);
     RUN(test_minify);
     RUN(test_minify_errors);
     RUN(test_minify_nesting);
