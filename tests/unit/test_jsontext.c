@@ -294,19 +294,25 @@ static void test_real_format(void)
     strbuf_release(&b);
 }
 
-/* The shallow parse: deep containers are checked, not built. */
-static void shallow(const char *in, int depth, const char *want)
+/* Checks a parse's result (v, or the error in err) dumps as want; takes v. */
+static void check_parsed(json_t *v, strbuf *err, const char *want)
 {
-    strbuf err = STRBUF_INIT, out = STRBUF_INIT;
-    json_t *v = jsontext_parse_shallow(in, strlen(in), depth, &err);
+    strbuf out = STRBUF_INIT;
     if (v)
         jsontext_dump(v, &out, 0);
     else
-        strbuf_addf(&out, "ERR: %s", err.buf);
+        strbuf_addf(&out, "ERR: %s", err->buf);
     CHECK_STR(out.buf, want);
     json_decref(v);
-    strbuf_release(&err);
+    strbuf_release(err);
     strbuf_release(&out);
+}
+
+/* The shallow parse: deep containers are checked, not built. */
+static void shallow(const char *in, int depth, const char *want)
+{
+    strbuf err = STRBUF_INIT;
+    check_parsed(jsontext_parse_shallow(in, strlen(in), depth, &err), &err, want);
 }
 
 static void test_shallow(void)
@@ -337,16 +343,8 @@ static void test_shallow(void)
 /* The pick parse: top-level scalars plus one member built deeper. */
 static void pick(const char *in, int depth, const char *key, int key_depth, const char *want)
 {
-    strbuf err = STRBUF_INIT, out = STRBUF_INIT;
-    json_t *v = jsontext_parse_pick(in, strlen(in), depth, key, key_depth, &err);
-    if (v)
-        jsontext_dump(v, &out, 0);
-    else
-        strbuf_addf(&out, "ERR: %s", err.buf);
-    CHECK_STR(out.buf, want);
-    json_decref(v);
-    strbuf_release(&err);
-    strbuf_release(&out);
+    strbuf err = STRBUF_INIT;
+    check_parsed(jsontext_parse_pick(in, strlen(in), depth, key, key_depth, &err), &err, want);
 }
 
 static void test_pick(void)
