@@ -8,7 +8,8 @@
  *
  * http_do() is a loop over tries:
  *   - the URL is checked first (curl's URL parser plus a scan for spaces and
- *     control characters); a bad one fails before anything is sent;
+ *     control characters); a bad one fails before anything is sent, a good
+ *     one is handed to curl parsed (CURLOPT_CURLU);
  *   - the auth hook (force=0) gives the Authorization header up front;
  *   - a transport error (refused, reset, timeout), a 5xx or a 429 is retried
  *     as retry_should() says, sleeping retry_delay_ms() in between, with the
@@ -135,7 +136,9 @@ void http_client_free(http_client *c)
 
 /* --- URL check ----------------------------------------------------------- */
 
-int http_check_url(const char *url, strbuf *err)
+/* http_check_url, keeping the parsed URL in *parsed when it is good (the
+ * caller frees it with curl_url_cleanup; curl then need not parse it again). */
+static int check_url(const char *url, CURLU **parsed, strbuf *err)
 {
     const char *reason = NULL;
     char *scheme = NULL;
@@ -167,6 +170,10 @@ int http_check_url(const char *url, strbuf *err)
             reason = "scheme is not http or https";
     }
     curl_free(scheme);
+    if (!reason && parsed) {
+        *parsed = u;
+        return 0;
+    }
     curl_url_cleanup(u);
     if (!reason)
         return 0;
@@ -177,6 +184,11 @@ int http_check_url(const char *url, strbuf *err)
         strbuf_addf(err, "\": %s", reason);
     }
     return -1;
+}
+
+int http_check_url(const char *url, strbuf *err)
+{
+    return check_url(url, NULL, err);
 }
 
 /* --- one try ------------------------------------------------------------- */
@@ -224,13 +236,13 @@ static double now_ms(void)
 }
 
 /* Performs one try. Returns the CURLcode; status/content type in resp. */
-static CURLcode do_try(http_client *c, const http_request *req, const char *auth_header,
+static CURLcode do_try(http_client *c, const http_request *req, CURLU *url, const char *auth_header,
                        struct try_state *ts, http_response *resp)
 {
     CURL *h = c->h;
     curl_easy_reset(h);
     c->errbuf[0] = '\0';
-    curl_easy_setopt(h, CURLOPT_URL, req->url);
+    curl_easy_setopt(h, CURLOPT_CURLU, url);
     curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(h, CURLOPT_ERRORBUFFER, c->errbuf);
@@ -297,6 +309,7 @@ int http_do(http_client *c, const http_request *req, http_response *resp)
     const retry_policy *pol = req->retry ? req->retry : &RETRY_DEFAULT;
     double t0 = now_ms();
     strbuf auth = STRBUF_INIT, aerr = STRBUF_INIT;
+    CURLU *url = NULL;
     int ret = -1;
 
     resp->status = 0;
@@ -307,7 +320,7 @@ int http_do(http_client *c, const http_request *req, http_response *resp)
     strbuf_reset(&resp->content_type);
     strbuf_reset(&resp->error);
 
-    if (http_check_url(req->url, &resp->error) < 0)
+    if (check_url(req->url, &url, &resp->error) < 0)
         goto out;
     if (req->auth && req->auth(req->auth_ctx, 0, &auth, &aerr) < 0) {
         strbuf_setf(&resp->error, "auth failed: %s", aerr.buf);
@@ -319,7 +332,7 @@ int http_do(http_client *c, const http_request *req, http_response *resp)
     for (;;) {
         policy_attempt++;
         resp->attempts++;
-        CURLcode rc = do_try(c, req, auth.buf, &ts, resp);
+        CURLcode rc = do_try(c, req, url, auth.buf, &ts, resp);
         long retry_after = -1;
         if (rc != CURLE_OK) {
             if (ts.too_large || rc == CURLE_FILESIZE_EXCEEDED) {
@@ -363,6 +376,7 @@ int http_do(http_client *c, const http_request *req, http_response *resp)
 
 out:
     resp->elapsed_ms = now_ms() - t0;
+    curl_url_cleanup(url);
     strbuf_release(&auth);
     strbuf_release(&aerr);
     return ret;
