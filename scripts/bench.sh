@@ -26,16 +26,20 @@ ff_start_service reader; ff_start_service transformer; ff_start_service writer -
 # timed from when every consumer has its partitions: the dev broker's first
 # group join alone takes 3 s, a start-up cost, not throughput
 wait_assigned reader transformer writer || echo "bench: a service got no partitions"
+# CPU time (utime + stime, in ticks) of each process of the run
+cpu_ticks() { for n in reader transformer writer omnitron erp redis broker; do awk '{printf "%s ", $14 + $15}' "/proc/$(pid_of $n)/stat"; done; }
+CPU0=$(cpu_ticks)
 REQ0=$(omni_state requests); EQ0=$(erp_state queries)
 t0=$(date +%s.%N)
 "$BIN/flowctl" trigger orders >/dev/null
 wait_omni_sent "$OPEN" 900 || echo "bench: not every order was sent in time"
 t1=$(date +%s.%N)
+CPU1=$(cpu_ticks)
 REQ1=$(omni_state requests); EQ=$(( $(erp_state queries) - EQ0 )); EW=$(erp_state received)
 rss() { awk '/VmHWM/ {print $2}' "/proc/$(pid_of "$1")/status" 2>/dev/null; }
-python3 - "$OPEN" "$t0" "$t1" "$omni_rps" "$erp_rps" "$REQ0" "$REQ1" "$EQ" "$EW" "$(rss reader)" "$(rss transformer)" "$(rss writer)" "$(erp_state duplicates)" <<'PY'
+python3 - "$OPEN" "$t0" "$t1" "$omni_rps" "$erp_rps" "$REQ0" "$REQ1" "$EQ" "$EW" "$(rss reader)" "$(rss transformer)" "$(rss writer)" "$(erp_state duplicates)" "$CPU0" "$CPU1" "$(getconf CLK_TCK)" <<'PY'
 import json, sys
-n, t0, t1, orps, erps, r0, r1, eq, ew, rr, rt, rw, dup = sys.argv[1:14]
+n, t0, t1, orps, erps, r0, r1, eq, ew, rr, rt, rw, dup, c0, c1, hz = sys.argv[1:17]
 n = int(n); secs = float(t1) - float(t0)
 req = (int(r1) - int(r0) + int(eq) + int(ew)) / n
 cap = min(int(orps or 0), int(erps or 0)) or int(orps or 0)
@@ -45,6 +49,9 @@ res = {"orders": n, "seconds": round(secs, 2), "orders_per_s": round(rate, 1), "
        "sim_capacity_rps": {"omnitron": int(orps or 0), "erp": int(erps or 0)}, "http_bound_orders_per_s": round(limit, 1),
        "ratio_to_limit": round(rate / limit, 3) if limit else None,
        "peak_rss_kb": {"reader": int(rr or 0), "transformer": int(rt or 0), "writer": int(rw or 0)}, "duplicates": int(dup)}
+names = "reader transformer writer omnitron erp redis broker".split()
+res["cpu_ms_per_order"] = {k: round((int(b) - int(a)) * 1000.0 / int(hz) / n, 3) for k, a, b in zip(names, c0.split(), c1.split())}
+print("CPU ms per order: " + ", ".join("%s %.3f" % kv for kv in res["cpu_ms_per_order"].items()))
 print("orders/s %.1f over %d orders, %.2f HTTP requests per order, HTTP-bound limit %.1f orders/s, ratio %.3f"
       % (rate, n, req, limit, res["ratio_to_limit"] or 0))
 print(json.dumps(res))
