@@ -129,7 +129,7 @@ wait_assigned() {
 # second, and a benchmark must not spend its CPU starting interpreters.
 state_int() {
     port=$OMNI_PORT; [ "$1" = erp ] && port=$ERP_PORT
-    curl -s "http://127.0.0.1:$port/_control/state" | sed -n "s/.*\"$2\": *\(-\{0,1\}[0-9][0-9]*\).*/\1/p"
+    curl -s "http://127.0.0.1:$port/_control/state?brief=1" | sed -n "s/.*\"$2\": *\(-\{0,1\}[0-9][0-9]*\).*/\1/p"
 }
 # state_at_least omni|erp FIELD N: the simulator's state FIELD is >= N.
 state_at_least() { v=$(state_int "$1" "$2"); [ "${v:-0}" -ge "$3" ] 2>/dev/null; }

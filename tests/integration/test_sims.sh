@@ -308,6 +308,12 @@ jqeq "state item mappings" '.item_mappings, .item_mapping_counts_max' "1
 2"
 jqeq "state logins" .logins 1
 jqeq "state requests counted" '.requests > 40' true
+req GET "$OM/_control/state?brief=1" ""
+status "control state, brief" 200
+jqeq "brief state: the counters, not the per-order maps" '.sent, .unsent_open, (.sent_counts | length), (.order_mappings | length)' "1
+23
+0
+0"
 req GET "$OM/_control/order?number=ORD-000007" ""
 jqeq "control order" '.sent_count, .mapping, .order.number' "2
 ERP-7

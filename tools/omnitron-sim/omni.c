@@ -24,7 +24,8 @@
  * omni_data.c (keyset pages, id__gt=X&limit=L, cost O(L + log N)), and the
  * control state's counters and text are kept up to date as the data changes,
  * so no request costs more as the number of orders grows (the state's own
- * answer aside, which lists every sent or mapped order).
+ * answer aside, which lists every sent or mapped order; GET
+ * /_control/state?brief=1 leaves those two maps empty, for pollers).
  */
 #include "omni.h"
 #include "xalloc.h"
@@ -602,7 +603,11 @@ static void control_state(void *ctx, simhttp_req *req)
     pthread_rwlock_rdlock(&om->lock);
     const omni_data *d = om->d;
     strbuf *o = &req->out, counts = STRBUF_INIT, maps = STRBUF_INIT;
-    omni_state_text(d, &counts, &maps);
+    /* ?brief=1 leaves out the two per-order maps (hundreds of KB with many
+     * orders), for pollers that want the counters only */
+    const char *brief = simhttp_query(req, "brief");
+    if (!brief || strcmp(brief, "1") != 0)
+        omni_state_text(d, &counts, &maps);
     strbuf_reset(o);
     strbuf_addf(o, "{\"orders\": %d, \"items\": %d, \"discount_items\": %d, \"sent\": %lld, \"sent_counts\": {%s}, "
                    "\"order_mappings\": {%s}, \"item_mappings\": %lld, \"item_mapping_counts_max\": %lld, "
