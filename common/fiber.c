@@ -205,6 +205,8 @@ static void collect(fiber_loop *l)
 
 static double wake_sleepers(fiber_loop *l)
 {
+    if (!l->sleeping)
+        return -1;
     double now = now_ms(), next = -1;
     fiber **pp = &l->sleeping;
     while (*pp) {
@@ -221,11 +223,15 @@ static double wake_sleepers(fiber_loop *l)
     return next < 0 ? -1 : next - now;
 }
 
-static void wake_parked(fiber_loop *l, int force)
+static void wake_parked(fiber_loop *l)
 {
     unsigned long g = gen;
+    if (!l->parked) {   /* nobody to wake: only note the notifications seen */
+        l->seen_gen = g;
+        return;
+    }
     double now = now_ms();
-    if (!force && g == l->seen_gen && now - l->parked_checked < 100)
+    if (g == l->seen_gen && now - l->parked_checked < 100)
         return;
     l->seen_gen = g;
     l->parked_checked = now;
@@ -256,7 +262,7 @@ static void loop_run(fiber_loop *l)
         if (l->n_io)
             collect(l);
         double next = wake_sleepers(l);
-        wake_parked(l, 0);
+        wake_parked(l);
         if (l->ready)
             continue;
         long timeout = 100;
@@ -272,7 +278,7 @@ static void loop_run(fiber_loop *l)
         if (l->n_io)
             collect(l);
         wake_sleepers(l);
-        wake_parked(l, 0);
+        wake_parked(l);
     }
 }
 
@@ -294,7 +300,7 @@ fiber_pool *fiber_pool_start(int threads, int fibers, fiber_fn fn, void *arg)
     if (fibers < 1)
         fibers = 1;
     if (threads < 1)
-        threads = 1;
+        threads = FIBER_DEFAULT_THREADS;
     if (threads > fibers)
         threads = fibers;
     fiber_pool *p = xcalloc(1, sizeof *p);
@@ -321,6 +327,11 @@ fiber_pool *fiber_pool_start(int threads, int fibers, fiber_fn fn, void *arg)
             abort();
         }
     return p;
+}
+
+int fiber_pool_threads(const fiber_pool *p)
+{
+    return p->n;
 }
 
 void fiber_pool_join(fiber_pool *p)

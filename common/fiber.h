@@ -28,10 +28,14 @@ typedef void (*fiber_fn)(void *arg);
 
 typedef struct fiber_pool fiber_pool;
 
+#define FIBER_DEFAULT_THREADS 2
+
 /* Starts fn(arg) in `fibers` fibers spread over `threads` OS threads (each
- * with its own loop; threads is capped at fibers). The pool is the
- * caller's, freed by fiber_pool_join. */
+ * with its own loop; 0 or less: FIBER_DEFAULT_THREADS; capped at fibers).
+ * The pool is the caller's, freed by fiber_pool_join. */
 fiber_pool *fiber_pool_start(int threads, int fibers, fiber_fn fn, void *arg);
+/* The OS threads the pool runs on. */
+int fiber_pool_threads(const fiber_pool *p);
 /* Waits until every fiber has returned, then frees the pool. */
 void fiber_pool_join(fiber_pool *p);
 /* fiber_pool_start and fiber_pool_join. */

@@ -38,7 +38,7 @@ typedef struct stage_ctx {
     sink out;
     store *store;
     http_client *http;        /* this worker's client */
-    int loops;                /* OS threads a stage's own fiber pool may use (0: 2) */
+    int loops;                /* OS threads a stage's own fiber pool may use (0: the default) */
     const flow_set *flows;
     void *origin;             /* the consumed message being handled */
     const char *src_topic;

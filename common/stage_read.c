@@ -262,7 +262,7 @@ int stage_read_orders(stage_ctx *c, const flow *f, const envelope *tick)
     stage_log_run(c, tick, "started", "in_progress", NULL);
     stage_auth_init(&auth, c, f, 0);
 
-    fiber_pool *builders = fiber_pool_start(c->loops > 0 ? c->loops : 2, f->read_concurrency, builder, &rd);
+    fiber_pool *builders = fiber_pool_start(c->loops, f->read_concurrency, builder, &rd);
 
     long page = 1, listed = 0, flushed = 0;
     strbuf_addstr(&after, "0");

@@ -4,9 +4,10 @@
  * The record as read is kept in the envelope's `source` (the writer needs
  * the Omnitron ids a mapping may drop) as soon as a step is about to change
  * the body; an empty source means the body is the record as read, so a flow
- * with neither step does not carry the order twice through Kafka. Tokens are put into the attributes
- * for the script (fresh from the store) and taken out again before the
- * record goes back to Kafka: secrets do not travel in topics.
+ * with neither step does not carry the order twice through Kafka. Tokens are
+ * put into the attributes for the script (fresh from the store) and taken
+ * out again before the record goes back to Kafka: secrets do not travel in
+ * topics.
  */
 #include "stages.h"
 

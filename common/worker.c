@@ -95,8 +95,6 @@ void worker_parse_args(worker_config *cfg, int argc, char **argv)
     }
     if (cfg->threads <= 0)
         cfg->threads = cfg->input == TOPIC_TICKS ? 2 : 8;
-    if (cfg->loops <= 0 || cfg->loops > cfg->threads)
-        cfg->loops = cfg->threads < 2 ? cfg->threads : 2;
 }
 
 typedef struct pool {
@@ -237,11 +235,10 @@ int worker_run(const worker_config *cfg)
     metric *m_inflight = metrics_gauge("messages_in_flight", NULL, "Messages taken and not yet done");
     if (metrics_serve(cfg->metrics_port, cfg->service) < 0)
         fprintf(stderr, "%s: cannot serve metrics on port %d\n", cfg->service, cfg->metrics_port);
-    fprintf(stderr, "%s: consuming %zu topic(s) as group %s with %d worker(s) on %d thread(s), %zu flow(s) loaded\n",
-            cfg->service, nt, group.buf, cfg->threads, cfg->loops, flows.n);
-
     bqueue_init(&p.q, (size_t)cfg->threads * 4);
     fiber_pool *workers = fiber_pool_start(cfg->loops, cfg->threads, work, &p);
+    fprintf(stderr, "%s: consuming %zu topic(s) as group %s with %d worker(s) on %d thread(s), %zu flow(s) loaded\n",
+            cfg->service, nt, group.buf, cfg->threads, fiber_pool_threads(workers), flows.n);
     metrics_set_ready(1);
 
     while (!stopping && !bus_fatal(p.bus)) {

@@ -33,7 +33,7 @@ typedef struct worker_config {
     const char *flows;
     const char *types;          /* comma list; NULL: every type */
     int threads;                /* records in flight at once (fibers) */
-    int loops;                  /* OS threads they run on; 0: min(threads, 2) */
+    int loops;                  /* OS threads they run on; 0: FIBER_DEFAULT_THREADS */
     int metrics_port;
     const char *group;          /* consumer group; default <prefix>.<service>.<types> */
 } worker_config;
