@@ -42,8 +42,16 @@
  *
  * Extra settings ("key=value") go to both handles; a key prefixed with
  * "producer." or "consumer." goes (without the prefix) to that handle only.
+ * They come from the operator (FLOWFLEET_KAFKA, --kafka: bus_settings_add),
+ * for what a site needs: security.protocol, sasl.*, ssl.*, fetch.wait.max.ms.
+ *
+ * First messages. librdkafka learns a topic's partitions only when the topic
+ * is first produced to, and then on its periodic topic scan, once a second:
+ * the first record of each output topic would wait up to a second, at every
+ * stage. bus_prepare asks for the output topics' metadata at start instead.
  */
 #include "bus.h"
+#include "bus_int.h"
 #include "xalloc.h"
 
 #include <librdkafka/rdkafka.h>
@@ -89,6 +97,8 @@ struct bus {
     int commit_interval_ms;
     pthread_t thr;
     int thr_started;
+    rd_kafka_topic_t **prepared; /* bus_prepare's handles, kept until close */
+    size_t nprepared;
 };
 
 static int64_t now_ms(void)
@@ -256,7 +266,8 @@ static void error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque)
         char buf[512];
         rd_kafka_fatal_error(rk, buf, sizeof buf);
         fprintf(stderr, "bus: %s: fatal error: %s\n", rd_kafka_name(rk), buf);
-        atomic_store(&b->fatal, 1);
+        if (b)
+            atomic_store(&b->fatal, 1);
         return;
     }
     fprintf(stderr, "bus: %s: %s: %s\n", rd_kafka_name(rk), rd_kafka_err2name(err), reason);
@@ -389,9 +400,10 @@ static int conf_extra(rd_kafka_conf_t *conf, const char *const *extra, const cha
 }
 
 /* A handle's configuration: defaults (which extra may override), then the
- * extra settings, then the settings the at-least-once contract needs. */
-static rd_kafka_conf_t *make_conf(bus *b, const bus_config *cfg, const char *who,
-                                  const char *const *defs, const char *const *must, strbuf *err)
+ * extra settings, then the settings the at-least-once contract needs.
+ * b (the error callback's opaque) is NULL for bus_scan's consumer. */
+rd_kafka_conf_t *bus_make_conf(bus *b, const bus_config *cfg, const char *who, const char *const *defs,
+                               const char *const *must, strbuf *err)
 {
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
     rd_kafka_conf_set_opaque(conf, b);
@@ -430,7 +442,7 @@ bus *bus_new(const bus_config *cfg, strbuf *err)
     {
         const char *defs[] = { "linger.ms", linger, NULL };
         const char *must[] = { "enable.idempotence", "true", "acks", "all", NULL };
-        conf = make_conf(b, cfg, "producer.", defs, must, err);
+        conf = bus_make_conf(b, cfg, "producer.", defs, must, err);
     }
     if (!conf)
         goto fail;
@@ -451,7 +463,7 @@ bus *bus_new(const bus_config *cfg, strbuf *err)
                                "heartbeat.interval.ms", "1500", NULL };
         const char *must[] = { "group.id", cfg->group_id, "enable.auto.commit", "false",
                                "enable.auto.offset.store", "false", NULL };
-        conf = make_conf(b, cfg, "consumer.", defs, must, err);
+        conf = bus_make_conf(b, cfg, "consumer.", defs, must, err);
         if (!conf)
             goto fail;
         rd_kafka_conf_set_rebalance_cb(conf, rebalance_cb);
@@ -619,6 +631,9 @@ void bus_close(bus *b)
         pthread_join(b->thr, NULL);
     }
     rd_kafka_poll(b->prod, 0); /* reports that arrived after the thread stopped */
+    for (size_t i = 0; i < b->nprepared; i++)
+        rd_kafka_topic_destroy(b->prepared[i]);
+    free(b->prepared);
     if (b->cons) {
         strbuf err = STRBUF_INIT;
         if (commit(b, 0, 0, &err) < 0)
@@ -645,6 +660,41 @@ void bus_close(bus *b)
     rd_kafka_destroy(b->prod);
     pthread_mutex_destroy(&b->mu);
     free(b);
+}
+
+void bus_prepare(bus *b, const char *const *topics, size_t n, int timeout_ms)
+{
+    for (size_t i = 0; i < n; i++) {
+        rd_kafka_topic_t *rkt = rd_kafka_topic_new(b->prod, topics[i], NULL);
+        if (!rkt)
+            continue;
+        const struct rd_kafka_metadata *md = NULL;
+        if (rd_kafka_metadata(b->prod, 0, rkt, &md, timeout_ms) == RD_KAFKA_RESP_ERR_NO_ERROR)
+            rd_kafka_metadata_destroy(md);
+        b->prepared = xrealloc(b->prepared, (b->nprepared + 1) * sizeof *b->prepared);
+        b->prepared[b->nprepared++] = rkt;
+    }
+}
+
+void bus_settings_add(char ***list, const char *text)
+{
+    size_t n = 0;
+    while (*list && (*list)[n])
+        n++;
+    for (const char *p = text; p && *p;) {
+        size_t len = strcspn(p, ";\n");
+        const char *a = p, *z = p + len;
+        p = *z ? z + 1 : z;
+        while (a < z && (*a == ' ' || *a == '\t' || *a == '\r'))
+            a++;
+        while (z > a && (z[-1] == ' ' || z[-1] == '\t' || z[-1] == '\r'))
+            z--;
+        if (a == z)
+            continue;
+        *list = xrealloc(*list, (n + 2) * sizeof **list);
+        (*list)[n++] = xstrndup(a, (size_t)(z - a));
+        (*list)[n] = NULL;
+    }
 }
 
 void bus_topic(strbuf *out, const char *prefix, const char *flow_type, enum bus_topic_kind kind)

@@ -73,11 +73,24 @@ int bus_fatal(bus *b);
 /* Flushes, commits what is committable, closes. */
 void bus_close(bus *b);
 
+/* Looks up now, waiting up to timeout_ms each, the partitions of the topics
+ * this bus will produce to, so their first messages do not wait for
+ * librdkafka's once-a-second topic scan. A topic that cannot be looked up
+ * (yet) is looked up on first use instead: never an error. */
+void bus_prepare(bus *b, const char *const *topics, size_t n, int timeout_ms);
+
+/* Appends to the NULL-terminated array *list (grown; the caller owns the
+ * copies) the "key=value" librdkafka settings in text: items separated by
+ * ';' or newlines, blanks around them ignored (FLOWFLEET_KAFKA, --kafka).
+ * They are checked when a bus is made with them (bus_new's err). */
+void bus_settings_add(char ***list, const char *text);
+
 /* Reads topic from its beginning (or its end when from_end) without a
  * consumer group, calling fn for each message, until every partition reached
  * the end it had at the start (or, with follow, until *stop). fn returning
- * -1 stops the scan. 0, or -1 with err. (bus_scan.c) */
-int bus_scan(const char *brokers, const char *topic, int from_end, int follow, volatile int *stop,
+ * -1 stops the scan. cfg gives the brokers and extra settings (its group and
+ * client ids are not used). 0, or -1 with err. (bus_scan.c) */
+int bus_scan(const bus_config *cfg, const char *topic, int from_end, int follow, volatile int *stop,
              int (*fn)(void *ctx, const bus_msg *m), void *ctx, strbuf *err);
 
 enum bus_topic_kind { TOPIC_TICKS, TOPIC_RECORDS, TOPIC_MAPPED, TOPIC_FAILED, TOPIC_LOG };

@@ -9,23 +9,20 @@
  * watermark it had at the start, unless asked to follow.
  */
 #include "bus.h"
+#include "bus_int.h"
 
 #include <librdkafka/rdkafka.h>
 #include <stdlib.h>
 #include <string.h>
 
-int bus_scan(const char *brokers, const char *topic, int from_end, int follow, volatile int *stop,
+int bus_scan(const bus_config *cfg, const char *topic, int from_end, int follow, volatile int *stop,
              int (*fn)(void *ctx, const bus_msg *m), void *ctx, strbuf *err)
 {
     char e[512];
-    rd_kafka_conf_t *conf = rd_kafka_conf_new();
-    if (rd_kafka_conf_set(conf, "bootstrap.servers", brokers, e, sizeof e) != RD_KAFKA_CONF_OK ||
-        rd_kafka_conf_set(conf, "enable.auto.commit", "false", e, sizeof e) != RD_KAFKA_CONF_OK ||
-        rd_kafka_conf_set(conf, "group.id", "flowfleet-scan", e, sizeof e) != RD_KAFKA_CONF_OK) {
-        strbuf_seterr(err, "%s", e);
-        rd_kafka_conf_destroy(conf);
+    const char *must[] = { "enable.auto.commit", "false", "group.id", "flowfleet-scan", NULL };
+    rd_kafka_conf_t *conf = bus_make_conf(NULL, cfg, "consumer.", NULL, must, err);
+    if (!conf)
         return -1;
-    }
     rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, e, sizeof e);
     if (!rk) {
         strbuf_seterr(err, "%s", e);

@@ -16,6 +16,7 @@
 #include "logev.h"
 #include "metrics.h"
 #include "pyscript.h"
+#include "xalloc.h"
 
 static volatile sig_atomic_t stopping;
 
@@ -60,6 +61,7 @@ void worker_parse_args(worker_config *cfg, int argc, char **argv)
         { "types", required_argument, 0, 't' },   { "threads", required_argument, 0, 'n' },
         { "loops", required_argument, 0, 'l' },
         { "metrics-port", required_argument, 0, 'm' }, { "group", required_argument, 0, 'g' },
+        { "kafka", required_argument, 0, 'k' },
         { "help", no_argument, 0, 'h' },          { 0, 0, 0, 0 }
     };
     cfg->brokers = env_or("FLOWFLEET_BROKERS", "127.0.0.1:9092");
@@ -70,6 +72,7 @@ void worker_parse_args(worker_config *cfg, int argc, char **argv)
     cfg->threads = atoi(env_or("FLOWFLEET_THREADS", "0"));
     cfg->loops = atoi(env_or("FLOWFLEET_LOOPS", "0"));
     cfg->metrics_port = atoi(env_or("FLOWFLEET_METRICS_PORT", "0"));
+    bus_settings_add(&cfg->kafka, getenv("FLOWFLEET_KAFKA"));
     int c;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
@@ -82,13 +85,17 @@ void worker_parse_args(worker_config *cfg, int argc, char **argv)
         case 'l': cfg->loops = atoi(optarg); break;
         case 'm': cfg->metrics_port = atoi(optarg); break;
         case 'g': cfg->group = optarg; break;
+        case 'k': bus_settings_add(&cfg->kafka, optarg); break;
         default:
             fprintf(stderr,
                     "usage: flowfleet-%s [--brokers HOST:PORT] [--prefix ff] [--redis HOST:PORT] [--flows DIR]\n"
                     "       [--types order,...] [--threads N] [--loops N] [--metrics-port P] [--group NAME]\n"
+                    "       [--kafka KEY=VALUE]...\n"
                     "  --threads N  records in flight at once; --loops N  OS threads they share (default 2)\n"
+                    "  --kafka K=V  a librdkafka setting (repeatable; \"consumer.\" or \"producer.\" prefix\n"
+                    "               for one side only), after those of FLOWFLEET_KAFKA (K=V;K=V)\n"
                     "Environment: FLOWFLEET_BROKERS, _PREFIX, _REDIS, _FLOWS, _TYPES, _THREADS, _LOOPS,\n"
-                    "_METRICS_PORT.\n",
+                    "_METRICS_PORT, _KAFKA.\n",
                     cfg->service);
             exit(c == 'h' ? 0 : 2);
         }
@@ -173,9 +180,41 @@ int worker_load_flows(const worker_config *cfg, flow_set *flows)
     return broken < 0 ? -1 : 0;
 }
 
+static int type_served(const worker_config *cfg, const char *type)
+{
+    if (!cfg->types)
+        return 1;
+    size_t n = strlen(type);
+    for (const char *p = cfg->types; (p = strstr(p, type)) != NULL; p += n)
+        if ((p == cfg->types || p[-1] == ',') && (p[n] == ',' || p[n] == '\0'))
+            return 1;
+    return 0;
+}
+
+void worker_topics(const worker_config *cfg, enum bus_topic_kind kind, char ***list, size_t *n)
+{
+    strbuf t = STRBUF_INIT;
+    for (size_t i = 0; FLOW_TYPES[i]; i++) {
+        if (kind != TOPIC_LOG && !type_served(cfg, FLOW_TYPES[i]))
+            continue;
+        bus_topic(&t, cfg->prefix, FLOW_TYPES[i], kind);
+        *list = xrealloc(*list, (*n + 1) * sizeof **list);
+        (*list)[(*n)++] = strbuf_detach(&t, NULL);
+        if (kind == TOPIC_LOG)
+            break;
+    }
+}
+
+void worker_topics_free(char **list, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(list[i]);
+    free(list);
+}
+
 int worker_run(const worker_config *cfg)
 {
-    strbuf err = STRBUF_INIT, group = STRBUF_INIT, t = STRBUF_INIT;
+    strbuf err = STRBUF_INIT, group = STRBUF_INIT;
     flow_set flows;
     pool p;
     int rc = 0;
@@ -191,27 +230,15 @@ int worker_run(const worker_config *cfg)
         return 1;
     p.flows = &flows;
 
-    /* topics: the input kind of every served flow type that has a flow */
-    const char **topics = calloc(16, sizeof *topics);
-    char **owned = calloc(16, sizeof *owned);
-    size_t nt = 0;
-    for (size_t i = 0; FLOW_TYPES[i]; i++) {
-        const char *ty = FLOW_TYPES[i];
-        if (cfg->types) {
-            strbuf_setf(&t, ",%s,", cfg->types);
-            strbuf want = STRBUF_INIT;
-            strbuf_addf(&want, ",%s,", ty);
-            int served = strstr(t.buf, want.buf) != NULL;
-            strbuf_release(&want);
-            if (!served)
-                continue;
-        }
-        strbuf_reset(&t);
-        bus_topic(&t, cfg->prefix, ty, cfg->input);
-        owned[nt] = strbuf_detach(&t, NULL);
-        topics[nt] = owned[nt];
-        nt++;
-    }
+    /* topics: the input kind of every served flow type; outputs: what this
+     * service produces to (the next kind, the failed topic, the log) */
+    char **topics = NULL, **outs = NULL;
+    size_t nt = 0, no = 0;
+    worker_topics(cfg, cfg->input, &topics, &nt);
+    if (cfg->input < TOPIC_MAPPED)
+        worker_topics(cfg, cfg->input + 1, &outs, &no);
+    worker_topics(cfg, TOPIC_FAILED, &outs, &no);
+    worker_topics(cfg, TOPIC_LOG, &outs, &no);
     if (cfg->group)
         strbuf_addstr(&group, cfg->group);
     else
@@ -223,13 +250,14 @@ int worker_run(const worker_config *cfg)
         rc = 1;
         goto out;
     }
-    bus_config bc = { cfg->brokers, cfg->service, group.buf, 0, 0, NULL };
+    bus_config bc = { cfg->brokers, cfg->service, group.buf, 0, 0, (const char *const *)cfg->kafka };
     p.bus = bus_new(&bc, &err);
-    if (!p.bus || bus_subscribe(p.bus, topics, nt, &err) < 0) {
+    if (!p.bus || bus_subscribe(p.bus, (const char *const *)topics, nt, &err) < 0) {
         fprintf(stderr, "%s: kafka %s: %s\n", cfg->service, cfg->brokers, err.buf);
         rc = 1;
         goto out;
     }
+    bus_prepare(p.bus, (const char *const *)outs, no, 5000);
     p.m_in = metrics_counter("messages_consumed_total", NULL, "Messages taken from the input topics");
     p.m_bad = metrics_counter("messages_malformed_total", NULL, "Messages that could not be decoded");
     metric *m_inflight = metrics_gauge("messages_in_flight", NULL, "Messages taken and not yet done");
@@ -262,13 +290,10 @@ out:
     if (p.store)
         store_close(p.store);
     metrics_stop();
-    for (size_t i = 0; i < nt; i++)
-        free(owned[i]);
-    free(owned);
-    free(topics);
+    worker_topics_free(topics, nt);
+    worker_topics_free(outs, no);
     flow_set_free(&flows);
     strbuf_release(&err);
     strbuf_release(&group);
-    strbuf_release(&t);
     return rc;
 }

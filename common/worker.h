@@ -36,16 +36,21 @@ typedef struct worker_config {
     int loops;                  /* OS threads they run on; 0: FIBER_DEFAULT_THREADS */
     int metrics_port;
     const char *group;          /* consumer group; default <prefix>.<service>.<types> */
+    char **kafka;               /* librdkafka settings (FLOWFLEET_KAFKA, --kafka); NULL-terminated */
 } worker_config;
 
 /* Parses the common options (--brokers, --prefix, --redis, --flows, --types,
- * --threads, --loops, --metrics-port, --group, environment FLOWFLEET_*
- * fallbacks).
+ * --threads, --loops, --metrics-port, --group, --kafka, environment
+ * FLOWFLEET_* fallbacks). The kafka list lives as long as the process.
  * Exits with a usage message on bad options. */
 void worker_parse_args(worker_config *cfg, int argc, char **argv);
 /* Loads cfg->flows (with cfg->load_flags), saying on stderr which files
  * did not load; the others run. -1 when the directory cannot be read. */
 int worker_load_flows(const worker_config *cfg, flow_set *flows);
+/* Appends to *list (grown; free with worker_topics_free) the topics of
+ * kind of every flow type cfg serves; for TOPIC_LOG, the one log topic. */
+void worker_topics(const worker_config *cfg, enum bus_topic_kind kind, char ***list, size_t *n);
+void worker_topics_free(char **list, size_t n);
 /* Runs until signalled. Returns the process exit code. */
 int worker_run(const worker_config *cfg);
 

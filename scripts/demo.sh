@@ -39,6 +39,8 @@ start erp "$BIN/erp-sim" --port "$EPORT" --port-file "$RUN/erp.port"
 waitfile "$RUN/bootstrap" || { echo "demo: the dev broker did not start:"; cat "$RUN/broker.log"; exit 1; }
 waitfile "$RUN/omni.port" && waitfile "$RUN/erp.port" || { echo "demo: a simulator did not start:"; cat "$RUN/omnitron.log" "$RUN/erp.log"; exit 1; }
 export FLOWFLEET_BROKERS=$(cat "$RUN/bootstrap") FLOWFLEET_REDIS=$RUN/redis.sock FLOWFLEET_FLOWS=$RUN/flows FLOWFLEET_PREFIX=ff
+# the dev broker answers an empty fetch only when its wait is over (docs/operations.md)
+export FLOWFLEET_KAFKA=${FLOWFLEET_KAFKA:-consumer.fetch.wait.max.ms=100}
 sed -e 's/"@every 10s"/"@every 5s"/' -e "s/127.0.0.1:18001/127.0.0.1:$OPORT/" -e "s/127.0.0.1:18002/127.0.0.1:$EPORT/" \
     flows/examples/orders.json >"$RUN/flows/orders.json"
 "$BIN/flowctl" validate "$RUN/flows" || exit 1

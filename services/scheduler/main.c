@@ -23,12 +23,18 @@ int main(int argc, char **argv)
         fprintf(stderr, "scheduler: redis %s: %s\n", cfg.redis, err.buf);
         return 1;
     }
-    bus_config bc = { cfg.brokers, "scheduler", NULL, 0, 0, NULL };
+    bus_config bc = { cfg.brokers, "scheduler", NULL, 0, 0, (const char *const *)cfg.kafka };
     bus *b = bus_new(&bc, &err);
     if (!b) {
         fprintf(stderr, "scheduler: kafka %s: %s\n", cfg.brokers, err.buf);
         return 1;
     }
+    char **outs = NULL;
+    size_t no = 0;
+    worker_topics(&cfg, TOPIC_TICKS, &outs, &no);
+    worker_topics(&cfg, TOPIC_LOG, &outs, &no);
+    bus_prepare(b, (const char *const *)outs, no, 5000);
+    worker_topics_free(outs, no);
     gethostname(host, sizeof host - 1);
     strbuf_addf(&owner, "%s-%d", host, (int)getpid());
     stage_ctx c = { .service = "scheduler", .prefix = cfg.prefix, .out = { worker_bus_produce, b }, .store = st,

@@ -90,6 +90,9 @@ ff_start_infra() {
         { echo "simulators did not start"; exit 1; }
     OMNI_PORT=$(cat "$FF_TMP/omni.port"); ERP_PORT=$(cat "$FF_TMP/erp.port")
     export FLOWFLEET_BROKERS=$BROKERS FLOWFLEET_PREFIX=$FF_PREFIX FLOWFLEET_REDIS=$REDIS_SOCK FLOWFLEET_FLOWS=$FF_FLOWS
+    # the dev broker answers an empty fetch only when its wait is over, even
+    # if data arrives meanwhile (docs/operations.md): keep the wait short
+    export FLOWFLEET_KAFKA=${FLOWFLEET_KAFKA:-consumer.fetch.wait.max.ms=100}
 }
 
 # ff_write_flow [PYTHON-EDIT]: the example order flow pointed at the

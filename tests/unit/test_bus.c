@@ -402,10 +402,69 @@ static void test_topic_names(void)
     strbuf_release(&t);
 }
 
+static int count_msg(void *ctx, const bus_msg *m)
+{
+    (void)m;
+    ++*(int *)ctx;
+    return 0;
+}
+
+/* Operator settings (FLOWFLEET_KAFKA, --kafka): split on ';' and newlines,
+ * blanks trimmed, empty items skipped, each side's prefix honoured, a bad
+ * one named in the error. A prepared topic is produced to as before. */
+static void test_settings(void)
+{
+    strbuf err = STRBUF_INIT;
+    char **list = NULL;
+    bus_settings_add(&list, NULL);
+    bus_settings_add(&list, "");
+    CHECK(list == NULL);
+    bus_settings_add(&list, " consumer.fetch.wait.max.ms=100 ;\n;producer.linger.ms=2\r\n");
+    bus_settings_add(&list, "client.rack=r1");
+    CHECK(list != NULL);
+    CHECK_STR(list[0], "consumer.fetch.wait.max.ms=100");
+    CHECK_STR(list[1], "producer.linger.ms=2");
+    CHECK_STR(list[2], "client.rack=r1");
+    CHECK(list[3] == NULL);
+
+    bus_config cfg = { .brokers = brokers, .client_id = "settings", .group_id = "g-settings",
+                       .extra = (const char *const *)list };
+    bus *b = bus_new(&cfg, &err);
+    CHECK(b != NULL);
+    CHECK_INT(rd_kafka_mock_topic_create(mc, "t.settings", 1, 1), 0);
+    const char *outs[] = { "t.settings", "t.no-such-topic" };
+    bus_prepare(b, outs, 2, 2000);
+    CHECK_INT(bus_produce(b, "t.settings", "k", 1, "v", 1, NULL, &err), 0);
+    CHECK_INT(bus_flush(b, 10000), 0);
+    bus_close(b);
+    int n = 0;
+    CHECK_INT(bus_scan(&cfg, "t.settings", 0, 0, NULL, count_msg, &n, &err), 0);
+    CHECK_INT(n, 1);
+
+    /* a consumer-side mistake fails a bus with a consumer, and the scan */
+    bus_settings_add(&list, "consumer.fetch.wait.max.ms=soon");
+    cfg.extra = (const char *const *)list;
+    CHECK(bus_new(&cfg, &err) == NULL);
+    CHECK(strstr(err.buf, "fetch.wait.max.ms") != NULL);
+    CHECK_INT(bus_scan(&cfg, "t.settings", 0, 0, NULL, count_msg, &n, &err), -1);
+    CHECK(strstr(err.buf, "fetch.wait.max.ms") != NULL);
+    /* ...but not a producer-only one */
+    cfg.group_id = NULL;
+    b = bus_new(&cfg, &err);
+    CHECK(b != NULL);
+    bus_close(b);
+
+    for (size_t i = 0; list[i]; i++)
+        free(list[i]);
+    free(list);
+    strbuf_release(&err);
+}
+
 int main(void)
 {
     setup();
     RUN(test_topic_names);
+    RUN(test_settings);
     RUN(test_fatal);
     RUN(test_sessions);
     teardown();

@@ -82,7 +82,7 @@ int cmd_trigger(int argc, char **argv)
         return 1;
     strbuf_addf(&run, "%s-manual-%lld", f->name, (long long)now_ms());
     sched_make_tick(&e, f, run.buf, user_name(), 1);
-    bus_config bc = { env.brokers, "flowctl", NULL, 0, 0, NULL };
+    bus_config bc = flowctl_bus_config(&env);
     bus *b = bus_new(&bc, &err);
     int rc = 1;
     if (b) {
@@ -246,7 +246,7 @@ int cmd_replay(int argc, char **argv)
     if (flowctl_load_flow(&env, r.flow, &set, &f) < 0)
         return 1;
     r.prefix = env.prefix;
-    bus_config bc = { env.brokers, "flowctl", NULL, 0, 0, NULL };
+    bus_config bc = flowctl_bus_config(&env);
     r.bus = bus_new(&bc, &err);
     if (!r.bus) {
         fprintf(stderr, "flowctl replay: %s\n", err.buf);
@@ -254,7 +254,7 @@ int cmd_replay(int argc, char **argv)
     }
     bus_topic(&topic, env.prefix, f->type, TOPIC_FAILED);
     printf("scanning %s for %s%s\n", topic.buf, r.flow, r.dry_run ? " (dry run)" : "");
-    int rc = bus_scan(env.brokers, topic.buf, 0, 0, NULL, replay_one, &r, &err);
+    int rc = bus_scan(&bc, topic.buf, 0, 0, NULL, replay_one, &r, &err);
     if (bus_flush(r.bus, 30000) < 0) {
         fprintf(stderr, "flowctl replay: not every replayed record was acknowledged\n");
         rc = -1;
@@ -351,7 +351,8 @@ int cmd_tail(int argc, char **argv)
     signal(SIGINT, on_int);
     signal(SIGTERM, on_int);
     bus_topic(&topic, env.prefix, NULL, TOPIC_LOG);
-    int rc = bus_scan(env.brokers, topic.buf, !from_beginning, 1, &tail_stop, tail_one, (void *)only, &err);
+    bus_config bc = flowctl_bus_config(&env);
+    int rc = bus_scan(&bc, topic.buf, !from_beginning, 1, &tail_stop, tail_one, (void *)only, &err);
     if (rc < 0)
         fprintf(stderr, "flowctl tail: %s\n", err.buf);
     strbuf_release(&err);

@@ -4,6 +4,7 @@
 #define FLOWCTL_H
 
 #include "attrs.h"
+#include "bus.h"
 
 int cmd_validate(int argc, char **argv);
 int cmd_trigger(int argc, char **argv);
@@ -20,8 +21,11 @@ typedef struct flowctl_env {
     const char *prefix;
     const char *flows;
     const char *redis;
+    char **kafka;               /* librdkafka settings: FLOWFLEET_KAFKA, then --kafka */
 } flowctl_env;
 void flowctl_env_init(flowctl_env *env);
+/* The bus configuration of a flowctl command (producer only). */
+bus_config flowctl_bus_config(const flowctl_env *env);
 /* Consumes a shared option at argv[*i] (advancing *i); 1 if it was one. */
 int flowctl_env_opt(flowctl_env *env, int argc, char **argv, int *i);
 

@@ -30,6 +30,14 @@ void flowctl_env_init(flowctl_env *env)
     env->prefix = (v = getenv("FLOWFLEET_PREFIX")) && *v ? v : "ff";
     env->flows = (v = getenv("FLOWFLEET_FLOWS")) && *v ? v : "flows";
     env->redis = (v = getenv("FLOWFLEET_REDIS")) && *v ? v : "127.0.0.1:6379";
+    env->kafka = NULL;
+    bus_settings_add(&env->kafka, getenv("FLOWFLEET_KAFKA"));
+}
+
+bus_config flowctl_bus_config(const flowctl_env *env)
+{
+    bus_config bc = { env->brokers, "flowctl", NULL, 0, 0, (const char *const *)env->kafka };
+    return bc;
 }
 
 int flowctl_env_opt(flowctl_env *env, int argc, char **argv, int *i)
@@ -41,6 +49,10 @@ int flowctl_env_opt(flowctl_env *env, int argc, char **argv, int *i)
             *dst[k] = argv[++*i];
             return 1;
         }
+    if (strcmp(argv[*i], "--kafka") == 0 && *i + 1 < argc) {
+        bus_settings_add(&env->kafka, argv[++*i]);
+        return 1;
+    }
     return 0;
 }
 
@@ -78,7 +90,9 @@ static void usage(FILE *out)
     for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
         fprintf(out, "  %s\n", cmds[i].help);
     fprintf(out, "\nshared options: --brokers HOST:PORT --prefix ff --flows DIR --redis HOST:PORT\n"
-                 "(or FLOWFLEET_BROKERS, FLOWFLEET_PREFIX, FLOWFLEET_FLOWS, FLOWFLEET_REDIS)\n");
+                 "                --kafka KEY=VALUE (a librdkafka setting; repeatable)\n"
+                 "(or FLOWFLEET_BROKERS, FLOWFLEET_PREFIX, FLOWFLEET_FLOWS, FLOWFLEET_REDIS,\n"
+                 " FLOWFLEET_KAFKA=\"KEY=VALUE;KEY=VALUE\")\n");
 }
 
 int main(int argc, char **argv)
