@@ -120,6 +120,26 @@ static struct MHD_Response *make_response(simhttp_req *req, unsigned *status)
     return r;
 }
 
+/* Suspends c's connection for ms, with response r (NULL: call the handler
+ * again when resumed). 0 when the server is stopping (nothing parked). */
+static int park(simhttp_server *s, conn_ctx *c, struct MHD_Response *r, unsigned status, unsigned ms)
+{
+    pthread_mutex_lock(&s->lock);
+    if (s->stopping) {
+        pthread_mutex_unlock(&s->lock);
+        return 0;
+    }
+    c->parked = r;
+    c->parked_status = status;
+    c->wake_ns = now_ns() + (unsigned long long)ms * 1000000ull;
+    MHD_suspend_connection(c->req.conn);
+    c->next = s->waiting;
+    s->waiting = c;
+    pthread_cond_signal(&s->cond);
+    pthread_mutex_unlock(&s->lock);
+    return 1;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
                                   const char *method, const char *version, const char *upload_data,
                                   size_t *upload_data_size, void **con_cls)
@@ -154,29 +174,24 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         *upload_data_size = 0;
         return MHD_YES;
     }
+    if (!c->req.started_ns)
+        c->req.started_ns = now_ns();
+    c->req.again_ms = 0;
     if (c->too_big)
         simhttp_reply_error(&c->req, 413, "error", "request body larger than %u bytes", MAX_BODY);
     else
         s->handler(s->ctx, &c->req);
+    if (c->req.again_ms && park(s, c, NULL, 0, c->req.again_ms)) {
+        strbuf_reset(&c->req.out);
+        c->req.status = 0;
+        return MHD_YES;
+    }
     unsigned status;
     struct MHD_Response *r = make_response(&c->req, &status);
     if (!r)
         return MHD_NO;
-    if (c->req.delay_ms) {
-        pthread_mutex_lock(&s->lock);
-        if (!s->stopping) {
-            c->parked = r;
-            c->parked_status = status;
-            c->wake_ns = now_ns() + (unsigned long long)c->req.delay_ms * 1000000ull;
-            MHD_suspend_connection(conn);
-            c->next = s->waiting;
-            s->waiting = c;
-            pthread_cond_signal(&s->cond);
-            pthread_mutex_unlock(&s->lock);
-            return MHD_YES;
-        }
-        pthread_mutex_unlock(&s->lock);
-    }
+    if (c->req.delay_ms && park(s, c, r, status, c->req.delay_ms))
+        return MHD_YES;
     enum MHD_Result ret = MHD_queue_response(conn, status, r);
     MHD_destroy_response(r);
     return ret;
@@ -453,12 +468,40 @@ fail:
     return 1;
 }
 
+/* For /_control/state?wait_for=FIELD&wait_min=N[&timeout_ms=T]: 1 when the
+ * rendered state (req->out) has FIELD >= N, when the wait is over, or when
+ * no wait was asked for. */
+static int state_reached(const simhttp_req *req)
+{
+    const char *field = simhttp_query(req, "wait_for"), *min = simhttp_query(req, "wait_min");
+    const char *tmo = simhttp_query(req, "timeout_ms");
+    if (!field || !min)
+        return 1;
+    unsigned long long timeout = tmo ? strtoull(tmo, NULL, 10) : 60000;
+    if (now_ns() - req->started_ns >= timeout * 1000000ull)
+        return 1;
+    /* the first "FIELD": the simulators' counters come before their maps */
+    strbuf key = STRBUF_INIT;
+    strbuf_addf(&key, "\"%s\"", field);
+    const char *at = req->out.buf ? strstr(req->out.buf, key.buf) : NULL;
+    if (at) {
+        at += key.len;
+        at += strspn(at, " \t\n\r");
+        at = *at == ':' ? at + 1 : NULL;
+    }
+    strbuf_release(&key);
+    return at && strtoll(at, NULL, 10) >= strtoll(min, NULL, 10);
+}
+
 void simhttp_handle_control(const simhttp_control *c, void *ctx, simhttp_req *req)
 {
     const char *p = req->path + strlen("/_control/");
     int get = !strcmp(req->method, "GET"), post = !strcmp(req->method, "POST");
-    if (!strcmp(p, "state") && get)
+    if (!strcmp(p, "state") && get) {
         c->state(ctx, req);
+        if (req->status == 200 && !state_reached(req))
+            req->again_ms = 5;
+    }
     else if (!strcmp(p, "order") && get)
         c->order(ctx, req);
     else if (!strcmp(p, "faults") && post)

@@ -14,6 +14,9 @@
  * thread: a handler sets req->delay_ms, simhttp suspends the connection and a
  * timer thread resumes it when the delay is over, and only then is the
  * prepared answer sent. On shutdown every delayed answer is released at once.
+ * A handler that cannot answer yet sets req->again_ms instead: the connection
+ * is suspended the same way and the handler is called again afterwards (the
+ * waiting form of /_control/state below uses it).
  *
  * simhttp_run_until_signal() is the common main loop: it blocks SIGINT and
  * SIGTERM (call simhttp_block_signals() before simhttp_start() so the pool
@@ -45,6 +48,9 @@ typedef struct simhttp_req {
     strbuf out;
     char retry_after[24];    /* when non-empty, sent as Retry-After */
     unsigned delay_ms;       /* hold the answer this long before sending */
+    unsigned again_ms;       /* instead of answering, call the handler again
+                              * after this long (what it wrote is dropped) */
+    unsigned long long started_ns; /* CLOCK_MONOTONIC when the request was complete */
 } simhttp_req;
 
 /* Called once per complete request, from a pool thread (so concurrently). */
@@ -114,7 +120,13 @@ int simhttp_serve(const char *prog, const simhttp_options *opt, simhttp_handler 
 typedef struct simhttp_control {
     simhttp_handler state, order, faults, reset;
 } simhttp_control;
-/* Dispatches req (whose path starts with "/_control/") to c. */
+/* Dispatches req (whose path starts with "/_control/") to c.
+ * GET /_control/state?wait_for=FIELD&wait_min=N[&timeout_ms=T] answers only
+ * once the state's integer FIELD is at least N, or when T ms (default
+ * 60000) have passed; the state is checked every few milliseconds in the
+ * server, so a test or bench that waits for the end of a run costs one
+ * request instead of a poll loop. Its answer is the state as usual; the
+ * caller compares FIELD itself. */
 void simhttp_handle_control(const simhttp_control *c, void *ctx, simhttp_req *req);
 
 /* A small fast PRNG (splitmix64) for the simulators' data and faults. */

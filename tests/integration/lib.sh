@@ -136,9 +136,18 @@ state_int() {
 }
 # state_at_least omni|erp FIELD N: the simulator's state FIELD is >= N.
 state_at_least() { v=$(state_int "$1" "$2"); [ "${v:-0}" -ge "$3" ] 2>/dev/null; }
+# wait_state omni|erp FIELD N SECS: waits until the simulator's state FIELD
+# is >= N, with one request the simulator holds until then (no poll loop to
+# take CPU from the processes being measured). 0 when reached.
+wait_state() {
+    port=$OMNI_PORT; [ "$1" = erp ] && port=$ERP_PORT
+    curl -s --max-time $(($4 + 10)) \
+        "http://127.0.0.1:$port/_control/state?brief=1&wait_for=$2&wait_min=$3&timeout_ms=$(($4 * 1000))" >/dev/null
+    state_at_least "$1" "$2" "$3"
+}
 # The ERP simulator holds N distinct orders; Omnitron has N orders marked sent.
-wait_erp_orders() { wait_for "${2:-60}" state_at_least erp orders "$1"; }
-wait_omni_sent() { wait_for "${2:-60}" state_at_least omni sent "$1"; }
+wait_erp_orders() { wait_state erp orders "$1" "${2:-60}"; }
+wait_omni_sent() { wait_state omni sent "$1" "${2:-60}"; }
 
 # log_events: every log-topic event so far, one JSON per line.
 log_events() { kcat -b "$BROKERS" -C -t "$FF_PREFIX.log" -e -q 2>/dev/null; }

@@ -233,9 +233,14 @@ jqeq "amount = items - discounts + shipping" \
 oget "/api/v1/orders_integration/detailed/?limit=1&number=NOPE"
 jqeq "detailed, unknown number" .count 0
 
-# --- PATCH is_send ---
+# --- PATCH is_send (with a state request waiting for it) ---
+curl -s -o "$TMP/waited" "$OM/_control/state?brief=1&wait_for=sent&wait_min=1&timeout_ms=60000" &
+WAITER=$!
 req PATCH "$OM/api/v1/orders/7/" '{"is_send": true}' -H "$AUTH"
 status "patch is_send" 200
+wait $WAITER
+got=$(jq -r .sent "$TMP/waited" 2>&1)
+[ "$got" = 1 ] && ok || bad "a state request waiting for sent >= 1 answers once it is: sent = '$got'"
 jqeq "patched order" '.pk, .is_send' "7
 true"
 req PATCH "$OM/api/v1/orders/7/" '{"is_send": true}' -H "$AUTH"
@@ -314,6 +319,11 @@ jqeq "brief state: the counters, not the per-order maps" '.sent, .unsent_open, (
 23
 0
 0"
+req GET "$OM/_control/state?brief=1&wait_for=sent&wait_min=1000&timeout_ms=300" ""
+status "state wait that times out" 200
+jqeq "a timed-out wait answers the state as it is" .sent 1
+req GET "$OM/_control/state?brief=1&wait_for=no_such_field&wait_min=0&timeout_ms=300" ""
+jqeq "a wait on an unknown field times out with the state" .orders 30
 req GET "$OM/_control/order?number=ORD-000007" ""
 jqeq "control order" '.sent_count, .mapping, .order.number' "2
 ERP-7
@@ -422,6 +432,12 @@ jqeq "erp state" '.received, .orders, .duplicates, .writes["ORD-000001"], .queri
 2
 2"
 jqeq "erp last_body" '.last_body.orderitem_set | length' 1
+req GET "$ERP/_control/state?brief=1&wait_for=orders&wait_min=2" ""
+jqeq "erp brief state: the counters, not the writes or the last body" \
+    '.orders, .duplicates, (.writes | length), .last_body' "2
+1
+0
+null"
 req GET "$ERP/_control/order?number=ORD-000002" ""
 jqeq "erp stored body" '.number' ORD-000002
 req GET "$ERP/_control/order?number=NOPE" ""
