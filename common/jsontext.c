@@ -53,6 +53,8 @@ typedef struct parser {
     int build_depth; /* containers nested deeper are validated, not built (0: no limit) */
     const char *pick;  /* jsontext_parse_pick: the top-level member built deeper, or NULL */
     int pick_depth;    /* ... to this build depth */
+    const char *const *pick_fields; /* ... keeping only these members of its objects at that depth (NULL: all) */
+    int in_pick;       /* parsing the picked member's value */
     int failed;
     /* jsontext_minify only */
     strbuf *out;       /* where the text goes (room for all of it reserved); NULL otherwise */
@@ -590,6 +592,17 @@ static int after_item(parser *ps, char close, const char *open)
     return -1;
 }
 
+static int scan_value(parser *ps);
+
+/* Whether the key (klen bytes) is one of the NULL-terminated names. */
+static int wanted(const char *const *names, const char *k, size_t klen)
+{
+    for (; *names; names++)
+        if (strlen(*names) == klen && memcmp(*names, k, klen) == 0)
+            return 1;
+    return 0;
+}
+
 static json_t *parse_object(parser *ps)
 {
     const char *open = ps->p++;
@@ -628,17 +641,27 @@ static json_t *parse_object(parser *ps)
             goto fail;
         }
         ps->p++;
-        int saved = ps->build_depth;
-        if (ps->pick && ps->depth == 1 && strlen(ps->pick) == klen && memcmp(ps->pick, k, klen) == 0)
-            ps->build_depth = ps->pick_depth;
-        json_t *v = skip_ws(ps) ? NULL : parse_value(ps);
-        ps->build_depth = saved;
-        if (!v) {
+        if (ps->in_pick && ps->pick_fields && ps->depth == ps->pick_depth && !wanted(ps->pick_fields, k, klen)) {
+            /* a member the caller does not need: checked, not built */
             free(kcopy);
-            goto fail;
+            if (skip_ws(ps) || scan_value(ps) < 0)
+                goto fail;
+        } else {
+            int saved = ps->build_depth, saved_in = ps->in_pick;
+            if (ps->pick && ps->depth == 1 && strlen(ps->pick) == klen && memcmp(ps->pick, k, klen) == 0) {
+                ps->build_depth = ps->pick_depth;
+                ps->in_pick = 1;
+            }
+            json_t *v = skip_ws(ps) ? NULL : parse_value(ps);
+            ps->build_depth = saved;
+            ps->in_pick = saved_in;
+            if (!v) {
+                free(kcopy);
+                goto fail;
+            }
+            json_object_setn_new_nocheck(obj, k, klen, v);
+            free(kcopy);
         }
-        json_object_setn_new_nocheck(obj, k, klen, v);
-        free(kcopy);
         int more = after_item(ps, '}', open);
         if (more < 0)
             goto fail;
@@ -700,7 +723,6 @@ static void note_top_key(jsontext_top *top, const char *k, size_t n, int esc)
             top->found |= 1u << i;
 }
 
-static int scan_value(parser *ps);
 
 /* Checks the container at ps->p without building it and moves past it:
  * the checks and errors of parse_value. 0 or -1. */
@@ -845,10 +867,10 @@ static json_t *parse_value(parser *ps)
 }
 
 static json_t *parse_text(const char *text, size_t len, int build_depth, const char *pick, int pick_depth,
-                          strbuf *err)
+                          const char *const *pick_fields, strbuf *err)
 {
     parser ps = { .start = text, .p = text, .end = text + len, .err = err, .scratch = STRBUF_INIT,
-                  .build_depth = build_depth, .pick = pick, .pick_depth = pick_depth };
+                  .build_depth = build_depth, .pick = pick, .pick_depth = pick_depth, .pick_fields = pick_fields };
     json_t *v = NULL;
     if (!skip_ws(&ps))
         v = parse_value(&ps);
@@ -864,17 +886,18 @@ static json_t *parse_text(const char *text, size_t len, int build_depth, const c
 
 json_t *jsontext_parse(const char *text, size_t len, strbuf *err)
 {
-    return parse_text(text, len, 0, NULL, 0, err);
+    return parse_text(text, len, 0, NULL, 0, NULL, err);
 }
 
 json_t *jsontext_parse_shallow(const char *text, size_t len, int depth, strbuf *err)
 {
-    return parse_text(text, len, depth > 0 ? depth : 1, NULL, 0, err);
+    return parse_text(text, len, depth > 0 ? depth : 1, NULL, 0, NULL, err);
 }
 
-json_t *jsontext_parse_pick(const char *text, size_t len, int depth, const char *key, int key_depth, strbuf *err)
+json_t *jsontext_parse_pick(const char *text, size_t len, int depth, const char *key, int key_depth,
+                            const char *const *fields, strbuf *err)
 {
-    return parse_text(text, len, depth > 0 ? depth : 1, key, key_depth > 0 ? key_depth : 1, err);
+    return parse_text(text, len, depth > 0 ? depth : 1, key, key_depth > 0 ? key_depth : 1, fields, err);
 }
 
 int jsontext_minify(const char *text, size_t len, strbuf *out, jsontext_top *top, strbuf *err)

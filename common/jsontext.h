@@ -37,8 +37,11 @@ json_t *jsontext_parse_shallow(const char *text, size_t len, int depth, strbuf *
 /* As jsontext_parse_shallow, except that the top object's member named key
  * (when there is one) is built to key_depth levels instead: a record's
  * top-level fields and one list of it, say, without the rest of the tree.
- * New reference or NULL. */
-json_t *jsontext_parse_pick(const char *text, size_t len, int depth, const char *key, int key_depth, strbuf *err);
+ * fields (NULL-terminated, or NULL for all) names the members kept in that
+ * member's objects at level key_depth, the others being checked only: a
+ * list's ids, say, without the rest of each entry. New reference or NULL. */
+json_t *jsontext_parse_pick(const char *text, size_t len, int depth, const char *key, int key_depth,
+                            const char *const *fields, strbuf *err);
 /* What jsontext_minify tells about the top value. */
 #define JSONTEXT_TOP_KEY_MAX 64
 typedef struct jsontext_top {

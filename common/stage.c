@@ -411,7 +411,9 @@ static int omnitron_get(stage_ctx *c, const flow *f, stage_auth *auth, const cha
 }
 
 /* stage_omnitron_get and stage_omnitron_get_list: list_only builds only
- * what a list's ids need. */
+ * what a list's ids need (json_record_id's members of each result). */
+static const char *const id_fields[] = { "pk", "id", NULL };
+
 static json_t *omnitron_get_json(stage_ctx *c, const flow *f, stage_auth *auth, const char *path, int list_only,
                                  long *status, strbuf *err)
 {
@@ -420,7 +422,7 @@ static json_t *omnitron_get_json(stage_ctx *c, const flow *f, stage_auth *auth, 
     json_t *v = NULL;
     http_response_init(&r);
     if (omnitron_get(c, f, auth, path, &url, &r, status, err) == 0) {
-        v = list_only ? jsontext_parse_pick(r.body.buf, r.body.len, 2, "results", 3, &e)
+        v = list_only ? jsontext_parse_pick(r.body.buf, r.body.len, 2, "results", 3, id_fields, &e)
                       : jsontext_parse(r.body.buf, r.body.len, &e);
         if (!v)
             strbuf_seterr(err, "GET %s: malformed JSON: %s", url.buf, e.buf);

@@ -337,10 +337,12 @@ void stage_write_order(stage_ctx *c, envelope *e)
     stage_auth_init(&w.omni, c, f, 0);
     stage_auth_init(&w.erp, c, f, 1);
     /* The writer needs the order's top-level scalars and its items' pks:
-     * everything else (products, addresses, discounts) is checked, not
-     * built. */
+     * everything else (products, addresses, discounts, the items' other
+     * members) is checked, not built. */
+    static const char *const item_fields[] = { "pk", NULL };
     w.order = jsontext_parse_pick(e->source.len ? e->source.buf : e->body.buf,
-                                  e->source.len ? e->source.len : e->body.len, 1, "orderitem_set", 3, &err);
+                                  e->source.len ? e->source.len : e->body.len, 1, "orderitem_set", 3, item_fields,
+                                  &err);
     if (!json_is_object(w.order)) {
         strbuf_setf(&msg, "the record as read is not a JSON object: %s", err.buf);
         fail(&w, "write", 0, msg.buf, 0);

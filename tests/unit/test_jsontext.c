@@ -341,10 +341,16 @@ static void test_shallow(void)
 }
 
 /* The pick parse: top-level scalars plus one member built deeper. */
-static void pick(const char *in, int depth, const char *key, int key_depth, const char *want)
+static void pick_fields(const char *in, int depth, const char *key, int key_depth, const char *const *fields,
+                        const char *want)
 {
     strbuf err = STRBUF_INIT;
-    check_parsed(jsontext_parse_pick(in, strlen(in), depth, key, key_depth, &err), &err, want);
+    check_parsed(jsontext_parse_pick(in, strlen(in), depth, key, key_depth, fields, &err), &err, want);
+}
+
+static void pick(const char *in, int depth, const char *key, int key_depth, const char *want)
+{
+    pick_fields(in, depth, key, key_depth, NULL, want);
 }
 
 static void test_pick(void)
@@ -367,6 +373,23 @@ static void test_pick(void)
     /* errors in the parts left out still fail, as in the full parse */
     pick("{\"items\":[1],\"b\":{\"c\":[1,]}}", 1, "items", 3,
          "ERR: line 1 column 26: trailing comma in array");
+
+    /* only the named members of the picked list's objects: the writer's
+     * item pks, the reader's list ids (escaped keys compared decoded) */
+    const char *pk[] = { "pk", NULL }, *ids[] = { "pk", "id", NULL };
+    pick_fields(order, 1, "orderitem_set", 3, pk,
+                "{\"pk\":7,\"number\":\"A\",\"customer\":null,\"orderitem_set\":[{\"pk\":71},{\"pk\":72}]}");
+    pick_fields("{\"count\":2,\"results\":[{\"id\":1,\"name\":\"x\",\"p\\u006b\":5},{\"name\":\"y\"}]}", 2,
+                "results", 3, ids, "{\"count\":2,\"results\":[{\"id\":1,\"pk\":5},{}]}");
+    /* only the objects at level key_depth are filtered */
+    pick_fields("{\"r\":[{\"pk\":1,\"x\":{\"pk\":2,\"y\":3}}]}", 1, "r", 4, pk,
+                "{\"r\":[{\"pk\":1,\"x\":{\"pk\":2}}]}");
+    /* errors in a member left out still fail, as in the full parse */
+    pick_fields("{\"orderitem_set\":[{\"pk\":1,\"x\":[1,]}]}", 1, "orderitem_set", 3, pk,
+                "ERR: line 1 column 34: trailing comma in array");
+    pick_fields("{\"orderitem_set\":[{\"pk\":1,\"x\" 2}]}", 1, "orderitem_set", 3, pk,
+                "ERR: line 1 column 31: ':' expected after object key, got '2'");
+    pick("{\"orderitem_set\":[{\"pk\":1,\"x\":[1,]}]}", 0, NULL, 0, "ERR: line 1 column 34: trailing comma in array");
 }
 
 static void test_roundtrip_text(void)
