@@ -22,6 +22,9 @@ TOKEN=$(curl -s -X POST -d '{"username":"flowfleet","password":"secret"}' "http:
 omni_rps=$(wrk -t2 -c32 -d5s -H "Authorization: Token $TOKEN" "http://127.0.0.1:$OMNI_PORT/api/v1/orders_integration/1/detailed_integration/" | awk '/Requests\/sec/ {print int($2)}')
 erp_rps=$(wrk -t2 -c32 -d5s "http://127.0.0.1:$ERP_PORT/orders?number=ORD-000001" | awk '/Requests\/sec/ {print int($2)}')
 ff_write_flow 'del f["schedule"]; f["omnitron"]["page_size"] = 500; f["omnitron"]["concurrency"] = 16'
+# the services serve the order type only, as the per-type Deployments in
+# deploy/k8s do (FLOWFLEET_TYPES=order): no fetches on the other types' topics
+export FLOWFLEET_TYPES=order
 ff_start_service reader; ff_start_service transformer; ff_start_service writer --threads 32
 # timed from when every consumer has its partitions: the dev broker's first
 # group join alone takes 3 s, a start-up cost, not throughput
