@@ -25,8 +25,10 @@
  *   GET  /orders?number=N         {"results": [{"id","number"}]} or []
  *   any  /echo                    the body (an object, else {"body": ...})
  *                                 plus "method" and "headers"
- *   GET  /_control/state, GET /_control/order?number=N,
+ *   GET  /_control/state[?brief=1][&wait_for=F&wait_min=N], GET /_control/order?number=N,
  *   POST /_control/faults, POST /_control/reset   (never need auth)
+ * (brief=1: the counters without the writes map and the last body;
+ * wait_for: see simhttp_handle_control)
  * With require_auth, /orders needs "Authorization: Bearer <token>".
  */
 #include "erp.h"

@@ -25,7 +25,9 @@
  * control state's counters and text are kept up to date as the data changes,
  * so no request costs more as the number of orders grows (the state's own
  * answer aside, which lists every sent or mapped order; GET
- * /_control/state?brief=1 leaves those two maps empty, for pollers).
+ * /_control/state?brief=1 leaves those two maps empty, for pollers, and
+ * &wait_for=sent&wait_min=N holds the answer until N orders are sent:
+ * simhttp_handle_control).
  */
 #include "omni.h"
 #include "xalloc.h"
