@@ -32,7 +32,7 @@ typedef struct bus_config {
     const char *client_id;
     const char *group_id;        /* NULL: producer only */
     int commit_interval_ms;      /* 0: 500 */
-    int linger_ms;               /* 0: 5 */
+    int linger_ms;               /* producer batching wait; 0: 20 (see bus.c) */
     const char *const *extra;    /* NULL-terminated "key=value" librdkafka settings */
 } bus_config;
 
