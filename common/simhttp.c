@@ -11,6 +11,7 @@
  * parked response is queued. The completion callback frees the ctx.
  */
 #include "simhttp.h"
+#include "cpupolicy.h"
 #include "xalloc.h"
 
 #include <arpa/inet.h>
@@ -448,6 +449,10 @@ int simhttp_option(simhttp_options *opt, int c, const char *arg)
 int simhttp_serve(const char *prog, const simhttp_options *opt, simhttp_handler h, void *ctx)
 {
     strbuf err = STRBUF_INIT;
+    /* the simulators share the machine with the fleet they serve: batch, as
+     * the services are (cpupolicy.h), before the pool threads start */
+    if (cpupolicy_set("batch", &err) < 0)
+        fprintf(stderr, "%s: %s\n", prog, err.buf);
     simhttp_block_signals();
     simhttp_server *s = simhttp_start(opt, h, ctx, &err);
     if (!s)

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "bqueue.h"
+#include "cpupolicy.h"
 #include "fiber.h"
 #include "logev.h"
 #include "metrics.h"
@@ -61,7 +62,7 @@ void worker_parse_args(worker_config *cfg, int argc, char **argv)
         { "types", required_argument, 0, 't' },   { "threads", required_argument, 0, 'n' },
         { "loops", required_argument, 0, 'l' },
         { "metrics-port", required_argument, 0, 'm' }, { "group", required_argument, 0, 'g' },
-        { "kafka", required_argument, 0, 'k' },
+        { "kafka", required_argument, 0, 'k' },   { "cpu-policy", required_argument, 0, 'c' },
         { "help", no_argument, 0, 'h' },          { 0, 0, 0, 0 }
     };
     cfg->brokers = env_or("FLOWFLEET_BROKERS", "127.0.0.1:9092");
@@ -73,6 +74,7 @@ void worker_parse_args(worker_config *cfg, int argc, char **argv)
     cfg->loops = atoi(env_or("FLOWFLEET_LOOPS", "0"));
     cfg->metrics_port = atoi(env_or("FLOWFLEET_METRICS_PORT", "0"));
     bus_settings_add(&cfg->kafka, getenv("FLOWFLEET_KAFKA"));
+    const char *policy = env_or("FLOWFLEET_CPU_POLICY", "batch");
     int c;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
@@ -86,22 +88,32 @@ void worker_parse_args(worker_config *cfg, int argc, char **argv)
         case 'm': cfg->metrics_port = atoi(optarg); break;
         case 'g': cfg->group = optarg; break;
         case 'k': bus_settings_add(&cfg->kafka, optarg); break;
+        case 'c': policy = optarg; break;
         default:
             fprintf(stderr,
                     "usage: flowfleet-%s [--brokers HOST:PORT] [--prefix ff] [--redis HOST:PORT] [--flows DIR]\n"
                     "       [--types order,...] [--threads N] [--loops N] [--metrics-port P] [--group NAME]\n"
-                    "       [--kafka KEY=VALUE]...\n"
+                    "       [--kafka KEY=VALUE]... [--cpu-policy batch|normal]\n"
                     "  --threads N  records in flight at once; --loops N  OS threads they share (default 2)\n"
                     "  --kafka K=V  a librdkafka setting (repeatable; \"consumer.\" or \"producer.\" prefix\n"
                     "               for one side only), after those of FLOWFLEET_KAFKA (K=V;K=V)\n"
+                    "  --cpu-policy P  Linux scheduling policy: batch (SCHED_BATCH, the default) or normal\n"
                     "Environment: FLOWFLEET_BROKERS, _PREFIX, _REDIS, _FLOWS, _TYPES, _THREADS, _LOOPS,\n"
-                    "_METRICS_PORT, _KAFKA.\n",
+                    "_METRICS_PORT, _KAFKA, _CPU_POLICY.\n",
                     cfg->service);
             exit(c == 'h' ? 0 : 2);
         }
     }
     if (cfg->threads <= 0)
         cfg->threads = cfg->input == TOPIC_TICKS ? 2 : 8;
+    /* before any thread exists, so that every thread inherits it */
+    strbuf err = STRBUF_INIT;
+    if (cpupolicy_set(policy, &err) < 0) {
+        fprintf(stderr, "flowfleet-%s: %s\n", cfg->service, err.buf);
+        if (strcmp(policy, "batch") && strcmp(policy, "normal"))
+            exit(2);
+    }
+    strbuf_release(&err);
 }
 
 typedef struct pool {
@@ -265,8 +277,9 @@ int worker_run(const worker_config *cfg)
         fprintf(stderr, "%s: cannot serve metrics on port %d\n", cfg->service, cfg->metrics_port);
     bqueue_init(&p.q, (size_t)cfg->threads * 4);
     fiber_pool *workers = fiber_pool_start(cfg->loops, cfg->threads, work, &p);
-    fprintf(stderr, "%s: consuming %zu topic(s) as group %s with %d worker(s) on %d thread(s), %zu flow(s) loaded\n",
-            cfg->service, nt, group.buf, cfg->threads, fiber_pool_threads(workers), flows.n);
+    fprintf(stderr, "%s: consuming %zu topic(s) as group %s with %d worker(s) on %d thread(s), %zu flow(s) loaded, "
+            "cpu policy %s\n", cfg->service, nt, group.buf, cfg->threads, fiber_pool_threads(workers), flows.n,
+            cpupolicy_get());
     metrics_set_ready(1);
 
     while (!stopping && !bus_fatal(p.bus)) {

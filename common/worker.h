@@ -40,8 +40,10 @@ typedef struct worker_config {
 } worker_config;
 
 /* Parses the common options (--brokers, --prefix, --redis, --flows, --types,
- * --threads, --loops, --metrics-port, --group, --kafka, environment
- * FLOWFLEET_* fallbacks). The kafka list lives as long as the process.
+ * --threads, --loops, --metrics-port, --group, --kafka, --cpu-policy,
+ * environment FLOWFLEET_* fallbacks), then sets the process's scheduling
+ * policy (cpupolicy.h; call it first in main, before any thread starts).
+ * The kafka list lives as long as the process.
  * Exits with a usage message on bad options. */
 void worker_parse_args(worker_config *cfg, int argc, char **argv);
 /* Loads cfg->flows (with cfg->load_flags), saying on stderr which files

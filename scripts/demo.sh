@@ -25,7 +25,7 @@ start() { name=$1; shift; setsid "$@" >"$RUN/$name.log" 2>&1 & PIDS="$PIDS $!"; 
 waitfile() { i=0; while [ ! -s "$1" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done; [ -s "$1" ]; }
 
 export OMNITRON_USERNAME=flowfleet OMNITRON_PASSWORD=secret
-start redis redis-server --port 0 --unixsocket "$RUN/redis.sock" --save '' --appendonly no
+start redis chrt -b 0 redis-server --port 0 --unixsocket "$RUN/redis.sock" --save '' --appendonly no
 start broker "$BIN/flowfleet-devbroker" --flow-types order --prefix ff --partitions 4 --bootstrap-file "$RUN/bootstrap"
 # the simulators take free ports and say which (18001/18002 when free)
 port_or_free() { python3 -c "import socket,sys

@@ -78,7 +78,8 @@ erp_fault() { curl -s -X POST -d "$1" "http://127.0.0.1:$ERP_PORT/_control/fault
 ff_start_infra() {
     orders=${1:-50}
     REDIS_SOCK=$FF_TMP/redis.sock
-    bg redis redis-server --port 0 --unixsocket "$REDIS_SOCK" --save '' --appendonly no
+    # batch, as every process of the fleet (common/cpupolicy.h)
+    bg redis chrt -b 0 redis-server --port 0 --unixsocket "$REDIS_SOCK" --save '' --appendonly no
     wait_for 10 test -S "$REDIS_SOCK" || { echo "redis did not start"; cat "$FF_TMP/redis.log"; exit 1; }
     bg broker "$BIN/flowfleet-devbroker" --flow-types order --prefix "$FF_PREFIX" --partitions "${FF_PARTITIONS:-4}" \
         --bootstrap-file "$FF_TMP/bootstrap"

@@ -23,6 +23,11 @@ import json,urllib.request,sys
 s=json.load(urllib.request.urlopen('http://127.0.0.1:$OMNI_PORT/_control/state'))
 sys.exit(0 if s['sent']==$OPEN and all(v==1 for v in s['sent_counts'].values()) else 1)"
 check "items got their ERP mappings" [ "$(omni_state item_mapping_counts_max)" = "1" ]
+# every service and every thread of it runs SCHED_BATCH (common/cpupolicy.h)
+for svc in scheduler reader transformer writer; do
+    check "$svc runs under SCHED_BATCH, all its threads" sh -c \
+        'for t in /proc/$1/task/*; do chrt -p "${t##*/}" | grep -q SCHED_BATCH || exit 1; done' - "$(pid_of $svc)"
+done
 sleep 1
 log_events > "$FF_TMP/log.jsonl"
 check "one success event per written order, one skipped for the existing one" python3 - "$FF_TMP/log.jsonl" "$OPEN" <<'PY'

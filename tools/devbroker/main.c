@@ -45,6 +45,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cpupolicy.h"
 #include "strbuf.h"
 #include "xalloc.h"
 
@@ -223,6 +224,9 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
 
     char errstr[512];
+    /* batch, as the services it serves (cpupolicy.h), before librdkafka's threads start */
+    if (cpupolicy_set("batch", &err) < 0)
+        fprintf(stderr, "flowfleet-devbroker: %s\n", err.buf);
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
     rd_kafka_conf_set(conf, "client.id", "flowfleet-devbroker", errstr, sizeof errstr);
     if (debug)
