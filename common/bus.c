@@ -673,10 +673,16 @@ void bus_prepare(bus *b, const char *const *topics, size_t n, int timeout_ms)
         if (!rkt)
             continue;
         const struct rd_kafka_metadata *md = NULL;
-        if (rd_kafka_metadata(b->prod, 0, rkt, &md, timeout_ms) == RD_KAFKA_RESP_ERR_NO_ERROR)
-            rd_kafka_metadata_destroy(md);
+        rd_kafka_resp_err_t e = rd_kafka_metadata(b->prod, 0, rkt, &md, timeout_ms);
         b->prepared = xrealloc(b->prepared, (b->nprepared + 1) * sizeof *b->prepared);
         b->prepared[b->nprepared++] = rkt;
+        if (e != RD_KAFKA_RESP_ERR_NO_ERROR) {
+            /* no broker answers (yet): the others would wait as long; they
+             * are looked up on first use instead */
+            fprintf(stderr, "bus: looking up %s: %s (left for the first message)\n", topics[i], rd_kafka_err2str(e));
+            break;
+        }
+        rd_kafka_metadata_destroy(md);
     }
 }
 

@@ -203,11 +203,20 @@ static int type_served(const worker_config *cfg, const char *type)
     return 0;
 }
 
-void worker_topics(const worker_config *cfg, enum bus_topic_kind kind, char ***list, size_t *n)
+static int type_has_flow(const flow_set *flows, const char *type)
+{
+    for (size_t i = 0; i < flows->n; i++)
+        if (!strcmp(flows->flows[i]->type, type))
+            return 1;
+    return 0;
+}
+
+void worker_topics(const worker_config *cfg, const flow_set *flows, enum bus_topic_kind kind, char ***list,
+                   size_t *n)
 {
     strbuf t = STRBUF_INIT;
     for (size_t i = 0; FLOW_TYPES[i]; i++) {
-        if (kind != TOPIC_LOG && !type_served(cfg, FLOW_TYPES[i]))
+        if (kind != TOPIC_LOG && (!type_served(cfg, FLOW_TYPES[i]) || (flows && !type_has_flow(flows, FLOW_TYPES[i]))))
             continue;
         bus_topic(&t, cfg->prefix, FLOW_TYPES[i], kind);
         *list = xrealloc(*list, (*n + 1) * sizeof **list);
@@ -243,14 +252,15 @@ int worker_run(const worker_config *cfg)
     p.flows = &flows;
 
     /* topics: the input kind of every served flow type; outputs: what this
-     * service produces to (the next kind, the failed topic, the log) */
+     * service produces to (the next kind and the failed topic of the types
+     * it has flows of, and the log) */
     char **topics = NULL, **outs = NULL;
     size_t nt = 0, no = 0;
-    worker_topics(cfg, cfg->input, &topics, &nt);
+    worker_topics(cfg, NULL, cfg->input, &topics, &nt);
     if (cfg->input < TOPIC_MAPPED)
-        worker_topics(cfg, cfg->input + 1, &outs, &no);
-    worker_topics(cfg, TOPIC_FAILED, &outs, &no);
-    worker_topics(cfg, TOPIC_LOG, &outs, &no);
+        worker_topics(cfg, &flows, cfg->input + 1, &outs, &no);
+    worker_topics(cfg, &flows, TOPIC_FAILED, &outs, &no);
+    worker_topics(cfg, &flows, TOPIC_LOG, &outs, &no);
     if (cfg->group)
         strbuf_addstr(&group, cfg->group);
     else

@@ -50,8 +50,10 @@ void worker_parse_args(worker_config *cfg, int argc, char **argv);
  * did not load; the others run. -1 when the directory cannot be read. */
 int worker_load_flows(const worker_config *cfg, flow_set *flows);
 /* Appends to *list (grown; free with worker_topics_free) the topics of
- * kind of every flow type cfg serves; for TOPIC_LOG, the one log topic. */
-void worker_topics(const worker_config *cfg, enum bus_topic_kind kind, char ***list, size_t *n);
+ * kind of every flow type cfg serves (and, unless flows is NULL, has a flow
+ * of in flows); for TOPIC_LOG, the one log topic. */
+void worker_topics(const worker_config *cfg, const flow_set *flows, enum bus_topic_kind kind, char ***list,
+                   size_t *n);
 void worker_topics_free(char **list, size_t n);
 /* Runs until signalled. Returns the process exit code. */
 int worker_run(const worker_config *cfg);

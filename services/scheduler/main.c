@@ -31,8 +31,8 @@ int main(int argc, char **argv)
     }
     char **outs = NULL;
     size_t no = 0;
-    worker_topics(&cfg, TOPIC_TICKS, &outs, &no);
-    worker_topics(&cfg, TOPIC_LOG, &outs, &no);
+    worker_topics(&cfg, &flows, TOPIC_TICKS, &outs, &no);
+    worker_topics(&cfg, &flows, TOPIC_LOG, &outs, &no);
     bus_prepare(b, (const char *const *)outs, no, 5000);
     worker_topics_free(outs, no);
     gethostname(host, sizeof host - 1);
