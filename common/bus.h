@@ -73,10 +73,11 @@ int bus_fatal(bus *b);
 /* Flushes, commits what is committable, closes. */
 void bus_close(bus *b);
 
-/* Looks up now, waiting up to timeout_ms each, the partitions of the topics
+/* Looks up now, waiting up to timeout_ms, the partitions of the topics
  * this bus will produce to, so their first messages do not wait for
- * librdkafka's once-a-second topic scan. A topic that cannot be looked up
- * (yet) is looked up on first use instead: never an error. */
+ * librdkafka's once-a-second topic scan. When a lookup fails (no broker
+ * answers yet) it says so on stderr and stops: the remaining topics are
+ * looked up on first use, as without it. Never an error. */
 void bus_prepare(bus *b, const char *const *topics, size_t n, int timeout_ms);
 
 /* Appends to the NULL-terminated array *list (grown; the caller owns the
