@@ -22,7 +22,7 @@ int cpupolicy_set(const char *policy, strbuf *err)
     struct sched_param sp = { 0 };
     if (sched_setscheduler(0, p, &sp) < 0) {
         strbuf_seterr(err, "scheduling policy %s: %s", p == SCHED_BATCH ? "batch" : "normal", strerror(errno));
-        return -1;
+        return -2;
     }
     return 0;
 }

@@ -24,7 +24,8 @@
 
 /* Puts the calling thread (and the threads it creates from now on) under
  * policy: "batch" (SCHED_BATCH) or "normal" (SCHED_OTHER). NULL or "" means
- * "batch". 0, or -1 with err (an unknown name, or the kernel refused). */
+ * "batch". 0; -1 with err for an unknown name; -2 with err when the kernel
+ * refused (the thread keeps its policy). */
 int cpupolicy_set(const char *policy, strbuf *err);
 /* The calling thread's policy: "batch", "normal" or "other". */
 const char *cpupolicy_get(void);

@@ -108,11 +108,11 @@ void worker_parse_args(worker_config *cfg, int argc, char **argv)
         cfg->threads = cfg->input == TOPIC_TICKS ? 2 : 8;
     /* before any thread exists, so that every thread inherits it */
     strbuf err = STRBUF_INIT;
-    if (cpupolicy_set(policy, &err) < 0) {
+    int prc = cpupolicy_set(policy, &err);
+    if (prc < 0)
         fprintf(stderr, "flowfleet-%s: %s\n", cfg->service, err.buf);
-        if (strcmp(policy, "batch") && strcmp(policy, "normal"))
-            exit(2);
-    }
+    if (prc == -1)  /* an unknown name is a usage error; a refusal only a warning */
+        exit(2);
     strbuf_release(&err);
 }
 
