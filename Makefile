@@ -7,9 +7,12 @@
 #   make conformance [JOLT_CORPUS=..] [EL_CORPUS=..]   run the upstream corpora
 #   make fuzz       build and briefly run the libFuzzer targets
 #
-# Layout is discovered, not listed: common/*.c is the library; every directory
-# under services/ and tools/ is one program; tests/unit/test_*.c one test
-# binary each; bench/*.c and fuzz/fuzz_*.c likewise.
+# Layout is discovered, not listed: common/*.c and flowtypes/*/*.c are the
+# fleet's library; each engines/<name>/ is a library of its own (it sees only
+# the basic types of common/: strbuf, attrs, jsontext, xalloc); testlib/ is
+# the simulators' and the tests' HTTP server helper, never linked into a
+# service; every directory under services/ and tools/ is one program;
+# tests/unit/test_*.c one test binary each; bench/*.c and fuzz/fuzz_*.c likewise.
 
 PKG_CONFIG ?= /usr/bin/pkg-config
 # Debian's own .pc files only: a python on PATH (pyenv, venv) must not win.
@@ -20,7 +23,9 @@ CC ?= cc
 FUZZ_CC ?= clang
 OPT ?= -O2
 WARN = -Wall -Wextra -Werror
-BASE_CFLAGS = -std=gnu11 -g $(WARN) -D_GNU_SOURCE -iquote common -MMD -MP
+ENGINES = $(notdir $(wildcard engines/*))
+INCLUDES = -iquote common -iquote flowtypes $(foreach e,$(ENGINES),-iquote engines/$(e)) -iquote testlib
+BASE_CFLAGS = -std=gnu11 -g $(WARN) -D_GNU_SOURCE $(INCLUDES) -MMD -MP
 PKG_CFLAGS = $(shell $(PKGCONF) --cflags $(PKGS))
 PKG_LIBS = $(shell $(PKGCONF) --libs $(PKGS)) -lpthread -lm
 CFLAGS = $(BASE_CFLAGS) $(OPT) $(PKG_CFLAGS)
@@ -28,11 +33,17 @@ SAN = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover
 ASAN_CFLAGS = $(BASE_CFLAGS) -O1 $(SAN) $(PKG_CFLAGS)
 
 B = build
-COMMON_SRC = $(wildcard common/*.c)
-COMMON_OBJ = $(COMMON_SRC:%.c=$(B)/obj/%.o)
-ASAN_OBJ = $(COMMON_SRC:%.c=$(B)/asan/obj/%.o)
-LIB = $(B)/lib/libflowfleet.a
-ASAN_LIB = $(B)/asan/lib/libflowfleet.a
+COMMON_SRC = $(wildcard common/*.c) $(wildcard flowtypes/*.c) $(wildcard flowtypes/*/*.c)
+ENGINE_SRC = $(wildcard engines/*/*.c)
+TESTLIB_SRC = $(wildcard testlib/*.c)
+ALL_LIB_SRC = $(COMMON_SRC) $(ENGINE_SRC) $(TESTLIB_SRC)
+# One archive per library; programs and tests link them all (a group, so
+# their order does not matter); services use nothing of testlib.
+LIB_NAMES = flowfleet $(addprefix ff_,$(ENGINES)) ff_testlib
+lib_src = $(if $(filter flowfleet,$(1)),$(COMMON_SRC),$(if $(filter ff_testlib,$(1)),$(TESTLIB_SRC),$(wildcard engines/$(patsubst ff_%,%,$(1))/*.c)))
+LIB = $(foreach l,$(LIB_NAMES),$(B)/lib/lib$(l).a)
+ASAN_LIB = $(foreach l,$(LIB_NAMES),$(B)/asan/lib/lib$(l).a)
+LINK_LIBS = -Wl,--start-group $(1) -Wl,--end-group
 
 # services/X -> flowfleet-X ; tools/devbroker -> flowfleet-devbroker ; tools/X -> X
 SERVICE_DIRS = $(wildcard services/*)
@@ -64,36 +75,38 @@ $(B)/asan/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ASAN_CFLAGS) -c $< -o $@
 
-$(LIB): $(COMMON_OBJ)
-	@mkdir -p $(dir $@)
-	rm -f $@ && ar rcs $@ $^
-
-$(ASAN_LIB): $(ASAN_OBJ)
-	@mkdir -p $(dir $@)
-	rm -f $@ && ar rcs $@ $^
+define LIB_RULE
+$(B)/lib/lib$(1).a: $(patsubst %.c,$(B)/obj/%.o,$(call lib_src,$(1)))
+	@mkdir -p $$(dir $$@)
+	rm -f $$@ && ar rcs $$@ $$^
+$(B)/asan/lib/lib$(1).a: $(patsubst %.c,$(B)/asan/obj/%.o,$(call lib_src,$(1)))
+	@mkdir -p $$(dir $$@)
+	rm -f $$@ && ar rcs $$@ $$^
+endef
+$(foreach l,$(LIB_NAMES),$(eval $(call LIB_RULE,$(l))))
 
 define PROG_RULE
 $(B)/bin/$(call progname,$(1)): $(patsubst %.c,$(B)/obj/%.o,$(wildcard $(1)/*.c)) $(LIB)
 	@mkdir -p $$(dir $$@)
-	$$(CC) $$(CFLAGS) -o $$@ $$^ $$(PKG_LIBS)
+	$$(CC) $$(CFLAGS) -o $$@ $$(call LINK_LIBS,$$^) $$(PKG_LIBS)
 endef
 $(foreach d,$(PROG_DIRS),$(eval $(call PROG_RULE,$(d))))
 
 $(B)/bin/bench-%: $(B)/obj/bench/%.o $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(CC) $(CFLAGS) -o $@ $(call LINK_LIBS,$^) $(PKG_LIBS)
 
 $(B)/test/%: $(B)/obj/tests/unit/%.o $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(CC) $(CFLAGS) -o $@ $(call LINK_LIBS,$^) $(PKG_LIBS)
 
 $(B)/asan/%: $(B)/asan/obj/tests/unit/%.o $(ASAN_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(ASAN_CFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(CC) $(ASAN_CFLAGS) -o $@ $(call LINK_LIBS,$^) $(PKG_LIBS)
 
-$(B)/fuzz/%: fuzz/%.c $(COMMON_SRC)
+$(B)/fuzz/%: fuzz/%.c $(ALL_LIB_SRC)
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(BASE_CFLAGS) -O1 -fsanitize=fuzzer,address,undefined $(PKG_CFLAGS) -o $@ $< $(COMMON_SRC) $(PKG_LIBS)
+	$(FUZZ_CC) $(BASE_CFLAGS) -O1 -fsanitize=fuzzer,address,undefined $(PKG_CFLAGS) -o $@ $< $(ALL_LIB_SRC) $(PKG_LIBS)
 
 unit: $(UNIT_BIN) $(ASAN_BIN)
 

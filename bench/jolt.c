@@ -1,5 +1,5 @@
 /*
- * bench/jolt.c: `bench-jolt [DIR]` - speed of common/jolt against the Java
+ * bench/jolt.c: `bench-jolt [DIR]` - speed of engines/jolt against the Java
  * Jolt anchor (38 us per apply, 8 us for the shift step alone, 55-67 us for
  * parse + transform + serialize, measured on the reference order chain).
  *

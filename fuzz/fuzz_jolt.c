@@ -1,5 +1,5 @@
 /*
- * fuzz_jolt.c: libFuzzer target for common/jolt. The input bytes are split
+ * fuzz_jolt.c: libFuzzer target for engines/jolt. The input bytes are split
  * at the first "\n---\n" (or in half when absent) into a spec and an input
  * document; both are parsed, the spec is compiled as a chain and as each
  * single operation, and applied. Nothing may crash or leak.

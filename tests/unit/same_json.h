@@ -2,7 +2,7 @@
  * same_json.h: JSON equality for checking Jolt output, the one copy shared
  * by tests/unit/test_jolt.c and bench/jolt.c. Objects compare unordered,
  * arrays in order, and an integer never equals a real (1 != 1.0).
- * Independent of common/jolt on purpose: a test's oracle is not the code
+ * Independent of engines/jolt on purpose: a test's oracle is not the code
  * under test. Header-only (static inline).
  */
 #ifndef FF_SAME_JSON_H

@@ -1,5 +1,5 @@
 /*
- * test_el: unit tests for common/el (NiFi Expression Language).
+ * test_el: unit tests for engines/el (NiFi Expression Language).
  *
  * Each test builds its attribute map in code, compiles an expression and
  * compares the rendered result. Covers the grammar (templates, $$ escapes,

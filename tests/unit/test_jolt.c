@@ -1,5 +1,5 @@
 /*
- * test_jolt.c: unit tests of common/jolt (the Jolt transform engine).
+ * test_jolt.c: unit tests of engines/jolt (the Jolt transform engine).
  *
  * Each case is an inline (operation, spec, input, expected) quadruple in
  * JSON text, compared with int/double-aware equality (key order ignored).

@@ -1,5 +1,5 @@
 /*
- * el-conformance: runs the NiFi EL conformance corpus against common/el.
+ * el-conformance: runs the NiFi EL conformance corpus against engines/el.
  *
  *   el-conformance CORPUS_DIR [-v]
  *

@@ -1,6 +1,6 @@
 /*
  * jolt-conformance: runs the upstream Jolt fixture corpus (bazaarvoice/jolt
- * jolt-core/src/test/resources/json, see its README.md) against common/jolt.
+ * jolt-core/src/test/resources/json, see its README.md) against engines/jolt.
  *
  *   jolt-conformance [-v] CORPUS_DIR
  *

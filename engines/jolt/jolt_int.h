@@ -1,5 +1,5 @@
 /*
- * jolt_int.h: private declarations shared by the common/jolt*.c files.
+ * jolt_int.h: private declarations shared by the engines/jolt/jolt*.c files.
  *
  * Every operation compiles into a `jolt_op` (a kind, a pointer to its
  * compiled form and the function pointers that apply and free it). The

@@ -1,3 +1,0 @@
-def transform(r, a):
-  a["log.x"] = "y"
-  return 1/0
