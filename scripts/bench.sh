@@ -1,12 +1,29 @@
 #!/bin/sh
 # make bench: the benchmarks, each reporting ratios against a baseline
-# measured in the same run (or the documented Java anchor for Jolt).
+# measured in the same run.
 #   BENCH_ORDERS=20000   orders for the end-to-end Order Flow run
 #   JOLT_CASE=DIR        also run the Jolt bench on DIR/{input,spec}.json
+#                        (default: ../shared/bench/jolt-order-chain when the
+#                        Java library is there)
+#   JOLT_ROUNDS=5        alternating Java/flowfleet rounds of the Jolt bench
 cd "$(dirname "$0")/.." || exit 1
 BIN=$PWD/build/bin
-echo "== jolt (built-in order chain)"; "$BIN/bench-jolt"
-[ -n "${JOLT_CASE:-}" ] && { echo "== jolt ($JOLT_CASE)"; "$BIN/bench-jolt" "$JOLT_CASE"; }
+# Jolt: side by side with the Java library in the same run (alternating
+# rounds) when ../shared/bench/jolt-java is there (JOLT_JAVA=path/to/run to
+# override); without it bench-jolt prints our figures and no ratio.
+JOLT_JAVA=${JOLT_JAVA:-../shared/bench/jolt-java/run}
+jolt_java=
+if [ -x "$JOLT_JAVA" ]; then
+    command -v java >/dev/null 2>&1 || sh scripts/install-deps.sh java
+    jolt_java=1
+    JOLT_CASE=${JOLT_CASE:-$(dirname "$JOLT_JAVA")/../jolt-order-chain}
+fi
+bench_jolt() {
+    if [ -n "$jolt_java" ]; then "$BIN/bench-jolt" --java "$JOLT_JAVA" --rounds "${JOLT_ROUNDS:-5}" "$@"
+    else "$BIN/bench-jolt" --rounds "${JOLT_ROUNDS:-5}" "$@"; fi
+}
+echo "== jolt (built-in order chain)"; bench_jolt
+[ -n "${JOLT_CASE:-}" ] && { echo "== jolt ($JOLT_CASE)"; bench_jolt "$JOLT_CASE"; }
 echo "== python script step vs jython"; "$BIN/bench-pyscript"
 echo "== order flow end to end"
 N=${BENCH_ORDERS:-20000}

@@ -26,5 +26,18 @@ run() {
     fi
 }
 run jolt build/bin/jolt-conformance "$JOLT"
+# Jolt against the Java library itself, when ../shared has it: every corpus
+# case and the bench case through both, member order and number kind
+# significant; each difference is printed (a report: it does not fail --check).
+# JOLT_JAVA=path/to/run overrides the driver.
+JOLT_JAVA=${JOLT_JAVA:-../shared/bench/jolt-java/run}
+if [ -d "$JOLT" ] && [ -x "$JOLT_JAVA" ]; then
+    command -v java >/dev/null 2>&1 || sh scripts/install-deps.sh java
+    jcase=$(dirname "$JOLT_JAVA")/../jolt-order-chain
+    [ -f "$jcase/spec.json" ] || jcase=
+    echo "== jolt vs the Java library ($JOLT_JAVA, one JVM per case: a few minutes)"
+    JAVA_OPTS=${JAVA_OPTS:--XX:TieredStopAtLevel=1 -XX:+UseSerialGC} \
+        build/bin/jolt-conformance --java "$JOLT_JAVA" "$JOLT" $jcase | grep -E '^(JAVA-|  ours|  Java|jolt vs java)'
+fi
 run el build/bin/el-conformance "$EL"
 exit $rc

@@ -7,6 +7,15 @@ PKGS="build-essential pkg-config clang libclang-rt-14-dev
 librdkafka-dev libcurl4-openssl-dev libmsgpack-dev libjansson-dev libhiredis-dev
 python3-dev libmicrohttpd-dev libxml2-dev libpcre2-dev
 redis-server kcat wrk jython jq"
+# Optional, never part of the list above (make test does not need them):
+# `install-deps.sh java` installs only the Java runtime and Debian's Jackson
+# jars, for comparing Jolt with the Java library in make bench / make
+# conformance (scripts/bench.sh and scripts/conformance.sh ask for them when
+# ../shared/bench/jolt-java is there and no `java` is on the PATH).
+if [ "${1:-}" = java ]; then
+    PKGS="default-jre-headless libjackson2-core-java libjackson2-databind-java
+libjackson2-annotations-java libatinject-jsr330-api-java"
+fi
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -437,12 +437,14 @@ json_t *jolt_apply_range(const jolt_spec *s, int from, int to, const json_t *inp
          * never exclusively owned and never changed. */
         const jolt_op *op = &s->ops[i];
         if (op->apply_owned) {
-            cur = op->apply_owned(op->impl, cur, context);
+            cur = op->apply_owned(op->impl, cur, context, err);
         } else {
-            json_t *next = op->apply(op->impl, cur, context);
+            json_t *next = op->apply(op->impl, cur, context, err);
             json_decref(cur);
             cur = next;
         }
+        if (!cur)
+            break; /* err says where in the spec */
     }
     json_decref(null_in);
     return cur;

@@ -13,8 +13,17 @@
  * kept distinct (jansson integer vs real), as Java keeps Integer and Double.
  *
  * Errors: compilation reports the JSON path of the offending spec key in err
- * ("[1].spec.items.*.@(2,x: unbalanced parenthesis"); applying never crashes
- * and only fails for chain range errors.
+ * ("[1].spec.items.*.@(2,x: unbalanced parenthesis"). Applying never crashes;
+ * it fails where Java's transform throws, with the spec path again: a shift
+ * reference above the root of the input or to a capture group its key does
+ * not have ("[0].spec.a.$(3): reference above the root of the input"), and
+ * for chain range errors.
+ *
+ * Output member order follows Java's LinkedHashMap wherever Java's is
+ * defined (a cardinality MANY wrap moves the key to the end, say). Where it
+ * is not (the keys a "default" step adds: Java orders them by identity hash
+ * codes, differently from one JVM run to the next) they come in spec order,
+ * after the keys already there.
  */
 #ifndef FF_JOLT_H
 #define FF_JOLT_H
@@ -32,8 +41,9 @@ jolt_spec *jolt_compile(const json_t *spec, strbuf *err);
 /* One operation by name ("shift", "default", ..., "modify-overwrite-beta").
  * spec may be NULL for "sort". Caller frees. */
 jolt_spec *jolt_compile_op(const char *operation, const json_t *spec, strbuf *err);
-/* Applies the whole chain. Returns a new reference, or NULL with err.
- * input and context (may be NULL) are borrowed and never modified. */
+/* Applies the whole chain. Returns a new reference, or NULL with err (see
+ * Errors above). input and context (may be NULL) are borrowed and never
+ * modified. */
 json_t *jolt_apply(const jolt_spec *s, const json_t *input, const json_t *context, strbuf *err);
 /* Chain steps [from, to) only; error when from < 0 || to > nsteps || to <= from. */
 json_t *jolt_apply_range(const jolt_spec *s, int from, int to, const json_t *input,

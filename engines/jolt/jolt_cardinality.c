@@ -5,10 +5,11 @@
  * Keys are matched like shift keys (literals first, then computed keys in
  * shift's priority order); a leaf value "ONE" turns a list into its first
  * element (null when empty), "MANY" wraps a non-list value into a one-element
- * list (null becomes []). An "@" leaf inside an object applies to the object's
- * own value before its children run, and, as in Java, the children then see
- * the adjusted value (or nothing, when "@" made no change). Works on a deep
- * copy of the input.
+ * list (null becomes []); as Java removes and re-puts the key for that
+ * wrap, the wrapped key moves to the end of its object. An "@" leaf inside
+ * an object applies to the object's own value before its children run, and,
+ * as in Java, the children then see the adjusted value (or nothing, when "@"
+ * made no change). Works on a deep copy of the input.
  */
 #include "jolt_int.h"
 #include "xalloc.h"
@@ -156,6 +157,10 @@ static json_t *adjust(const cnode *n, const char *key, long idx, json_t *input, 
         } else {
             ret = json_array();
             json_array_append(ret, input);
+            /* Java removes the key and puts it back: in an object the
+             * wrapped value moves to the end (ret holds input meanwhile) */
+            if (json_is_object(parent))
+                json_object_del(parent, key);
             parent_put(parent, key, idx, ret);
         }
     } else if (json_is_array(input)) {
@@ -239,9 +244,10 @@ static int node_apply(crun *r, const cnode *n, const char *key, long idx, json_t
     return 1;
 }
 
-static json_t *card_apply(const void *impl, const json_t *input, const json_t *context)
+static json_t *card_apply(const void *impl, const json_t *input, const json_t *context, strbuf *err)
 {
     (void)context;
+    (void)err; /* Java ignores references above the root here */
     const card_spec *s = impl;
     json_t *wrap = json_object();
     json_object_set_new(wrap, "root", input ? json_deep_copy(input) : json_null());

@@ -6,8 +6,12 @@
  * key); a key ending in "[]" says its value is an array, whose children are
  * then array indexes ("0", "1|3", "*") and whose largest literal index sizes
  * the array. Children apply in Java's precedence: literals, then ORs (fewer
- * alternatives first), then "*". A default is written only where the value
- * is missing or null, as a fresh copy; a subtree of the wrong type (array vs
+ * alternatives first), then "*"; within a class in spec order. (Java sorts
+ * the same classes but keeps its keys in a HashSet of objects hashed by
+ * identity, so the order of the keys it adds changes from one JVM run to
+ * the next; spec order is our fixed choice.) A default is written only
+ * where the value is missing or null, as a fresh copy; a subtree of the
+ * wrong type (array vs
  * object) in the input wins and is left alone.
  *
  * The caller's value is never modified, but it is not deep-copied either:
@@ -305,8 +309,9 @@ static void apply_children(const dkey *k, json_t *defaultee)
 
 /* input: a reference this step takes over (its value is changed in place
  * only where the step is its sole owner). Returns a new reference. */
-static json_t *default_apply_owned(const void *impl, json_t *input, const json_t *context)
+static json_t *default_apply_owned(const void *impl, json_t *input, const json_t *context, strbuf *err)
 {
+    (void)err;
     (void)context;
     const default_spec *s = impl;
     json_t *out;
@@ -329,9 +334,9 @@ static json_t *default_apply_owned(const void *impl, json_t *input, const json_t
 }
 
 /* input: borrowed, never modified. Returns a new reference. */
-static json_t *default_apply(const void *impl, const json_t *input, const json_t *context)
+static json_t *default_apply(const void *impl, const json_t *input, const json_t *context, strbuf *err)
 {
-    return default_apply_owned(impl, input ? json_incref((json_t *)input) : NULL, context);
+    return default_apply_owned(impl, input ? json_incref((json_t *)input) : NULL, context, err);
 }
 
 static void default_free(void *impl)

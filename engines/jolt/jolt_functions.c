@@ -781,6 +781,9 @@ static json_t *squash_apply(json_t **a, int n, int mode)
     if (n == 1) {
         if (!a[0] || json_is_null(a[0]))
             return NULL;
+        /* Java's BaseFunction: an empty list argument has no value */
+        if (json_is_array(a[0]) && json_array_size(a[0]) == 0)
+            return NULL;
         v = jolt_copy(a[0]);
     } else {
         json_t *l = args_list(a, n);
@@ -905,6 +908,16 @@ static const struct {
     {"squashDuplicates", f_squash_dups}, {"firstElement", f_first_element},
     {"lastElement", f_last_element}, {"elementAt", f_element_at}, {"toList", f_to_list}, {"sort", f_sort},
 };
+
+int jolt_squash_kind(jolt_stock_fn f)
+{
+    return f == f_squash_nulls ? 1 : f == f_rsquash_nulls ? 2 : 0;
+}
+
+void jolt_squash_in_place(json_t *v, int recursive)
+{
+    squash(v, recursive);
+}
 
 jolt_stock_fn jolt_lookup_stock(const char *name)
 {

@@ -32,12 +32,15 @@ typedef struct jolt_op jolt_op;
 struct jolt_op {
     const char *name;
     void *impl;
-    /* input: borrowed. Returns a new reference (never NULL). */
-    json_t *(*apply)(const void *impl, const json_t *input, const json_t *context);
+    /* input: borrowed. Returns a new reference, or NULL when the transform
+     * fails as Java's throws (a reference above the root, say) with
+     * "<spec path>: <message>" in err (which may be NULL). */
+    json_t *(*apply)(const void *impl, const json_t *input, const json_t *context, strbuf *err);
     /* Optional. input: a reference the operation takes over; it may change
      * the value in place where it is the sole owner (refcount 1 all the way
-     * down), copying on write elsewhere. Returns a new reference. */
-    json_t *(*apply_owned)(const void *impl, json_t *input, const json_t *context);
+     * down), copying on write elsewhere. Returns a new reference, or NULL
+     * with err as above. */
+    json_t *(*apply_owned)(const void *impl, json_t *input, const json_t *context, strbuf *err);
     void (*free_impl)(void *impl);
 };
 
@@ -143,6 +146,11 @@ typedef struct jolt_step {
 typedef struct jolt_walk {
     jolt_step *st;
     int n, cap;
+    /* Set (once) when a reference reached above the root or named a capture
+     * group its level does not have: Java throws there. Shift and
+     * cardinality fail the transform on it; the modifiers, where Java
+     * yields no value instead, ignore it. A static message. */
+    const char *fail;
 } jolt_walk;
 
 void jolt_walk_push(jolt_walk *w, const json_t *tree, jolt_match *m);

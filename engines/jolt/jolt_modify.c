@@ -330,6 +330,19 @@ static mnode *mnode_compile(const char *key, const json_t *rhs, int mode, jolt_c
                 jolt_cpath_pop(p, m);
                 goto fail;
             }
+            /* "~x", "+x", "_x" and "x?" all name the key x: Java rejects
+             * two keys of one canonical form at load */
+            int dup = 0;
+            for (int j = 0; j < n->nlit && !dup; j++)
+                dup = !strcmp(n->lit[j]->pe->canon, c->pe->canon);
+            for (int j = 0; j < n->ncomp && !dup; j++)
+                dup = !strcmp(n->comp[j]->pe->canon, c->pe->canon);
+            if (dup) {
+                jolt_cpath_err(p, err, "duplicate canonical key '%s'", c->pe->canon);
+                mnode_free(c);
+                jolt_cpath_pop(p, m);
+                goto fail;
+            }
             if (c->pe->kind == PE_LITERAL) {
                 map_at = i;
                 n->lit[n->nlit++] = c;
@@ -403,8 +416,15 @@ static int eval_arg(mrun *r, const marg *a, const json_t **out)
     case A_SELF:
         return jolt_transpose_data(a->tpe, &r->w, out);
     case A_CTX:
-        if (!r->ctx)
+        if (!r->ctx) {
+            /* Java wraps even a null context: a bare "^" finds it (null),
+             * any path below it finds nothing */
+            if (a->ctx->n == 0) {
+                *out = NULL;
+                return 1;
+            }
             return 0;
+        }
         return jolt_path_read(a->ctx, r->ctx, &r->w, out);
     }
     return 0;
@@ -422,10 +442,43 @@ static json_t *call_fn(const meval *e, json_t **args, int n)
     return r;
 }
 
+/* squashNulls / recursivelySquashNulls of one container of the tree being
+ * modified (the argument "@(n,path)" or the key's own value): Java changes
+ * that container itself and writes it, the same object, as the result, so
+ * every place that holds it shows the change. We do the same: squash in
+ * place and return a new reference to it (the tree then shares it). Returns
+ * 0 when this does not apply (other functions, context or literal
+ * arguments, scalars), 1 with *res otherwise (*res NULL: no value, Java's
+ * answer for an empty list). */
+static int squash_in_tree(mrun *r, const meval *e, json_t *input, json_t **res)
+{
+    int kind = e->stock ? jolt_squash_kind(e->stock) : 0;
+    const json_t *v = NULL;
+    if (!kind)
+        return 0;
+    if (e->nargs == 1 && e->args[0].kind == A_SELF) {
+        if (!eval_arg(r, &e->args[0], &v))
+            return 0;
+    } else if (e->nargs == 0) {
+        v = input;
+    }
+    if (!v || !(json_is_array(v) || json_is_object(v)))
+        return 0;
+    *res = NULL;
+    if (json_is_array(v) && json_array_size(v) == 0)
+        return 1;
+    jolt_squash_in_place((json_t *)v, kind == 2);
+    *res = json_incref((json_t *)v);
+    return 1;
+}
+
 /* Returns a new reference, or NULL for no value. input NULL = absent. */
-static json_t *evaluate(mrun *r, const meval *e, const json_t *input)
+static json_t *evaluate(mrun *r, const meval *e, json_t *input)
 {
     const json_t *v;
+    json_t *sq;
+    if (squash_in_tree(r, e, input, &sq))
+        return sq;
     if (!e->is_fn)
         return eval_arg(r, &e->args[0], &v) ? jolt_copy(v) : NULL;
     if (!e->stock && !e->extra) /* unknown function: Java evaluates the first argument */
@@ -624,6 +677,16 @@ static void leaf_apply(mrun *r, const mnode *n, const char *key, json_t *input, 
     for (int i = 0; i < n->neval && !v; i++)
         v = evaluate(r, &n->evals[i], input);
     jolt_walk_pop(&r->w);
+    /* a value shared with the tree (squash_in_tree) must not become its own
+     * descendant: write a copy when it is the parent or above it */
+    for (int i = 0; v && i < r->w.n; i++) {
+        if (r->w.st[i].tree == v) {
+            json_t *c = json_deep_copy(v);
+            json_decref(v);
+            v = c;
+            break;
+        }
+    }
     if (v && parent)
         set_data(parent, key, orig, v, n->mode);
     else
@@ -654,8 +717,9 @@ static int node_apply(mrun *r, const mnode *n, const char *key, json_t *input)
     return 1;
 }
 
-static json_t *modify_apply(const void *impl, const json_t *input, const json_t *context)
+static json_t *modify_apply(const void *impl, const json_t *input, const json_t *context, strbuf *err)
 {
+    (void)err;
     const modify_spec *s = impl;
     json_t *out = input ? json_deep_copy(input) : json_null();
     mrun r;

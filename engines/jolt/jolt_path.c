@@ -45,6 +45,20 @@ void jolt_walk_free(jolt_walk *w)
     w->n = w->cap = 0;
 }
 
+/* Records the first reference failure of a walk (see jolt_walk.fail). The
+ * walk is the applying thread's own; the const in the evaluators' signatures
+ * only says they do not move it. Returns -1 for the callers' convenience. */
+static int walk_fail(const jolt_walk *w, const char *msg)
+{
+    jolt_walk *mw = (jolt_walk *)w;
+    if (!mw->fail)
+        mw->fail = msg;
+    return -1;
+}
+
+#define FAIL_ROOT "reference above the root of the input"
+#define FAIL_GROUP "reference to a capture group the key does not have"
+
 jolt_step *jolt_walk_from_end(const jolt_walk *w, int i)
 {
     if (i < 0 || i >= w->n)
@@ -784,8 +798,10 @@ static int eval_amp(const jolt_pe *pe, const jolt_walk *w, strbuf *out)
             strbuf_addstr(out, t->lit);
         } else {
             jolt_step *st = jolt_walk_from_end(w, t->ref.path);
-            if (!st || jolt_match_group(st->m, t->ref.group, out))
-                return -1;
+            if (!st)
+                return walk_fail(w, FAIL_ROOT);
+            if (jolt_match_group(st->m, t->ref.group, out))
+                return walk_fail(w, FAIL_GROUP);
         }
     }
     return 0;
@@ -794,8 +810,10 @@ static int eval_amp(const jolt_pe *pe, const jolt_walk *w, strbuf *out)
 int jolt_transpose_data(const jolt_pe *pe, const jolt_walk *w, const json_t **out)
 {
     jolt_step *st = jolt_walk_from_end(w, pe->up);
-    if (!st)
+    if (!st) {
+        walk_fail(w, FAIL_ROOT);
         return 0;
+    }
     if (!pe->sub) {
         *out = st->tree;
         return 1;
@@ -824,8 +842,10 @@ int jolt_pe_eval(const jolt_pe *pe, const jolt_walk *w, strbuf *out)
     case PE_DOLLAR: {
         jolt_step *st = jolt_walk_from_end(w, pe->ref.path);
         if (!st)
-            return -1;
-        return jolt_match_group(st->m, pe->ref.group, out);
+            return walk_fail(w, FAIL_ROOT);
+        if (jolt_match_group(st->m, pe->ref.group, out))
+            return walk_fail(w, FAIL_GROUP);
+        return 0;
     }
     case PE_TRANSPOSE: {
         const json_t *d;
@@ -855,7 +875,7 @@ int jolt_pe_eval(const jolt_pe *pe, const jolt_walk *w, strbuf *out)
         case ARR_HASH: {
             jolt_step *st = jolt_walk_from_end(w, pe->ref.path);
             if (!st)
-                return -1;
+                return walk_fail(w, FAIL_ROOT);
             strbuf_addf(out, "%d", st->m->hash);
             return 0;
         }
@@ -872,8 +892,10 @@ int jolt_pe_eval(const jolt_pe *pe, const jolt_walk *w, strbuf *out)
             jolt_step *st = jolt_walk_from_end(w, pe->ref.path);
             const char *gs;
             size_t gl;
-            if (!st || match_group_span(st->m, pe->ref.group, &gs, &gl))
-                return -1;
+            if (!st)
+                return walk_fail(w, FAIL_ROOT);
+            if (match_group_span(st->m, pe->ref.group, &gs, &gl))
+                return walk_fail(w, FAIL_GROUP);
             return add_nonneg(out, gs, gl);
         }
         }

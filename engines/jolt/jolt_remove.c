@@ -188,8 +188,9 @@ static void apply_node(const rnode *n, json_t *container, char *mark)
     }
 }
 
-static json_t *remove_apply(const void *impl, const json_t *input, const json_t *context)
+static json_t *remove_apply(const void *impl, const json_t *input, const json_t *context, strbuf *err)
 {
+    (void)err;
     (void)context;
     const remove_spec *s = impl;
     json_t *out = input ? json_deep_copy(input) : json_null();

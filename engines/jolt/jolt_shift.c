@@ -28,6 +28,7 @@ enum { ST_LITERALS, ST_COMPUTED, ST_CONFLICT, ST_BOTH };
 typedef struct shift_node shift_node;
 struct shift_node {
     jolt_pe *pe;
+    char *path; /* the key's JSON path in the spec, for transform errors */
     int leaf;
     int nw;
     jolt_path **writers;
@@ -45,6 +46,7 @@ static void node_free(shift_node *n)
     if (!n)
         return;
     jolt_pe_free(n->pe);
+    free(n->path);
     for (int i = 0; i < n->nw; i++)
         jolt_path_free(n->writers[i]);
     free(n->writers);
@@ -196,6 +198,7 @@ static shift_node *node_compile(const char *key, const json_t *rhs, jolt_cpath *
     strbuf_release(&msg);
     shift_node *n = xcalloc(1, sizeof *n);
     n->pe = pe;
+    n->path = xstrdup(p->path.len ? p->path.buf : "(spec)");
     int rc;
     if (json_is_object(rhs)) {
         rc = composite_compile(n, rhs, p, err);
@@ -247,6 +250,7 @@ typedef struct shift_run {
     json_t *out; /* {"root": ...} */
     strbuf keys;
     wcache wc[WCACHE_LEVELS];
+    const char *fail_path; /* the spec key where r->w.fail was first seen */
 } shift_run;
 
 #define MAX_ARRAY_PAD (1 << 20)
@@ -501,7 +505,19 @@ static void process(shift_run *r, const shift_node *n, const json_t *input)
     }
 }
 
+static int node_apply_here(shift_run *r, const shift_node *n, const char *key, const json_t *input);
+
+/* Applies node n to input under key; 1 when it matched ("handled" the key).
+ * A reference failure is charged to the innermost node that saw it. */
 static int node_apply(shift_run *r, const shift_node *n, const char *key, const json_t *input)
+{
+    int rc = node_apply_here(r, n, key, input);
+    if (r->w.fail && !r->fail_path)
+        r->fail_path = n->path;
+    return rc;
+}
+
+static int node_apply_here(shift_run *r, const shift_node *n, const char *key, const json_t *input)
 {
     jolt_match own;
     jolt_match_init(&own, key);
@@ -577,7 +593,7 @@ static int node_apply(shift_run *r, const shift_node *n, const char *key, const 
     return real;
 }
 
-static json_t *shift_apply(const void *impl, const json_t *input, const json_t *context)
+static json_t *shift_apply(const void *impl, const json_t *input, const json_t *context, strbuf *err)
 {
     (void)context;
     const shift_spec *s = impl;
@@ -595,6 +611,13 @@ static json_t *shift_apply(const void *impl, const json_t *input, const json_t *
     json_t *res = json_object_get(r.out, "root");
     res = res ? json_incref(res) : json_null();
     json_decref(r.out);
+    if (r.w.fail) {
+        /* Java throws here: the whole transform fails */
+        if (err)
+            strbuf_setf(err, "%s: %s", r.fail_path ? r.fail_path : "(spec)", r.w.fail);
+        json_decref(res);
+        return NULL;
+    }
     return res;
 }
 

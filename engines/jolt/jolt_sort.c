@@ -94,8 +94,9 @@ static json_t *sort_value(const json_t *v)
     return jolt_copy(v);
 }
 
-static json_t *sort_apply(const void *impl, const json_t *input, const json_t *context)
+static json_t *sort_apply(const void *impl, const json_t *input, const json_t *context, strbuf *err)
 {
+    (void)err;
     (void)impl;
     (void)context;
     return sort_value(input);

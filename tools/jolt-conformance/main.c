@@ -2,7 +2,7 @@
  * jolt-conformance: runs the upstream Jolt fixture corpus (bazaarvoice/jolt
  * jolt-core/src/test/resources/json, see its README.md) against engines/jolt.
  *
- *   jolt-conformance [-v] CORPUS_DIR
+ *   jolt-conformance [-v] [--java RUN] CORPUS_DIR [CASE_DIR...]
  *
  * Each folder is run the way its Java test class runs it: the transform, the
  * comparator (Diffy, ArrayOrderObliviousDiffy, plus the key-order check for
@@ -10,6 +10,13 @@
  * failures. Prints "folder: P/T passed" per folder and a final
  * "jolt conformance: P passed, F failed" line; exit status 1 on any failure.
  * Fixtures that only a Java class can run are reported as skipped.
+ *
+ * With --java RUN (the Java library's driver, ../shared/bench/jolt-java/run)
+ * every case is also run through Java and compared with our output, member
+ * order and number kind significant (java.c); CASE_DIRs (a bench case:
+ * spec.json and input.json) are compared too. Differences are printed as
+ * JAVA-DIFF blocks and counted on a "jolt vs java:" line; they do not change
+ * the pass count or the exit status.
  */
 #include <dirent.h>
 #include <limits.h>
@@ -17,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "java.h"
 #include "jolt.h"
 #include "jsontext.h"
 #include "strbuf.h"
@@ -259,6 +267,7 @@ static void run_case(folder_stat *fs, const char *file, const char *op, const js
     strbuf err = STRBUF_INIT;
     jolt_spec *s = op ? jolt_compile_op(op, spec, &err) : jolt_compile(spec, &err);
     if (!s) {
+        javadiff_case(fs->name, file, op, spec, input, NULL, NULL, 2, verbose);
         strbuf hint = STRBUF_INIT;
         strbuf_addf(&hint, "spec error: %s", err.buf);
         record(fs, file, 0, hint.buf, NULL, NULL);
@@ -267,6 +276,14 @@ static void run_case(folder_stat *fs, const char *file, const char *op, const js
         return;
     }
     json_t *out = jolt_apply(s, input, ctx, &err);
+    if (ctx && javadiff_active()) {
+        /* the Java driver takes no context: compare both without it */
+        json_t *plain = jolt_apply(s, input, NULL, NULL);
+        javadiff_case(fs->name, file, op, spec, input, NULL, plain, plain ? 0 : 3, verbose);
+        json_decref(plain);
+    } else {
+        javadiff_case(fs->name, file, op, spec, input, ctx, out, out ? 0 : 3, verbose);
+    }
     int ok = out && diffy(expected, out, mode == 1);
     if (ok && mode == 2)
         ok = key_order(expected, out);
@@ -280,6 +297,12 @@ static void expect_spec_fail(folder_stat *fs, const char *file, const char *op, 
 {
     strbuf err = STRBUF_INIT;
     jolt_spec *s = op ? jolt_compile_op(op, spec, &err) : jolt_compile(spec, &err);
+    if (javadiff_active()) {
+        /* Java runs the spec on a null input; so do we when it compiles */
+        json_t *out = s ? jolt_apply(s, NULL, NULL, &err) : NULL;
+        javadiff_case(fs->name, file, op, spec, NULL, NULL, out, !s ? 2 : out ? 0 : 3, verbose);
+        json_decref(out);
+    }
     record(fs, file, s == NULL, "expected a spec error, compiled fine", NULL, NULL);
     jolt_free(s);
     strbuf_release(&err);
@@ -307,6 +330,7 @@ static void simple_fixture(folder_stat *fs, const char *file, const json_t *doc,
         json_t *out2 = NULL;
         if (s) {
             json_t *out1 = jolt_apply(s, in, NULL, &err);
+            javadiff_case(fs->name, file, op, spec, in, NULL, out1, out1 ? 0 : 3, verbose);
             json_t *arr = json_object_get(out1, "array"), *map = json_object_get(out1, "map");
             if (json_is_array(arr))
                 json_array_append_new(arr, json_string("a"));
@@ -461,6 +485,8 @@ static void chainr_increments(const char *root, folder_stat *fs)
     static const int pairs[][2] = {{0, 1}, {0, 3}, {1, 3}, {1, 4}};
     static const int bad[][2] = {{0, 0}, {-2, 2}, {0, -2}, {1, 10000}};
     json_t *empty = json_object();
+    for (size_t i = 0; i < 10; i++)
+        javadiff_skip(); /* chain ranges: the Java driver runs whole chains */
     for (size_t i = 0; i < 4; i++) {
         char file[32];
         snprintf(file, sizeof file, "%d-%d.json", pairs[i][0], pairs[i][1]);
@@ -531,19 +557,47 @@ static json_t *label_fn(const json_t *args, void *ctx)
     return r ? json_incref(r) : NULL;
 }
 
+/* A bench case directory (spec.json, input.json) through both engines. */
+static void java_case_dir(const char *dir)
+{
+    json_t *spec = load(dir, "spec.json"), *in = load(dir, "input.json");
+    if (!spec || !in) {
+        fprintf(stderr, "jolt-conformance: cannot load %s/{spec,input}.json\n", dir);
+        javadiff_skip();
+    } else {
+        strbuf err = STRBUF_INIT;
+        jolt_spec *s = jolt_compile(spec, &err);
+        json_t *out = s ? jolt_apply(s, in, NULL, &err) : NULL;
+        javadiff_case(dir, "spec.json", NULL, spec, in, NULL, out, !s ? 2 : out ? 0 : 3, verbose);
+        json_decref(out);
+        jolt_free(s);
+        strbuf_release(&err);
+    }
+    json_decref(spec);
+    json_decref(in);
+}
+
 int main(int argc, char **argv)
 {
-    const char *root = NULL;
+    const char *root = NULL, *java = NULL;
+    const char **cases = calloc((size_t)argc, sizeof *cases);
+    int ncases = 0;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "-v"))
             verbose = 1;
-        else
+        else if (!strcmp(argv[i], "--java") && i + 1 < argc)
+            java = argv[++i];
+        else if (!root)
             root = argv[i];
+        else
+            cases[ncases++] = argv[i];
     }
-    if (!root) {
-        fprintf(stderr, "usage: jolt-conformance [-v] CORPUS_DIR\n");
+    if (!root || (ncases && !java)) {
+        fprintf(stderr, "usage: jolt-conformance [-v] [--java RUN] CORPUS_DIR [CASE_DIR...]\n");
         return 2;
     }
+    if (java && javadiff_init(java))
+        return 2;
     jolt_register_function("minLabelComputation", label_fn, NULL);
     jolt_register_function("maxLabelComputation", label_fn, (void *)1);
 
@@ -583,5 +637,9 @@ int main(int argc, char **argv)
     for (int i = 0; i < nf; i++)
         print_stat(&fs[i]);
     printf("jolt conformance: %d passed, %d failed\n", total_pass, total_fail);
+    for (int i = 0; i < ncases; i++)
+        java_case_dir(cases[i]);
+    javadiff_finish();
+    free(cases);
     return total_fail ? 1 : 0;
 }
