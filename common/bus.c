@@ -51,6 +51,7 @@
  * stage. bus_prepare asks for the output topics' metadata at start instead.
  */
 #include "bus.h"
+#include "clock.h"
 #include "bus_int.h"
 #include "xalloc.h"
 
@@ -100,13 +101,6 @@ struct bus {
     rd_kafka_topic_t **prepared; /* bus_prepare's handles, kept until close */
     size_t nprepared;
 };
-
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* ---- tracking (all under b->mu) ---- */
 
@@ -346,9 +340,9 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 static void *bg_main(void *arg)
 {
     bus *b = arg;
-    int64_t next_commit = now_ms() + b->commit_interval_ms;
+    int64_t next_commit = ((int64_t)clock_mono_ms()) + b->commit_interval_ms;
     while (!atomic_load(&b->stop)) {
-        int64_t now = now_ms();
+        int64_t now = ((int64_t)clock_mono_ms());
         int wait = 100;
         if (b->cons) {
             if (now >= next_commit) {
@@ -519,9 +513,9 @@ bus_msg *bus_poll(bus *b, int timeout_ms)
 {
     if (!b->cons)
         return NULL;
-    int64_t deadline = now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
+    int64_t deadline = ((int64_t)clock_mono_ms()) + (timeout_ms > 0 ? timeout_ms : 0);
     for (;;) {
-        int64_t left = deadline - now_ms();
+        int64_t left = deadline - ((int64_t)clock_mono_ms());
         rd_kafka_message_t *rkm = rd_kafka_consumer_poll(b->cons, left > 0 ? (int)left : 0);
         if (!rkm)
             return NULL;
@@ -531,7 +525,7 @@ bus_msg *bus_poll(bus *b, int timeout_ms)
                         rkm->rkt ? rd_kafka_topic_name(rkm->rkt) : "",
                         rkm->rkt ? ": " : "", rd_kafka_message_errstr(rkm));
             rd_kafka_message_destroy(rkm);
-            if (deadline - now_ms() <= 0)
+            if (deadline - ((int64_t)clock_mono_ms()) <= 0)
                 return NULL;
             continue;
         }

@@ -24,7 +24,7 @@
 typedef struct envelope {
     int version;
     char *flow;        /* flow name, e.g. "orders" */
-    char *flow_type;   /* "order", "order_status", ... */
+    char *flow_type;   /* the flow's type name (flow_type.h) */
     char *run_id;
     char *key;         /* record key: the order number for orders; empty for ticks */
     uint32_t attempt;  /* 1 on first delivery, +1 per replay */

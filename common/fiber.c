@@ -23,6 +23,7 @@
  * stacks' frames as errors.
  */
 #include "fiber.h"
+#include "clock.h"
 
 #include <pthread.h>
 #include <stdint.h>
@@ -87,13 +88,6 @@ static __thread fiber *cur;
 static _Atomic unsigned long gen;
 static pthread_mutex_t reg_mu = PTHREAD_MUTEX_INITIALIZER;
 static fiber_loop *registry;
-
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1000.0 + ts.tv_nsec / 1e6;
-}
 
 /* ---- switching ---------------------------------------------------------- */
 
@@ -207,7 +201,7 @@ static double wake_sleepers(fiber_loop *l)
 {
     if (!l->sleeping)
         return -1;
-    double now = now_ms(), next = -1;
+    double now = clock_mono_ms(), next = -1;
     fiber **pp = &l->sleeping;
     while (*pp) {
         fiber *f = *pp;
@@ -230,7 +224,7 @@ static void wake_parked(fiber_loop *l)
         l->seen_gen = g;
         return;
     }
-    double now = now_ms();
+    double now = clock_mono_ms();
     if (g == l->seen_gen && now - l->parked_checked < 100)
         return;
     l->seen_gen = g;
@@ -313,7 +307,7 @@ fiber_pool *fiber_pool_start(int threads, int fibers, fiber_fn fn, void *arg)
         if (!l->multi)
             abort();
         curl_multi_setopt(l->multi, CURLMOPT_MAXCONNECTS, (long)(fibers * 2 + 8));
-        l->parked_checked = now_ms();
+        l->parked_checked = clock_mono_ms();
         for (int k = i; k < fibers; k += threads)
             spawn(l, fn, arg);
         pthread_mutex_lock(&reg_mu);
@@ -390,7 +384,7 @@ void fiber_sleep_ms(long ms)
             ;
         return;
     }
-    f->wake_at = now_ms() + (double)ms;
+    f->wake_at = clock_mono_ms() + (double)ms;
     f->state = F_SLEEP;
     f->next = f->loop->sleeping;
     f->loop->sleeping = f;

@@ -1,11 +1,12 @@
 /*
- * flow.c: loading and validating flow files. See flow.h and docs/flows.md.
+ * flow.c: loading flow files: the sections every flow type shares, then the
+ * type's own (flow_type.h). See flow.h and docs/flows.md.
  *
- * A small "checker" walks the JSON with the dotted path of where it is, so
- * every problem is reported as "<file>: <path>: <problem>". Each section
- * lists the keys it knows; any other key is an error (a typo in a setting
- * must not be silently ignored). Problems are collected, not returned at the
- * first one, so a user fixes a file in one go.
+ * Everything is read through the tracked reader of settings.h, so a key no
+ * code read is reported as an unknown setting once both the shared sections
+ * and the type's are loaded. The shared settings' defaults and meanings are
+ * written once, in flow_common_settings below; the loader reads them from
+ * there.
  */
 #include "flow.h"
 #include "xalloc.h"
@@ -20,275 +21,108 @@
 #include "cron.h"
 #include "duration.h"
 #include "el.h"
+#include "flow_type.h"
 #include "jolt.h"
 #include "jsontext.h"
 #include "pyscript.h"
+#include "settings.h"
 
-const char *const FLOW_TYPES[] = { "order", "order_status", "order_cancel", "cancellation_request", "image", NULL };
+const setting flow_common_settings[] = {
+    { "name", SETTING_STR, NULL, "the flow's name: letters, digits, `-` and `_`; unique in a fleet", SETTING_BY_CODE, 0, 0, 1 },
+    { "type", SETTING_STR, NULL, "the flow type (`order`)", SETTING_BY_CODE, 0, 0, 1 },
+    { "enabled", SETTING_BOOL, "true", "a disabled flow loads but is never scheduled", SETTING_BY_CODE, 0, 0, 0 },
+    { "max_attempts", SETTING_INT, "5", "failed attempts of one record (across ticks and replays) before it is parked: no more automatic retries until `flowctl replay`; HTTP 429 and 503 and refused logins do not count", SETTING_BY_CODE, 1, 1000, 0 },
+    { "schedule.cron", SETTING_STR, NULL, "when the flow runs: cron (unix, Quartz or Spring), a period (`5 mins`, `@every 30s`) or `@hourly`...; no schedule: manual or triggered runs only", SETTING_BY_CODE, 0, 0, 0 },
+    { "schedule.dialect", SETTING_STR, NULL, "how cron fields are read: `unix`, `quartz` or `spring`; by field count when absent (5 unix, 7 quartz), required for 6", SETTING_BY_CODE, 0, 0, 0 },
+    { "schedule.timezone", SETTING_STR, "UTC", "IANA time zone the schedule is read in", SETTING_BY_CODE, 0, 0, 0 },
+    { "http.timeout", SETTING_DURATION, "30s", "one request's time limit", SETTING_BY_CODE, 0, 0, 0 },
+    { "http.connect_timeout", SETTING_DURATION, "5s", "connecting's time limit", SETTING_BY_CODE, 0, 0, 0 },
+    { "http.retries", SETTING_INT, "2", "retries after the first try, on connection errors, timeouts, 5xx and 429", SETTING_BY_CODE, 0, 20, 0 },
+    { "http.backoff", SETTING_DURATION, "100ms", "first retry delay: exponential backoff with jitter; a longer Retry-After wins", SETTING_BY_CODE, 0, 0, 0 },
+    { "http.max_backoff", SETTING_DURATION, "5s", "longest retry delay", SETTING_BY_CODE, 0, 0, 0 },
+    { "http.max_response_bytes", SETTING_INT, "16777216", "largest response body accepted", SETTING_BY_CODE, 1024, 1073741824, 0 },
+    { "omnitron.url", SETTING_STR, NULL, "Omnitron's base URL (http:// or https://)", SETTING_BY_CODE, 0, 0, 1 },
+    { "omnitron.username_env", SETTING_ENV, NULL, "environment variable holding the Omnitron user", SETTING_BY_CODE, 0, 0, 1 },
+    { "omnitron.password_env", SETTING_ENV, NULL, "environment variable holding its password", SETTING_BY_CODE, 0, 0, 1 },
+    { "omnitron.token_ttl", SETTING_DURATION, "12h", "how long an Omnitron token is reused", SETTING_BY_CODE, 0, 0, 0 },
+    { "omnitron.paths.login", SETTING_STR, "/api/v1/auth/login/", "Omnitron's login path", SETTING_BY_CODE, 0, 0, 0 },
+    { "omnitron.login_backoff", SETTING_DURATION, "1m", "after Omnitron refuses a login (4xx), no replica logs in again for this long; doubled after each refusal in a row", SETTING_BY_CODE, 0, 0, 0 },
+    { "omnitron.login_max_backoff", SETTING_DURATION, "30m", "the longest such pause", SETTING_BY_CODE, 0, 0, 0 },
+    { "erp.login.type", SETTING_STR, "token", "`none`, `token` (a login call), `basic` or `static` (a fixed token)", SETTING_BY_CODE, 0, 0, 0 },
+    { "erp.login.url", SETTING_EXPR, NULL, "`token`: the login URL (a NiFi expression)", SETTING_BY_CODE, 0, 0, 0 },
+    { "erp.login.method", SETTING_METHOD, "POST", "`token`: the login method", SETTING_BY_CODE, 0, 0, 0 },
+    { "erp.login.headers", SETTING_OBJECT, NULL, "`token`: extra headers (values are expressions)", SETTING_BY_CODE, 0, 0, 0 },
+    { "erp.login.body", SETTING_EXPR, NULL, "`token`: body template (expression over `username`, `password`); default a JSON object of both", SETTING_BY_CODE, 0, 0, 0 },
+    { "erp.login.token_path", SETTING_STR, "access_token", "`token`: dotted path of the token in the answer", SETTING_BY_CODE, 0, 0, 0 },
+    { "erp.login.header", SETTING_STR, "Authorization", "header that carries the token", SETTING_BY_CODE, 0, 0, 0 },
+    { "erp.login.prefix", SETTING_STR, "Bearer ", "`token`, `static`: text before the token", SETTING_BY_CODE, 0, 0, 0 },
+    { "erp.login.username_env", SETTING_ENV, NULL, "`token`, `basic`: environment variable of the user", SETTING_BY_CODE, 0, 0, 0 },
+    { "erp.login.password_env", SETTING_ENV, NULL, "`token`, `basic`: environment variable of the password", SETTING_BY_CODE, 0, 0, 0 },
+    { "erp.login.token_env", SETTING_ENV, NULL, "`static`: environment variable of the token", SETTING_BY_CODE, 0, 0, 0 },
+    { "erp.login.token_ttl", SETTING_DURATION, "50m", "how long an ERP token is reused", SETTING_BY_CODE, 0, 0, 0 },
+    { "erp.login.backoff", SETTING_DURATION, "1m", "`token`: after the ERP refuses a login (4xx), no replica logs in again for this long; doubled after each refusal in a row", SETTING_BY_CODE, 0, 0, 0 },
+    { "erp.login.max_backoff", SETTING_DURATION, "30m", "`token`: the longest such pause", SETTING_BY_CODE, 0, 0, 0 },
+    { "script.file", SETTING_FILE, NULL, "Script Step: a Python file, relative to the flow file", SETTING_BY_CODE, 0, 0, 0 },
+    { "script.timeout", SETTING_DURATION, "10s", "the script's time limit per record", SETTING_BY_CODE, 0, 0, 0 },
+    { "mapping.file", SETTING_FILE, NULL, "Mapping Step: a Jolt spec file, relative to the flow file", SETTING_BY_CODE, 0, 0, 0 },
+    { "erp.check_response.file", SETTING_FILE, NULL, "Check Response Script (replaces the built-in check)", SETTING_BY_CODE, 0, 0, 0 },
+    { "erp.check_response.timeout", SETTING_DURATION, "10s", "its time limit", SETTING_BY_CODE, 0, 0, 0 },
+    { "post_script.file", SETTING_FILE, NULL, "Post Script, run after a record's writes", SETTING_BY_CODE, 0, 0, 0 },
+    { "post_script.timeout", SETTING_DURATION, "10s", "its time limit", SETTING_BY_CODE, 0, 0, 0 },
+    { "post_script.run_on_failure", SETTING_BOOL, "false", "also run it for a record that failed", SETTING_BY_CODE, 0, 0, 0 },
+    { NULL, 0, NULL, NULL, 0, 0, 0, 0 },
+};
 
-typedef struct checker {
-    const char *file;
-    strbuf *errs;
-    int n;
-} checker;
-
-static void problem(checker *c, const char *path, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void problem(checker *c, const char *path, const char *fmt, ...)
+/* A shared setting's default, from the table above. */
+static const char *def(const char *key)
 {
-    va_list ap;
-    c->n++;
-    if (!c->errs)
-        return;
-    if (c->errs->len)
-        strbuf_addch(c->errs, '\n');
-    strbuf_addf(c->errs, "%s: %s: ", c->file, path);
-    va_start(ap, fmt);
-    strbuf_vaddf(c->errs, fmt, ap);
-    va_end(ap);
+    return settings_default(flow_common_settings, key);
 }
 
-static const char *type_name(const json_t *v)
+static int64_t def_ms(const char *key)
 {
-    switch (json_typeof(v)) {
-    case JSON_OBJECT: return "an object";
-    case JSON_ARRAY: return "an array";
-    case JSON_STRING: return "a string";
-    case JSON_INTEGER: return "an integer";
-    case JSON_REAL: return "a number";
-    case JSON_TRUE: case JSON_FALSE: return "a boolean";
-    default: return "null";
-    }
+    int64_t ms = 0;
+    duration_parse_ms(def(key), &ms);
+    return ms;
 }
 
-static void join_path(strbuf *out, const char *base, const char *key)
-{
-    strbuf_reset(out);
-    if (base && *base) {
-        strbuf_addstr(out, base);
-        strbuf_addch(out, '.');
-    }
-    strbuf_addstr(out, key);
-}
-
-/* Reports keys of obj that are not in the NULL-terminated list. */
-static void known_keys(checker *c, const json_t *obj, const char *path, const char *const *keys)
-{
-    const char *k;
-    json_t *v;
-    strbuf p = STRBUF_INIT;
-    json_object_foreach((json_t *)obj, k, v) {
-        int ok = 0;
-        for (size_t i = 0; keys[i]; i++)
-            if (strcmp(keys[i], k) == 0)
-                ok = 1;
-        if (!ok && k[0] != '_' && strcmp(k, "comment") != 0) {
-            join_path(&p, path, k);
-            problem(c, p.buf, "unknown setting");
-        }
-    }
-    strbuf_release(&p);
-}
-
-/* Section (object) under key; NULL when absent (reported if required). */
-static json_t *get_obj(checker *c, const json_t *obj, const char *path, const char *key, int required)
-{
-    strbuf p = STRBUF_INIT;
-    json_t *v = obj ? json_object_get(obj, key) : NULL;
-    join_path(&p, path, key);
-    if (!v || json_is_null(v)) {
-        if (required)
-            problem(c, p.buf, "missing (expected an object)");
-        v = NULL;
-    } else if (!json_is_object(v)) {
-        problem(c, p.buf, "expected an object, got %s", type_name(v));
-        v = NULL;
-    }
-    strbuf_release(&p);
-    return v;
-}
-
-static char *get_str(checker *c, const json_t *obj, const char *path, const char *key, const char *def, int required)
-{
-    strbuf p = STRBUF_INIT;
-    json_t *v = obj ? json_object_get(obj, key) : NULL;
-    char *r = NULL;
-    join_path(&p, path, key);
-    if (!v || json_is_null(v)) {
-        if (required)
-            problem(c, p.buf, "missing (expected a string)");
-        r = xstrdup(def);
-    } else if (!json_is_string(v)) {
-        problem(c, p.buf, "expected a string, got %s", type_name(v));
-    } else if (required && json_string_length(v) == 0) {
-        problem(c, p.buf, "must not be empty");
-    } else {
-        r = xstrdup(json_string_value(v));
-    }
-    strbuf_release(&p);
-    return r;
-}
-
-static long get_int(checker *c, const json_t *obj, const char *path, const char *key, long def, long min, long max)
-{
-    strbuf p = STRBUF_INIT;
-    json_t *v = obj ? json_object_get(obj, key) : NULL;
-    long r = def;
-    join_path(&p, path, key);
-    if (v && !json_is_null(v)) {
-        if (!json_is_integer(v))
-            problem(c, p.buf, "expected an integer, got %s", type_name(v));
-        else if (json_integer_value(v) < min || json_integer_value(v) > max)
-            problem(c, p.buf, "%lld out of range %ld..%ld", (long long)json_integer_value(v), min, max);
-        else
-            r = (long)json_integer_value(v);
-    }
-    strbuf_release(&p);
-    return r;
-}
-
-static int get_bool(checker *c, const json_t *obj, const char *path, const char *key, int def)
-{
-    strbuf p = STRBUF_INIT;
-    json_t *v = obj ? json_object_get(obj, key) : NULL;
-    int r = def;
-    join_path(&p, path, key);
-    if (v && !json_is_null(v)) {
-        if (!json_is_boolean(v))
-            problem(c, p.buf, "expected true or false, got %s", type_name(v));
-        else
-            r = json_is_true(v);
-    }
-    strbuf_release(&p);
-    return r;
-}
-
-static int64_t get_duration(checker *c, const json_t *obj, const char *path, const char *key, int64_t def)
-{
-    strbuf p = STRBUF_INIT;
-    json_t *v = obj ? json_object_get(obj, key) : NULL;
-    int64_t r = def;
-    join_path(&p, path, key);
-    if (v && !json_is_null(v)) {
-        /* a bare number is seconds; capped like duration_parse_ms (1e15 ms)
-         * so the multiplication cannot overflow */
-        if (json_is_integer(v) && json_integer_value(v) >= 0 && json_integer_value(v) <= 1000000000000LL)
-            r = (int64_t)json_integer_value(v) * 1000;
-        else if (!json_is_string(v) || duration_parse_ms(json_string_value(v), &r) < 0)
-            problem(c, p.buf, "expected a duration such as \"30s\", \"5m\" or \"250ms\"");
-    }
-    strbuf_release(&p);
-    return r;
-}
-
-static const char *const METHODS[] = { "GET", "POST", "PUT", "PATCH", "DELETE", NULL };
-
-static char *get_method(checker *c, const json_t *obj, const char *path, const char *def)
-{
-    char *m = get_str(c, obj, path, "method", def, 0);
-    if (!m)
-        return xstrdup(def);
-    for (size_t i = 0; METHODS[i]; i++)
-        if (strcmp(m, METHODS[i]) == 0)
-            return m;
-    strbuf p = STRBUF_INIT;
-    join_path(&p, path, "method");
-    problem(c, p.buf, "expected one of GET, POST, PUT, PATCH, DELETE, got \"%s\"", m);
-    strbuf_release(&p);
-    free(m);
-    return xstrdup(def);
-}
-
-/* An HTTP status code list: [500, 503] or "500,503". */
-static void get_codes(checker *c, const json_t *obj, const char *path, const char *key, int **out, size_t *n)
-{
-    strbuf p = STRBUF_INIT;
-    json_t *v = obj ? json_object_get(obj, key) : NULL;
-    join_path(&p, path, key);
-    *out = NULL;
-    *n = 0;
-    if (!v || json_is_null(v)) {
-        strbuf_release(&p);
-        return;
-    }
-    size_t cap = 16;
-    *out = calloc(cap, sizeof **out);
-    if (json_is_string(v)) {
-        const char *s = json_string_value(v);
-        while (*s) {
-            while (*s == ' ' || *s == ',')
-                s++;
-            if (!*s)
-                break;
-            char *end;
-            long code = strtol(s, &end, 10);
-            if (end == s || code < 100 || code > 599) {
-                problem(c, p.buf, "expected comma-separated HTTP status codes, got \"%s\"", json_string_value(v));
-                break;
-            }
-            if (*n == cap)
-                *out = realloc(*out, (cap *= 2) * sizeof **out);
-            (*out)[(*n)++] = (int)code;
-            s = end;
-        }
-    } else if (json_is_array(v)) {
-        size_t i;
-        json_t *x;
-        json_array_foreach(v, i, x) {
-            if (!json_is_integer(x) || json_integer_value(x) < 100 || json_integer_value(x) > 599) {
-                problem(c, p.buf, "element %zu: expected an HTTP status code (100-599)", i);
-                continue;
-            }
-            if (*n == cap)
-                *out = realloc(*out, (cap *= 2) * sizeof **out);
-            (*out)[(*n)++] = (int)json_integer_value(x);
-        }
-    } else {
-        problem(c, p.buf, "expected a list of status codes, got %s", type_name(v));
-    }
-    strbuf_release(&p);
-}
-
-static struct el_expr *compile_el(checker *c, const char *path, const char *text)
+static struct el_expr *compile_el(settings *s, const char *path, const char *text)
 {
     strbuf e = STRBUF_INIT;
     int col = 0;
     struct el_expr *x = el_compile(text, &e, &col);
     if (!x)
-        problem(c, path, "expression error: %s", e.buf);
+        settings_problem(s, path, "expression error: %s", e.buf);
     strbuf_release(&e);
     return x;
 }
 
-static void load_call(checker *c, const json_t *obj, const char *path, flow_call *call, const char *def_method, int url_required)
+void flow_call_load(settings *s, const char *path, flow_call *call, const char *def_method, int url_required)
 {
     strbuf p = STRBUF_INIT;
-    static const char *const keys[] = { "url", "method", "headers", "response_path", "response_value",
-                                        "failure_status_codes", "not_found_codes", NULL };
-    known_keys(c, obj, path, keys);
-    call->url_text = get_str(c, obj, path, "url", NULL, url_required);
-    if (call->url_text) {
-        join_path(&p, path, "url");
-        call->url = compile_el(c, p.buf, call->url_text);
-    }
-    call->method = get_method(c, obj, path, def_method);
-    json_t *h = get_obj(c, obj, path, "headers", 0);
+    strbuf_setf(&p, "%s.url", path);
+    call->url_text = settings_str(s, p.buf, NULL, url_required);
+    if (call->url_text)
+        call->url = compile_el(s, p.buf, call->url_text);
+    strbuf_setf(&p, "%s.method", path);
+    call->method = settings_method(s, p.buf, def_method);
+    strbuf_setf(&p, "%s.headers", path);
+    json_t *h = settings_blob(s, p.buf);
     if (h) {
         const char *k;
         json_t *v;
         size_t n = json_object_size(h), i = 0;
-        call->header_names = calloc(n, sizeof(char *));
-        call->header_values = calloc(n, sizeof(struct el_expr *));
+        call->header_names = xcalloc(n + 1, sizeof(char *));
+        call->header_values = xcalloc(n + 1, sizeof(struct el_expr *));
         json_object_foreach(h, k, v) {
             strbuf hp = STRBUF_INIT;
             strbuf_addf(&hp, "%s.headers.%s", path, k);
             if (!json_is_string(v)) {
-                problem(c, hp.buf, "expected a string, got %s", type_name(v));
+                settings_problem(s, hp.buf, "expected a string, got %s", settings_type_name(v));
             } else {
-                call->header_values[i] = compile_el(c, hp.buf, json_string_value(v));
+                call->header_values[i] = compile_el(s, hp.buf, json_string_value(v));
                 if (call->header_values[i])
                     call->header_names[i++] = xstrdup(k);
-                else
-                    free(call->header_names[i]);
             }
             strbuf_release(&hp);
         }
@@ -297,7 +131,7 @@ static void load_call(checker *c, const json_t *obj, const char *path, flow_call
     strbuf_release(&p);
 }
 
-static void free_call(flow_call *call)
+void flow_call_release(flow_call *call)
 {
     free(call->url_text);
     if (call->url)
@@ -309,80 +143,51 @@ static void free_call(flow_call *call)
     }
     free(call->header_names);
     free(call->header_values);
+    memset(call, 0, sizeof *call);
 }
 
-static char *secret_from_env(checker *c, const json_t *obj, const char *path, const char *key, int required)
+static void load_erp_auth(settings *s, flow_auth *a)
 {
-    char *name = get_str(c, obj, path, key, NULL, required);
-    char *val = NULL;
-    if (name) {
-        const char *v = getenv(name);
-        if (!v) {
-            strbuf p = STRBUF_INIT;
-            join_path(&p, path, key);
-            problem(c, p.buf, "environment variable %s is not set", name);
-            strbuf_release(&p);
-        } else {
-            val = xstrdup(v);
-        }
-    }
-    free(name);
-    return val;
-}
-
-static void load_erp_auth(checker *c, const json_t *obj, const char *path, flow_auth *a)
-{
-    static const char *const keys[] = { "type", "url", "method", "headers", "body", "token_path", "header",
-                                        "prefix", "username_env", "password_env", "token_env", "token_ttl", NULL };
-    strbuf p = STRBUF_INIT;
     a->kind = FLOW_AUTH_NONE;
-    if (!obj)
+    if (!settings_section(s, "erp.login", 0))
         return;
-    known_keys(c, obj, path, keys);
-    char *type = get_str(c, obj, path, "type", "token", 0);
-    a->header_name = get_str(c, obj, path, "header", "Authorization", 0);
-    a->token_ttl_ms = get_duration(c, obj, path, "token_ttl", 50 * 60 * 1000);
+    char *type = settings_str(s, "erp.login.type", def("erp.login.type"), 0);
+    a->header_name = settings_str(s, "erp.login.header", def("erp.login.header"), 0);
+    int64_t ttl = def_ms("erp.login.token_ttl");
+    a->token_ttl_ms = settings_duration(s, "erp.login.token_ttl", ttl);
+    a->backoff_ms = settings_duration(s, "erp.login.backoff", def_ms("erp.login.backoff"));
+    a->max_backoff_ms = settings_duration(s, "erp.login.max_backoff", def_ms("erp.login.max_backoff"));
     if (type && strcmp(type, "none") == 0) {
         a->kind = FLOW_AUTH_NONE;
     } else if (type && strcmp(type, "token") == 0) {
         a->kind = FLOW_AUTH_TOKEN;
-        json_t *sub = json_object(); /* the call keys only */
-        const char *k;
-        json_t *v;
-        json_object_foreach((json_t *)obj, k, v)
-            if (!strcmp(k, "url") || !strcmp(k, "method") || !strcmp(k, "headers"))
-                json_object_set(sub, k, v);
-        load_call(c, sub, path, &a->login, "POST", 1);
-        json_decref(sub);
-        char *body = get_str(c, obj, path, "body", NULL, 0);
+        flow_call_load(s, "erp.login", &a->login, def("erp.login.method"), 1);
+        char *body = settings_str(s, "erp.login.body", NULL, 0);
         if (body) {
-            join_path(&p, path, "body");
-            a->login_body = compile_el(c, p.buf, body);
+            a->login_body = compile_el(s, "erp.login.body", body);
             free(body);
         }
-        a->token_path = get_str(c, obj, path, "token_path", "access_token", 0);
-        a->header_prefix = get_str(c, obj, path, "prefix", "Bearer ", 0);
-        a->username = secret_from_env(c, obj, path, "username_env", 0);
-        a->password = secret_from_env(c, obj, path, "password_env", 0);
+        a->token_path = settings_str(s, "erp.login.token_path", def("erp.login.token_path"), 0);
+        a->header_prefix = settings_str(s, "erp.login.prefix", def("erp.login.prefix"), 0);
+        a->username = settings_secret(s, "erp.login.username_env", 0);
+        a->password = settings_secret(s, "erp.login.password_env", 0);
     } else if (type && strcmp(type, "basic") == 0) {
         a->kind = FLOW_AUTH_BASIC;
-        a->username = secret_from_env(c, obj, path, "username_env", 1);
-        a->password = secret_from_env(c, obj, path, "password_env", 1);
+        a->username = settings_secret(s, "erp.login.username_env", 1);
+        a->password = settings_secret(s, "erp.login.password_env", 1);
     } else if (type && strcmp(type, "static") == 0) {
         a->kind = FLOW_AUTH_STATIC;
-        a->static_token = secret_from_env(c, obj, path, "token_env", 1);
-        a->header_prefix = get_str(c, obj, path, "prefix", "Bearer ", 0);
+        a->static_token = settings_secret(s, "erp.login.token_env", 1);
+        a->header_prefix = settings_str(s, "erp.login.prefix", def("erp.login.prefix"), 0);
     } else if (type) {
-        join_path(&p, path, "type");
-        problem(c, p.buf, "expected one of none, token, basic, static, got \"%s\"", type);
+        settings_problem(s, "erp.login.type", "expected one of none, token, basic, static, got \"%s\"", type);
     }
     free(type);
-    strbuf_release(&p);
 }
 
 static void free_auth(flow_auth *a)
 {
-    free_call(&a->login);
+    flow_call_release(&a->login);
     if (a->login_body)
         el_free(a->login_body);
     free(a->token_path);
@@ -404,24 +209,26 @@ static char *resolve(const flow *f, const char *rel)
     return strbuf_detach(&p, NULL);
 }
 
-/* Reads and (with FLOW_LOAD_SCRIPTS) compiles the script named by sec.file.
- * The caller has checked sec's keys. */
-static void load_script(checker *c, flow *f, const json_t *sec, const char *path, flow_script *s, int flags)
+/* Reads and (with FLOW_LOAD_SCRIPTS) compiles the script of section sec. */
+static void load_script(settings *s, flow *f, const char *sec, flow_script *sc, int flags, int required)
 {
     strbuf p = STRBUF_INIT;
-    s->timeout_ms = get_duration(c, sec, path, "timeout", 10000);
-    char *file = get_str(c, sec, path, "file", NULL, 0);
+    strbuf_setf(&p, "%s.timeout", sec);
+    sc->timeout_ms = settings_duration(s, p.buf, def_ms(p.buf));
+    strbuf_setf(&p, "%s.file", sec);
+    char *file = settings_str(s, p.buf, NULL, required);
     if (file) {
-        s->path = resolve(f, file);
+        sc->path = resolve(f, file);
         strbuf src = STRBUF_INIT;
-        join_path(&p, path, "file");
-        if (strbuf_read_file(&src, s->path) < 0) {
-            problem(c, p.buf, "cannot read %s: %s", s->path, strerror(errno));
+        /* an unreadable file or a script that does not compile is a
+         * problem of this machine's (another replica's copy may be fine) */
+        if (strbuf_read_file(&src, sc->path) < 0) {
+            settings_problem_local(s, p.buf, "cannot read %s: %s", sc->path, strerror(errno));
         } else if (flags & FLOW_LOAD_SCRIPTS) {
             strbuf e = STRBUF_INIT;
-            s->script = pyscript_compile(s->path, src.buf, &e);
-            if (!s->script)
-                problem(c, p.buf, "%s", e.buf);
+            sc->script = pyscript_compile(sc->path, src.buf, &e);
+            if (!sc->script)
+                settings_problem_local(s, p.buf, "%s", e.buf);
             strbuf_release(&e);
         }
         strbuf_release(&src);
@@ -437,157 +244,118 @@ static void free_script(flow_script *s)
         pyscript_free(s->script);
 }
 
-static void load_mapping(checker *c, flow *f, const json_t *root)
+static void load_mapping(settings *s, flow *f)
 {
-    json_t *sec = get_obj(c, root, "", "mapping", 0);
-    if (!sec)
+    if (!settings_section(s, "mapping", 0))
         return;
-    static const char *const keys[] = { "file", NULL };
-    known_keys(c, sec, "mapping", keys);
-    char *file = get_str(c, sec, "mapping", "file", NULL, 1);
+    char *file = settings_str(s, "mapping.file", NULL, 1);
     if (!file)
         return;
     f->mapping_path = resolve(f, file);
     free(file);
     strbuf e = STRBUF_INIT;
     json_t *spec = jsontext_load_file(f->mapping_path, &e);
+    /* as for scripts: the mapping file is this machine's copy */
     if (!spec) {
-        problem(c, "mapping.file", "%s", e.buf);
+        settings_problem_local(s, "mapping.file", "%s", e.buf);
     } else {
         strbuf_reset(&e);
         f->mapping = jolt_compile(spec, &e);
         if (!f->mapping)
-            problem(c, "mapping.file", "%s: invalid Jolt spec: %s", f->mapping_path, e.buf);
+            settings_problem_local(s, "mapping.file", "%s: invalid Jolt spec: %s", f->mapping_path, e.buf);
         json_decref(spec);
     }
     strbuf_release(&e);
 }
 
-static void load_omnitron(checker *c, flow *f, const json_t *root)
+static void load_omnitron(settings *s, flow *f)
 {
-    const char *P = "omnitron";
-    json_t *o = get_obj(c, root, "", "omnitron", 1);
-    static const char *const keys[] = { "url", "username_env", "password_env", "channels", "token_ttl", "page_size",
-                                        "concurrency", "lease_ttl", "max_orders_per_run", "paths", NULL };
-    if (o)
-        known_keys(c, o, P, keys);
     /* A missing or mistyped section is one problem, not one per setting in it. */
-    f->omnitron_url = get_str(c, o, P, "url", NULL, o != NULL);
+    json_t *o = settings_section(s, "omnitron", 1);
+    f->omnitron_url = settings_str(s, "omnitron.url", NULL, o != NULL);
     if (f->omnitron_url) {
         size_t n = strlen(f->omnitron_url);
         while (n && f->omnitron_url[n - 1] == '/')
             f->omnitron_url[--n] = '\0';
         if (strncmp(f->omnitron_url, "http://", 7) && strncmp(f->omnitron_url, "https://", 8))
-            problem(c, "omnitron.url", "expected an http:// or https:// URL, got \"%s\"", f->omnitron_url);
+            settings_problem(s, "omnitron.url", "expected an http:// or https:// URL, got \"%s\"", f->omnitron_url);
     }
     f->omnitron_auth.kind = FLOW_AUTH_OMNITRON;
     f->omnitron_auth.header_name = xstrdup("Authorization");
     f->omnitron_auth.header_prefix = xstrdup("Token ");
-    f->omnitron_auth.username = secret_from_env(c, o, P, "username_env", o != NULL);
-    f->omnitron_auth.password = secret_from_env(c, o, P, "password_env", o != NULL);
-    f->omnitron_auth.token_ttl_ms = get_duration(c, o, P, "token_ttl", 12LL * 3600 * 1000);
+    f->omnitron_auth.username = settings_secret(s, "omnitron.username_env", o != NULL);
+    f->omnitron_auth.password = settings_secret(s, "omnitron.password_env", o != NULL);
+    f->omnitron_auth.token_ttl_ms = settings_duration(s, "omnitron.token_ttl", def_ms("omnitron.token_ttl"));
+    f->omnitron_auth.backoff_ms = settings_duration(s, "omnitron.login_backoff", def_ms("omnitron.login_backoff"));
+    f->omnitron_auth.max_backoff_ms =
+        settings_duration(s, "omnitron.login_max_backoff", def_ms("omnitron.login_max_backoff"));
+    settings_section(s, "omnitron.paths", 0);
+    f->omnitron_auth.login.url_text = settings_str(s, "omnitron.paths.login", def("omnitron.paths.login"), 0);
+}
 
-    json_t *ch = o ? json_object_get(o, "channels") : NULL;
-    strbuf chs = STRBUF_INIT;
-    if (json_is_string(ch)) {
-        const char *s = json_string_value(ch);
-        for (const char *q = s; *q; q++)
-            if (!isdigit((unsigned char)*q) && *q != ',' && *q != ' ') {
-                problem(c, "omnitron.channels", "expected comma-separated channel ids, got \"%s\"", s);
+static void load_name_and_type(settings *s, flow *f)
+{
+    f->name = settings_str(s, "name", NULL, 1);
+    if (f->name)
+        for (const char *q = f->name; *q; q++)
+            if (!isalnum((unsigned char)*q) && *q != '-' && *q != '_') {
+                settings_problem(s, "name", "only letters, digits, '-' and '_' are allowed, got \"%s\"", f->name);
                 break;
             }
-        for (const char *q = s; *q; q++)
-            if (*q != ' ')
-                strbuf_addch(&chs, *q);
-    } else if (json_is_array(ch)) {
-        size_t i;
-        json_t *x;
-        json_array_foreach(ch, i, x) {
-            if (!json_is_integer(x)) {
-                problem(c, "omnitron.channels", "element %zu: expected a channel id (integer)", i);
-                continue;
-            }
-            strbuf_addf(&chs, "%s%lld", chs.len ? "," : "", (long long)json_integer_value(x));
+    f->type = settings_str(s, "type", NULL, 1);
+    if (f->type) {
+        f->ft = flow_type_find(f->type);
+        if (!f->ft) {
+            strbuf names = STRBUF_INIT;
+            flow_type_names(&names, ", ");
+            settings_problem(s, "type", "expected one of %s, got \"%s\"", names.buf, f->type);
+            strbuf_release(&names);
         }
-    } else if (ch) {
-        problem(c, "omnitron.channels", "expected comma-separated channel ids or a list, got %s", type_name(ch));
     }
-    if (o && f->type && strcmp(f->type, "order") == 0 && chs.len == 0)
-        problem(c, "omnitron.channels", "missing: the Order Flow needs at least one channel id");
-    f->channels = strbuf_detach(&chs, NULL);
-
-    f->page_size = (int)get_int(c, o, P, "page_size", 100, 1, 1000);
-    f->read_concurrency = (int)get_int(c, o, P, "concurrency", 8, 1, 64);
-    f->lease_ttl_ms = get_duration(c, o, P, "lease_ttl", 10 * 60 * 1000);
-    f->max_orders_per_run = get_int(c, o, P, "max_orders_per_run", 0, 0, 100000000);
-
-    json_t *paths = get_obj(c, o, P, "paths", 0);
-    static const char *const pkeys[] = { "login", "orders", "order_detail", "items", "item_detail", "discounts",
-                                         "discount_detail", "mark_sent", "item_mapping", "order_mapping",
-                                         "order_by_number", NULL };
-    const char *PP = "omnitron.paths";
-    if (paths)
-        known_keys(c, paths, PP, pkeys);
-    f->omnitron_auth.login.url_text = get_str(c, paths, PP, "login", "/api/v1/auth/login/", 0);
-    f->path_orders = get_str(c, paths, PP, "orders",
-                             "/api/v1/orders/?is_send=False&channel__in={channels}&status__ne=100&sort=id&id__gt={after}&limit={limit}", 0);
-    f->path_order_detail = get_str(c, paths, PP, "order_detail", "/api/v1/orders_integration/{pk}/detailed_integration/", 0);
-    f->path_items = get_str(c, paths, PP, "items", "/api/v1/order_items/?order_id={pk}&limit=99999", 0);
-    f->path_item_detail = get_str(c, paths, PP, "item_detail", "/api/v1/order_items/{pk}/detailed_integration/", 0);
-    f->path_discounts = get_str(c, paths, PP, "discounts", "/api/v1/discount_items/?order_id={pk}&limit=99999", 0);
-    f->path_discount_detail = get_str(c, paths, PP, "discount_detail", "/api/v1/discount_items/{pk}/detailed_integration/", 0);
-    f->path_mark_sent = get_str(c, paths, PP, "mark_sent", "/api/v1/orders/{pk}/", 0);
-    f->path_item_mapping = get_str(c, paths, PP, "item_mapping", "/api/v1/order_items/{pk}/create_mapping/", 0);
-    f->path_order_mapping = get_str(c, paths, PP, "order_mapping", "/api/v1/orders/{pk}/create_mapping/", 0);
-    f->path_order_by_number = get_str(c, paths, PP, "order_by_number",
-                                      "/api/v1/orders_integration/detailed/?limit=1&number={number}", 0);
-    if (f->path_order_mapping && !f->path_order_mapping[0]) {
-        free(f->path_order_mapping);
-        f->path_order_mapping = NULL;
-    }
-    if (f->path_orders && !strstr(f->path_orders, "{after}") && !strstr(f->path_orders, "{page}"))
-        problem(c, "omnitron.paths.orders", "needs an {after} (last id read) or {page} placeholder to read page by page");
 }
 
-static void load_erp(checker *c, flow *f, const json_t *root)
+static void load_schedule(settings *s, flow *f)
 {
-    json_t *e = get_obj(c, root, "", "erp", 1);
-    static const char *const keys[] = { "login", "query", "write", "check_response", NULL };
-    if (!e)
-        return;
-    known_keys(c, e, "erp", keys);
-    load_erp_auth(c, get_obj(c, e, "erp", "login", 0), "erp.login", &f->erp_auth);
-
-    json_t *q = get_obj(c, e, "erp", "query", 0);
-    if (q) {
-        load_call(c, q, "erp.query", &f->query, "GET", 1);
-        f->query_response_path = get_str(c, q, "erp.query", "response_path", "", 0);
-        f->query_response_value = get_str(c, q, "erp.query", "response_value", "", 0);
-        get_codes(c, q, "erp.query", "failure_status_codes", &f->failure_codes, &f->n_failure_codes);
-        get_codes(c, q, "erp.query", "not_found_codes", &f->not_found_codes, &f->n_not_found_codes);
+    json_t *sch = settings_section(s, "schedule", 0);
+    f->cron_text = settings_str(s, "schedule.cron", NULL, sch != NULL);
+    f->timezone = settings_str(s, "schedule.timezone", def("schedule.timezone"), 0);
+    char *dialect = settings_str(s, "schedule.dialect", NULL, 0);
+    if (dialect && !cron_dialect_valid(dialect)) {
+        settings_problem(s, "schedule.dialect", "expected one of unix, quartz, spring, got \"%s\"", dialect);
+    } else if (f->cron_text) {
+        strbuf ce = STRBUF_INIT;
+        f->cron = cron_parse_dialect(f->cron_text, dialect, &ce);
+        if (!f->cron)
+            settings_problem(s, "schedule.cron", "%s", ce.buf);
+        strbuf_release(&ce);
     }
-    json_t *w = get_obj(c, e, "erp", "write", 1);
-    if (w)
-        load_call(c, w, "erp.write", &f->write, "POST", 1);
-
-    json_t *cr = get_obj(c, e, "erp", "check_response", 0);
-    static const char *const ckeys[] = { "file", "timeout", "order_code_path", "items_path", "item_code_field", NULL };
-    if (cr)
-        known_keys(c, cr, "erp.check_response", ckeys);
-    f->resp_order_code_path = get_str(c, cr, "erp.check_response", "order_code_path", "id", 0);
-    f->resp_items_path = get_str(c, cr, "erp.check_response", "items_path", "items", 0);
-    f->resp_item_code_field = get_str(c, cr, "erp.check_response", "item_code_field", "code", 0);
+    free(dialect);
+    if (f->timezone && !cron_tz_valid(f->timezone))
+        settings_problem(s, "schedule.timezone", "unknown time zone \"%s\"", f->timezone);
 }
 
-flow *flow_load(const char *path, int flags, strbuf *errs)
+static void load_http(settings *s, flow *f)
 {
-    checker c = { path, errs, 0 };
+    f->http_timeout_ms = settings_duration(s, "http.timeout", def_ms("http.timeout"));
+    f->http_connect_timeout_ms = settings_duration(s, "http.connect_timeout", def_ms("http.connect_timeout"));
+    f->retry = RETRY_DEFAULT;
+    const setting *r = settings_row(flow_common_settings, "http.retries");
+    f->retry.max_attempts = (int)settings_int(s, r->key, strtol(r->def, NULL, 10), r->min, r->max) + 1;
+    f->retry.base_ms = (long)settings_duration(s, "http.backoff", def_ms("http.backoff"));
+    f->retry.max_ms = (long)settings_duration(s, "http.max_backoff", def_ms("http.max_backoff"));
+    r = settings_row(flow_common_settings, "http.max_response_bytes");
+    f->http_max_response = (size_t)settings_int(s, r->key, strtol(r->def, NULL, 10), r->min, r->max);
+}
+
+/* flow_load, and what a set keeps of a file that did not load (b may be NULL). */
+static flow *load_file(const char *path, int flags, strbuf *errs, flow_broken *b)
+{
     strbuf e = STRBUF_INIT;
     flow *f = xcalloc(1, sizeof *f);
     f->file = xstrdup(path);
-    f->script.timeout_ms = f->check_script.timeout_ms = f->post_script.timeout_ms = 10000;
     const char *slash = strrchr(path, '/');
     f->dir = slash ? strndup(path, (size_t)(slash - path)) : xstrdup("");
+    f->script.timeout_ms = f->check_script.timeout_ms = f->post_script.timeout_ms = def_ms("script.timeout");
 
     json_t *root = jsontext_load_file(path, &e);
     if (!root) {
@@ -601,97 +369,61 @@ flow *flow_load(const char *path, int flags, strbuf *errs)
         return NULL;
     }
     strbuf_release(&e);
+    settings *s = settings_new(path, root, errs);
     if (!json_is_object(root)) {
-        problem(&c, "(top)", "expected an object, got %s", type_name(root));
-        json_decref(root);
-        flow_free(f);
-        return NULL;
+        settings_problem(s, "(top)", "expected an object, got %s", json_is_array(root) ? "an array" : "a scalar");
+    } else {
+        load_name_and_type(s, f);
+        f->enabled = settings_bool(s, "enabled", strcmp(def("enabled"), "true") == 0);
+        const setting *ma = settings_row(flow_common_settings, "max_attempts");
+        f->max_attempts = (int)settings_int(s, ma->key, strtol(ma->def, NULL, 10), ma->min, ma->max);
+        load_schedule(s, f);
+        load_http(s, f);
+        load_omnitron(s, f);
+        settings_section(s, "erp", 0);
+        load_erp_auth(s, &f->erp_auth);
+        if (settings_section(s, "script", 0))
+            load_script(s, f, "script", &f->script, flags, 0);
+        load_mapping(s, f);
+        if (settings_section(s, "erp.check_response", 0))
+            load_script(s, f, "erp.check_response", &f->check_script, flags, 0);
+        if (settings_section(s, "post_script", 0)) {
+            load_script(s, f, "post_script", &f->post_script, flags, 1);
+            f->post_run_on_failure =
+                settings_bool(s, "post_script.run_on_failure", strcmp(def("post_script.run_on_failure"), "true") == 0);
+        }
+        /* the type's own settings; unknown keys only once everything is read */
+        if (f->ft)
+            f->ft->load(f, s);
+        if (f->ft || !f->type)
+            settings_check_unread(s);
     }
-    static const char *const keys[] = { "name", "type", "enabled", "schedule", "http", "omnitron", "erp",
-                                        "script", "mapping", "post_script", NULL };
-    known_keys(&c, root, "", keys);
-    f->name = get_str(&c, root, "", "name", NULL, 1);
-    if (f->name)
-        for (const char *q = f->name; *q; q++)
-            if (!isalnum((unsigned char)*q) && *q != '-' && *q != '_') {
-                problem(&c, "name", "only letters, digits, '-' and '_' are allowed, got \"%s\"", f->name);
-                break;
-            }
-    f->type = get_str(&c, root, "", "type", NULL, 1);
-    if (f->type) {
-        int ok = 0;
-        for (size_t i = 0; FLOW_TYPES[i]; i++)
-            ok |= strcmp(FLOW_TYPES[i], f->type) == 0;
-        if (!ok)
-            problem(&c, "type", "expected one of order, order_status, order_cancel, cancellation_request, image, got \"%s\"", f->type);
-        else if (strcmp(f->type, "order") != 0)
-            problem(&c, "type", "flow type \"%s\" is not available in this version (only \"order\")", f->type);
+    int bad = settings_problems(s);
+    if (bad && b) {
+        b->name = f->name ? xstrdup(f->name) : NULL;
+        b->type = f->type ? xstrdup(f->type) : NULL;
+        b->local = settings_local_problems(s) == bad;
     }
-    f->enabled = get_bool(&c, root, "", "enabled", 1);
-
-    json_t *sch = get_obj(&c, root, "", "schedule", 0);
-    static const char *const skeys[] = { "cron", "timezone", NULL };
-    if (sch)
-        known_keys(&c, sch, "schedule", skeys);
-    f->cron_text = get_str(&c, sch, "schedule", "cron", NULL, sch != NULL);
-    f->timezone = get_str(&c, sch, "schedule", "timezone", "UTC", 0);
-    if (f->cron_text) {
-        strbuf ce = STRBUF_INIT;
-        f->cron = cron_parse(f->cron_text, &ce);
-        if (!f->cron)
-            problem(&c, "schedule.cron", "%s", ce.buf);
-        strbuf_release(&ce);
-    }
-    if (f->timezone && !cron_tz_valid(f->timezone))
-        problem(&c, "schedule.timezone", "unknown time zone \"%s\"", f->timezone);
-
-    json_t *http = get_obj(&c, root, "", "http", 0);
-    static const char *const hkeys[] = { "timeout", "connect_timeout", "retries", "backoff", "max_backoff",
-                                         "max_response_bytes", NULL };
-    if (http)
-        known_keys(&c, http, "http", hkeys);
-    f->http_timeout_ms = get_duration(&c, http, "http", "timeout", 30000);
-    f->http_connect_timeout_ms = get_duration(&c, http, "http", "connect_timeout", 5000);
-    f->retry = RETRY_DEFAULT;
-    f->retry.max_attempts = (int)get_int(&c, http, "http", "retries", RETRY_DEFAULT.max_attempts - 1, 0, 20) + 1;
-    f->retry.base_ms = (long)get_duration(&c, http, "http", "backoff", RETRY_DEFAULT.base_ms);
-    f->retry.max_ms = (long)get_duration(&c, http, "http", "max_backoff", RETRY_DEFAULT.max_ms);
-    f->http_max_response = (size_t)get_int(&c, http, "http", "max_response_bytes", 16L << 20, 1024, 1L << 30);
-
-    load_omnitron(&c, f, root);
-    load_erp(&c, f, root);
-    static const char *const script_keys[] = { "file", "timeout", NULL };
-    static const char *const post_keys[] = { "file", "timeout", "run_on_failure", NULL };
-    json_t *sec = get_obj(&c, root, "", "script", 0);
-    if (sec) {
-        known_keys(&c, sec, "script", script_keys);
-        load_script(&c, f, sec, "script", &f->script, flags);
-    }
-    load_mapping(&c, f, root);
-    json_t *erp = json_object_get(root, "erp");
-    sec = json_is_object(erp) ? get_obj(&c, erp, "erp", "check_response", 0) : NULL;
-    if (sec)
-        load_script(&c, f, sec, "erp.check_response", &f->check_script, flags);
-    sec = get_obj(&c, root, "", "post_script", 0);
-    if (sec) {
-        known_keys(&c, sec, "post_script", post_keys);
-        load_script(&c, f, sec, "post_script", &f->post_script, flags);
-        f->post_run_on_failure = get_bool(&c, sec, "post_script", "run_on_failure", 0);
-        if (!f->post_script.path)
-            problem(&c, "post_script.file", "missing (expected a string)");
-    }
+    settings_free(s);
     json_decref(root);
-    if (c.n) {
+    if (bad) {
         flow_free(f);
         return NULL;
     }
     return f;
 }
 
+flow *flow_load(const char *path, int flags, strbuf *errs)
+{
+    return load_file(path, flags, errs, NULL);
+}
+
 void flow_free(flow *f)
 {
     if (!f)
         return;
+    if (f->ft && f->ft->release)
+        f->ft->release(f);
     free(f->file);
     free(f->dir);
     free(f->name);
@@ -702,27 +434,7 @@ void flow_free(flow *f)
     free(f->timezone);
     free(f->omnitron_url);
     free_auth(&f->omnitron_auth);
-    free(f->channels);
-    free(f->path_orders);
-    free(f->path_order_detail);
-    free(f->path_items);
-    free(f->path_item_detail);
-    free(f->path_discounts);
-    free(f->path_discount_detail);
-    free(f->path_mark_sent);
-    free(f->path_item_mapping);
-    free(f->path_order_mapping);
-    free(f->path_order_by_number);
     free_auth(&f->erp_auth);
-    free_call(&f->query);
-    free(f->query_response_path);
-    free(f->query_response_value);
-    free(f->failure_codes);
-    free(f->not_found_codes);
-    free_call(&f->write);
-    free(f->resp_order_code_path);
-    free(f->resp_items_path);
-    free(f->resp_item_code_field);
     free_script(&f->script);
     free(f->mapping_path);
     if (f->mapping)
@@ -769,9 +481,17 @@ int flow_set_load(flow_set *set, const char *dir_or_file, int flags, strbuf *err
     }
     int broken = 0;
     for (size_t i = 0; i < nfiles; i++) {
-        flow *f = flow_load(files[i], flags, errs);
+        flow_broken b = { 0 };
+        strbuf problems = STRBUF_INIT;
+        flow *f = load_file(files[i], flags, &problems, &b);
+        if (errs && problems.len)
+            strbuf_addf(errs, "%s%s", errs->len ? "\n" : "", problems.buf);
         if (!f) {
             broken++;
+            b.file = xstrdup(files[i]);
+            b.problems = strbuf_detach(&problems, NULL);
+            set->broken = xrealloc(set->broken, (set->n_broken + 1) * sizeof *set->broken);
+            set->broken[set->n_broken++] = b;
         } else if (flow_set_find(set, f->name)) {
             if (errs)
                 strbuf_addf(errs, "%s%s: name: \"%s\" is already used by another flow file", errs->len ? "\n" : "",
@@ -782,6 +502,7 @@ int flow_set_load(flow_set *set, const char *dir_or_file, int flags, strbuf *err
             set->flows = realloc(set->flows, (set->n + 1) * sizeof *set->flows);
             set->flows[set->n++] = f;
         }
+        strbuf_release(&problems);
         free(files[i]);
     }
     free(files);
@@ -793,7 +514,22 @@ void flow_set_free(flow_set *set)
     for (size_t i = 0; i < set->n; i++)
         flow_free(set->flows[i]);
     free(set->flows);
+    for (size_t i = 0; i < set->n_broken; i++) {
+        free(set->broken[i].file);
+        free(set->broken[i].name);
+        free(set->broken[i].type);
+        free(set->broken[i].problems);
+    }
+    free(set->broken);
     memset(set, 0, sizeof *set);
+}
+
+const flow_broken *flow_set_find_broken(const flow_set *set, const char *name)
+{
+    for (size_t i = 0; i < set->n_broken; i++)
+        if (set->broken[i].name && strcmp(set->broken[i].name, name) == 0)
+            return &set->broken[i];
+    return NULL;
 }
 
 const flow *flow_set_find(const flow_set *set, const char *name)

@@ -3,7 +3,10 @@
  *
  * Loading is the one place where a flow file is read: it validates every
  * field and reports each problem as "<file>: <field path>: <what is wrong>",
- * one per line, all of them at once (not just the first). Scripts and
+ * one per line, all of them at once (not just the first). The sections every
+ * type shares are read here; the type (flow_type.h, named by "type") reads
+ * its own settings into f->type_data. Reads are tracked (settings.h): a key
+ * nobody read is an "unknown setting". Scripts and
  * mappings are referenced by paths relative to the flow file, read and
  * compiled here, once. Secrets are never in the file: the file names the
  * environment variables that hold them.
@@ -19,6 +22,7 @@
 #include "attrs.h"
 #include "duration.h"
 #include "retry.h"
+#include "settings.h"
 #include "strbuf.h"
 
 struct cron_expr;
@@ -55,16 +59,24 @@ typedef struct flow_auth {
     char *password;
     char *static_token;
     int64_t token_ttl_ms;
+    int64_t backoff_ms;         /* pause after a refused login (4xx), doubled per refusal */
+    int64_t max_backoff_ms;     /* ... up to this */
 } flow_auth;
 
 enum { FLOW_AUTH_NONE, FLOW_AUTH_OMNITRON, FLOW_AUTH_TOKEN, FLOW_AUTH_BASIC, FLOW_AUTH_STATIC };
+
+struct flow_type;
 
 typedef struct flow {
     char *file;                 /* path as given */
     char *dir;                  /* directory of the file */
     char *name;
-    char *type;                 /* "order", ... (FLOW_TYPES) */
+    char *type;                 /* the type's name, as in the file */
+    const struct flow_type *ft; /* the type (flow_type.h) */
+    void *type_data;            /* the type's own settings: reach them through
+                                 * the type's checked accessor, never a cast */
     int enabled;
+    int max_attempts;           /* failed attempts before a record is parked (stage.h) */
 
     /* schedule */
     char *cron_text;
@@ -77,40 +89,12 @@ typedef struct flow {
     size_t http_max_response;
     retry_policy retry;
 
-    /* Omnitron */
+    /* Omnitron: where it is and how to log in */
     char *omnitron_url;
     flow_auth omnitron_auth;
-    char *channels;             /* "1,2" */
-    char *path_orders;          /* list query, with {channels} {after} {limit} */
-    char *path_order_detail;    /* with {pk} */
-    char *path_items;           /* with {pk} */
-    char *path_item_detail;
-    char *path_discounts;
-    char *path_discount_detail;
-    char *path_mark_sent;
-    char *path_item_mapping;
-    char *path_order_mapping;   /* NULL: no order-level mapping */
-    char *path_order_by_number; /* one detailed order, with {number} (flowctl order) */
-    int page_size;
-    int read_concurrency;
-    int64_t lease_ttl_ms;
-    int64_t max_orders_per_run; /* 0: no limit */
 
-    /* ERP */
+    /* ERP login (erp.login) */
     flow_auth erp_auth;
-    flow_call query;            /* query.url NULL: no Query Check Order */
-    char *query_response_path;  /* Custom Response Path (dotted; "" = whole body) */
-    char *query_response_value; /* Custom Response Path Value */
-    int *failure_codes;
-    size_t n_failure_codes;
-    int *not_found_codes;
-    size_t n_not_found_codes;
-    flow_call write;
-
-    /* built-in check response: where the ERP codes are in the response */
-    char *resp_order_code_path; /* "id" */
-    char *resp_items_path;      /* "items" */
-    char *resp_item_code_field; /* "code" */
 
     /* scripts and mapping */
     flow_script script;         /* Script Step (transformer) */
@@ -121,20 +105,30 @@ typedef struct flow {
     int post_run_on_failure;
 } flow;
 
-/* Flow types this build knows, NULL-terminated. */
-extern const char *const FLOW_TYPES[];
-
 #define FLOW_LOAD_SCRIPTS 1     /* compile Python scripts (needs pyscript_global_init) */
 
 /* Loads and validates one flow file. NULL with every problem in errs. */
 flow *flow_load(const char *path, int flags, strbuf *errs);
 void flow_free(flow *f);
 
+/* A file of a set that did not load, and why. */
+typedef struct flow_broken {
+    char *file;
+    char *name;                 /* its "name", NULL when unreadable */
+    char *type;                 /* its "type" as written, NULL when unreadable */
+    char *problems;             /* its problem lines */
+    int local;                  /* every problem is this machine's own
+                                 * (settings_problem_local): valid elsewhere */
+} flow_broken;
+
 /* A set of flows: every *.json file of a directory (or one file). Broken
- * files are reported in errs and left out; the others load. */
+ * files are reported in errs and left out (and listed in broken); the
+ * others load. */
 typedef struct flow_set {
     flow **flows;
     size_t n;
+    flow_broken *broken;
+    size_t n_broken;
 } flow_set;
 
 /* Returns the number of broken files (0 when all loaded), -1 when the
@@ -142,6 +136,19 @@ typedef struct flow_set {
 int flow_set_load(flow_set *set, const char *dir_or_file, int flags, strbuf *errs);
 void flow_set_free(flow_set *set);
 const flow *flow_set_find(const flow_set *set, const char *name);
+/* The file named name that did not load (borrowed), or NULL. */
+const flow_broken *flow_set_find_broken(const flow_set *set, const char *name);
+
+/* Reads an HTTP call's url (a NiFi expression), method and headers under
+ * path (e.g. "erp.write") into call (zeroed by the caller); the url is
+ * required when url_required. Problems go through s. Release with
+ * flow_call_release. */
+void flow_call_load(settings *s, const char *path, flow_call *call, const char *def_method, int url_required);
+void flow_call_release(flow_call *call);
+
+/* The settings every flow type shares (name, schedule, http, omnitron,
+ * erp.login, scripts, mapping), for docs/flows.md. */
+extern const setting flow_common_settings[];
 
 /* Replaces {name} placeholders in tmpl from attrs; unknown ones are kept. */
 void flow_fill_path(strbuf *out, const char *tmpl, const attrs *vars);

@@ -26,6 +26,7 @@
  * Counters for /metrics are process-wide atomics.
  */
 #include "http.h"
+#include "clock.h"
 #include "fiber.h"
 #include "xalloc.h"
 
@@ -228,13 +229,6 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *ud)
     return n;
 }
 
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1000.0 + ts.tv_nsec / 1e6;
-}
-
 /* Performs one try. Returns the CURLcode; status/content type in resp. */
 static CURLcode do_try(http_client *c, const http_request *req, CURLU *url, const char *auth_header,
                        struct try_state *ts, http_response *resp)
@@ -307,7 +301,7 @@ static CURLcode do_try(http_client *c, const http_request *req, CURLU *url, cons
 int http_do(http_client *c, const http_request *req, http_response *resp)
 {
     const retry_policy *pol = req->retry ? req->retry : &RETRY_DEFAULT;
-    double t0 = now_ms();
+    double t0 = clock_mono_ms();
     strbuf auth = STRBUF_INIT, aerr = STRBUF_INIT;
     CURLU *url = NULL;
     int ret = -1;
@@ -375,7 +369,7 @@ int http_do(http_client *c, const http_request *req, http_response *resp)
     }
 
 out:
-    resp->elapsed_ms = now_ms() - t0;
+    resp->elapsed_ms = clock_mono_ms() - t0;
     curl_url_cleanup(url);
     strbuf_release(&auth);
     strbuf_release(&aerr);

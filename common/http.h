@@ -2,7 +2,9 @@
  * http: the one HTTP client (libcurl) every service uses.
  *
  * An http_client wraps one curl easy handle, so connections are reused
- * between requests; use one client per thread. http_do() applies the retry
+ * between requests; use one client per worker (a worker is a fiber, fiber.h:
+ * a client is never used by two at once, and a loop thread's fibers share
+ * its connections). http_do() applies the retry
  * policy (retry.h) on connection errors, timeouts, 5xx and 429 (honouring
  * Retry-After), caps the response size, and on a 401 calls the request's
  * auth hook once with force=1 (re-login) and retries once.

@@ -8,13 +8,6 @@
 #include <sys/time.h>
 #include <time.h>
 
-int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 void logev_time(strbuf *out, int64_t ms)
 {
     time_t s = (time_t)(ms / 1000);
@@ -61,6 +54,15 @@ void logev_run(strbuf *out, const envelope *e, const char *event, const char *st
     if (counts) {
         strbuf_addf(out, ",\"counts\":{\"published\":%ld,\"succeeded\":%ld,\"failed\":%ld,\"skipped\":%ld}",
                     counts->published, counts->succeeded, counts->failed, counts->skipped);
+        /* what the reader's lists gave, and why it stopped early (if it did) */
+        if (counts->list_requests > 0) {
+            strbuf_addf(out, ",\"list\":{\"listed\":%ld,\"requests\":%ld", counts->listed, counts->list_requests);
+            if (counts->list_count >= 0)
+                strbuf_addf(out, ",\"count\":%ld", counts->list_count);
+            strbuf_addch(out, '}');
+        }
+        if (counts->error[0])
+            str_field(out, "error", counts->error);
         if (counts->started_ms > 0) {
             strbuf_addstr(out, ",\"started_at\":\"");
             logev_time(out, counts->started_ms);

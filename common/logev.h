@@ -23,12 +23,10 @@
  * "in_progress", "success", "failed" or "empty"; counts may be NULL. */
 void logev_run(strbuf *out, const envelope *e, const char *event, const char *status,
                const run_counts *counts, int64_t now_ms);
-/* Appends a record event. outcome: "success", "failed", "skipped". */
+/* Appends a record event. outcome: "success", "failed", "parked", "skipped", "error". */
 void logev_record(strbuf *out, const envelope *e, const char *stage, const char *outcome,
                   long http_status, const char *error, double duration_ms, int64_t now_ms);
 /* Appends an ISO-8601 UTC time with milliseconds. */
 void logev_time(strbuf *out, int64_t ms);
-/* Milliseconds since the epoch. */
-int64_t now_ms(void);
 
 #endif

@@ -62,7 +62,30 @@ metric *metrics_gauge(const char *name, const char *labels, const char *help) { 
 void metric_add(metric *m, long n) { atomic_fetch_add(&m->v, n); }
 void metric_set(metric *m, long v) { atomic_store(&m->v, v); }
 long metric_get(const metric *m) { return atomic_load(&((metric *)m)->v); }
-void metrics_set_ready(int r) { atomic_store(&ready, r); }
+/* why the service is not ready, for /readyz (NULL: no reason given) */
+static pthread_mutex_t why_mu = PTHREAD_MUTEX_INITIALIZER;
+static char *why_not;
+
+static void set_why(const char *reason)
+{
+    pthread_mutex_lock(&why_mu);
+    free(why_not);
+    why_not = reason ? xstrdup(reason) : NULL;
+    pthread_mutex_unlock(&why_mu);
+}
+
+void metrics_set_ready(int r)
+{
+    if (r)
+        set_why(NULL);
+    atomic_store(&ready, r);
+}
+
+void metrics_set_unready(const char *reason)
+{
+    set_why(reason);
+    atomic_store(&ready, 0);
+}
 
 static void render(strbuf *out)
 {
@@ -117,7 +140,9 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
             strbuf_addstr(&body, "ready\n");
         } else {
             code = 503;
-            strbuf_addstr(&body, "not ready\n");
+            pthread_mutex_lock(&why_mu);
+            strbuf_addf(&body, "not ready%s%s\n", why_not ? ": " : "", why_not ? why_not : "");
+            pthread_mutex_unlock(&why_mu);
         }
     } else {
         code = 404;
@@ -135,7 +160,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 int metrics_serve(int port, const char *service)
 {
     service_name = service;
-    if (port <= 0)
+    if (port <= 0 || daemon_)   /* not served, or served already */
         return 0;
     daemon_ = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, (uint16_t)port, NULL, NULL,
                                handle, NULL, MHD_OPTION_END);
@@ -147,4 +172,5 @@ void metrics_stop(void)
     if (daemon_)
         MHD_stop_daemon(daemon_);
     daemon_ = NULL;
+    set_why(NULL);
 }

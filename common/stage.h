@@ -21,7 +21,6 @@
 #include "envelope.h"
 #include "flow.h"
 #include "http.h"
-#include "jsontext.h"
 #include "store.h"
 #include "strbuf.h"
 
@@ -45,6 +44,11 @@ typedef struct stage_ctx {
     int32_t src_partition;
     int64_t src_offset;
     unsigned seed;
+    long login_refused;       /* set by auth.c: the HTTP status of a login refused
+                               * (or paused after a refusal) for the record in
+                               * hand; its failure carries that status and does
+                               * not count as an attempt (parking.h). Cleared
+                               * when the record ends */
 } stage_ctx;
 
 /* Encodes e and produces it to <prefix>.<e->flow_type>.<kind>, keyed by e->key. */
@@ -57,66 +61,28 @@ void stage_log_run(stage_ctx *c, const envelope *e, const char *event, const cha
  * record event, the run's failed count, and its lease released. */
 void stage_fail(stage_ctx *c, const envelope *e, const char *stage, long http_status, const char *error);
 /* The record reached a final outcome ("succeeded", "failed", "skipped"):
- * counts it, releases its lease, and emits the run's finished event when
- * this completed the run. */
+ * counts it (once per run, however often it was delivered), and emits the
+ * run's finished event when this completed the run. A failed record's lease
+ * is released (the next tick retries it); a finished one's is kept as
+ * "done" for STAGE_DONE_LEASE_MS, so a list page read before it finished
+ * (Omnitron not yet showing it sent) cannot publish it again. */
+#define STAGE_DONE_LEASE_MS (10LL * 60 * 1000)
 void stage_outcome(stage_ctx *c, const envelope *e, const char *outcome);
 /* Emits the finished event for a run whose counters say it is complete. */
 void stage_run_finished(stage_ctx *c, const envelope *e, const run_counts *counts);
 
-/* Auth: the http_auth_fn for a system of a flow. ctx is a stage_auth. */
-typedef struct stage_auth {
-    stage_ctx *c;
-    const flow *f;
-    const flow_auth *a;
-    const char *name;          /* store token name: "omnitron:<flow>" / "erp:<flow>" */
-    strbuf used;               /* the header handed out last */
-} stage_auth;
-void stage_auth_init(stage_auth *sa, stage_ctx *c, const flow *f, int erp);
-void stage_auth_release(stage_auth *sa);
-int stage_auth_fn(void *ctx, int force, strbuf *header, strbuf *err);
-/* The bare token (for the token.omnitron / token.erp attributes); 0 or -1. */
-int stage_auth_token(stage_auth *sa, strbuf *token, strbuf *err);
+/* The shared stages, each dispatching to the flow's type (flow_type.h):
+ * the reader's tick, the transformer's Script Step then Mapping Step (or
+ * the type's own transform), the writer's record. A message for a flow not
+ * loaded here fails with a clear error. */
+void stage_read(stage_ctx *c, envelope *tick);
+void stage_transform(stage_ctx *c, envelope *in);
+void stage_write(stage_ctx *c, envelope *in);
 
-/* Sets token.omnitron (and token.erp when the flow logs in to the ERP),
- * fresh from the token store, for a script run. */
-void stage_script_tokens(stage_ctx *c, const flow *f, attrs *a);
-
-/* Performs a request of the flow with its HTTP settings and auth (may be NULL). */
-int stage_http(stage_ctx *c, const flow *f, stage_auth *auth, const char *method, const char *url,
-               const char *const *headers, const char *body, size_t body_len, http_response *resp);
-
-/* The same with a retry policy of the caller's (NULL: the flow's). */
-int stage_http_policy(stage_ctx *c, const flow *f, stage_auth *auth, const retry_policy *policy, const char *method,
-                      const char *url, const char *const *headers, const char *body, size_t body_len,
-                      http_response *resp);
-
-/* GET omnitron_url + path with the flow's settings and auth: the parsed
- * JSON body of a 2xx answer (new reference), or NULL with err ("GET <url>:
- * HTTP 500: ...") and *status the last HTTP status (0 for no answer). */
-json_t *stage_omnitron_get(stage_ctx *c, const flow *f, stage_auth *auth, const char *path, long *status,
-                           strbuf *err);
-/* The same for a list whose results' scalar fields (their ids) are all that
- * is wanted: the results' own containers (and those of a bare array's
- * elements) come back as null, checked but not built. */
-json_t *stage_omnitron_get_list(stage_ctx *c, const flow *f, stage_auth *auth, const char *path, long *status,
-                                strbuf *err);
-/* The same, for a body wanted as text: appends it to out (the caller's),
- * checked and minified by jsontext_minify (top, when not NULL, says what the
- * top value is), and returns 0; or -1 with err and *status as above ("GET
- * <url>: malformed JSON: ..." for an invalid body) and out as it was. */
-int stage_omnitron_get_text(stage_ctx *c, const flow *f, stage_auth *auth, const char *path, strbuf *out,
-                            jsontext_top *top, long *status, strbuf *err);
-
-/* The records of a list answer: a DRF page's "results", or the answer
- * itself when it is a list; borrowed or NULL. */
-json_t *json_results(json_t *answer);
-/* An object's id: its "pk", else its "id"; borrowed or NULL. */
-json_t *json_record_id(json_t *obj);
-/* Replaces out with the text of an integer or string id and returns 0;
- * leaves out as it is and returns -1 for anything else. */
-int json_id_text(const json_t *v, strbuf *out);
-
-/* Reads a dotted path ("a.b.0.c") in v; borrowed or NULL. */
-json_t *json_path_get(json_t *v, const char *path);
+/* Runs a script step on e (body in, output out), tokens put in the
+ * attributes for the run only. 0 ok, 1 the script removed the record,
+ * -1 it failed (the record has been failed through stage_fail). */
+int stage_run_script(stage_ctx *c, const flow *f, const flow_script *s, envelope *e, const char *stage_name,
+                     strbuf *output);
 
 #endif

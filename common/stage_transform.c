@@ -9,7 +9,10 @@
  * out again before the record goes back to Kafka: secrets do not travel in
  * topics.
  */
-#include "stages.h"
+#include "stage.h"
+
+#include "auth.h"
+#include "flow_type.h"
 
 #include <jansson.h>
 #include <string.h>
@@ -32,7 +35,7 @@ int stage_run_script(stage_ctx *c, const flow *f, const flow_script *s, envelope
 {
     strbuf err = STRBUF_INIT;
     pyscript_opts o = { (double)s->timeout_ms / 1000.0, 1 };
-    stage_script_tokens(c, f, &e->attrs);
+    auth_script_tokens(c, f, &e->attrs);
     int r = pyscript_run(s->script, e->body.buf, e->body.len, &e->attrs, &o, output, &err);
     drop_tokens(&e->attrs);
     if (r == PYSCRIPT_FAILURE) {
@@ -57,6 +60,10 @@ void stage_transform(stage_ctx *c, envelope *e)
     if (!f) {
         strbuf_setf(&err, "no flow named \"%s\" is loaded here", e->flow ? e->flow : "");
         stage_fail(c, e, "transform", 0, err.buf);
+        goto done;
+    }
+    if (f->ft->transform) {
+        f->ft->transform(c, f, e);
         goto done;
     }
     if ((f->script.script || f->mapping) && !e->source.len)

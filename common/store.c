@@ -27,6 +27,8 @@
 #include "store.h"
 #include "xalloc.h"
 
+#include "clock.h"
+
 #include <errno.h>
 #include <hiredis.h>
 #include <pthread.h>
@@ -36,6 +38,7 @@
 #include <string.h>
 #include <sys/time.h>
 #include <time.h>
+#include <unistd.h>
 
 #define RUN_TTL_MS (7LL * 24 * 3600 * 1000)
 #define IO_TIMEOUT_S 5
@@ -56,6 +59,7 @@ struct store {
     int port;
     int db;
     char *prefix;
+    int64_t retry_ms;     /* how long a connection failure is retried */
 };
 
 /* --- addresses and connections ------------------------------------------ */
@@ -180,34 +184,55 @@ static redisReply *run_argv(redisContext *c, int argc, const char **argv, const 
  * error reply). Reconnects once on a connection failure. */
 static redisReply *command(store *s, conn *k, strbuf *err, int argc, const char **argv)
 {
-    size_t lens[16];
-    if (argc > 16)
-        abort();
+    size_t lens_small[16], *lens = argc > 16 ? xcalloc((size_t)argc, sizeof *lens) : lens_small;
+    redisReply *ret = NULL;
     for (int i = 0; i < argc; i++)
         lens[i] = strlen(argv[i]);
-    for (int round = 0; round < 2; round++) {
+    /* A connection failure is retried: at once (a dropped idle connection),
+     * then with growing waits while the retry budget lasts (a restarting
+     * Redis), so a short outage costs time, not records. */
+    double deadline = clock_mono_ms() + (double)s->retry_ms;
+    long wait_ms = 50;
+    for (int round = 0;; round++) {
         if (!k->c) {  /* not yet connected, lost earlier, or just now */
-            if (connect_now(s, k, err) < 0)
-                return NULL;
-            if (k->ever)
-                fprintf(stderr, "store: reconnected to %s\n", s->addr);
-            k->ever = 1;
+            if (connect_now(s, k, err) == 0) {
+                if (k->ever)
+                    fprintf(stderr, "store: reconnected to %s\n", s->addr);
+                k->ever = 1;
+            }
         }
-        redisReply *r = run_argv(k->c, argc, argv, lens);
-        if (!r) {
+        if (k->c) {
+            redisReply *r = run_argv(k->c, argc, argv, lens);
+            if (r && r->type == REDIS_REPLY_ERROR) {
+                strbuf_seterr(err, "store: %s: %s: %s", s->addr, argv[0], r->str);
+                freeReplyObject(r);
+                break;
+            }
+            if (r) {
+                ret = r;
+                break;
+            }
             strbuf_seterr(err, "store: %s: %s: %s", s->addr, argv[0],
                           k->c->errstr[0] ? k->c->errstr : "connection error");
             drop_conn(k);
-            continue;
+            if (round == 0)
+                continue;
         }
-        if (r->type == REDIS_REPLY_ERROR) {
-            strbuf_seterr(err, "store: %s: %s: %s", s->addr, argv[0], r->str);
-            freeReplyObject(r);
-            return NULL;
-        }
-        return r;
+        if (clock_mono_ms() + (double)wait_ms > deadline)
+            break;
+        /* a plain sleep, not a fiber's: the slot's mutex is held, and
+         * another fiber of this thread would block on it for good */
+        usleep((useconds_t)wait_ms * 1000);
+        wait_ms = wait_ms * 2 > 2000 ? 2000 : wait_ms * 2;
     }
-    return NULL;
+    if (lens != lens_small)
+        free(lens);
+    return ret;
+}
+
+void store_set_retry(store *s, int64_t budget_ms)
+{
+    s->retry_ms = budget_ms > 0 ? budget_ms : 0;
 }
 
 store *store_open(const char *addr, const char *prefix, strbuf *err)
@@ -418,12 +443,45 @@ int store_cursor_set(store *s, const char *flow, const char *val, strbuf *err)
     return r < 0 ? -1 : 0;
 }
 
+/* KEYS[1] a lease or lock; ARGV owner, ttl. Free: taken. Held by the same
+ * owner: renewed and taken (a lock's holder renewing it; a run reading
+ * again after a reader restart). */
+static const char OWNED_TAKE_LUA[] =
+    "local v = redis.call('GET', KEYS[1])\n"
+    "if not v then redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) return 1 end\n"
+    "if v == ARGV[1] then redis.call('PEXPIRE', KEYS[1], ARGV[2]) return 1 end\n"
+    "return 0\n";
+
+/* Takes fullkey for owner (OWNED_TAKE_LUA): 1 held by owner now, 0 held by
+ * another, -1 error. */
+static int owned_take(store *s, const char *fullkey, const char *owner, int64_t ttl_ms, strbuf *err)
+{
+    char ttl[32];
+    snprintf(ttl, sizeof ttl, "%lld", (long long)(ttl_ms > 0 ? ttl_ms : 1));
+    const char *argv[] = { "EVAL", OWNED_TAKE_LUA, "1", fullkey, owner, ttl };
+    redisReply *r = locked(s, err, 6, argv);
+    if (!r)
+        return -1;
+    int ret = r->type == REDIS_REPLY_INTEGER && r->integer == 1 ? 1 : 0;
+    freeReplyObject(r);
+    return ret;
+}
+
 int store_lease_acquire(store *s, const char *flow, const char *key, const char *owner,
                         int64_t ttl_ms, strbuf *err)
 {
     strbuf k = STRBUF_INIT;
     key2(&k, s, "lease:", flow, key);
-    int r = set_full(s, k.buf, owner, ttl_ms, 1, err);
+    int r = owned_take(s, k.buf, owner, ttl_ms, err);
+    strbuf_release(&k);
+    return r;
+}
+
+int store_lease_get(store *s, const char *flow, const char *key, strbuf *out, strbuf *err)
+{
+    strbuf k = STRBUF_INIT;
+    key2(&k, s, "lease:", flow, key);
+    int r = get_full(s, k.buf, out, err);
     strbuf_release(&k);
     return r;
 }
@@ -452,27 +510,15 @@ int store_lease_release(store *s, const char *flow, const char *key, const char 
 
 /* --- leader lock ----------------------------------------------------------- */
 
-static const char LOCK_ACQUIRE_LUA[] =
-    "local v = redis.call('GET', KEYS[1])\n"
-    "if not v then redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) return 1 end\n"
-    "if v == ARGV[1] then redis.call('PEXPIRE', KEYS[1], ARGV[2]) return 1 end\n"
-    "return 0\n";
 
 
 int store_lock_acquire(store *s, const char *name, const char *owner, int64_t ttl_ms, strbuf *err)
 {
     strbuf k = STRBUF_INIT;
-    char ttl[32];
     key2(&k, s, "lock:", name, NULL);
-    snprintf(ttl, sizeof ttl, "%lld", (long long)(ttl_ms > 0 ? ttl_ms : 1));
-    const char *argv[] = { "EVAL", LOCK_ACQUIRE_LUA, "1", k.buf, owner, ttl };
-    redisReply *r = locked(s, err, 6, argv);
+    int r = owned_take(s, k.buf, owner, ttl_ms, err);
     strbuf_release(&k);
-    if (!r)
-        return -1;
-    int ret = r->type == REDIS_REPLY_INTEGER && r->integer == 1 ? 1 : 0;
-    freeReplyObject(r);
-    return ret;
+    return r;
 }
 
 int store_lock_release(store *s, const char *name, const char *owner, strbuf *err)
@@ -490,19 +536,35 @@ int store_lock_release(store *s, const char *name, const char *owner, strbuf *er
 
 /* --- run counters -------------------------------------------------------- */
 
-/* KEYS[1] run hash; ARGV: field to add to ("" for none), amount, final flag,
- * ttl ms. Returns {completed_now, published, published_final, succeeded,
- * failed, skipped, started_ms, exists}. */
+/* KEYS[1] run hash, KEYS[2] the run's set of record keys that reached an
+ * outcome (or, for "published", that were published), KEYS[3] (optional) a
+ * lease. ARGV: field to add to ("" for none), final flag, ttl ms, lease
+ * owner, lease action ("del", or "keep:<ms>": the lease becomes
+ * "done:<owner>" for that long, so a list read before the record finished
+ * cannot publish it again), then the record keys. A key counts once per
+ * run: a redelivered record is not counted again. Without keys the amount
+ * is 1 (a record without a key). Returns {completed_now, published,
+ * published_final, succeeded, failed, skipped, started_ms, exists, listed,
+ * list_requests, list_count, error}. */
 static const char RUN_LUA[] =
     "local k = KEYS[1]\n"
-    "if KEYS[2] and redis.call('GET', KEYS[2]) == ARGV[5] then redis.call('DEL', KEYS[2]) end\n"
+    "if KEYS[3] and redis.call('GET', KEYS[3]) == ARGV[4] then\n"
+    "  if string.sub(ARGV[5], 1, 5) == 'keep:' then\n"
+    "    redis.call('SET', KEYS[3], 'done:' .. ARGV[4], 'PX', string.sub(ARGV[5], 6))\n"
+    "  else redis.call('DEL', KEYS[3]) end\n"
+    "end\n"
     "if ARGV[1] ~= '' then\n"
-    "  redis.call('HINCRBY', k, ARGV[1], ARGV[2])\n"
-    "  if ARGV[3] == '1' then redis.call('HSET', k, 'published_final', 1) end\n"
-    "  redis.call('PEXPIRE', k, ARGV[4])\n"
+    "  local n = 0\n"
+    "  if #ARGV > 5 then\n"
+    "    for i = 6, #ARGV do n = n + redis.call('SADD', KEYS[2], ARGV[i]) end\n"
+    "    redis.call('PEXPIRE', KEYS[2], ARGV[3])\n"
+    "  elseif ARGV[1] ~= 'published' then n = 1 end\n"
+    "  if n > 0 then redis.call('HINCRBY', k, ARGV[1], n) end\n"
+    "  if ARGV[2] == '1' then redis.call('HSET', k, 'published_final', 1) end\n"
+    "  redis.call('PEXPIRE', k, ARGV[3])\n"
     "end\n"
     "local v = redis.call('HMGET', k, 'published', 'published_final', 'succeeded', 'failed', 'skipped',\n"
-    "                     'finished', 'started_ms')\n"
+    "                     'finished', 'started_ms', 'listed', 'list_requests', 'list_count', 'error')\n"
     "local pub = tonumber(v[1] or '0') or 0\n"
     "local fin = (v[2] == '1') and 1 or 0\n"
     "local s = tonumber(v[3] or '0') or 0\n"
@@ -514,51 +576,72 @@ static const char RUN_LUA[] =
     "  redis.call('HSET', k, 'finished', 1)\n"
     "  done = 1\n"
     "end\n"
-    "return {done, pub, fin, s, f, sk, started, redis.call('EXISTS', k)}\n";
+    "return {done, pub, fin, s, f, sk, started, redis.call('EXISTS', k), tonumber(v[8] or '0') or 0,\n"
+    "        tonumber(v[9] or '0') or 0, tonumber(v[10] or '-1') or -1, v[11] or ''}\n";
 
 /* Runs RUN_LUA; 1/0 completion (or found, when field is ""), -1 error. */
-/* With lease_key set, the lease is released in the same script when owner
- * holds it: one round trip for a record's end. */
-static int run_script(store *s, const char *run_id, const char *field, long n, int final,
-                      const char *lease_flow, const char *lease_key, const char *owner,
-                      run_counts *counts, strbuf *err)
+static int run_script(store *s, const char *run_id, const char *field, const char *const *keys, size_t nkeys,
+                      int final, const char *lease_flow, const char *lease_key, const char *owner,
+                      int64_t keep_lease_ms, run_counts *counts, strbuf *err)
 {
-    strbuf k = STRBUF_INIT, lk = STRBUF_INIT;
-    char nbuf[32], ttl[32];
+    strbuf k = STRBUF_INIT, set = STRBUF_INIT, lk = STRBUF_INIT, action = STRBUF_INIT;
+    char ttl[32];
     key2(&k, s, "run:", run_id, NULL);
-    snprintf(nbuf, sizeof nbuf, "%ld", n);
+    key2(&set, s, "run:", run_id, strcmp(field, "published") == 0 ? "published" : "done");
     snprintf(ttl, sizeof ttl, "%lld", RUN_TTL_MS);
-    redisReply *r;
+    if (keep_lease_ms > 0)
+        strbuf_addf(&action, "keep:%lld", (long long)keep_lease_ms);
+    else
+        strbuf_addstr(&action, "del");
+    size_t argc = 0;
+    const char **argv = xcalloc(11 + nkeys, sizeof *argv);
+    argv[argc++] = "EVAL";
+    argv[argc++] = RUN_LUA;
+    argv[argc++] = lease_key ? "3" : "2";
+    argv[argc++] = k.buf;
+    argv[argc++] = set.buf;
     if (lease_key) {
         key2(&lk, s, "lease:", lease_flow, lease_key);
-        const char *argv[] = { "EVAL", RUN_LUA, "2", k.buf, lk.buf, field, nbuf, final ? "1" : "0", ttl,
-                               owner ? owner : "" };
-        r = locked(s, err, 10, argv);
-    } else {
-        const char *argv[] = { "EVAL", RUN_LUA, "1", k.buf, field, nbuf, final ? "1" : "0", ttl };
-        r = locked(s, err, 8, argv);
+        argv[argc++] = lk.buf;
     }
+    argv[argc++] = field;
+    argv[argc++] = final ? "1" : "0";
+    argv[argc++] = ttl;
+    argv[argc++] = owner ? owner : "";
+    argv[argc++] = action.buf;
+    for (size_t i = 0; i < nkeys; i++)
+        argv[argc++] = keys[i];
+    redisReply *r = locked(s, err, (int)argc, argv);
+    free(argv);
     strbuf_release(&k);
+    strbuf_release(&set);
     strbuf_release(&lk);
+    strbuf_release(&action);
     if (!r)
         return -1;
-    if (r->type != REDIS_REPLY_ARRAY || r->elements != 8) {
+    if (r->type != REDIS_REPLY_ARRAY || r->elements != 12) {
         strbuf_seterr(err, "store: %s: run script: unexpected reply", s->addr);
         freeReplyObject(r);
         return -1;
     }
-    long long v[8];
-    for (int i = 0; i < 8; i++)
+    long long v[11];
+    for (int i = 0; i < 11; i++)
         v[i] = r->element[i]->type == REDIS_REPLY_INTEGER ? r->element[i]->integer : 0;
-    freeReplyObject(r);
     if (counts) {
+        memset(counts, 0, sizeof *counts);
         counts->published = (long)v[1];
         counts->published_final = (int)v[2];
         counts->succeeded = (long)v[3];
         counts->failed = (long)v[4];
         counts->skipped = (long)v[5];
         counts->started_ms = (int64_t)v[6];
+        counts->listed = (long)v[8];
+        counts->list_requests = (long)v[9];
+        counts->list_count = (long)v[10];
+        if (r->element[11]->type == REDIS_REPLY_STRING)
+            snprintf(counts->error, sizeof counts->error, "%s", r->element[11]->str);
     }
+    freeReplyObject(r);
     if (!*field)
         return v[7] ? 1 : 0;
     return (int)v[0];
@@ -584,18 +667,45 @@ int store_run_start(store *s, const char *run_id, int64_t started_ms, strbuf *er
     return 0;
 }
 
-int store_run_published(store *s, const char *run_id, long n, int final, run_counts *counts, strbuf *err)
+int store_run_published(store *s, const char *run_id, const char *const *keys, size_t n, int final,
+                        run_counts *counts, strbuf *err)
 {
-    return run_script(s, run_id, "published", n, final, NULL, NULL, NULL, counts, err);
+    return run_script(s, run_id, "published", keys, n, final, NULL, NULL, NULL, 0, counts, err);
+}
+
+int store_run_note(store *s, const char *run_id, long listed, long list_requests, long list_count,
+                   const char *error, strbuf *err)
+{
+    static const char NOTE_LUA[] =
+        "redis.call('HINCRBY', KEYS[1], 'listed', ARGV[1])\n"
+        "redis.call('HINCRBY', KEYS[1], 'list_requests', ARGV[2])\n"
+        "if ARGV[3] ~= '-1' then redis.call('HSET', KEYS[1], 'list_count', ARGV[3]) end\n"
+        "if ARGV[4] ~= '' then redis.call('HSET', KEYS[1], 'error', ARGV[4]) end\n"
+        "redis.call('PEXPIRE', KEYS[1], ARGV[5])\n"
+        "return 1\n";
+    strbuf k = STRBUF_INIT;
+    char a[32], b[32], c[32], ttl[32];
+    key2(&k, s, "run:", run_id, NULL);
+    snprintf(a, sizeof a, "%ld", listed);
+    snprintf(b, sizeof b, "%ld", list_requests);
+    snprintf(c, sizeof c, "%ld", list_count);
+    snprintf(ttl, sizeof ttl, "%lld", RUN_TTL_MS);
+    const char *argv[] = { "EVAL", NOTE_LUA, "1", k.buf, a, b, c, error ? error : "", ttl };
+    redisReply *r = locked(s, err, 9, argv);
+    strbuf_release(&k);
+    if (!r)
+        return -1;
+    freeReplyObject(r);
+    return 0;
 }
 
 int store_run_outcome(store *s, const char *run_id, const char *outcome, run_counts *counts, strbuf *err)
 {
-    return store_record_done(s, run_id, outcome, NULL, NULL, NULL, counts, err);
+    return store_record_done(s, run_id, outcome, NULL, NULL, NULL, 0, counts, err);
 }
 
 int store_record_done(store *s, const char *run_id, const char *outcome, const char *flow, const char *key,
-                      const char *owner, run_counts *counts, strbuf *err)
+                      const char *owner, int64_t keep_lease_ms, run_counts *counts, strbuf *err)
 {
     if (!outcome || (strcmp(outcome, "succeeded") != 0 && strcmp(outcome, "failed") != 0 &&
                      strcmp(outcome, "skipped") != 0)) {
@@ -603,10 +713,39 @@ int store_record_done(store *s, const char *run_id, const char *outcome, const c
                       outcome ? outcome : "(null)");
         return -1;
     }
-    return run_script(s, run_id, outcome, 1, 0, flow, key, owner, counts, err);
+    const char *keys[1] = { key };
+    return run_script(s, run_id, outcome, keys, key && *key ? 1 : 0, 0, flow, key && *key ? key : NULL, owner,
+                      keep_lease_ms, counts, err);
 }
 
 int store_run_get(store *s, const char *run_id, run_counts *counts, strbuf *err)
 {
-    return run_script(s, run_id, "", 0, 0, NULL, NULL, NULL, counts, err);
+    return run_script(s, run_id, "", NULL, 0, 0, NULL, NULL, NULL, 0, counts, err);
+}
+
+/* ---- attempts and backoffs (failing well) ---- */
+
+static const char COUNTER_ADD_LUA[] =
+    "local n = redis.call('INCR', KEYS[1])\n"
+    "if tonumber(ARGV[1]) > 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end\n"
+    "return n\n";
+
+long store_counter_add(store *s, const char *key, int64_t ttl_ms, strbuf *err)
+{
+    strbuf k = STRBUF_INIT;
+    char ttl[32];
+    key2(&k, s, "", key, NULL);
+    snprintf(ttl, sizeof ttl, "%lld", (long long)(ttl_ms > 0 ? ttl_ms : 0));
+    const char *argv[] = { "EVAL", COUNTER_ADD_LUA, "1", k.buf, ttl };
+    redisReply *r = locked(s, err, 5, argv);
+    strbuf_release(&k);
+    if (!r)
+        return -1;
+    long n = -1;
+    if (r->type == REDIS_REPLY_INTEGER)
+        n = (long)r->integer;
+    else
+        strbuf_seterr(err, "store: %s: counter %s: unexpected reply", s->addr, key);
+    freeReplyObject(r);
+    return n;
 }

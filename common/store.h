@@ -3,9 +3,11 @@
  *
  * Tokens with a TTL shared by all replicas; cursors; a lease per in-flight
  * record so a record is never in the pipeline twice at once; run counters;
- * the scheduler's leader lock. All keys live under a prefix ("ff:" by
- * default). A store handle is safe to use from several threads (one mutex
- * around one connection). On a connection error a call reconnects once and
+ * the scheduler's leader lock. All keys live under a prefix: the services
+ * use "<--prefix>:" (worker_store_open), so two fleets sharing one Redis
+ * share nothing; NULL gives "ff:". A store handle is safe to use from
+ * several threads (a small pool of connections, each behind its own mutex;
+ * a thread keeps to one). On a connection error a call reconnects once and
  * retries; the reconnect is said on stderr ("store: reconnected to ...").
  * Every call returns -1 when Redis cannot be reached, with err set.
  *
@@ -15,7 +17,10 @@
  *   <p>lease:<flow>:<key>           string owner, TTL (SET NX PX)
  *   <p>lock:<name>                  string owner, TTL (SET NX PX; renew only by owner)
  *   <p>run:<run_id>                 hash: published, published_final, succeeded,
- *                                   failed, skipped, finished, started_ms, ... ; TTL 7 days
+ *                                   failed, skipped, finished, started_ms, listed,
+ *                                   list_requests, list_count, error; TTL 7 days
+ *   <p>run:<run_id>:published       set: keys published in the run (each counted once)
+ *   <p>run:<run_id>:done            set: keys that reached an outcome (each counted once)
  *   <p>tick:<flow>:<due>            SET NX marker: one tick per due time
  */
 #ifndef FF_STORE_H
@@ -49,9 +54,14 @@ int store_token_del(store *s, const char *name, strbuf *err);
 int store_cursor_get(store *s, const char *flow, strbuf *out, strbuf *err);
 int store_cursor_set(store *s, const char *flow, const char *val, strbuf *err);
 
-/* Lease: 1 acquired, 0 held by someone else, -1 error. */
+/* Lease: 1 acquired (it was free, or owner holds it already: the same run
+ * reading again after a restart), 0 held by someone else, -1 error. A
+ * finished record's lease may hold "done:<run>" for a while
+ * (store_record_done's keep): it is held, so not published again. */
 int store_lease_acquire(store *s, const char *flow, const char *key, const char *owner,
                         int64_t ttl_ms, strbuf *err);
+/* The lease's value: 1 found (in out), 0 free, -1 error. */
+int store_lease_get(store *s, const char *flow, const char *key, strbuf *out, strbuf *err);
 /* Deletes the lease only while owner holds it (NULL owner: whoever does),
  * so a late or replayed record cannot free a lease a newer run holds. */
 int store_lease_release(store *s, const char *flow, const char *key, const char *owner, strbuf *err);
@@ -68,23 +78,55 @@ typedef struct run_counts {
     long failed;
     long skipped;
     int64_t started_ms;
+    long listed;          /* records the reader's lists gave */
+    long list_requests;   /* list requests the reader made */
+    long list_count;      /* the list's own "count", -1 when it gave none */
+    char error[512];      /* why the run could not read everything ("" if it could) */
 } run_counts;
 
 /* Records that the run started (started_ms, once). */
 int store_run_start(store *s, const char *run_id, int64_t started_ms, strbuf *err);
-/* Adds n to published; final=1 when the reader is done with the run.
- * outcome: "succeeded", "failed" or "skipped": adds one.
+/* Adds the keys (records) published to the run, each counted once however
+ * often it is published (a reader restarted mid-run publishes again); with
+ * n = 0 and final = 0 nothing is added. final=1 when the reader is done
+ * with the run. store_run_outcome adds one outcome ("succeeded", "failed"
+ * or "skipped") of a record without a key.
  * Both return 1 when this very call made the run complete (published_final
  * and succeeded+failed+skipped >= published, and not already finished; the
  * "finished" flag is set atomically, so exactly one caller in the fleet gets
  * 1), 0 otherwise, -1 on error. counts (may be NULL) gets the totals. */
-int store_run_published(store *s, const char *run_id, long n, int final, run_counts *counts, strbuf *err);
+int store_run_published(store *s, const char *run_id, const char *const *keys, size_t n, int final,
+                        run_counts *counts, strbuf *err);
 int store_run_outcome(store *s, const char *run_id, const char *outcome, run_counts *counts, strbuf *err);
 /* Reads the totals: 1 the run exists, 0 it does not (counts zeroed), -1 error. */
 int store_run_get(store *s, const char *run_id, run_counts *counts, strbuf *err);
-/* A record's end in one round trip: store_run_outcome plus, when key is
- * set, the release of its lease (flow, key) while owner holds it. */
+/* A record's end in one round trip: its outcome counted once per run (a
+ * redelivered record's second outcome is not counted: returns 0), and,
+ * while owner holds its lease (flow, key), the lease released, or with
+ * keep_lease_ms > 0 turned into "done:<owner>" for that long, so that a
+ * list read before the record finished cannot publish it again. */
 int store_record_done(store *s, const char *run_id, const char *outcome, const char *flow, const char *key,
-                      const char *owner, run_counts *counts, strbuf *err);
+                      const char *owner, int64_t keep_lease_ms, run_counts *counts, strbuf *err);
+/* Adds to the run's listed and list_requests, sets its list_count (when
+ * not -1) and its error (when not NULL or ""). 0 or -1. */
+int store_run_note(store *s, const char *run_id, long listed, long list_requests, long list_count,
+                   const char *error, strbuf *err);
+/* How long a connection failure is retried, with growing waits, before a
+ * call fails (0, the default: reconnect once, at once). */
+void store_set_retry(store *s, int64_t budget_ms);
+
+/* ---- attempts and backoffs (failing well) ---- */
+
+/* Keys of stage.c and auth.c, built on the generic calls above:
+ *   <p>attempts:<flow>:<key>          a record's failed attempts that count
+ *                                     (stage_fail); TTL 7 days from the last;
+ *                                     deleted when the record succeeds
+ *   <p>loginpause:<system>:<flow>     "<until ms> <status> <answer excerpt>":
+ *                                     no login until then (auth.c); TTL the pause
+ *   <p>loginrefused:<system>:<flow>   refused logins in a row; deleted by a
+ *                                     login that succeeds
+ * Adds one to the integer at key (created at 0) and sets its TTL (ttl_ms 0:
+ * none): the new value, or -1 with err. Atomic (one script). */
+long store_counter_add(store *s, const char *key, int64_t ttl_ms, strbuf *err);
 
 #endif

@@ -85,6 +85,17 @@ void strbuf_add(strbuf *sb, const void *data, size_t len)
     sb->buf[sb->len] = '\0';
 }
 
+void strbuf_insertstr(strbuf *sb, size_t pos, const char *s)
+{
+    size_t n = strlen(s);
+    if (pos > sb->len)
+        pos = sb->len;
+    strbuf_grow(sb, n);
+    memmove(sb->buf + pos + n, sb->buf + pos, sb->len - pos + 1);
+    memcpy(sb->buf + pos, s, n);
+    sb->len += n;
+}
+
 void strbuf_addstr(strbuf *sb, const char *s)
 {
     strbuf_add(sb, s, strlen(s));

@@ -35,6 +35,8 @@ void strbuf_setlen(strbuf *sb, size_t len);
 
 void strbuf_add(strbuf *sb, const void *data, size_t len);
 void strbuf_addstr(strbuf *sb, const char *s);
+/* Inserts s at pos (at most len): "lease: " before an error message. */
+void strbuf_insertstr(strbuf *sb, size_t pos, const char *s);
 void strbuf_addch(strbuf *sb, int c);
 void strbuf_addf(strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void strbuf_vaddf(strbuf *sb, const char *fmt, va_list ap);

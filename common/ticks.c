@@ -1,7 +1,8 @@
 /*
- * ticks.c: leader lock, due times, tick emission. See sched.h.
+ * ticks.c: leader lock, due times, tick emission. See ticks.h.
  */
 #include "ticks.h"
+#include "clock.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,21 +11,21 @@
 #include "cron.h"
 #include "logev.h"
 
-void sched_make_tick(envelope *e, const flow *f, const char *run_id, const char *triggered_by, int is_triggered)
+void ticks_make_tick(envelope *e, const flow *f, const char *run_id, const char *triggered_by, int is_triggered)
 {
     envelope_set(&e->flow, f->name);
     envelope_set(&e->flow_type, f->type);
     envelope_set(&e->run_id, run_id);
     envelope_set(&e->key, f->name);
     e->attempt = 1;
-    e->created_ms = now_ms();
+    e->created_ms = clock_wall_ms();
     attrs_set(&e->attrs, "run.triggered_by", triggered_by);
     attrs_set(&e->attrs, "run.is_triggered", is_triggered ? "true" : "false");
     strbuf_reset(&e->body);
     strbuf_addstr(&e->body, "{}");
 }
 
-static int step_flow(sched *s, const flow *f, int64_t now, strbuf *err)
+static int step_flow(ticks_sched *s, const flow *f, int64_t now, strbuf *err)
 {
     strbuf key = STRBUF_INIT, val = STRBUF_INIT;
     int emitted = 0;
@@ -49,7 +50,7 @@ static int step_flow(sched *s, const flow *f, int64_t now, strbuf *err)
         envelope e;
         envelope_init(&e);
         strbuf_addf(&run, "%s-%lld", f->name, (long long)due);
-        sched_make_tick(&e, f, run.buf, "system", 0);
+        ticks_make_tick(&e, f, run.buf, "system", 0);
         attrs_set(&e.attrs, "run.due", run.buf + strlen(f->name) + 1);
         if (stage_emit(s->c, TOPIC_TICKS, &e, err) == 0) {
             emitted = 1;
@@ -76,7 +77,7 @@ out:
     return found < 0 ? -1 : emitted;
 }
 
-int sched_step(sched *s, int64_t now)
+int ticks_step(ticks_sched *s, int64_t now)
 {
     strbuf err = STRBUF_INIT;
     int n = 0;

@@ -1,5 +1,5 @@
 /*
-* ticks: the scheduler's decision, separate from its loop so it is tested
+ * ticks: the scheduler's decision, separate from its loop so it is tested
  * without Kafka.
  *
  * Only the replica holding the leader lock (store lock "scheduler", renewed
@@ -19,19 +19,19 @@
 #include "flow.h"
 #include "stage.h"
 
-typedef struct sched {
+typedef struct ticks_sched {
     stage_ctx *c;               /* sink, store, prefix */
     const flow_set *flows;
     const char *owner;          /* this replica's lock owner id */
     int64_t lock_ttl_ms;
     int leader;
-} sched;
+} ticks_sched;
 
 /* One step at time now. Returns the number of ticks emitted, -1 on a store error. */
-int sched_step(sched *s, int64_t now);
+int ticks_step(ticks_sched *s, int64_t now);
 
-/* Fills a tick envelope for flow f (run id, run.* attributes). params: extra
- * "k=v" trigger parameters (may be NULL), stored as attributes named k. */
-void sched_make_tick(envelope *e, const flow *f, const char *run_id, const char *triggered_by, int is_triggered);
+/* Fills a tick envelope for flow f: its run id, and the run.triggered_by
+ * and run.is_triggered attributes (a manual run is triggered by a user). */
+void ticks_make_tick(envelope *e, const flow *f, const char *run_id, const char *triggered_by, int is_triggered);
 
 #endif

@@ -3,6 +3,8 @@
  */
 #include "worker.h"
 
+#include "flow_type.h"
+
 #include <getopt.h>
 #include <pthread.h>
 #include <signal.h>
@@ -20,6 +22,9 @@
 #include "xalloc.h"
 
 static volatile sig_atomic_t stopping;
+
+/* How often a replica that is not ready loads its flows again. */
+#define WORKER_RECHECK_MS 5000
 
 static void on_signal(int sig)
 {
@@ -180,16 +185,77 @@ static void work(void *arg)
     http_client_free(c.http);
 }
 
+static int type_served(const worker_config *cfg, const char *type);
+
+/* The files of flows that did not load for a reason of this replica's own
+ * (every problem local: settings_problem_local) and whose type it serves:
+ * their problems, "; "-separated, appended to why. Returns their number. */
+static int local_problems(const worker_config *cfg, const flow_set *flows, strbuf *why)
+{
+    int n = 0;
+    for (size_t i = 0; i < flows->n_broken; i++) {
+        const flow_broken *b = &flows->broken[i];
+        if (!b->local || !b->type || !flow_type_find(b->type) || !type_served(cfg, b->type))
+            continue;
+        for (const char *p = b->problems; *p; p++) {
+            if (p == b->problems && why->len)
+                strbuf_addstr(why, "; ");
+            if (*p == '\n')
+                strbuf_addstr(why, "; ");
+            else
+                strbuf_addch(why, *p);
+        }
+        n++;
+    }
+    return n;
+}
+
 int worker_load_flows(const worker_config *cfg, flow_set *flows)
 {
-    strbuf err = STRBUF_INIT;
-    int broken = flow_set_load(flows, cfg->flows, cfg->load_flags, &err);
-    if (broken < 0)
-        fprintf(stderr, "%s: %s\n", cfg->service, err.buf);
-    else if (broken)
-        fprintf(stderr, "%s: %d flow file(s) not loaded; the others run:\n%s\n", cfg->service, broken, err.buf);
+    strbuf err = STRBUF_INIT, last = STRBUF_INIT, why = STRBUF_INIT;
+    int rc = 0, waited = 0;
+    for (;;) {
+        strbuf_reset(&err);
+        strbuf_reset(&why);
+        int broken = flow_set_load(flows, cfg->flows, cfg->load_flags, &err);
+        if (broken < 0) {
+            fprintf(stderr, "%s: %s\n", cfg->service, err.buf);
+            rc = -1;
+            break;
+        }
+        if (broken && strcmp(err.buf, last.buf ? last.buf : "") != 0)
+            fprintf(stderr, "%s: %d flow file(s) not loaded; the others run:\n%s\n", cfg->service, broken, err.buf);
+        strbuf_reset(&last);
+        strbuf_addstr(&last, err.buf);
+        /* A problem of this replica's own (an environment variable unset
+         * here, a file unreadable here): the flow is fine elsewhere, so
+         * this replica takes no work rather than failing the flow's
+         * records, says why on /readyz, and looks again now and then. */
+        if (local_problems(cfg, flows, &why) == 0) {
+            if (waited)
+                fprintf(stderr, "%s: the flows load now: ready\n", cfg->service);
+            break;
+        }
+        if (!waited) {
+            fprintf(stderr, "%s: not ready: a problem of this replica's own: %s; taking no work until it is fixed "
+                            "(looking again every %d s)\n", cfg->service, why.buf, WORKER_RECHECK_MS / 1000);
+            if (metrics_serve(cfg->metrics_port, cfg->service) < 0)
+                fprintf(stderr, "%s: cannot serve metrics on port %d\n", cfg->service, cfg->metrics_port);
+        }
+        metrics_set_unready(why.buf);
+        waited = 1;
+        flow_set_free(flows);
+        for (int t = 0; t < WORKER_RECHECK_MS / 200 && !stopping; t++)
+            usleep(200 * 1000);
+        if (stopping) {   /* flows is empty (flow_set_free) */
+            rc = -1;
+            break;
+        }
+    }
     strbuf_release(&err);
-    return broken < 0 ? -1 : 0;
+    strbuf_release(&last);
+    strbuf_release(&why);
+    return rc;
 }
 
 static int type_served(const worker_config *cfg, const char *type)
@@ -215,15 +281,27 @@ void worker_topics(const worker_config *cfg, const flow_set *flows, enum bus_top
                    size_t *n)
 {
     strbuf t = STRBUF_INIT;
-    for (size_t i = 0; FLOW_TYPES[i]; i++) {
-        if (kind != TOPIC_LOG && (!type_served(cfg, FLOW_TYPES[i]) || (flows && !type_has_flow(flows, FLOW_TYPES[i]))))
+    for (size_t i = 0; flow_types[i]; i++) {
+        if (kind != TOPIC_LOG && (!type_served(cfg, flow_types[i]->name) || (flows && !type_has_flow(flows, flow_types[i]->name))))
             continue;
-        bus_topic(&t, cfg->prefix, FLOW_TYPES[i], kind);
+        bus_topic(&t, cfg->prefix, flow_types[i]->name, kind);
         *list = xrealloc(*list, (*n + 1) * sizeof **list);
         (*list)[(*n)++] = strbuf_detach(&t, NULL);
         if (kind == TOPIC_LOG)
             break;
     }
+}
+
+store *worker_store_open(const worker_config *cfg, strbuf *err)
+{
+    strbuf p = STRBUF_INIT;
+    strbuf_addf(&p, "%s:", cfg->prefix);
+    store *st = store_open(cfg->redis, p.buf, err);
+    /* a restarting Redis costs time, not records (store.h) */
+    if (st)
+        store_set_retry(st, WORKER_STORE_RETRY_MS);
+    strbuf_release(&p);
+    return st;
 }
 
 void worker_topics_free(char **list, size_t n)
@@ -266,7 +344,7 @@ int worker_run(const worker_config *cfg)
     else
         strbuf_addf(&group, "%s.%s.%s", cfg->prefix, cfg->service, cfg->types ? cfg->types : "all");
 
-    p.store = store_open(cfg->redis, NULL, &err);
+    p.store = worker_store_open(cfg, &err);
     if (!p.store) {
         fprintf(stderr, "%s: redis %s: %s\n", cfg->service, cfg->redis, err.buf);
         rc = 1;

@@ -47,7 +47,13 @@ typedef struct worker_config {
  * Exits with a usage message on bad options. */
 void worker_parse_args(worker_config *cfg, int argc, char **argv);
 /* Loads cfg->flows (with cfg->load_flags), saying on stderr which files
- * did not load; the others run. -1 when the directory cannot be read. */
+ * did not load; the others run. When a flow of a type cfg serves did not
+ * load only because of problems of this machine's own (an environment
+ * variable unset here, a script or mapping file unreadable or not
+ * compiling here: settings_problem_local), the replica is not ready: it
+ * says why on stderr and on /readyz (serving the endpoint early), takes no
+ * work, and loads the flows again every few seconds until they load.
+ * 0, or -1 when the directory cannot be read or a signal came meanwhile. */
 int worker_load_flows(const worker_config *cfg, flow_set *flows);
 /* Appends to *list (grown; free with worker_topics_free) the topics of
  * kind of every flow type cfg serves (and, unless flows is NULL, has a flow
@@ -55,6 +61,11 @@ int worker_load_flows(const worker_config *cfg, flow_set *flows);
 void worker_topics(const worker_config *cfg, const flow_set *flows, enum bus_topic_kind kind, char ***list,
                    size_t *n);
 void worker_topics_free(char **list, size_t n);
+/* Connects to cfg->redis with keys under "<prefix>:" (the fleet's --prefix),
+ * so two fleets sharing one Redis share nothing, and a call that finds
+ * Redis gone retries for up to WORKER_STORE_RETRY_MS. NULL with err. */
+#define WORKER_STORE_RETRY_MS 15000
+store *worker_store_open(const worker_config *cfg, strbuf *err);
 /* Runs until signalled. Returns the process exit code. */
 int worker_run(const worker_config *cfg);
 

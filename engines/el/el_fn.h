@@ -4,7 +4,8 @@
  * EL_FUNCTIONS lists every function once: name, min/max argument count
  * (-1: any), subject rule, result type (for the multi-attribute check) and
  * an optional compile-time check of literal arguments. The implementation of
- * function X is fn_X, defined in one of the el_fn_*.c files.
+ * function X is el_fn_X, defined in one of the el_fn_*.c files (the jsonPath
+ * family and isJson in el_json.c). Every global name here starts with el_.
  */
 #ifndef FF_EL_FN_H
 #define FF_EL_FN_H
@@ -123,7 +124,7 @@
     F(join, 1, 1, SUBJ_REQ, R_STR, NULL) \
     F(count, 0, 0, SUBJ_REQ, R_NUM, NULL)
 
-#define EL_DECL(name, mn, mx, sj, rt, ck) int fn_##name(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out);
+#define EL_DECL(name, mn, mx, sj, rt, ck) int el_fn_##name(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out);
 EL_FUNCTIONS(EL_DECL)
 #undef EL_DECL
 

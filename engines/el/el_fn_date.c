@@ -719,8 +719,8 @@ static int to_date_common(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_
     return 0;
 }
 
-int fn_toDate(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out) { return to_date_common(c, n, s, a, out, 0); }
-int fn_toInstant(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out) { return to_date_common(c, n, s, a, out, 1); }
+int el_fn_toDate(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out) { return to_date_common(c, n, s, a, out, 0); }
+int el_fn_toInstant(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out) { return to_date_common(c, n, s, a, out, 1); }
 
 static int format_common(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out, int instant)
 {
@@ -738,8 +738,8 @@ static int format_common(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_v
     return 0;
 }
 
-int fn_format(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out) { return format_common(c, n, s, a, out, 0); }
-int fn_formatInstant(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out) { return format_common(c, n, s, a, out, 1); }
+int el_fn_format(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out) { return format_common(c, n, s, a, out, 0); }
+int el_fn_formatInstant(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out) { return format_common(c, n, s, a, out, 1); }
 
 static void trim_copy(const char *s, strbuf *out)
 {
@@ -747,7 +747,7 @@ static void trim_copy(const char *s, strbuf *out)
     strbuf_trim(out);
 }
 
-int fn_isValidDate(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out)
+int el_fn_isValidDate(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out)
 {
     out->t = V_BOOL;
     out->i = 0;
@@ -765,7 +765,7 @@ int fn_isValidDate(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *ou
     return 0;
 }
 
-int fn_isValidInstant(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out)
+int el_fn_isValidInstant(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out)
 {
     out->t = V_BOOL;
     out->i = 0;
@@ -812,12 +812,12 @@ static int duration_common(el_ctx *c, const el_node *n, el_val *s, el_val *a, el
     return 0;
 }
 
-int fn_plusDuration(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out) { return duration_common(c, n, s, a, out, 1, 0); }
-int fn_minusDuration(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out) { return duration_common(c, n, s, a, out, -1, 0); }
-int fn_plusInstantDuration(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out) { return duration_common(c, n, s, a, out, 1, 1); }
-int fn_minusInstantDuration(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out) { return duration_common(c, n, s, a, out, -1, 1); }
+int el_fn_plusDuration(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out) { return duration_common(c, n, s, a, out, 1, 0); }
+int el_fn_minusDuration(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out) { return duration_common(c, n, s, a, out, -1, 0); }
+int el_fn_plusInstantDuration(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out) { return duration_common(c, n, s, a, out, 1, 1); }
+int el_fn_minusInstantDuration(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out) { return duration_common(c, n, s, a, out, -1, 1); }
 
-int fn_toMicros(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out)
+int el_fn_toMicros(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out)
 {
     (void)a;
     long long ns;
@@ -828,7 +828,7 @@ int fn_toMicros(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out)
     return 0;
 }
 
-int fn_toNanos(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out)
+int el_fn_toNanos(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out)
 {
     (void)a;
     long long ns;
@@ -839,7 +839,7 @@ int fn_toNanos(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out)
     return 0;
 }
 
-int fn_now(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out)
+int el_fn_now(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out)
 {
     (void)c; (void)n; (void)s; (void)a;
     struct timespec ts;

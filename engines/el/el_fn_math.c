@@ -3,9 +3,12 @@
  *
  * Arithmetic follows Java: whole numbers are 64-bit and wrap on overflow,
  * a decimal operand makes the result a double, whole division by zero is an
- * error. math('fn', x) looks the java.lang.Math method up by name and by the
- * operand types (long or double), so math('sqrt') on a whole number fails
- * just as NiFi's reflective lookup does.
+ * error, and an operand that is not a number makes the result null (as
+ * NiFi's implicit cast to a number does). math('fn', x) looks the
+ * java.lang.Math method up by name and by the operand types (long or
+ * double), so math('sqrt') on a whole number fails just as NiFi's
+ * reflective lookup does. urlDecode and base64Decode read the decoded bytes
+ * as UTF-8 the way Java does: a malformed sequence becomes U+FFFD.
  */
 #include <ctype.h>
 #include <limits.h>
@@ -45,7 +48,9 @@ static int arith(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out,
     int d1, d2; long long i1, i2; double f1, f2;
     if (s->t == V_NULL) return 0;
     if (a[0].t == V_NULL) return 0;
-    if (num(c, s, fn, &d1, &i1, &f1) < 0 || num(c, &a[0], fn, &d2, &i2, &f2) < 0) return -1;
+    /* NiFi casts both operands to a number, and text that is no number
+     * casts to null: the result is null, not an error. */
+    if (el_to_number(s, &d1, &i1, &f1) < 0 || el_to_number(&a[0], &d2, &i2, &f2) < 0) return 0;
     if (!d1 && !d2) {
         unsigned long long x = (unsigned long long)i1, y = (unsigned long long)i2;
         out->t = V_WHOLE;
@@ -74,11 +79,11 @@ static int arith(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out,
     return 0;
 }
 
-int fn_plus(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out) { return arith(c, n, s, a, out, 0); }
-int fn_minus(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out) { return arith(c, n, s, a, out, 1); }
-int fn_multiply(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out) { return arith(c, n, s, a, out, 2); }
-int fn_divide(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out) { return arith(c, n, s, a, out, 3); }
-int fn_mod(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out) { return arith(c, n, s, a, out, 4); }
+int el_fn_plus(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out) { return arith(c, n, s, a, out, 0); }
+int el_fn_minus(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out) { return arith(c, n, s, a, out, 1); }
+int el_fn_multiply(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out) { return arith(c, n, s, a, out, 2); }
+int el_fn_divide(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out) { return arith(c, n, s, a, out, 3); }
+int el_fn_mod(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out) { return arith(c, n, s, a, out, 4); }
 
 long long el_d2l(double d)
 {
@@ -88,7 +93,7 @@ long long el_d2l(double d)
     return (long long)d;
 }
 
-int fn_toNumber(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out)
+int el_fn_toNumber(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out)
 {
     (void)c; (void)n; (void)a;
     int dec; long long i; double d;
@@ -99,7 +104,7 @@ int fn_toNumber(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out)
     return 0;
 }
 
-int fn_toDecimal(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out)
+int el_fn_toDecimal(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out)
 {
     (void)c; (void)n; (void)a;
     int dec; long long i; double d;
@@ -110,7 +115,7 @@ int fn_toDecimal(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out)
     return 0;
 }
 
-int fn_toRadix(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out)
+int el_fn_toRadix(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out)
 {
     int dec; long long i; double d;
     long long radix, width = 0;
@@ -132,7 +137,7 @@ int fn_toRadix(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out)
     return 0;
 }
 
-int fn_fromRadix(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out)
+int el_fn_fromRadix(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out)
 {
     (void)n;
     long long radix;
@@ -171,7 +176,7 @@ static const jmath jm[] = {
 
 static double jround(double x) { return floor(x + 0.5); }
 
-int fn_math(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out)
+int el_fn_math(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out)
 {
     const char *name = el_s(&a[0]);
     int has_subj = n->subj != NULL;
@@ -286,7 +291,7 @@ int fn_math(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out)
 
 /* ---- encoding ---- */
 
-int fn_urlEncode(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out)
+int el_fn_urlEncode(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out)
 {
     (void)c; (void)n; (void)a;
     if (!el_s(s)) return 0;
@@ -310,7 +315,34 @@ static int hx(int c)
     return -1;
 }
 
-int fn_urlDecode(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out)
+/* Takes decoded bytes into out as Java's new String(bytes, UTF_8) would
+ * read them: well-formed UTF-8 is kept, and each maximal ill-formed
+ * subpart (a stray byte, or the valid start of a cut-off sequence) becomes
+ * U+FFFD. Frees raw. */
+static void take_utf8_text(el_val *out, strbuf *raw)
+{
+    const unsigned char *p = (const unsigned char *)raw->buf;
+    size_t n = raw->len, i = 0;
+    strbuf sb = STRBUF_INIT;
+    while (i < n) {
+        unsigned b = p[i], lo = 0x80, hi = 0xBF;
+        size_t need;
+        if (b < 0x80) { strbuf_addch(&sb, (int)b); i++; continue; }
+        if (b >= 0xC2 && b <= 0xDF) need = 1;
+        else if (b >= 0xE0 && b <= 0xEF) { need = 2; if (b == 0xE0) lo = 0xA0; if (b == 0xED) hi = 0x9F; }
+        else if (b >= 0xF0 && b <= 0xF4) { need = 3; if (b == 0xF0) lo = 0x90; if (b == 0xF4) hi = 0x8F; }
+        else { strbuf_add(&sb, "\xEF\xBF\xBD", 3); i++; continue; }
+        size_t k = 1;
+        while (k <= need && i + k < n && p[i + k] >= lo && p[i + k] <= hi) { lo = 0x80; hi = 0xBF; k++; }
+        if (k == need + 1) strbuf_add(&sb, (const char *)p + i, k);
+        else strbuf_add(&sb, "\xEF\xBF\xBD", 3);
+        i += k;
+    }
+    strbuf_release(raw);
+    el_val_take(out, &sb);
+}
+
+int el_fn_urlDecode(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out)
 {
     (void)n; (void)a;
     if (!el_s(s)) return 0;
@@ -326,13 +358,13 @@ int fn_urlDecode(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out)
             i += 2;
         } else strbuf_addch(&sb, ch);
     }
-    el_val_take(out, &sb);
+    take_utf8_text(out, &sb);
     return 0;
 }
 
 static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
-int fn_base64Encode(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out)
+int el_fn_base64Encode(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out)
 {
     (void)c; (void)n; (void)a;
     if (!el_s(s)) return 0;
@@ -342,7 +374,7 @@ int fn_base64Encode(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *o
     return 0;
 }
 
-int fn_base64Decode(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out)
+int el_fn_base64Decode(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out)
 {
     (void)n; (void)a;
     if (!el_s(s)) return 0;
@@ -361,7 +393,7 @@ int fn_base64Decode(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *o
         bits += 6;
         if (bits >= 8) { bits -= 8; strbuf_addch(&sb, (int)((acc >> bits) & 0xFF)); }
     }
-    el_val_take(out, &sb);
+    take_utf8_text(out, &sb);
     return 0;
 }
 
@@ -388,7 +420,7 @@ static void utf8_enc(strbuf *sb, unsigned cp)
     else { strbuf_addch(sb, (int)(0xF0 | cp >> 18)); strbuf_addch(sb, (int)(0x80 | ((cp >> 12) & 63))); strbuf_addch(sb, (int)(0x80 | ((cp >> 6) & 63))); strbuf_addch(sb, (int)(0x80 | (cp & 63))); }
 }
 
-int fn_escapeJson(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out)
+int el_fn_escapeJson(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out)
 {
     (void)c; (void)n; (void)a;
     if (!el_s(s)) return 0;
@@ -417,7 +449,7 @@ int fn_escapeJson(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out
     return 0;
 }
 
-int fn_unescapeJson(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out)
+int el_fn_unescapeJson(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out)
 {
     (void)c; (void)n; (void)a;
     if (!el_s(s)) return 0;
@@ -451,7 +483,7 @@ int fn_unescapeJson(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *o
     return 0;
 }
 
-int fn_escapeXml(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out)
+int el_fn_escapeXml(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out)
 {
     (void)c; (void)n; (void)a;
     if (!el_s(s)) return 0;
@@ -558,13 +590,13 @@ static int html_unescape(el_val *s, el_val *out, int html3, int xml)
     return 0;
 }
 
-int fn_unescapeXml(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out) { (void)c; (void)n; (void)a; return html_unescape(s, out, 0, 1); }
-int fn_escapeHtml3(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out) { (void)c; (void)n; (void)a; return html_escape(s, out, 1); }
-int fn_escapeHtml4(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out) { (void)c; (void)n; (void)a; return html_escape(s, out, 0); }
-int fn_unescapeHtml3(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out) { (void)c; (void)n; (void)a; return html_unescape(s, out, 1, 0); }
-int fn_unescapeHtml4(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out) { (void)c; (void)n; (void)a; return html_unescape(s, out, 0, 0); }
+int el_fn_unescapeXml(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out) { (void)c; (void)n; (void)a; return html_unescape(s, out, 0, 1); }
+int el_fn_escapeHtml3(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out) { (void)c; (void)n; (void)a; return html_escape(s, out, 1); }
+int el_fn_escapeHtml4(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out) { (void)c; (void)n; (void)a; return html_escape(s, out, 0); }
+int el_fn_unescapeHtml3(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out) { (void)c; (void)n; (void)a; return html_unescape(s, out, 1, 0); }
+int el_fn_unescapeHtml4(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out) { (void)c; (void)n; (void)a; return html_unescape(s, out, 0, 0); }
 
-int fn_escapeCsv(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out)
+int el_fn_escapeCsv(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out)
 {
     (void)c; (void)n; (void)a;
     if (!el_s(s)) return 0;
@@ -577,7 +609,7 @@ int fn_escapeCsv(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out)
     return 0;
 }
 
-int fn_unescapeCsv(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out)
+int el_fn_unescapeCsv(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out)
 {
     (void)c; (void)n; (void)a;
     if (!el_s(s)) return 0;
@@ -599,7 +631,7 @@ static void hexout(strbuf *sb, const unsigned char *d, int n)
     for (int i = 0; i < n; i++) strbuf_addf(sb, "%02x", d[i]);
 }
 
-int fn_hash(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out)
+int el_fn_hash(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out)
 {
     (void)n;
     const char *algo = el_s(&a[0]);
@@ -655,12 +687,12 @@ static int name_uuid(el_ctx *c, el_val *s, el_val *a, el_val *out, int ver)
     return 0;
 }
 
-int fn_UUID3(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out) { (void)n; return name_uuid(c, s, a, out, 3); }
-int fn_UUID5(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out) { (void)n; return name_uuid(c, s, a, out, 5); }
+int el_fn_UUID3(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out) { (void)n; return name_uuid(c, s, a, out, 3); }
+int el_fn_UUID5(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out) { (void)n; return name_uuid(c, s, a, out, 5); }
 
 /* ---- subjectless ---- */
 
-int fn_literal(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out)
+int el_fn_literal(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out)
 {
     (void)c; (void)s;
     const el_node *arg = n->args[0];
@@ -670,7 +702,7 @@ int fn_literal(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out)
     return 0;
 }
 
-int fn_UUID(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out)
+int el_fn_UUID(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out)
 {
     (void)c; (void)n; (void)s; (void)a;
     unsigned char u[16];
@@ -685,7 +717,7 @@ int fn_UUID(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out)
 
 static atomic_llong next_int;
 
-int fn_nextInt(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out)
+int el_fn_nextInt(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out)
 {
     (void)c; (void)n; (void)s; (void)a;
     out->t = V_WHOLE;
@@ -693,7 +725,7 @@ int fn_nextInt(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out)
     return 0;
 }
 
-int fn_random(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out)
+int el_fn_random(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out)
 {
     (void)c; (void)n; (void)s; (void)a;
     unsigned long long r;
@@ -703,7 +735,7 @@ int fn_random(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out)
     return 0;
 }
 
-int fn_hostname(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out)
+int el_fn_hostname(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out)
 {
     (void)c; (void)n; (void)s; (void)a;
     char h[256];
@@ -713,21 +745,21 @@ int fn_hostname(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out)
     return 0;
 }
 
-int fn_ip(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out)
+int el_fn_ip(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out)
 {
     (void)c; (void)n; (void)s; (void)a;
     el_val_str(out, "127.0.0.1", 9);
     return 0;
 }
 
-int fn_thread(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out)
+int el_fn_thread(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out)
 {
     (void)c; (void)n; (void)s; (void)a;
     el_val_str(out, "main", 4);
     return 0;
 }
 
-int fn_getStateValue(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out)
+int el_fn_getStateValue(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out)
 {
     (void)c; (void)n; (void)s; (void)a; (void)out;
     return 0;
@@ -744,7 +776,7 @@ static void uri_quote(strbuf *sb, const char *p, const char *extra)
     }
 }
 
-int fn_getUri(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out)
+int el_fn_getUri(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out)
 {
     (void)n; (void)s;
     const char *scheme = el_s(&a[0]), *user = el_s(&a[1]), *host = el_s(&a[2]);
@@ -770,7 +802,7 @@ int fn_getUri(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out)
 }
 
 /* join/count on a single value (multi-attribute subjects reduce in el_eval.c) */
-int fn_join(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out)
+int el_fn_join(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out)
 {
     (void)c; (void)n; (void)a;
     if (s->t == V_NULL) return 0;
@@ -779,7 +811,7 @@ int fn_join(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out)
     return 0;
 }
 
-int fn_count(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out)
+int el_fn_count(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out)
 {
     (void)c; (void)n; (void)a;
     out->t = V_WHOLE;
@@ -788,9 +820,9 @@ int fn_count(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out)
 }
 
 /* multi-attribute functions are evaluated by el_eval.c; these are never called */
-int fn_anyAttribute(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out) { (void)c; (void)n; (void)s; (void)a; (void)out; return 0; }
-int fn_allAttributes(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out) { (void)c; (void)n; (void)s; (void)a; (void)out; return 0; }
-int fn_anyMatchingAttribute(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out) { (void)c; (void)n; (void)s; (void)a; (void)out; return 0; }
-int fn_allMatchingAttributes(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out) { (void)c; (void)n; (void)s; (void)a; (void)out; return 0; }
-int fn_anyDelineatedValue(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out) { (void)c; (void)n; (void)s; (void)a; (void)out; return 0; }
-int fn_allDelineatedValues(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out) { (void)c; (void)n; (void)s; (void)a; (void)out; return 0; }
+int el_fn_anyAttribute(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out) { (void)c; (void)n; (void)s; (void)a; (void)out; return 0; }
+int el_fn_allAttributes(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out) { (void)c; (void)n; (void)s; (void)a; (void)out; return 0; }
+int el_fn_anyMatchingAttribute(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out) { (void)c; (void)n; (void)s; (void)a; (void)out; return 0; }
+int el_fn_allMatchingAttributes(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out) { (void)c; (void)n; (void)s; (void)a; (void)out; return 0; }
+int el_fn_anyDelineatedValue(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out) { (void)c; (void)n; (void)s; (void)a; (void)out; return 0; }
+int el_fn_allDelineatedValues(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out) { (void)c; (void)n; (void)s; (void)a; (void)out; return 0; }

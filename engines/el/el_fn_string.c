@@ -44,7 +44,7 @@ static int java_ws(int c) { return (unsigned char)c <= ' '; }
 
 /* ---- string ---- */
 
-int fn_toUpper(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out)
+int el_fn_toUpper(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out)
 {
     (void)c; (void)n; (void)a;
     if (!el_s(s)) return 0;
@@ -53,7 +53,7 @@ int fn_toUpper(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out)
     return 0;
 }
 
-int fn_toLower(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out)
+int el_fn_toLower(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out)
 {
     (void)c; (void)n; (void)a;
     if (!el_s(s)) return 0;
@@ -62,7 +62,7 @@ int fn_toLower(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out)
     return 0;
 }
 
-int fn_trim(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out)
+int el_fn_trim(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out)
 {
     (void)c; (void)n; (void)a;
     if (!el_s(s)) return 0;
@@ -73,7 +73,7 @@ int fn_trim(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out)
     return 0;
 }
 
-int fn_toString(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out)
+int el_fn_toString(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out)
 {
     (void)c; (void)n; (void)a;
     if (!el_s(s)) return 0;
@@ -81,7 +81,7 @@ int fn_toString(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out)
     return 0;
 }
 
-int fn_length(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out)
+int el_fn_length(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out)
 {
     (void)c; (void)n; (void)a;
     out->t = V_WHOLE;
@@ -97,7 +97,7 @@ int fn_length(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out)
     return 0;
 }
 
-int fn_substring(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out)
+int el_fn_substring(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out)
 {
     long long st, en;
     if (!el_s(s)) return 0;
@@ -132,12 +132,12 @@ static int substr_common(el_val *s, el_val *a, el_val *out, int after, int last)
     return 0;
 }
 
-int fn_substringBefore(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out) { (void)c; (void)n; return substr_common(s, a, out, 0, 0); }
-int fn_substringBeforeLast(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out) { (void)c; (void)n; return substr_common(s, a, out, 0, 1); }
-int fn_substringAfter(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out) { (void)c; (void)n; return substr_common(s, a, out, 1, 0); }
-int fn_substringAfterLast(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out) { (void)c; (void)n; return substr_common(s, a, out, 1, 1); }
+int el_fn_substringBefore(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out) { (void)c; (void)n; return substr_common(s, a, out, 0, 0); }
+int el_fn_substringBeforeLast(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out) { (void)c; (void)n; return substr_common(s, a, out, 0, 1); }
+int el_fn_substringAfter(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out) { (void)c; (void)n; return substr_common(s, a, out, 1, 0); }
+int el_fn_substringAfterLast(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out) { (void)c; (void)n; return substr_common(s, a, out, 1, 1); }
 
-int fn_append(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out)
+int el_fn_append(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out)
 {
     (void)c; (void)n;
     strbuf sb = STRBUF_INIT;
@@ -147,7 +147,7 @@ int fn_append(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out)
     return 0;
 }
 
-int fn_prepend(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out)
+int el_fn_prepend(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out)
 {
     (void)c; (void)n;
     strbuf sb = STRBUF_INIT;
@@ -157,7 +157,7 @@ int fn_prepend(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out)
     return 0;
 }
 
-int fn_replace(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out)
+int el_fn_replace(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out)
 {
     (void)c; (void)n;
     if (!el_s(s)) return 0;
@@ -197,8 +197,8 @@ static int regex_replace(el_ctx *c, el_val *s, el_val *a, el_val *out, int all)
     return 0;
 }
 
-int fn_replaceAll(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out) { (void)n; return regex_replace(c, s, a, out, 1); }
-int fn_replaceFirst(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out) { (void)n; return regex_replace(c, s, a, out, 0); }
+int el_fn_replaceAll(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out) { (void)n; return regex_replace(c, s, a, out, 1); }
+int el_fn_replaceFirst(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out) { (void)n; return regex_replace(c, s, a, out, 0); }
 
 static void copy_val(el_val *dst, const el_val *src)
 {
@@ -206,7 +206,7 @@ static void copy_val(el_val *dst, const el_val *src)
     if (src->t == V_STR) el_val_str(dst, src->s, src->n);
 }
 
-int fn_replaceNull(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out)
+int el_fn_replaceNull(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out)
 {
     (void)c; (void)n;
     copy_val(out, s->t == V_NULL ? &a[0] : s);
@@ -220,14 +220,14 @@ static int is_blank(el_val *v)
     return 1;
 }
 
-int fn_replaceEmpty(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out)
+int el_fn_replaceEmpty(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out)
 {
     (void)c; (void)n;
     copy_val(out, is_blank(s) ? &a[0] : s);
     return 0;
 }
 
-int fn_replaceByPattern(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out)
+int el_fn_replaceByPattern(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out)
 {
     (void)n;
     if (!el_s(s)) return 0;
@@ -281,10 +281,10 @@ static int pad(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out, i
     return 0;
 }
 
-int fn_padLeft(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out) { return pad(c, n, s, a, out, 1); }
-int fn_padRight(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out) { return pad(c, n, s, a, out, 0); }
+int el_fn_padLeft(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out) { return pad(c, n, s, a, out, 1); }
+int el_fn_padRight(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out) { return pad(c, n, s, a, out, 0); }
 
-int fn_repeat(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out)
+int el_fn_repeat(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out)
 {
     long long mn, mx;
     if (!el_s(s)) return 0;
@@ -307,7 +307,7 @@ int fn_repeat(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out)
 }
 
 /* NiFi's getDelimitedField(index, delimiter=',', quote='"', escape='\\', strip=false) */
-int fn_getDelimitedField(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out)
+int el_fn_getDelimitedField(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out)
 {
     long long idx;
     if (!el_s(s)) return 0;
@@ -368,7 +368,7 @@ static char **split_lit(const char *s, size_t n, const char *sep, size_t sl, siz
     return parts;
 }
 
-int fn_unique(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out)
+int el_fn_unique(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out)
 {
     (void)c; (void)n;
     if (!el_s(s)) return 0;
@@ -421,10 +421,10 @@ static int delim_list(el_val *s, el_val *a, el_val *out, int compact)
     return 0;
 }
 
-int fn_compactDelimitedList(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out) { (void)c; (void)n; return delim_list(s, a, out, 1); }
-int fn_trimDelimitedList(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out) { (void)c; (void)n; return delim_list(s, a, out, 0); }
+int el_fn_compactDelimitedList(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out) { (void)c; (void)n; return delim_list(s, a, out, 1); }
+int el_fn_trimDelimitedList(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out) { (void)c; (void)n; return delim_list(s, a, out, 0); }
 
-int fn_evaluateELString(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out)
+int el_fn_evaluateELString(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out)
 {
     (void)n; (void)a;
     if (!el_s(s)) return 0;
@@ -445,11 +445,11 @@ int fn_evaluateELString(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_va
 
 /* ---- boolean ---- */
 
-int fn_isNull(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out) { (void)c; (void)n; (void)a; set_bool(out, s->t == V_NULL); return 0; }
-int fn_notNull(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out) { (void)c; (void)n; (void)a; set_bool(out, s->t != V_NULL); return 0; }
-int fn_isEmpty(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out) { (void)c; (void)n; (void)a; set_bool(out, is_blank(s)); return 0; }
+int el_fn_isNull(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out) { (void)c; (void)n; (void)a; set_bool(out, s->t == V_NULL); return 0; }
+int el_fn_notNull(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out) { (void)c; (void)n; (void)a; set_bool(out, s->t != V_NULL); return 0; }
+int el_fn_isEmpty(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out) { (void)c; (void)n; (void)a; set_bool(out, is_blank(s)); return 0; }
 
-int fn_equals(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out)
+int el_fn_equals(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out)
 {
     (void)c; (void)n;
     if (s->t == V_NULL || a[0].t == V_NULL) { set_bool(out, s->t == V_NULL && a[0].t == V_NULL && 0); return 0; }
@@ -463,7 +463,7 @@ int fn_equals(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out)
     return 0;
 }
 
-int fn_equalsIgnoreCase(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out)
+int el_fn_equalsIgnoreCase(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out)
 {
     (void)c; (void)n;
     if (!el_s(s) || !el_s(&a[0])) { set_bool(out, 0); return 0; }
@@ -495,14 +495,14 @@ static int compare(el_ctx *c, el_val *s, el_val *a, el_val *out, int op)
     return 0;
 }
 
-int fn_gt(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out) { (void)n; return compare(c, s, a, out, 0); }
-int fn_ge(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out) { (void)n; return compare(c, s, a, out, 1); }
-int fn_lt(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out) { (void)n; return compare(c, s, a, out, 2); }
-int fn_le(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out) { (void)n; return compare(c, s, a, out, 3); }
+int el_fn_gt(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out) { (void)n; return compare(c, s, a, out, 0); }
+int el_fn_ge(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out) { (void)n; return compare(c, s, a, out, 1); }
+int el_fn_lt(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out) { (void)n; return compare(c, s, a, out, 2); }
+int el_fn_le(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out) { (void)n; return compare(c, s, a, out, 3); }
 
-int fn_and(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out) { (void)c; (void)n; set_bool(out, el_truthy(s) && el_truthy(&a[0])); return 0; }
-int fn_or(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out) { (void)c; (void)n; set_bool(out, el_truthy(s) || el_truthy(&a[0])); return 0; }
-int fn_not(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out)
+int el_fn_and(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out) { (void)c; (void)n; set_bool(out, el_truthy(s) && el_truthy(&a[0])); return 0; }
+int el_fn_or(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out) { (void)c; (void)n; set_bool(out, el_truthy(s) || el_truthy(&a[0])); return 0; }
+int el_fn_not(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out)
 {
     (void)c; (void)n; (void)a;
     if (s->t == V_NULL) return 0;
@@ -510,7 +510,7 @@ int fn_not(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out)
     return 0;
 }
 
-int fn_ifElse(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out)
+int el_fn_ifElse(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out)
 {
     (void)c; (void)n;
     int b = s->t == V_BOOL ? (int)s->i : (s->t == V_STR && !strcasecmp(s->s, "true"));
@@ -521,7 +521,7 @@ int fn_ifElse(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out)
 
 /* ---- searching ---- */
 
-int fn_startsWith(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out)
+int el_fn_startsWith(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out)
 {
     (void)c; (void)n;
     if (!el_s(s) || !el_s(&a[0])) { set_bool(out, 0); return 0; }
@@ -529,7 +529,7 @@ int fn_startsWith(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out
     return 0;
 }
 
-int fn_endsWith(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out)
+int el_fn_endsWith(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out)
 {
     (void)c; (void)n;
     if (!el_s(s) || !el_s(&a[0])) { set_bool(out, 0); return 0; }
@@ -537,7 +537,7 @@ int fn_endsWith(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out)
     return 0;
 }
 
-int fn_contains(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out)
+int el_fn_contains(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out)
 {
     (void)c; (void)n;
     if (!el_s(s) || !el_s(&a[0])) { set_bool(out, 0); return 0; }
@@ -545,7 +545,7 @@ int fn_contains(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out)
     return 0;
 }
 
-int fn_in(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out)
+int el_fn_in(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out)
 {
     (void)c;
     if (!el_s(s)) { set_bool(out, 0); return 0; }
@@ -568,10 +568,10 @@ static int re_test(el_ctx *c, el_val *s, el_val *a, el_val *out, int full)
     return 0;
 }
 
-int fn_find(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out) { (void)n; return re_test(c, s, a, out, 0); }
-int fn_matches(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out) { (void)n; return re_test(c, s, a, out, 1); }
+int el_fn_find(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out) { (void)n; return re_test(c, s, a, out, 0); }
+int el_fn_matches(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out) { (void)n; return re_test(c, s, a, out, 1); }
 
-int fn_indexOf(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out)
+int el_fn_indexOf(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out)
 {
     (void)c; (void)n;
     out->t = V_WHOLE;
@@ -582,7 +582,7 @@ int fn_indexOf(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out)
     return 0;
 }
 
-int fn_lastIndexOf(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out)
+int el_fn_lastIndexOf(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out)
 {
     (void)c; (void)n;
     out->t = V_WHOLE;

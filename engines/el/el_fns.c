@@ -6,21 +6,21 @@
 
 #include "el_fn.h"
 
-#define EL_ROW(nm, mn, mx, sj, rt, ck) { #nm, mn, mx, sj, rt, fn_##nm, ck },
+#define EL_ROW(nm, mn, mx, sj, rt, ck) { #nm, mn, mx, sj, rt, el_fn_##nm, ck },
 const el_fn el_fns[] = {
     EL_FUNCTIONS(EL_ROW)
     { NULL, 0, 0, 0, 0, NULL, NULL }
 };
 #undef EL_ROW
 
-int el_fn_find(const char *name, size_t len)
+int el_fns_find(const char *name, size_t len)
 {
     for (int i = 0; el_fns[i].name; i++)
         if (strlen(el_fns[i].name) == len && !memcmp(el_fns[i].name, name, len)) return i;
     return -1;
 }
 
-int el_fn_index(const char *name)
+int el_fns_index(const char *name)
 {
-    return el_fn_find(name, strlen(name));
+    return el_fns_find(name, strlen(name));
 }

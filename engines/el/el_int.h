@@ -88,8 +88,8 @@ typedef struct el_fn {
 } el_fn;
 
 extern const el_fn el_fns[];
-int el_fn_find(const char *name, size_t len);
-int el_fn_index(const char *name);
+int el_fns_find(const char *name, size_t len);
+int el_fns_index(const char *name);
 
 /* values */
 void el_val_free(el_val *v);

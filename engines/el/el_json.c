@@ -277,7 +277,7 @@ static json_t *load_subject(el_ctx *c, el_val *s, const char *fn)
     return j;
 }
 
-int fn_jsonPath(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out)
+int el_fn_jsonPath(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out)
 {
     (void)n;
     json_t *root = load_subject(c, s, "jsonPath");
@@ -361,12 +361,12 @@ static int modify(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out
     return 0;
 }
 
-int fn_jsonPathDelete(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out) { return modify(c, n, s, a, out, 0); }
-int fn_jsonPathSet(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out) { return modify(c, n, s, a, out, 1); }
-int fn_jsonPathAdd(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out) { return modify(c, n, s, a, out, 2); }
-int fn_jsonPathPut(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out) { return modify(c, n, s, a, out, 3); }
+int el_fn_jsonPathDelete(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out) { return modify(c, n, s, a, out, 0); }
+int el_fn_jsonPathSet(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out) { return modify(c, n, s, a, out, 1); }
+int el_fn_jsonPathAdd(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out) { return modify(c, n, s, a, out, 2); }
+int el_fn_jsonPathPut(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out) { return modify(c, n, s, a, out, 3); }
 
-int fn_isJson(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out)
+int el_fn_isJson(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out)
 {
     (void)c; (void)n; (void)a;
     out->t = V_BOOL;

@@ -246,7 +246,7 @@ static el_node *parse_call(parser *p, el_node *subj)
     if (nl >= sizeof(name)) nl = sizeof(name) - 1;
     memcpy(name, p->s + st, nl);
     name[nl] = 0;
-    int fn = el_fn_find(p->s + st, p->pos - st);
+    int fn = el_fns_find(p->s + st, p->pos - st);
     if (fn < 0) { perr(p, st, "unknown function '%s'", name); el_node_free(subj); return NULL; }
     skip_ws(p);
     if (p->pos >= p->lim || p->s[p->pos] != '(') { perr(p, p->pos, "expected '(' after %s", name); el_node_free(subj); return NULL; }
@@ -376,7 +376,7 @@ static el_node *parse_expr(parser *p)
         return NULL;
     }
     int reduced = 0;
-    int count_fn = el_fn_index("count"), join_fn = el_fn_index("join");
+    int count_fn = el_fns_index("count"), join_fn = el_fns_index("join");
     for (;;) {
         skip_ws(p);
         if (p->pos >= p->lim || p->s[p->pos] != ':') break;

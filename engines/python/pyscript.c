@@ -3,7 +3,7 @@
  *
  * Init (once, pthread_once): an isolated interpreter (no environment
  * variables, no signal handlers: the host program owns those), the NiFi
- * shim module from pyscript_nifi.c installed into sys.modules, the watchdog
+ * shim module from nifi_shim.py installed into sys.modules, the watchdog
  * started, then the GIL released.
  *
  * Threads: each calling thread gets one PyThreadState, created on its first
@@ -26,7 +26,7 @@
  * Output validation for json_output is a small non-allocating JSON checker.
  * The module `_flowfleet_c` gives the shim reindent(), which lets
  * json.dumps(..., indent=N) use CPython's C encoder with byte-identical
- * output (see _fast_json_dumps in pyscript_nifi.c).
+ * output (see _fast_json_dumps in nifi_shim.py).
  * Nothing here calls PyErr_Print (which exits on SystemExit): errors are
  * formatted by the shim and cleared.
  */
@@ -38,7 +38,7 @@
 
 #include "jsontext.h"
 #include "xalloc.h"
-#include "pyscript.h"
+#include "pyscript_int.h"
 
 struct pyscript {
     char *name;
@@ -761,7 +761,7 @@ int pyscript_run(pyscript *s, const char *input, size_t len, attrs *a,
     if (json_output && written) { /* an unchanged input is the caller's business */
         size_t at;
         if (json_check(output->buf, output->len, &at) != 0) {
-            /* The common parser also accepts comments: defer to it. */
+            /* jsontext_parse also accepts comments: defer to it. */
             strbuf perr = STRBUF_INIT;
             json_t *v = jsontext_parse(output->buf, output->len, &perr);
             if (v) {

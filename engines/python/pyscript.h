@@ -27,7 +27,7 @@
  *     org.apache.commons.io, org.apache.nifi.processor(.io),
  *     org.apache.nifi.processors.script, org.apache.nifi.flowfile(.attributes)
  *     and org.python.core.util import as built-in shim modules
- *     (pyscript_nifi.c). The last session.transfer() decides: REL_FAILURE
+ *     (engines/python/nifi_shim.py). The last session.transfer() decides: REL_FAILURE
  *     fails the record (its attributes kept), anything else succeeds;
  *     session.remove() drops it; no transfer at all is success.
  *     A script that is Python 2 (print statements, `except E, e`) and fails
@@ -92,22 +92,5 @@ typedef struct pyscript_opts {
  * pyscript_result. Safe to call from any thread, concurrently. */
 int pyscript_run(pyscript *s, const char *input, size_t len, attrs *a,
                  const pyscript_opts *opts, strbuf *output, strbuf *err);
-
-/* ---- internal, shared by the pyscript*.c files ---- */
-extern const char pyscript_nifi_source[];
-
-struct pyscript_wd_slot {
-    unsigned long thread_id;   /* PyThread_get_thread_ident() of the runner */
-    double deadline;           /* monotonic seconds; next time to fire */
-    int fired;                 /* how many times ScriptTimeout was raised */
-    struct pyscript_wd_slot *next;
-};
-/* Starts the watchdog thread; exc is the exception class to raise (a new
- * reference the watchdog keeps). 0 or -1. Called once, GIL held. */
-int pyscript_wd_start(void *exc);
-/* Registers/unregisters a running call. Both with the GIL held. */
-void pyscript_wd_enter(struct pyscript_wd_slot *slot, double timeout_s);
-void pyscript_wd_leave(struct pyscript_wd_slot *slot);
-double pyscript_now(void);
 
 #endif

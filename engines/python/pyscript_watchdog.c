@@ -22,7 +22,7 @@
 #include <pthread.h>
 #include <time.h>
 
-#include "pyscript.h"
+#include "pyscript_int.h"
 
 #define WD_REFIRE_S 0.2
 #define WD_TICK_S 0.1
@@ -33,7 +33,8 @@ static struct pyscript_wd_slot *slots;
 static PyObject *timeout_exc;
 static double wake_at; /* when the watchdog will look next (under lock) */
 
-double pyscript_now(void)
+/* Monotonic clock, in seconds. */
+static double now_s(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -45,7 +46,7 @@ static void *wd_main(void *arg)
     (void)arg;
     pthread_mutex_lock(&lock);
     for (;;) {
-        double now = pyscript_now(), next = 0;
+        double now = now_s(), next = 0;
         int due = 0;
         for (struct pyscript_wd_slot *s = slots; s; s = s->next) {
             if (s->deadline <= now)
@@ -69,7 +70,7 @@ static void *wd_main(void *arg)
         pthread_mutex_unlock(&lock);
         PyGILState_STATE g = PyGILState_Ensure();
         pthread_mutex_lock(&lock);
-        now = pyscript_now();
+        now = now_s();
         for (struct pyscript_wd_slot *s = slots; s; s = s->next) {
             if (s->deadline > now)
                 continue;
@@ -105,7 +106,7 @@ int pyscript_wd_start(void *exc)
 void pyscript_wd_enter(struct pyscript_wd_slot *slot, double timeout_s)
 {
     slot->thread_id = PyThread_get_thread_ident();
-    slot->deadline = pyscript_now() + timeout_s;
+    slot->deadline = now_s() + timeout_s;
     slot->fired = 0;
     pthread_mutex_lock(&lock);
     slot->next = slots;

@@ -1,5 +1,5 @@
 /*
- * stage_read.c: the Order Flow's Read Data From Omnitron step.
+ * order_read.c: the Order Flow's Read Data From Omnitron step.
  *
  * One tick reads the unsent, not-canceled orders of the flow's channels page
  * by page (keyset pagination on the order id by default, so marking orders
@@ -16,7 +16,7 @@
  *
  * The detailed order is assembled as text, not as a jansson tree: the order
  * detail and each item and discount detail are fetched checked and minified
- * (stage_omnitron_get_text) and spliced into
+ * (omnitron_get_text) and spliced into
  * `{<detail's members>,"orderitem_set":[item,...],"discountitem_set":[discount,...]}`,
  * so the bodies are never parsed into values nor dumped again. Only the two
  * list answers are parsed, for each result's pk. A detail that has an
@@ -26,7 +26,8 @@
  * value the tree-building reader gave; the text differs only where the
  * detail's own text did (numbers and escapes are kept as Omnitron wrote them).
  */
-#include "stages.h"
+#include "order.h"
+#include "clock.h"
 
 #include <jansson.h>
 #include <pthread.h>
@@ -37,20 +38,27 @@
 #include "fiber.h"
 #include "jsontext.h"
 #include "logev.h"
+#include "paging.h"
+#include "xalloc.h"
+#include "omnitron.h"
+#include "parking.h"
+#include "jsonpath.h"
 
 typedef struct reader {
     stage_ctx *base;
     const flow *f;
+    const order_settings *o;
     const envelope *tick;
     bqueue q;
-    long published;
     pthread_mutex_t mu;
+    char **pub;           /* keys published since the last flush (under mu) */
+    size_t npub, cappub;
 } reader;
 
 static void set_pk(attrs *vars, json_t *obj)
 {
     strbuf s = STRBUF_INIT;
-    json_id_text(json_record_id(obj), &s);
+    jsonpath_id_text(omnitron_record_id(obj), &s);
     attrs_set(vars, "pk", s.buf);
     strbuf_release(&s);
 }
@@ -61,16 +69,16 @@ static const char *const set_keys[] = { "orderitem_set", "discountitem_set", NUL
 /* Lists list_tmpl's results and appends their details to out as a JSON array
  * of their minified texts ("[d1,d2]"). 0, or -1 with err and *status set
  * (out then holds part of the array: the caller drops it). */
-static int fetch_details(stage_ctx *c, const flow *f, stage_auth *auth, const char *list_tmpl,
+static int fetch_details(stage_ctx *c, const flow *f, auth_session *auth, const char *list_tmpl,
                          const char *detail_tmpl, const attrs *order_vars, strbuf *out, long *status, strbuf *err)
 {
     strbuf p = STRBUF_INIT;
     flow_fill_path(&p, list_tmpl, order_vars);
-    json_t *list = stage_omnitron_get_list(c, f, auth, p.buf, status, err);
+    json_t *list = omnitron_get_list(c, f, auth, p.buf, status, err);
     strbuf_release(&p);
     if (!list)
         return -1;
-    json_t *results = json_results(list);
+    json_t *results = omnitron_results(list);
     int rc = 0;
     size_t i;
     json_t *it;
@@ -82,7 +90,7 @@ static int fetch_details(stage_ctx *c, const flow *f, stage_auth *auth, const ch
         attrs_free(&v);
         if (i)
             strbuf_addch(out, ',');
-        rc = stage_omnitron_get_text(c, f, auth, p.buf, out, NULL, status, err);
+        rc = omnitron_get_text(c, f, auth, p.buf, out, NULL, status, err);
         strbuf_reset(&p);
         if (rc < 0)
             break;
@@ -155,51 +163,96 @@ static int add_sets(strbuf *body, size_t at, int has_sets, const strbuf *sets[2]
     return 0;
 }
 
-static void build_and_publish(reader *rd, stage_ctx *c, stage_auth *auth, json_t *item)
+/* The record key of a listed order: its number, else its pk. */
+static void order_key(json_t *item, strbuf *out)
+{
+    json_t *num = json_object_get(item, "number");
+    strbuf_reset(out);
+    if (json_is_string(num))
+        strbuf_addstr(out, json_string_value(num));
+    else
+        jsonpath_id_text(omnitron_record_id(item), out);
+}
+
+int order_build(stage_ctx *c, const flow *f, auth_session *auth, json_t *item, strbuf *body, long *status,
+                strbuf *err)
+{
+    const order_settings *o = order_settings_of(f);
+    strbuf p = STRBUF_INIT, items = STRBUF_INIT, discounts = STRBUF_INIT;
+    attrs vars = ATTRS_INIT;
+    *status = 0;
+    set_pk(&vars, item);
+    /* The order detail goes straight into the body; the lists are fetched
+     * even when it is not an object (the failure then names the detail). */
+    size_t at = body->len;
+    jsontext_top top = { set_keys, JSON_NULL, 0 };
+    const strbuf *sets[2] = { &items, &discounts };
+    flow_fill_path(&p, o->path_order_detail, &vars);
+    int order = omnitron_get_text(c, f, auth, p.buf, body, &top, status, err) == 0;
+    int ok = order && fetch_details(c, f, auth, o->path_items, o->path_item_detail, &vars, &items, status, err) == 0 &&
+             fetch_details(c, f, auth, o->path_discounts, o->path_discount_detail, &vars, &discounts, status, err) == 0;
+    if (order && top.type != JSON_OBJECT) {
+        strbuf_seterr(err, "order detail is not a JSON object");
+        ok = 0;
+    }
+    if (ok && add_sets(body, at, top.found != 0, sets, err) < 0)
+        ok = 0;
+    if (!ok)
+        strbuf_setlen(body, at);
+    attrs_free(&vars);
+    strbuf_release(&p);
+    strbuf_release(&items);
+    strbuf_release(&discounts);
+    return ok ? 0 : -1;
+}
+
+/* Notes key as published (counted at the next flush, once per run). */
+static void note_published(reader *rd, const char *key)
+{
+    pthread_mutex_lock(&rd->mu);
+    if (rd->npub == rd->cappub) {
+        rd->cappub = rd->cappub ? rd->cappub * 2 : 64;
+        rd->pub = xrealloc(rd->pub, rd->cappub * sizeof *rd->pub);
+    }
+    rd->pub[rd->npub++] = xstrdup(key);
+    pthread_mutex_unlock(&rd->mu);
+}
+
+static void build_and_publish(reader *rd, stage_ctx *c, auth_session *auth, json_t *item)
 {
     const flow *f = rd->f;
+    const order_settings *o = rd->o;
     envelope e;
-    strbuf err = STRBUF_INIT, p = STRBUF_INIT, items = STRBUF_INIT, discounts = STRBUF_INIT;
-    attrs vars = ATTRS_INIT;
+    strbuf err = STRBUF_INIT, key = STRBUF_INIT;
     long status = 0;
-    json_t *num = json_object_get(item, "number");
     envelope_init(&e);
     envelope_set(&e.flow, f->name);
     envelope_set(&e.flow_type, f->type);
     envelope_set(&e.run_id, rd->tick->run_id);
     e.attempt = 1;
-    e.created_ms = now_ms();
+    e.created_ms = clock_wall_ms();
     attrs_copy(&e.attrs, &rd->tick->attrs);
-    set_pk(&vars, item);
-    envelope_set(&e.key, json_is_string(num) ? json_string_value(num) : attrs_get(&vars, "pk"));
+    order_key(item, &key);
+    envelope_set(&e.key, key.buf);
 
-    int got = store_lease_acquire(c->store, f->name, e.key, rd->tick->run_id, f->lease_ttl_ms, &err);
-    if (got <= 0) {   /* in flight already (or the store is down): not published */
-        if (got < 0)
-            fprintf(stderr, "reader: lease for %s: %s\n", e.key, err.buf);
+    /* The lease: free, or this run's own (a restarted reader reading the
+     * same run again), is taken; held by another run (in the pipeline) or
+     * "done" (finished moments ago, the list not showing it yet): not
+     * published. A store that cannot be reached is not a silent skip: the
+     * order is counted and fails with the reason (the next tick retries). */
+    if (parking_check(c, f, e.key, &err) == 1)   /* parked: no automatic retries (parking.h) */
+        goto out;
+    int got = store_lease_acquire(c->store, f->name, e.key, rd->tick->run_id, o->lease_ttl_ms, &err);
+    if (got == 0)
+        goto out;
+    note_published(rd, e.key);
+    if (got < 0) {
+        jsontext_dump(item, &e.body, 0);
+        strbuf_insertstr(&err, 0, "lease: ");
+        stage_fail(c, &e, "read", 0, err.buf);
         goto out;
     }
-    pthread_mutex_lock(&rd->mu);
-    rd->published++;
-    pthread_mutex_unlock(&rd->mu);
-
-    /* The order detail goes straight into the body; the lists are fetched
-     * even when it is not an object (the failure then names the detail). */
-    size_t at = e.body.len;
-    jsontext_top top = { set_keys, JSON_NULL, 0 };
-    const strbuf *sets[2] = { &items, &discounts };
-    flow_fill_path(&p, f->path_order_detail, &vars);
-    int order = stage_omnitron_get_text(c, f, auth, p.buf, &e.body, &top, &status, &err) == 0;
-    int ok = order && fetch_details(c, f, auth, f->path_items, f->path_item_detail, &vars, &items, &status, &err) == 0 &&
-             fetch_details(c, f, auth, f->path_discounts, f->path_discount_detail, &vars, &discounts, &status, &err) == 0;
-    if (order && top.type != JSON_OBJECT) {
-        strbuf_seterr(&err, "order detail is not a JSON object");
-        ok = 0;
-    }
-    if (ok && add_sets(&e.body, at, top.found != 0, sets, &err) < 0)
-        ok = 0;
-    if (!ok) {
-        strbuf_setlen(&e.body, at);
+    if (order_build(c, f, auth, item, &e.body, &status, &err) < 0) {
         jsontext_dump(item, &e.body, 0);
         stage_fail(c, &e, "read", status, err.buf);
         goto out;
@@ -207,11 +260,8 @@ static void build_and_publish(reader *rd, stage_ctx *c, stage_auth *auth, json_t
     if (stage_emit(c, TOPIC_RECORDS, &e, &err) < 0)
         stage_fail(c, &e, "read", 0, err.buf);
 out:
-    attrs_free(&vars);
-    strbuf_release(&p);
-    strbuf_release(&items);
-    strbuf_release(&discounts);
     strbuf_release(&err);
+    strbuf_release(&key);
     envelope_free(&e);
 }
 
@@ -220,129 +270,121 @@ static void builder(void *arg)
     reader *rd = arg;
     stage_ctx c = *rd->base;
     http_options ho = { rd->f->http_connect_timeout_ms, rd->f->http_timeout_ms, rd->f->http_max_response };
-    stage_auth auth;
+    auth_session auth;
     c.http = http_client_new(&ho);
-    stage_auth_init(&auth, &c, rd->f, 0);
+    auth_init(&auth, &c, rd->f, 0);
     json_t *item;
     while ((item = bqueue_pop(&rd->q))) {
         build_and_publish(rd, &c, &auth, item);
         json_decref(item);
     }
-    stage_auth_release(&auth);
+    auth_release(&auth);
     http_client_free(c.http);
 }
 
-/* Adds what the builders published since the last flush to the run's
- * counter: once per page, not once per order (the run cannot complete
- * before the final count anyway). */
-static void flush_published(reader *rd, stage_ctx *c, long *flushed, strbuf *err)
+/* Counts what the builders published since the last flush: once per page,
+ * not once per order (the run cannot complete before the final count
+ * anyway). Each key counts once per run, so a reader restarted mid-run does
+ * not count its orders twice. Keys a failed flush could not count are kept
+ * for the next one. */
+static int flush_published(reader *rd, stage_ctx *c, int final, run_counts *k, strbuf *err)
 {
     pthread_mutex_lock(&rd->mu);
-    long now = rd->published;
+    char **keys = rd->pub;
+    size_t n = rd->npub;
+    rd->pub = NULL;
+    rd->npub = rd->cappub = 0;
     pthread_mutex_unlock(&rd->mu);
-    if (now > *flushed && store_run_published(c->store, rd->tick->run_id, now - *flushed, 0, NULL, err) == 0)
-        *flushed = now;
+    int rc = n || final ? store_run_published(c->store, rd->tick->run_id, (const char *const *)keys, n, final, k, err)
+                        : 0;
+    if (rc < 0) {
+        for (size_t i = 0; i < n; i++)
+            note_published(rd, keys[i]);
+    }
+    for (size_t i = 0; i < n; i++)
+        free(keys[i]);
+    free(keys);
+    return rc;
 }
 
-int stage_read_orders(stage_ctx *c, const flow *f, const envelope *tick)
+int order_read(stage_ctx *c, const flow *f, const envelope *tick)
 {
+    const order_settings *o = order_settings_of(f);
     reader rd;
-    strbuf err = STRBUF_INIT, path = STRBUF_INIT, after = STRBUF_INIT;
-    stage_auth auth;
+    strbuf err = STRBUF_INIT, url = STRBUF_INIT;
+    auth_session auth;
+    paging pg;
     run_counts k;
     int rc = 0;
     memset(&rd, 0, sizeof rd);
     rd.base = c;
     rd.f = f;
+    rd.o = o;
     rd.tick = tick;
     pthread_mutex_init(&rd.mu, NULL);
-    bqueue_init(&rd.q, (size_t)f->page_size * 2);
+    bqueue_init(&rd.q, (size_t)o->page_size * 2);
 
-    store_run_start(c->store, tick->run_id, now_ms(), &err);
+    store_run_start(c->store, tick->run_id, clock_wall_ms(), &err);
     stage_log_run(c, tick, "started", "in_progress", NULL);
-    stage_auth_init(&auth, c, f, 0);
+    auth_init(&auth, c, f, 0);
+    fiber_pool *builders = fiber_pool_start(c->loops, (int)o->read_concurrency, builder, &rd);
 
-    fiber_pool *builders = fiber_pool_start(c->loops, f->read_concurrency, builder, &rd);
-
-    long page = 1, listed = 0, flushed = 0;
-    strbuf_addstr(&after, "0");
-    for (;;) {
-        flush_published(&rd, c, &flushed, &err);
-        attrs vars = ATTRS_INIT;
-        strbuf num = STRBUF_INIT;
-        attrs_set(&vars, "channels", f->channels);
-        attrs_set(&vars, "after", after.buf);
-        strbuf_addf(&num, "%d", f->page_size);
-        attrs_set(&vars, "limit", num.buf);
-        strbuf_setf(&num, "%ld", page);
-        attrs_set(&vars, "page", num.buf);
-        strbuf_release(&num);
-        strbuf_reset(&path);
-        flow_fill_path(&path, f->path_orders, &vars);
-        attrs_free(&vars);
+    paging_init(&pg, o->paging, f->omnitron_url, o->path_orders, o->page_size, o->max_list_requests,
+                (int)o->max_passes);
+    attrs vars = ATTRS_INIT;
+    attrs_set(&vars, "channels", o->channels);
+    long queued = 0;
+    while (paging_next(&pg, &vars, &url)) {
+        flush_published(&rd, c, 0, NULL, &err);
         long status = 0;
-        json_t *list = stage_omnitron_get(c, f, &auth, path.buf, &status, &err);
+        json_t *list = omnitron_get(c, f, &auth, url.buf, &status, &err);
         if (!list) {
-            fprintf(stderr, "reader: %s: listing orders: %s\n", f->name, err.buf);
-            stage_log_record(c, tick, "read", "failed", status, err.buf, 0);
-            rc = -1;
+            strbuf_insertstr(&err, 0, "listing orders: ");
+            paging_fail(&pg, err.buf);
             break;
         }
-        json_t *results = json_results(list);
-        size_t i, got = json_array_size(results);
-        strbuf prev_after = STRBUF_INIT;
-        strbuf_addstr(&prev_after, after.buf);
+        json_t *fresh = paging_feed(&pg, list);
+        size_t i;
         json_t *it;
-        json_array_foreach(results, i, it) {
-            if (f->max_orders_per_run && listed >= f->max_orders_per_run)
+        json_array_foreach(fresh, i, it) {
+            if (o->max_orders_per_run && queued >= o->max_orders_per_run)
                 break;
-            json_id_text(json_record_id(it), &after);   /* kept when it has no id */
             json_incref(it);
             bqueue_push(&rd.q, it);
-            listed++;
+            queued++;
         }
-        /* Keyset paging must move on: orders without ids would make the
-         * next page this page again, forever. */
-        int stuck = got > 0 && strstr(f->path_orders, "{after}") && strcmp(prev_after.buf, after.buf) == 0;
-        strbuf_release(&prev_after);
-        if (stuck) {
-            strbuf_setf(&err, "listing orders: the orders of a page have no \"pk\" or \"id\", so the next page "
-                              "cannot be asked for; stopping this run");
-            fprintf(stderr, "reader: %s: %s\n", f->name, err.buf);
-            stage_log_record(c, tick, "read", "failed", 0, err.buf, 0);
-            json_decref(list);
-            rc = -1;
-            break;
-        }
-        json_t *next = json_is_object(list) ? json_object_get(list, "next") : NULL;
-        int last = got < (size_t)f->page_size || (json_is_object(list) && json_object_get(list, "next") && json_is_null(next)) ||
-                   (f->max_orders_per_run && listed >= f->max_orders_per_run);
+        json_decref(fresh);
         json_decref(list);
-        if (last)
+        if (o->max_orders_per_run && queued >= o->max_orders_per_run)
             break;
-        page++;
     }
+    attrs_free(&vars);
     bqueue_close(&rd.q);
     fiber_pool_join(builders);
 
-    /* A run whose listing failed is a failed run, not an empty one: the
-     * read counts as one published record that failed. */
-    if (rc < 0) {
-        store_run_published(c->store, tick->run_id, 1, 0, NULL, &err);
-        store_run_outcome(c->store, tick->run_id, "failed", NULL, &err);
+    /* What the lists gave, and why the run stopped early if it did: a run
+     * that could not read its whole list is failed, with the reason, in
+     * its finished event (nothing is counted as published for it). */
+    if (pg.error.len) {
+        rc = -1;
+        fprintf(stderr, "reader: %s: %s\n", f->name, pg.error.buf);
+        stage_log_record(c, tick, "read", "failed", 0, pg.error.buf, 0);
     }
+    if (store_run_note(c->store, tick->run_id, pg.listed, pg.requests, pg.count, pg.error.buf, &err) < 0)
+        fprintf(stderr, "reader: %s: run notes: %s\n", f->name, err.buf);
     /* Every record is counted: now the run can complete. */
-    int done = store_run_published(c->store, tick->run_id, rd.published - flushed, 1, &k, &err);
+    int done = flush_published(&rd, c, 1, &k, &err);
     if (done == 1)
         stage_run_finished(c, tick, &k);
     else if (done < 0)
         fprintf(stderr, "reader: %s: run counters: %s\n", f->name, err.buf);
 
-    stage_auth_release(&auth);
+    paging_release(&pg);
+    auth_release(&auth);
     bqueue_destroy(&rd.q);
     pthread_mutex_destroy(&rd.mu);
+    free(rd.pub);
     strbuf_release(&err);
-    strbuf_release(&path);
-    strbuf_release(&after);
+    strbuf_release(&url);
     return rc;
 }

@@ -1,5 +1,5 @@
 /*
- * stage_write.c: the Order Flow's writer: Query Check Order, Write Data to
+ * order_write.c: the Order Flow's writer: Query Check Order, Write Data to
  * ERP, Check Response (built-in or script), Write Data to Omnitron, Post
  * Script, and the record's final event.
  *
@@ -12,7 +12,8 @@
  * Without a Query URL step 1 is skipped, and a crash between 2 and 4 can
  * write the order to the ERP twice; the docs say so.
  */
-#include "stages.h"
+#include "order.h"
+#include "clock.h"
 
 #include <jansson.h>
 #include <stdlib.h>
@@ -22,16 +23,12 @@
 #include "el.h"
 #include "fiber.h"
 #include "jsontext.h"
+#include "httpcall.h"
+#include "jsonpath.h"
 #include "logev.h"
+#include "omnitron.h"
 #include "pyscript.h"
-
-static int has_code(const int *codes, size_t n, long status)
-{
-    for (size_t i = 0; i < n; i++)
-        if (codes[i] == status)
-            return 1;
-    return 0;
-}
+#include "writeonce.h"
 
 /* Attributes for expressions: the record's own plus _order.<field> for the
  * order's top-level scalar fields. */
@@ -56,75 +53,19 @@ static void expr_vars(attrs *vars, const envelope *e, json_t *order)
     strbuf_release(&val);
 }
 
-/* Evaluates a call's URL and headers. 0, or -1 with err. headers is a
- * NULL-terminated array the caller frees with free_headers. */
-static int render_call(const flow_call *call, const attrs *vars, strbuf *url, char ***headers, strbuf *err)
-{
-    strbuf v = STRBUF_INIT;
-    *headers = calloc(call->n_headers + 3, sizeof(char *));
-    size_t h = 0;
-    (*headers)[h++] = strdup("Content-Type: application/json");
-    (*headers)[h++] = strdup("Accept: application/json");
-    if (el_eval(call->url, vars, url, err) < 0)
-        goto bad;
-    if (http_check_url(url->buf, err) < 0)
-        goto bad;
-    for (size_t i = 0; i < call->n_headers; i++) {
-        strbuf_reset(&v);
-        strbuf_addf(&v, "%s: ", call->header_names[i]);
-        if (el_eval(call->header_values[i], vars, &v, err) < 0)
-            goto bad;
-        if (strpbrk(v.buf, "\r\n")) {
-            strbuf_seterr(err, "header %s: value holds a line break", call->header_names[i]);
-            goto bad;
-        }
-        (*headers)[h++] = strbuf_detach(&v, NULL);
-    }
-    strbuf_release(&v);
-    return 0;
-bad:
-    strbuf_release(&v);
-    return -1;
-}
-
-static void free_headers(char **h)
-{
-    for (size_t i = 0; h && h[i]; i++)
-        free(h[i]);
-    free(h);
-}
-
-/* Whether a path result counts as "found": present, not empty, and not
- * equal to the Custom Response Path Value. */
-static int query_found(json_t *resp, const flow *f)
-{
-    json_t *v = json_path_get(resp, f->query_response_path);
-    if (!v || json_is_null(v))
-        return 0;
-    if ((json_is_string(v) && json_string_length(v) == 0) || (json_is_array(v) && json_array_size(v) == 0) ||
-        (json_is_object(v) && json_object_size(v) == 0))
-        return 0;
-    if (f->query_response_value && *f->query_response_value) {
-        strbuf t = STRBUF_INIT;
-        if (json_is_string(v))
-            strbuf_addstr(&t, json_string_value(v));
-        else
-            jsontext_dump(v, &t, 0);
-        int same = strcmp(t.buf, f->query_response_value) == 0;
-        strbuf_release(&t);
-        if (same)
-            return 0;
-    }
-    return 1;
-}
-
 typedef struct writer {
     stage_ctx *c;
     const flow *f;
+    const order_settings *o;
     envelope *e;
     json_t *order;        /* the record as read (source) */
-    stage_auth omni, erp;
+    auth_session omni, erp;
     attrs vars;
+    /* the write's outputs, for writeonce's callbacks */
+    json_t **response;
+    strbuf *resp_text;
+    long *last_status;
+    int writes;           /* writes sent to the ERP for this record */
 } writer;
 
 static void run_post_script(writer *w, int failed)
@@ -136,7 +77,7 @@ static void run_post_script(writer *w, int failed)
     pyscript_opts o = { (double)f->post_script.timeout_ms / 1000.0, 0 };
     attrs a = ATTRS_INIT;
     attrs_copy(&a, &w->e->attrs);
-    stage_script_tokens(w->c, f, &a);
+    auth_script_tokens(w->c, f, &a);
     int r = pyscript_run(f->post_script.script, w->e->body.buf, w->e->body.len, &a, &o, &out, &err);
     if (r == PYSCRIPT_FAILURE) {
         const char *tb = attrs_get(&a, "log.script.error");
@@ -157,62 +98,77 @@ static void fail(writer *w, const char *stage, long status, const char *msg, int
         run_post_script(w, 1);
 }
 
-/* Sends body to omnitron_url + path. 0 on 2xx, else -1 with err/status. */
-static int omni_send(writer *w, const char *method, const char *tmpl, const char *pk, json_t *body, long *status,
-                     strbuf *err)
+/* The built-in check response: the order code and the item codes read
+ * from the ERP's answer (erp.check_response.source "response", the
+ * default) or from the request sent to it ("request": a request shaped
+ * like Omnitron's order), paired with the Omnitron item pks in order. When
+ * the ERP had the order already, the answer is the query's (the order as
+ * the ERP has it). New reference. */
+static json_t *builtin_check(writer *w, json_t *request, json_t *response)
 {
-    strbuf url = STRBUF_INIT, b = STRBUF_INIT;
-    attrs v = ATTRS_INIT;
-    http_response r;
-    static const char *const hdrs[] = { "Content-Type: application/json", "Accept: application/json", NULL };
-    int rc = -1;
-    http_response_init(&r);
-    attrs_set(&v, "pk", pk);
-    strbuf_addstr(&url, w->f->omnitron_url);
-    flow_fill_path(&url, tmpl, &v);
-    jsontext_dump(body, &b, 0);
-    if (stage_http(w->c, w->f, &w->omni, method, url.buf, hdrs, b.buf, b.len, &r) < 0) {
-        strbuf_seterr(err, "%s %s: %s", method, url.buf, r.error.buf);
-        *status = 0;
-    } else if (r.status < 200 || r.status > 299) {
-        strbuf_seterr(err, "%s %s: HTTP %ld: %.300s", method, url.buf, r.status, r.body.buf);
-        *status = r.status;
-    } else {
-        rc = 0;
-    }
-    http_response_release(&r);
-    attrs_free(&v);
-    strbuf_release(&url);
-    strbuf_release(&b);
-    return rc;
-}
-
-/* The built-in check response: order code and item codes from the ERP
- * response, paired with the Omnitron item pks in order. New reference. */
-static json_t *builtin_check(writer *w, json_t *response)
-{
-    const flow *f = w->f;
+    const order_settings *o = w->o;
+    json_t *src = o->check_source_request ? request : response;
     json_t *out = json_object();
     json_t *ord = json_object();
     json_object_set(ord, "pk", json_object_get(w->order, "pk"));
     json_object_set(ord, "number", json_object_get(w->order, "number"));
-    json_t *code = response ? json_path_get(response, f->resp_order_code_path) : NULL;
+    json_t *code = src ? jsonpath_get(src, o->resp_order_code_path) : NULL;
     json_object_set(ord, "code", code && !json_is_null(code) ? code : json_null());
     json_object_set_new(out, "order", ord);
     json_t *items = json_array();
-    json_t *src = json_object_get(w->order, "orderitem_set");
-    json_t *codes = response ? json_path_get(response, f->resp_items_path) : NULL;
+    json_t *omni_items = json_object_get(w->order, "orderitem_set");
+    json_t *codes = src ? jsonpath_get(src, o->resp_items_path) : NULL;
     size_t i;
     json_t *it;
-    json_array_foreach(src, i, it) {
+    json_array_foreach(omni_items, i, it) {
         json_t *c = json_array_get(codes, i);
-        json_t *cv = json_is_object(c) ? json_object_get(c, f->resp_item_code_field) : c;
+        json_t *cv = json_is_object(c) ? json_object_get(c, o->resp_item_code_field) : c;
         if (!cv || json_is_null(cv) || json_is_object(cv) || json_is_array(cv))
             continue;
         json_array_append_new(items, json_pack("{s:O,s:O}", "pk", json_object_get(it, "pk"), "code", cv));
     }
     json_object_set_new(out, "items", items);
     return out;
+}
+
+/* Creates one item's mapping. A refusal (4xx) is looked into: an item that
+ * has this very code already (a mapping created by an earlier try whose
+ * answer was lost, or by an earlier run) is a success, not an error. 0, or
+ * -1 with err and *status. */
+static int map_item(writer *w, const char *pk, json_t *code, long *status, strbuf *err)
+{
+    const order_settings *o = w->o;
+    json_t *b = json_pack("{s:O,s:b}", "code", code, "update_stock", 1);
+    int rc = omnitron_send(w->c, w->f, &w->omni, "POST", o->path_item_mapping, pk, b, status, err);
+    json_decref(b);
+    if (rc == 0 || *status < 400 || *status > 499 || !o->path_item_mappings)
+        return rc;
+    strbuf path = STRBUF_INIT, e2 = STRBUF_INIT, want = STRBUF_INIT, have = STRBUF_INIT;
+    attrs v = ATTRS_INIT;
+    long st2 = 0;
+    attrs_set(&v, "pk", pk);
+    flow_fill_path(&path, o->path_item_mappings, &v);
+    jsonpath_id_text(code, &want);
+    json_t *list = omnitron_get(w->c, w->f, &w->omni, path.buf, &st2, &e2);
+    size_t i;
+    json_t *m;
+    json_array_foreach(omnitron_results(list), i, m) {
+        if (jsonpath_id_text(json_object_get(m, "code"), &have) == 0 && strcmp(have.buf, want.buf) == 0) {
+            rc = 0;   /* mapped already, with this code */
+            break;
+        }
+    }
+    if (rc < 0 && !list)
+        strbuf_addf(err, " (and its mappings could not be read: %s)", e2.buf);
+    else if (rc < 0)
+        strbuf_addf(err, " (the item has no mapping with code \"%s\")", want.buf);
+    json_decref(list);
+    attrs_free(&v);
+    strbuf_release(&path);
+    strbuf_release(&e2);
+    strbuf_release(&want);
+    strbuf_release(&have);
+    return rc;
 }
 
 /* Runs the Check Response Script. New reference to its structure, or NULL
@@ -266,34 +222,35 @@ static json_t *script_check(writer *w, json_t *request, json_t *response, const 
 static int query_check(writer *w, int *exists, json_t **response, long *status)
 {
     const flow *f = w->f;
+    const order_settings *o = w->o;
     strbuf url = STRBUF_INIT, msg = STRBUF_INIT, err = STRBUF_INIT;
     char **headers = NULL;
     http_response r;
     int rc = -1;
     http_response_init(&r);
-    if (render_call(&f->query, &w->vars, &url, &headers, &err) < 0) {
+    if (httpcall_render(&o->query, &w->vars, &url, &headers, &err) < 0) {
         strbuf_setf(&msg, "query: %s", err.buf);
         fail(w, "query", 0, msg.buf, 0);
         goto out;
     }
-    if (stage_http(w->c, f, &w->erp, f->query.method, url.buf, (const char *const *)headers, NULL, 0, &r) < 0) {
+    if (httpcall_do(w->c, f, &w->erp, o->query.method, url.buf, (const char *const *)headers, NULL, 0, &r) < 0) {
         strbuf_setf(&msg, "query %s: %s", url.buf, r.error.buf);
         fail(w, "query", 0, msg.buf, 0);
         goto out;
     }
     *status = r.status;
-    if (has_code(f->failure_codes, f->n_failure_codes, r.status)) {
+    if (httpcall_has_code(o->failure_codes.codes, o->failure_codes.n, r.status)) {
         strbuf_setf(&msg, "query %s: HTTP %ld is a Failure Status Code: it cannot be known whether the ERP has the order",
                     url.buf, r.status);
         fail(w, "query", r.status, msg.buf, 0);
         goto out;
-    } else if (has_code(f->not_found_codes, f->n_not_found_codes, r.status)) {
+    } else if (httpcall_has_code(o->not_found_codes.codes, o->not_found_codes.n, r.status)) {
         *exists = 0;
     } else if (r.status >= 200 && r.status <= 299) {
         json_t *q = jsontext_parse(r.body.buf, r.body.len, NULL);
-        *exists = q ? query_found(q, f) : 0;
+        *exists = q ? httpcall_found(q, o->query_response_path, o->query_response_value) : 0;
         if (*exists) {
-            json_t *v = json_path_get(q, f->query_response_path);
+            json_t *v = jsonpath_get(q, o->query_response_path);
             /* the order as the ERP has it: a list's first element */
             json_decref(*response);
             *response = json_incref(json_is_array(v) ? json_array_get(v, 0) : v);
@@ -306,7 +263,7 @@ static int query_check(writer *w, int *exists, json_t **response, long *status)
     }
     rc = 0;
 out:
-    free_headers(headers);
+    httpcall_headers_free(headers);
     http_response_release(&r);
     strbuf_release(&url);
     strbuf_release(&msg);
@@ -314,28 +271,85 @@ out:
     return rc;
 }
 
-void stage_write_order(stage_ctx *c, envelope *e)
+/* writeonce's query: Query Check Order. */
+static int wo_query(void *ctx, int *exists)
+{
+    writer *w = ctx;
+    return query_check(w, exists, w->response, w->last_status);
+}
+
+/* writeonce's write: Write Data to ERP, one try. */
+static int wo_write(void *ctx, long *status, strbuf *msg)
+{
+    writer *w = ctx;
+    w->writes++;
+    const order_settings *o = w->o;
+    strbuf url = STRBUF_INIT, err = STRBUF_INIT;
+    char **headers = NULL;
+    http_response r;
+    int rc;
+    retry_policy once = w->f->retry;
+    once.max_attempts = 1;
+    http_response_init(&r);
+    *status = 0;
+    if (httpcall_render(&o->write, &w->vars, &url, &headers, &err) < 0) {
+        strbuf_setf(msg, "write: %s", err.buf);
+        rc = 1;
+    } else if (httpcall_do_policy(w->c, w->f, &w->erp, &once, o->write.method, url.buf, (const char *const *)headers,
+                                  w->e->body.buf, w->e->body.len, &r) < 0) {
+        strbuf_setf(msg, "write %s: %s", url.buf, r.error.buf);
+        rc = 2;
+    } else if (r.status >= 200 && r.status <= 299) {
+        *status = r.status;
+        json_decref(*w->response);
+        *w->response = jsontext_parse(r.body.buf, r.body.len, NULL);
+        strbuf_reset(w->resp_text);
+        strbuf_add(w->resp_text, r.body.buf, r.body.len);
+        rc = 0;
+    } else {
+        *status = r.status;
+        strbuf_setf(msg, "write %s: HTTP %ld: %.300s", url.buf, r.status, r.body.buf);
+        rc = r.status >= 500 || r.status == 429 ? 2 : 1;
+    }
+    httpcall_headers_free(headers);
+    http_response_release(&r);
+    strbuf_release(&url);
+    strbuf_release(&err);
+    return rc;
+}
+
+void order_write(stage_ctx *c, const flow *f, envelope *e)
 {
     writer w = { 0 };
     strbuf err = STRBUF_INIT, url = STRBUF_INIT, msg = STRBUF_INIT, pk = STRBUF_INIT;
     http_response r;
     char **headers = NULL;
     json_t *request = NULL, *response = NULL, *check = NULL;
+    strbuf resp_text = STRBUF_INIT;
     long status = 0;
     int exists = 0;
-    int64_t t0 = now_ms();
+    double t0 = clock_mono_ms();
     http_response_init(&r);
     w.c = c;
     w.e = e;
-    w.f = flow_set_find(c->flows, e->flow);
-    if (!w.f) {
-        strbuf_setf(&err, "no flow named \"%s\" is loaded here", e->flow ? e->flow : "");
-        stage_fail(c, e, "write", 0, err.buf);
-        goto out_noauth;
+    w.f = f;
+    w.o = order_settings_of(f);
+    const order_settings *o = w.o;
+    auth_init(&w.omni, c, f, 0);
+    auth_init(&w.erp, c, f, 1);
+    /* A record delivered again after it finished in this run (a reader
+     * restarted mid-run published it twice): its lease says "done" for this
+     * run. Nothing is written again, nothing counted again. */
+    if (e->attempt <= 1 && e->key && *e->key && e->run_id) {
+        strbuf lv = STRBUF_INIT;
+        if (store_lease_get(c->store, f->name, e->key, &lv, &err) == 1 && strncmp(lv.buf, "done:", 5) == 0 &&
+            strcmp(lv.buf + 5, e->run_id) == 0) {
+            stage_log_record(c, e, "write", "skipped", 0, "delivered again after it finished in this run: nothing done", 0);
+            strbuf_release(&lv);
+            goto out;
+        }
+        strbuf_release(&lv);
     }
-    const flow *f = w.f;
-    stage_auth_init(&w.omni, c, f, 0);
-    stage_auth_init(&w.erp, c, f, 1);
     /* The writer needs the order's top-level scalars and its items' pks:
      * everything else (products, addresses, discounts, the items' other
      * members) is checked, not built. */
@@ -366,8 +380,8 @@ void stage_write_order(stage_ctx *c, envelope *e)
     expr_vars(&w.vars, e, w.order);
     if (f->erp_auth.kind != FLOW_AUTH_NONE) {
         strbuf tok = STRBUF_INIT;
-        if (stage_auth_token(&w.erp, &tok, &err) < 0) {
-            strbuf_setf(&msg, "ERP login: %s", err.buf);
+        if (auth_token(&w.erp, &tok, &err) < 0) {
+            strbuf_setf(&msg, "%s", err.buf);
             fail(&w, "login", 0, msg.buf, 0);
             strbuf_release(&tok);
             goto out;
@@ -382,78 +396,65 @@ void stage_write_order(stage_ctx *c, envelope *e)
      * timeout, 5xx, 429) the writer waits, asks the ERP again, and writes
      * only if the ERP still does not have the order. */
     const char *oe = attrs_get(&e->attrs, "order_exists");
-    exists = oe && strcmp(oe, "true") == 0;
-    retry_policy once = f->retry;
-    once.max_attempts = 1;
-    strbuf resp_text = STRBUF_INIT;
-    for (int attempt = 1;; attempt++) {
-        if (!exists && f->query.url && query_check(&w, &exists, &response, &status) < 0) {
-            strbuf_release(&resp_text);
-            goto out;
-        }
-        if (exists) {
-            attrs_set(&e->attrs, "order_exists", "true");
-            if (response)
-                jsontext_dump(response, &resp_text, 0);
-            break;
-        }
-        free_headers(headers);
-        headers = NULL;
-        strbuf_reset(&url);
-        if (render_call(&f->write, &w.vars, &url, &headers, &err) < 0) {
-            strbuf_setf(&msg, "write: %s", err.buf);
-            fail(&w, "write_erp", 0, msg.buf, 1);
-            strbuf_release(&resp_text);
-            goto out;
-        }
-        http_response_release(&r);
-        http_response_init(&r);
-        int rc = stage_http_policy(c, f, &w.erp, &once, f->write.method, url.buf, (const char *const *)headers,
-                                   e->body.buf, e->body.len, &r);
-        status = r.status;
-        if (rc == 0 && r.status >= 200 && r.status <= 299) {
-            response = jsontext_parse(r.body.buf, r.body.len, NULL);
-            strbuf_add(&resp_text, r.body.buf, r.body.len);
-            break;
-        }
-        if (rc < 0)
-            strbuf_setf(&msg, "write %s: %s", url.buf, r.error.buf);
-        else
-            strbuf_setf(&msg, "write %s: HTTP %ld: %.300s", url.buf, r.status, r.body.buf);
-        int unknown = rc < 0 || r.status >= 500 || r.status == 429;
-        if (!unknown || attempt >= f->retry.max_attempts) {
-            fail(&w, "write_erp", rc < 0 ? 0 : r.status, msg.buf, 1);
-            strbuf_release(&resp_text);
-            goto out;
-        }
-        fiber_sleep_ms(retry_delay_ms(&f->retry, attempt, 0, &c->seed));
+    w.response = &response;
+    w.resp_text = &resp_text;
+    w.last_status = &status;
+    writeonce_ops ops = { &w, o->query.url ? wo_query : NULL, wo_write };
+    switch (writeonce_run(&ops, oe && strcmp(oe, "true") == 0, &f->retry, &c->seed, &status, &msg)) {
+    case WRITEONCE_QUERY_FAILED:
+        goto out;
+    case WRITEONCE_FAILED:
+        fail(&w, "write_erp", status, msg.buf, 1);
+        goto out;
+    case WRITEONCE_EXISTS:
+        exists = 1;
+        attrs_set(&e->attrs, "order_exists", "true");
+        if (response)
+            jsontext_dump(response, &resp_text, 0);
+        break;
+    case WRITEONCE_WRITTEN:
+        break;
     }
 
     /* 3. Check Response */
     if (f->check_script.script)
         check = script_check(&w, request, response, resp_text.buf, status);
     else
-        check = builtin_check(&w, response);
-    strbuf_release(&resp_text);
+        check = builtin_check(&w, request, response);
     if (!check)
         goto out;
     json_t *ce = json_object_get(check, "order_exists");
     if (json_is_true(ce))
         exists = 1;
 
-    /* 4. Write Data to Omnitron: mappings, then is_send last */
-    size_t i;
+    /* An order the query found in the ERP gets its item mappings from what
+     * the check read in the query's answer; when that gives none for an
+     * order with items, it cannot be marked sent: the record fails with the
+     * reason (not "skipped"). (A Script Step's order_exists is trusted as
+     * it is: there is no answer to read codes from.) */
+    size_t i, coded = 0;
     json_t *it;
+    json_array_foreach(json_object_get(check, "items"), i, it)
+        coded += json_object_get(it, "code") && !json_is_null(json_object_get(it, "code"));
+    size_t nitems = json_array_size(json_object_get(w.order, "orderitem_set"));
+    if (exists && response && nitems > 0 && coded == 0) {
+        strbuf_setf(&msg, "the ERP has the order%s, but the check response gives no item codes for its %zu item(s) "
+                          "(%s \"%s\" of the %s): the item mappings cannot be created; have erp.query answer the "
+                          "order's items, or set erp.check_response.source",
+                    w.writes ? " (this fleet wrote it and its answer was lost)" : "", nitems, "items_path",
+                    o->resp_items_path, f->check_script.script ? "script's output" : o->check_source_request ? "request" : "answer");
+        fail(&w, "check_response", status, msg.buf, 0);
+        goto out;
+    }
+
+    /* 4. Write Data to Omnitron: mappings, then is_send last */
     json_array_foreach(json_object_get(check, "items"), i, it) {
         json_t *code = json_object_get(it, "code");
         if (!code || json_is_null(code))
             continue;
         strbuf_reset(&pk);
-        json_id_text(json_object_get(it, "pk"), &pk);
-        json_t *b = json_pack("{s:O,s:b}", "code", code, "update_stock", 1);
-        int rc = omni_send(&w, "POST", f->path_item_mapping, pk.buf, b, &status, &err);
-        json_decref(b);
-        if (rc < 0) {
+        jsonpath_id_text(json_object_get(it, "pk"), &pk);
+        if (map_item(&w, pk.buf, code, &status, &err) < 0) {
             fail(&w, "write_omnitron", status, err.buf, 0);
             goto out;
         }
@@ -464,10 +465,10 @@ void stage_write_order(stage_ctx *c, envelope *e)
     if (!opk || json_is_null(opk))
         opk = json_object_get(w.order, "pk");
     strbuf_reset(&pk);
-    json_id_text(opk, &pk);
-    if (f->path_order_mapping && ocode && !json_is_null(ocode)) {
+    jsonpath_id_text(opk, &pk);
+    if (o->path_order_mapping && ocode && !json_is_null(ocode)) {
         json_t *b = json_pack("{s:O}", "code", ocode);
-        int rc = omni_send(&w, "POST", f->path_order_mapping, pk.buf, b, &status, &err);
+        int rc = omnitron_send(c, f, &w.omni, "POST", o->path_order_mapping, pk.buf, b, &status, &err);
         json_decref(b);
         if (rc < 0) {
             fail(&w, "write_omnitron", status, err.buf, 0);
@@ -475,7 +476,7 @@ void stage_write_order(stage_ctx *c, envelope *e)
         }
     }
     json_t *sent = json_pack("{s:b}", "is_send", 1);
-    int rc = omni_send(&w, "PATCH", f->path_mark_sent, pk.buf, sent, &status, &err);
+    int rc = omnitron_send(c, f, &w.omni, "PATCH", o->path_mark_sent, pk.buf, sent, &status, &err);
     json_decref(sent);
     if (rc < 0) {
         fail(&w, "write_omnitron", status, err.buf, 0);
@@ -484,14 +485,21 @@ void stage_write_order(stage_ctx *c, envelope *e)
 
     /* 5. Post Script, then the record's final event */
     run_post_script(&w, 0);
+    /* which "skipped": the ERP had the order before this fleet wrote it, or
+     * this fleet wrote it and the answer was lost (the re-query found it) */
+    if (exists)
+        attrs_set(&e->attrs, "log.skip_reason", w.writes ? "answer_lost" : "already_in_erp");
     stage_log_record(c, e, "write", exists ? "skipped" : "success", status,
-                     exists ? "already in the ERP: write skipped, marked sent" : NULL, (double)(now_ms() - t0));
+                     !exists ? NULL
+                     : w.writes ? "written by this fleet, its answer lost: the ERP has it (found by the query), marked sent"
+                                : "already in the ERP before this fleet wrote it: write skipped, marked sent",
+                     clock_mono_ms() - t0);
     stage_outcome(c, e, exists ? "skipped" : "succeeded");
 out:
-    stage_auth_release(&w.omni);
-    stage_auth_release(&w.erp);
-out_noauth:
-    free_headers(headers);
+    auth_release(&w.omni);
+    auth_release(&w.erp);
+    strbuf_release(&resp_text);
+    httpcall_headers_free(headers);
     http_response_release(&r);
     attrs_free(&w.vars);
     json_decref(w.order);
@@ -502,15 +510,4 @@ out_noauth:
     strbuf_release(&url);
     strbuf_release(&msg);
     strbuf_release(&pk);
-}
-
-void stage_write(stage_ctx *c, envelope *e)
-{
-    /* Only the Order Flow is available in this version; flow loading rejects
-     * the other types, so anything else here is a stray message. */
-    if (e->flow_type && strcmp(e->flow_type, "order") == 0) {
-        stage_write_order(c, e);
-        return;
-    }
-    stage_fail(c, e, "write", 0, "no writer for this flow type");
 }

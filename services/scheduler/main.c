@@ -1,66 +1,9 @@
 /* flowfleet-scheduler: one tick per flow per due time, from the leader. */
-#include <stdio.h>
-#include <string.h>
-#include <unistd.h>
-
-#include "logev.h"
-#include "metrics.h"
-#include "ticks.h"
-#include "worker.h"
+#include "scheduler.h"
 
 int main(int argc, char **argv)
 {
     worker_config cfg = { .service = "scheduler", .input = TOPIC_TICKS };
-    strbuf err = STRBUF_INIT, owner = STRBUF_INIT;
-    char host[256] = "localhost";
-    flow_set flows;
     worker_parse_args(&cfg, argc, argv);
-    worker_install_signals();
-    if (worker_load_flows(&cfg, &flows) < 0)
-        return 1;
-    store *st = store_open(cfg.redis, NULL, &err);
-    if (!st) {
-        fprintf(stderr, "scheduler: redis %s: %s\n", cfg.redis, err.buf);
-        return 1;
-    }
-    bus_config bc = { cfg.brokers, "scheduler", NULL, 0, 0, (const char *const *)cfg.kafka };
-    bus *b = bus_new(&bc, &err);
-    if (!b) {
-        fprintf(stderr, "scheduler: kafka %s: %s\n", cfg.brokers, err.buf);
-        return 1;
-    }
-    char **outs = NULL;
-    size_t no = 0;
-    worker_topics(&cfg, &flows, TOPIC_TICKS, &outs, &no);
-    worker_topics(&cfg, &flows, TOPIC_LOG, &outs, &no);
-    bus_prepare(b, (const char *const *)outs, no, 5000);
-    worker_topics_free(outs, no);
-    gethostname(host, sizeof host - 1);
-    strbuf_addf(&owner, "%s-%d", host, (int)getpid());
-    stage_ctx c = { .service = "scheduler", .prefix = cfg.prefix, .out = { worker_bus_produce, b }, .store = st,
-                    .flows = &flows };
-    sched s = { &c, &flows, owner.buf, 10000, 0 };
-    metric *ticks = metrics_counter("ticks_emitted_total", NULL, "Ticks emitted by this replica");
-    metric *leader = metrics_gauge("scheduler_leader", NULL, "1 when this replica holds the leader lock");
-    metrics_serve(cfg.metrics_port, "scheduler");
-    metrics_set_ready(1);
-    fprintf(stderr, "scheduler: %zu flow(s), owner %s\n", flows.n, owner.buf);
-    while (!worker_stopping()) {
-        int n = sched_step(&s, now_ms());
-        if (n > 0) {
-            metric_add(ticks, n);
-            bus_flush(b, 5000);
-        }
-        metric_set(leader, s.leader);
-        usleep(250 * 1000);
-    }
-    if (s.leader)
-        store_lock_release(st, "scheduler", owner.buf, &err);
-    bus_close(b);
-    store_close(st);
-    metrics_stop();
-    flow_set_free(&flows);
-    strbuf_release(&err);
-    strbuf_release(&owner);
-    return 0;
+    return scheduler_run(&cfg);
 }

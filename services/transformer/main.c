@@ -1,5 +1,5 @@
 /* flowfleet-transformer: records -> Script Step -> Mapping Step -> mapped. */
-#include "stages.h"
+#include "stage.h"
 #include "worker.h"
 
 int main(int argc, char **argv)

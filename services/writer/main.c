@@ -1,5 +1,5 @@
 /* flowfleet-writer: mapped -> ERP and Omnitron writes -> log topic. */
-#include "stages.h"
+#include "stage.h"
 #include "worker.h"
 
 int main(int argc, char **argv)

@@ -153,3 +153,44 @@ wait_omni_sent() { wait_state omni sent "$1" "${2:-60}"; }
 # log_events: every log-topic event so far, one JSON per line.
 log_events() { kcat -b "$BROKERS" -C -t "$FF_PREFIX.log" -e -q 2>/dev/null; }
 failed_count() { kcat -b "$BROKERS" -C -t "$FF_PREFIX.order.failed" -e -q -f '%o\n' 2>/dev/null | wc -l; }
+
+# omni_twice: "<orders marked sent more than once> <items mapped more than
+# once>" from Omnitron's state; both 0 when every side effect happened once.
+omni_twice() {
+    curl -s "http://127.0.0.1:$OMNI_PORT/_control/state" | python3 -c '
+import json,sys
+s=json.load(sys.stdin)
+print(sum(1 for v in s["sent_counts"].values() if v > 1), max(0, s["item_mapping_counts_max"] - 1) and "some" or 0)'
+}
+# run_totals_add_up: every finished run event has published = succeeded + failed + skipped,
+# and no run finished twice.
+run_totals_add_up() {
+    log_events | python3 -c '
+import json,sys
+runs={}
+bad=0
+for l in sys.stdin:
+    try: e=json.loads(l)
+    except Exception: continue
+    if e.get("kind")=="run" and e.get("event")=="finished":
+        c=e.get("counts",{})
+        if c.get("published",0)!=c.get("succeeded",0)+c.get("failed",0)+c.get("skipped",0):
+            print("run", e["run_id"], "does not add up:", c); bad=1
+        runs[e["run_id"]]=runs.get(e["run_id"],0)+1
+for r,n in runs.items():
+    if n>1: print("run", r, "finished", n, "times"); bad=1
+sys.exit(bad)'
+}
+# omni_unmapped_items: items of orders marked sent that have no mapping (0 when all have one).
+omni_unmapped_items() {
+    python3 - "$OMNI_PORT" <<'PY'
+import json, sys, urllib.request
+port = sys.argv[1]
+s = json.load(urllib.request.urlopen("http://127.0.0.1:%s/_control/state" % port))
+n = 0
+for num in s["sent_counts"]:
+    o = json.load(urllib.request.urlopen("http://127.0.0.1:%s/_control/order?number=%s" % (port, num)))
+    n += sum(1 for m in o["item_mappings"].values() if m["code"] is None)
+print(n)
+PY
+}

@@ -24,8 +24,12 @@ erp_fault '{"slow_ms": 0}'
 check "after the restarts every order reaches the ERP" wait_erp_orders "$OPEN" 120
 check "every order is marked sent" wait_omni_sent "$OPEN" 60
 check "no order was written twice" [ "$(erp_state duplicates)" = "0" ]
-# Marking sent is idempotent: a redelivered order whose PATCH already went
-# through may be marked again; what must hold is one ERP write per order.
+# Marking sent and mapping are idempotent: an order whose writer died after
+# its Omnitron writes and before its outcome was recorded is redelivered,
+# found by the query and marked again with the same codes. What must hold:
+# one ERP write per order, and runs whose totals add up.
+sleep 3
+check "each run's totals add up (records, not deliveries), each run finished once" run_totals_add_up
 check "every order was written to the ERP exactly once" python3 -c "
 import json,urllib.request,sys
 s=json.load(urllib.request.urlopen('http://127.0.0.1:$ERP_PORT/_control/state'))

@@ -277,6 +277,16 @@ req POST "$OM/api/v1/order_items/$ITEM/create_mapping/" '{"update_stock": true}'
 status "item mapping without code" 400
 req POST "$OM/api/v1/order_items/99999/create_mapping/" '{"code": "X"}' -H "$AUTH"
 status "mapping of a missing item" 404
+req GET "$OM/api/v1/order_items/$ITEM/get_mappings/" "" -H "$AUTH"
+status "an item's mappings" 200
+jqeq "an item's mappings list its one mapping" 'length, .[0].code' "1
+ERP-2-1"
+req POST "$OM/_control/faults" '{"strict_mappings": true}'
+req POST "$OM/api/v1/order_items/$ITEM/create_mapping/" '{"code": "ERP-3-1", "update_stock": true}' -H "$AUTH"
+status "strict_mappings: a second mapping is refused" 400
+req GET "$OM/api/v1/order_items/$ITEM/get_mappings/" "" -H "$AUTH"
+jqeq "strict_mappings: the refused code did not replace the mapping" '.[0].code' "ERP-2-1"
+req POST "$OM/_control/faults" '{"strict_mappings": false}'
 req POST "$OM/api/v1/orders/7/create_mapping/" '{"code": "ERP-7"}' -H "$AUTH"
 status "order mapping" 201
 jqeq "order mapping object" '.content_type + " " + (.object_id | tostring) + " " + .integration_type + " " + .code' "order 7 external_company ERP-7"
@@ -366,6 +376,14 @@ TOKEN2=$(jq -r .key "$TMP/body")
 AUTH="Authorization: Token $TOKEN2"
 oget "/api/v1/orders/?limit=1"
 status "new token works" 200
+# other Omnitrons' paging: id__gt ignored, limit capped
+req POST "$OM/_control/faults" '{"ignore_id_gt": true, "max_limit": 3}'
+status "faults: ignore_id_gt, max_limit" 200
+oget "/api/v1/orders/?sort=id&id__gt=5&limit=10"
+jqeq "ignore_id_gt: the list starts at the first order, max_limit caps the page" '(.results | length), .results[0].number, (.next | test("page=2"))' "3
+ORD-000001
+true"
+req POST "$OM/_control/faults" '{"ignore_id_gt": false, "max_limit": 0}'
 req POST "$OM/_control/faults" '{"bogus": 1}'
 status "unknown fault" 400
 req POST "$OM/_control/faults" '{"error_rate": 2}'
@@ -413,7 +431,11 @@ req POST "$ERP/orders" '{"number": "ORD-000002"}'
 jqeq "erp write without items" '.id + " " + (.items | length | tostring)' "ERP-2 0"
 req GET "$ERP/orders?number=ORD-000001" ""
 status "erp query" 200
-jqeq "erp query found" '.results | tostring' '[{"id":"ERP-1","number":"ORD-000001"}]'
+jqeq "erp query found, with its lines' codes" '.results | tostring' '[{"id":"ERP-1","number":"ORD-000001","items":[{"code":"ERP-1-1"},{"code":"ERP-1-2"}]}]'
+req POST "$ERP/_control/faults" '{"query_items": false}'
+req GET "$ERP/orders?number=ORD-000001" ""
+jqeq "query_items off: the order without its lines" '.results | tostring' '[{"id":"ERP-1","number":"ORD-000001"}]'
+req POST "$ERP/_control/faults" '{"query_items": true}'
 req GET "$ERP/orders?number=ORD-000099" ""
 status "erp query, unknown" 200
 jqeq "erp query, not found" '.results | length' 0
@@ -430,7 +452,7 @@ jqeq "erp state" '.received, .orders, .duplicates, .writes["ORD-000001"], .queri
 2
 1
 2
-2"
+3"
 jqeq "erp last_body" '.last_body.orderitem_set | length' 1
 req GET "$ERP/_control/state?brief=1&wait_for=orders&wait_min=2" ""
 jqeq "erp brief state: the counters, not the writes or the last body" \

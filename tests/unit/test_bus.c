@@ -17,6 +17,7 @@
  * expected messages.
  */
 #include "bus.h"
+#include "clock.h"
 #include "unit.h"
 
 #include <librdkafka/rdkafka.h>
@@ -34,13 +35,6 @@
 static rd_kafka_t *mock_rk;
 static rd_kafka_mock_cluster_t *mc;
 static const char *brokers;
-
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void setup(void)
 {
@@ -142,10 +136,10 @@ typedef struct seen {
  * arrived (or 30 s passed: a failure, not a timing assertion). */
 static void consume(bus *b, seen *s, int want, int want_sentinels)
 {
-    int64_t give_up = now_ms() + 30000;
+    int64_t give_up = ((int64_t)clock_mono_ms()) + 30000;
     memset(s, 0, sizeof *s);
     int got = 0;
-    while ((got < want || s->sentinels < want_sentinels) && now_ms() < give_up) {
+    while ((got < want || s->sentinels < want_sentinels) && ((int64_t)clock_mono_ms()) < give_up) {
         bus_msg *m = bus_poll(b, 100);
         if (!m)
             continue;
@@ -353,8 +347,8 @@ static void threads_on(bus *b)
     CHECK_INT(bus_flush(b, 10000), 0);
     bus_msg *msgs[200];
     int n = 0;
-    int64_t give_up = now_ms() + 30000;
-    while (n < 200 && now_ms() < give_up) {
+    int64_t give_up = ((int64_t)clock_mono_ms()) + 30000;
+    while (n < 200 && ((int64_t)clock_mono_ms()) < give_up) {
         bus_msg *m = bus_poll(b, 100);
         if (m)
             msgs[n++] = m;

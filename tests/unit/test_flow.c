@@ -10,6 +10,10 @@
  */
 #include "duration.h"
 #include "flow.h"
+#include "order/order.h"
+
+/* the Order Flow settings of f (checked) */
+#define O(f) order_settings_of(f)
 #include "jolt.h"
 #include "pyscript.h"
 #include "unit.h"
@@ -201,20 +205,20 @@ static void test_complete(void)
     CHECK_STR(f->omnitron_auth.header_prefix, "Token ");
     CHECK_INT(f->omnitron_auth.token_ttl_ms, 3600000);
     CHECK_STR(f->omnitron_auth.login.url_text, "/auth/");
-    CHECK_STR(f->channels, "1,2");
-    CHECK_INT(f->page_size, 50);
-    CHECK_INT(f->read_concurrency, 4);
-    CHECK_INT(f->lease_ttl_ms, 300000);
-    CHECK_INT(f->max_orders_per_run, 1000);
-    CHECK_STR(f->path_orders, "/o/?c={channels}&after={after}&l={limit}");
-    CHECK_STR(f->path_order_detail, "/o/{pk}/");
-    CHECK_STR(f->path_items, "/i/?o={pk}");
-    CHECK_STR(f->path_item_detail, "/i/{pk}/");
-    CHECK_STR(f->path_discounts, "/d/?o={pk}");
-    CHECK_STR(f->path_discount_detail, "/d/{pk}/");
-    CHECK_STR(f->path_mark_sent, "/o/{pk}/sent/");
-    CHECK_STR(f->path_item_mapping, "/i/{pk}/map/");
-    CHECK(f->path_order_mapping == NULL);  /* "" turns it off */
+    CHECK_STR(O(f)->channels, "1,2");
+    CHECK_INT(O(f)->page_size, 50);
+    CHECK_INT(O(f)->read_concurrency, 4);
+    CHECK_INT(O(f)->lease_ttl_ms, 300000);
+    CHECK_INT(O(f)->max_orders_per_run, 1000);
+    CHECK_STR(O(f)->path_orders, "/o/?c={channels}&after={after}&l={limit}");
+    CHECK_STR(O(f)->path_order_detail, "/o/{pk}/");
+    CHECK_STR(O(f)->path_items, "/i/?o={pk}");
+    CHECK_STR(O(f)->path_item_detail, "/i/{pk}/");
+    CHECK_STR(O(f)->path_discounts, "/d/?o={pk}");
+    CHECK_STR(O(f)->path_discount_detail, "/d/{pk}/");
+    CHECK_STR(O(f)->path_mark_sent, "/o/{pk}/sent/");
+    CHECK_STR(O(f)->path_item_mapping, "/i/{pk}/map/");
+    CHECK(O(f)->path_order_mapping == NULL);  /* "" turns it off */
 
     CHECK_INT(f->erp_auth.kind, FLOW_AUTH_TOKEN);
     CHECK_STR(f->erp_auth.login.url_text, "http://erp.example/login");
@@ -231,28 +235,28 @@ static void test_complete(void)
     CHECK_STR(f->erp_auth.header_prefix, "Token ");
     CHECK_INT(f->erp_auth.token_ttl_ms, 1800000);
 
-    CHECK_STR(f->query.url_text, "http://erp.example/orders?number=${_order.number:urlEncode()}");
-    CHECK(f->query.url != NULL);
-    CHECK_STR(f->query.method, "POST");
-    CHECK_INT(f->query.n_headers, 1);
-    if (f->query.n_headers == 1) {
-        CHECK_STR(f->query.header_names[0], "X-Token");
-        CHECK(f->query.header_values[0] != NULL);
+    CHECK_STR(O(f)->query.url_text, "http://erp.example/orders?number=${_order.number:urlEncode()}");
+    CHECK(O(f)->query.url != NULL);
+    CHECK_STR(O(f)->query.method, "POST");
+    CHECK_INT(O(f)->query.n_headers, 1);
+    if (O(f)->query.n_headers == 1) {
+        CHECK_STR(O(f)->query.header_names[0], "X-Token");
+        CHECK(O(f)->query.header_values[0] != NULL);
     }
-    CHECK_STR(f->query_response_path, "results");
-    CHECK_STR(f->query_response_value, "[]");
-    check_codes(f->failure_codes, f->n_failure_codes, 500, 503);
-    check_codes(f->not_found_codes, f->n_not_found_codes, 404, 410);
-    CHECK_STR(f->write.url_text, "http://erp.example/orders");
-    CHECK_STR(f->write.method, "PATCH");
-    CHECK_INT(f->write.n_headers, 2);
-    if (f->write.n_headers == 2) {
-        CHECK_STR(f->write.header_names[0], "X-A");
-        CHECK_STR(f->write.header_names[1], "X-B");
+    CHECK_STR(O(f)->query_response_path, "results");
+    CHECK_STR(O(f)->query_response_value, "[]");
+    check_codes(O(f)->failure_codes.codes, O(f)->failure_codes.n, 500, 503);
+    check_codes(O(f)->not_found_codes.codes, O(f)->not_found_codes.n, 404, 410);
+    CHECK_STR(O(f)->write.url_text, "http://erp.example/orders");
+    CHECK_STR(O(f)->write.method, "PATCH");
+    CHECK_INT(O(f)->write.n_headers, 2);
+    if (O(f)->write.n_headers == 2) {
+        CHECK_STR(O(f)->write.header_names[0], "X-A");
+        CHECK_STR(O(f)->write.header_names[1], "X-B");
     }
-    CHECK_STR(f->resp_order_code_path, "data.id");
-    CHECK_STR(f->resp_items_path, "data.lines");
-    CHECK_STR(f->resp_item_code_field, "sku");
+    CHECK_STR(O(f)->resp_order_code_path, "data.id");
+    CHECK_STR(O(f)->resp_items_path, "data.lines");
+    CHECK_STR(O(f)->resp_item_code_field, "sku");
 
     CHECK_STR(f->script.path, tpath("complete/scripts/transform.py"));
     CHECK(f->script.script == NULL);  /* not compiled without FLOW_LOAD_SCRIPTS */
@@ -304,34 +308,34 @@ static void test_defaults(void)
     CHECK_INT(f->retry.retry_5xx, 1);
     CHECK_INT(f->retry.retry_429, 1);
     CHECK_STR(f->omnitron_url, "https://omni.example");
-    CHECK_STR(f->channels, "1,2");
+    CHECK_STR(O(f)->channels, "1,2");
     CHECK_INT(f->omnitron_auth.token_ttl_ms, 12LL * 3600 * 1000);
     CHECK_STR(f->omnitron_auth.login.url_text, "/api/v1/auth/login/");
-    CHECK_INT(f->page_size, 100);
-    CHECK_INT(f->read_concurrency, 8);
-    CHECK_INT(f->lease_ttl_ms, 600000);
-    CHECK_INT(f->max_orders_per_run, 0);
-    CHECK_STR(f->path_orders,
+    CHECK_INT(O(f)->page_size, 100);
+    CHECK_INT(O(f)->read_concurrency, 8);
+    CHECK_INT(O(f)->lease_ttl_ms, 600000);
+    CHECK_INT(O(f)->max_orders_per_run, 0);
+    CHECK_STR(O(f)->path_orders,
               "/api/v1/orders/?is_send=False&channel__in={channels}&status__ne=100&sort=id&id__gt={after}&limit={limit}");
-    CHECK_STR(f->path_order_detail, "/api/v1/orders_integration/{pk}/detailed_integration/");
-    CHECK_STR(f->path_items, "/api/v1/order_items/?order_id={pk}&limit=99999");
-    CHECK_STR(f->path_item_detail, "/api/v1/order_items/{pk}/detailed_integration/");
-    CHECK_STR(f->path_discounts, "/api/v1/discount_items/?order_id={pk}&limit=99999");
-    CHECK_STR(f->path_discount_detail, "/api/v1/discount_items/{pk}/detailed_integration/");
-    CHECK_STR(f->path_mark_sent, "/api/v1/orders/{pk}/");
-    CHECK_STR(f->path_item_mapping, "/api/v1/order_items/{pk}/create_mapping/");
-    CHECK_STR(f->path_order_mapping, "/api/v1/orders/{pk}/create_mapping/");
+    CHECK_STR(O(f)->path_order_detail, "/api/v1/orders_integration/{pk}/detailed_integration/");
+    CHECK_STR(O(f)->path_items, "/api/v1/order_items/?order_id={pk}&limit=99999");
+    CHECK_STR(O(f)->path_item_detail, "/api/v1/order_items/{pk}/detailed_integration/");
+    CHECK_STR(O(f)->path_discounts, "/api/v1/discount_items/?order_id={pk}&limit=99999");
+    CHECK_STR(O(f)->path_discount_detail, "/api/v1/discount_items/{pk}/detailed_integration/");
+    CHECK_STR(O(f)->path_mark_sent, "/api/v1/orders/{pk}/");
+    CHECK_STR(O(f)->path_item_mapping, "/api/v1/order_items/{pk}/create_mapping/");
+    CHECK_STR(O(f)->path_order_mapping, "/api/v1/orders/{pk}/create_mapping/");
     CHECK_INT(f->erp_auth.kind, FLOW_AUTH_NONE);
-    CHECK(f->query.url == NULL);
-    CHECK(f->query.url_text == NULL);
-    CHECK_INT(f->n_failure_codes, 0);
-    CHECK_INT(f->n_not_found_codes, 0);
-    CHECK_STR(f->write.method, "POST");
-    CHECK(f->write.url != NULL);
-    CHECK_INT(f->write.n_headers, 0);
-    CHECK_STR(f->resp_order_code_path, "id");
-    CHECK_STR(f->resp_items_path, "items");
-    CHECK_STR(f->resp_item_code_field, "code");
+    CHECK(O(f)->query.url == NULL);
+    CHECK(O(f)->query.url_text == NULL);
+    CHECK_INT(O(f)->failure_codes.n, 0);
+    CHECK_INT(O(f)->not_found_codes.n, 0);
+    CHECK_STR(O(f)->write.method, "POST");
+    CHECK(O(f)->write.url != NULL);
+    CHECK_INT(O(f)->write.n_headers, 0);
+    CHECK_STR(O(f)->resp_order_code_path, "id");
+    CHECK_STR(O(f)->resp_items_path, "items");
+    CHECK_STR(O(f)->resp_item_code_field, "code");
     CHECK(f->script.path == NULL);
     CHECK_INT(f->script.timeout_ms, 10000);
     CHECK(f->mapping == NULL);
@@ -351,12 +355,12 @@ static void test_defaults(void)
         "           \"write\": { \"url\": \"http://erp/w\" } } }\n");
     CHECK_STR(errs.len ? errs.buf : "", "");
     if (f) {
-        CHECK_STR(f->channels, "7");
-        CHECK_STR(f->query.method, "GET");
-        CHECK_STR(f->query_response_path, "");
-        CHECK_STR(f->query_response_value, "");
-        check_codes(f->failure_codes, f->n_failure_codes, 500, 503);
-        check_codes(f->not_found_codes, f->n_not_found_codes, 404, 410);
+        CHECK_STR(O(f)->channels, "7");
+        CHECK_STR(O(f)->query.method, "GET");
+        CHECK_STR(O(f)->query_response_path, "");
+        CHECK_STR(O(f)->query_response_value, "");
+        check_codes(O(f)->failure_codes.codes, O(f)->failure_codes.n, 500, 503);
+        check_codes(O(f)->not_found_codes.codes, O(f)->not_found_codes.n, 404, 410);
         flow_free(f);
     }
 
@@ -472,9 +476,9 @@ static void test_every_problem(void)
                    "  \"post_script\": { \"timeout\": \"1s\" } }\n",
                    (const char *const[]){
                        "name: only letters, digits, '-' and '_' are allowed, got \"img flow\"",
-                       "type: flow type \"image\" is not available in this version (only \"order\")",
+                       "type: expected one of order, got \"image\"",
                        "omnitron: expected an object, got an array",
-                       "erp.write.url: missing (expected a string)",
+                       /* an unknown type's own settings (erp.write) are not judged */
                        "post_script.file: missing (expected a string)",
                        NULL,
                    });
@@ -490,7 +494,7 @@ static void test_every_problem(void)
     CHECK_STR(errs.buf, want);
 
     check_problems(&errs, "problems/types.json",
-                   "{ \"name\": \"t\", \"type\": \"cancel\", \"http\": \"fast\",\n"
+                   "{ \"name\": \"t\", \"type\": \"order\", \"http\": \"fast\",\n"
                    "  \"omnitron\": { \"url\": \"ftp://omni\", \"username_env\": 5, \"password_env\": \"FF_TEST_OMNI_PASS\",\n"
                    "                \"channels\": \"1;2\", \"page_size\": 5000, \"paths\": { \"orders\": \"/o/\", \"order\": \"/x\" } },\n"
                    "  \"erp\": { \"login\": { \"type\": \"oauth\" },\n"
@@ -498,14 +502,13 @@ static void test_every_problem(void)
                    "                      \"headers\": { \"X-N\": 1 } },\n"
                    "           \"write\": { \"url\": \"http://erp/w\", \"method\": 1 } } }\n",
                    (const char *const[]){
-                       "type: expected one of order, order_status, order_cancel, cancellation_request, image, got \"cancel\"",
                        "http: expected an object, got a string",
                        "omnitron.paths.order: unknown setting",
                        "omnitron.url: expected an http:// or https:// URL, got \"ftp://omni\"",
                        "omnitron.username_env: expected a string, got an integer",
                        "omnitron.channels: expected comma-separated channel ids, got \"1;2\"",
                        "omnitron.page_size: 5000 out of range 1..1000",
-                       "omnitron.paths.orders: needs an {after} (last id read) or {page} placeholder to read page by page",
+                       "omnitron.paths.orders: paging \"keyset\" needs the {after} placeholder (omnitron.paging is \"keyset\")",
                        "erp.login.type: expected one of none, token, basic, static, got \"oauth\"",
                        "erp.query.headers.X-N: expected a string, got an integer",
                        "erp.query.failure_status_codes: expected comma-separated HTTP status codes, got \"500,abc\"",

@@ -1,5 +1,5 @@
 /*
- * Unit tests: the pipeline stages (reader, transformer, writer) and the
+ * Unit tests: the Order Flow's stages (reader, transformer, writer) and the
  * scheduler's step, without Kafka. Messages go to a memory sink; the store
  * is a private redis-server this test starts (unix socket, no persistence)
  * and kills at the end; Omnitron and the ERP are played by an in-process
@@ -10,12 +10,14 @@
  * docs/log-topic.md.
  */
 #include "envelope.h"
+#include "clock.h"
 #include "flow.h"
 #include "jsontext.h"
 #include "logev.h"
 #include "pyscript.h"
 #include "stage.h"
-#include "stages.h"
+#include "jsonpath.h"
+#include "order/order.h"
 #include "store.h"
 #include "ticks.h"
 #include "testsupport.h"
@@ -294,6 +296,7 @@ static size_t n_reqs;
 /* per test case */
 static int cfg_query_status = 200;
 static char cfg_erp_has[32];        /* an order number the ERP has already */
+static int cfg_erp_no_items;        /* its query answer leaves the order's lines out */
 static int cfg_write_status = 201;
 static int cfg_list_without_ids;    /* full list pages whose orders have no pk/id */
 
@@ -304,6 +307,7 @@ static void server_reset(void)
     cfg_query_status = 200;
     cfg_list_without_ids = 0;
     cfg_erp_has[0] = '\0';
+    cfg_erp_no_items = 0;
     cfg_write_status = 201;
     pthread_mutex_unlock(&srv_mu);
 }
@@ -380,8 +384,11 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const cha
         const char *num = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "number");
         if (query_status != 200)
             return replyf(conn, (unsigned)query_status, "{\"error\":\"busy\"}");
-        if (num && has[0] && strcmp(num, has) == 0)
+        if (num && has[0] && strcmp(num, has) == 0 && cfg_erp_no_items)
             return replyf(conn, 200, "{\"results\":[{\"id\":\"ERP-7\",\"number\":\"%s\"}]}", num);
+        if (num && has[0] && strcmp(num, has) == 0)   /* the order as the ERP has it, with its lines */
+            return replyf(conn, 200, "{\"results\":[{\"id\":\"ERP-7\",\"number\":\"%s\",\"items\":"
+                                     "[{\"code\":\"ERP-7-1\"},{\"code\":\"ERP-7-2\"}]}]}", num);
         return reply(conn, 200, "{\"results\":[]}");
     }
     if (strcmp(url, "/erp/orders") == 0 && strcmp(method, "POST") == 0) {
@@ -578,8 +585,19 @@ static void make_record(envelope *e, const char *flow_name, const char *run_id, 
     envelope_set(&e->run_id, run_id);
     envelope_set(&e->key, key);
     e->attempt = 1;
-    e->created_ms = now_ms();
+    e->created_ms = clock_wall_ms();
     strbuf_addstr(&e->body, body);
+}
+
+/* The lease's value ("" when free); static. */
+static const char *lease_value(const char *flow_name, const char *key)
+{
+    static strbuf v = STRBUF_INIT;
+    strbuf err = STRBUF_INIT;
+    strbuf_reset(&v);
+    store_lease_get(st, flow_name, key, &v, &err);
+    strbuf_release(&err);
+    return v.buf;
 }
 
 static long lease_free(const char *flow_name, const char *key)
@@ -600,8 +618,8 @@ static void test_read_orders(void)
     const flow *f = flow_set_find(&flows, "orders");
     envelope tick;
     envelope_init(&tick);
-    sched_make_tick(&tick, f, "run-read-1", "alice", 1);
-    CHECK_INT(stage_read_orders(&ctx, f, &tick), 0);
+    ticks_make_tick(&tick, f, "run-read-1", "alice", 1);
+    CHECK_INT(order_read(&ctx, f, &tick), 0);
 
     CHECK_INT(count_topic("t.order.records"), 2);
     CHECK(find_req("GET", "/api/v1/orders/?is_send=False&channel__in=1,2&status__ne=100&sort=id&id__gt=0&limit=100", 0) >= 0);
@@ -621,8 +639,8 @@ static void test_read_orders(void)
     CHECK_STR(json_string_value(json_object_get(o, "amount")), "10.50");
     json_t *items = json_object_get(o, "orderitem_set");
     CHECK_INT(json_array_size(items), 2);
-    CHECK_STR(json_string_value(json_path_get(o, "orderitem_set.0.product.sku")), "SKU-1011");
-    CHECK_STR(json_string_value(json_path_get(o, "orderitem_set.1.product.sku")), "SKU-1012");
+    CHECK_STR(json_string_value(jsonpath_get(o, "orderitem_set.0.product.sku")), "SKU-1011");
+    CHECK_STR(json_string_value(jsonpath_get(o, "orderitem_set.1.product.sku")), "SKU-1012");
     CHECK(json_is_array(json_object_get(o, "discountitem_set")));
     CHECK_INT(json_array_size(json_object_get(o, "discountitem_set")), 0);
     json_decref(o);
@@ -658,13 +676,13 @@ static void test_read_orders(void)
     /* a second tick while the leases are held publishes nothing: an empty run */
     envelope tick2;
     envelope_init(&tick2);
-    sched_make_tick(&tick2, f, "run-read-2", "system", 0);
-    CHECK_INT(stage_read_orders(&ctx, f, &tick2), 0);
+    ticks_make_tick(&tick2, f, "run-read-2", "system", 0);
+    CHECK_INT(order_read(&ctx, f, &tick2), 0);
     CHECK_INT(count_topic("t.order.records"), 2);
     CHECK_INT(count_log("run", "event", "finished", "run_id", "run-read-2"), 1);
     ev = find_log("run", "event", "finished", "run_id", "run-read-2");
     CHECK_STR(json_string_value(json_object_get(ev, "status")), "empty");
-    CHECK_INT(json_integer_value(json_path_get(ev, "counts.published")), 0);
+    CHECK_INT(json_integer_value(jsonpath_get(ev, "counts.published")), 0);
     CHECK_STR(json_string_value(json_object_get(ev, "triggered_by")), "system");
     CHECK(json_is_false(json_object_get(ev, "is_triggered")));
     json_decref(ev);
@@ -676,15 +694,17 @@ static void test_read_orders(void)
     CHECK_INT(decode_keyed("t.order.records", "ORD-2", (envelope_init(&r2), &r2)), 0);
     stage_outcome(&ctx, &r1, "succeeded");
     CHECK_INT(count_log("run", "event", "finished", "run_id", "run-read-1"), 0);
-    CHECK_INT(lease_free("orders", "ORD-1"), 1);  /* released with the outcome */
+    /* kept as "done" with the outcome: a list read before it finished
+     * cannot publish it again */
+    CHECK_STR(lease_value("orders", "ORD-1"), "done:run-read-1");
     stage_outcome(&ctx, &r2, "skipped");
     CHECK_INT(count_log("run", "event", "finished", "run_id", "run-read-1"), 1);
     ev = find_log("run", "event", "finished", "run_id", "run-read-1");
     CHECK_STR(json_string_value(json_object_get(ev, "status")), "success");
-    CHECK_INT(json_integer_value(json_path_get(ev, "counts.published")), 2);
-    CHECK_INT(json_integer_value(json_path_get(ev, "counts.succeeded")), 1);
-    CHECK_INT(json_integer_value(json_path_get(ev, "counts.skipped")), 1);
-    CHECK_INT(json_integer_value(json_path_get(ev, "counts.failed")), 0);
+    CHECK_INT(json_integer_value(jsonpath_get(ev, "counts.published")), 2);
+    CHECK_INT(json_integer_value(jsonpath_get(ev, "counts.succeeded")), 1);
+    CHECK_INT(json_integer_value(jsonpath_get(ev, "counts.skipped")), 1);
+    CHECK_INT(json_integer_value(jsonpath_get(ev, "counts.failed")), 0);
     CHECK_STR(json_string_value(json_object_get(ev, "triggered_by")), "alice");
     json_decref(ev);
     /* a late duplicate outcome does not finish the run again */
@@ -709,8 +729,8 @@ static void test_read_orders_without_ids(void)
     const flow *f = flow_set_find(&flows, "orders");
     envelope tick;
     envelope_init(&tick);
-    sched_make_tick(&tick, f, "run-noid", "system", 0);
-    CHECK_INT(stage_read_orders(&ctx, f, &tick), -1);
+    ticks_make_tick(&tick, f, "run-noid", "system", 0);
+    CHECK_INT(order_read(&ctx, f, &tick), -1);
     CHECK_INT(count_req("GET", "/api/v1/orders/"), 1);
     json_t *ev = find_log("record", "stage", "read", "key", "orders");
     CHECK(ev && strstr(json_string_value(json_object_get(ev, "error")), "no \"pk\" or \"id\""));
@@ -834,7 +854,7 @@ static void test_write_success(void)
     const char *body = "{\"OrderNo\":\"ORD-1\",\"Total\":\"10.50\"}";
     mapped_record(&e, "run-w", "ORD-1", ORDER_1, body);
     CHECK_INT(store_lease_acquire(st, "orders", "ORD-1", "run-w", 60000, &err), 1);
-    stage_write_order(&ctx, &e);
+    stage_write(&ctx, &e);
 
     long q = find_req("GET", "/erp/orders?number=ORD-1", 0);
     long w = find_req("POST", "/erp/orders", 0);
@@ -867,10 +887,11 @@ static void test_write_success(void)
     CHECK_INT(json_integer_value(json_object_get(ev, "http_status")), 201);
     CHECK(json_is_null(json_object_get(ev, "error")));
     CHECK_INT(json_integer_value(json_object_get(ev, "attempt")), 1);
-    CHECK(json_number_value(json_object_get(ev, "duration_ms")) >= 0);
+    /* a write that made three HTTP calls took time: a duration that is there and positive */
+    CHECK(json_is_number(json_object_get(ev, "duration_ms")) && json_number_value(json_object_get(ev, "duration_ms")) > 0);
     json_decref(ev);
     CHECK_INT(check_log_schema(), 1);
-    CHECK_INT(lease_free("orders", "ORD-1"), 1);
+    CHECK_STR(lease_value("orders", "ORD-1"), "done:run-w");
     run_counts k;
     CHECK_INT(store_run_get(st, "run-w", &k, NULL), 1);
     CHECK_INT(k.succeeded, 1);
@@ -886,7 +907,7 @@ static void test_write_already_in_erp(void)
     snprintf(cfg_erp_has, sizeof cfg_erp_has, "ORD-1");
     pthread_mutex_unlock(&srv_mu);
     mapped_record(&e, "run-x", "ORD-1", ORDER_1, ORDER_1);
-    stage_write_order(&ctx, &e);
+    stage_write(&ctx, &e);
     CHECK(find_req("GET", "/erp/orders?number=ORD-1", 0) >= 0);
     CHECK_INT(count_req("POST", "/erp/orders"), 0);  /* not written again */
     CHECK(find_req("PATCH", "/api/v1/orders/101/", 0) >= 0);
@@ -900,14 +921,67 @@ static void test_write_already_in_erp(void)
     CHECK_INT(count_log("record", "stage", "write", "outcome", "skipped"), 1);
     json_t *ev = find_log("record", "stage", "write", NULL, NULL);
     CHECK(json_string_value(json_object_get(ev, "error")) &&
-          strstr(json_string_value(json_object_get(ev, "error")), "already in the ERP"));
+          strstr(json_string_value(json_object_get(ev, "error")), "already in the ERP before this fleet wrote it"));
     json_decref(ev);
+    /* the found order's lines get their mappings, from the query's answer */
+    long im = find_req("POST", "/api/v1/order_items/1011/create_mapping/", 0);
+    CHECK(im >= 0);
+    pthread_mutex_lock(&srv_mu);
+    if (im >= 0)
+        CHECK_STR(reqs[im].body, "{\"code\":\"ERP-7-1\",\"update_stock\":true}");
+    pthread_mutex_unlock(&srv_mu);
+    CHECK(find_req("POST", "/api/v1/order_items/1012/create_mapping/", 0) >= 0);
     CHECK_INT(check_log_schema(), 1);
     run_counts k;
     CHECK_INT(store_run_get(st, "run-x", &k, NULL), 1);
     CHECK_INT(k.skipped, 1);
     CHECK_INT(k.succeeded, 0);
     envelope_free(&e);
+}
+
+/* The ERP has the order but its answer has no lines: the item mappings
+ * cannot be made, so the order is not marked sent; the record fails with
+ * the reason (it used to be "skipped", marked sent, items never mapped). */
+static void test_write_found_without_item_codes(void)
+{
+    fresh();
+    envelope e;
+    pthread_mutex_lock(&srv_mu);
+    snprintf(cfg_erp_has, sizeof cfg_erp_has, "ORD-1");
+    cfg_erp_no_items = 1;
+    pthread_mutex_unlock(&srv_mu);
+    mapped_record(&e, "run-y", "ORD-1", ORDER_1, ORDER_1);
+    stage_write(&ctx, &e);
+    CHECK_INT(count_req("POST", "/erp/orders"), 0);
+    CHECK_INT(count_req("PATCH", "/api/v1/orders/"), 0);   /* not marked sent */
+    CHECK_INT(count_topic("t.order.failed"), 1);
+    json_t *ev = find_log("record", "outcome", "failed", NULL, NULL);
+    CHECK(ev && strstr(json_string_value(json_object_get(ev, "error")), "gives no item codes for its 2 item(s)"));
+    json_decref(ev);
+    envelope_free(&e);
+}
+
+/* A record delivered again after it finished in its run (a restarted
+ * reader published it twice) does nothing the second time. */
+static void test_write_delivered_twice(void)
+{
+    fresh();
+    envelope e;
+    strbuf err = STRBUF_INIT;
+    CHECK_INT(store_lease_acquire(st, "orders", "ORD-1", "run-z", 60000, &err), 1);
+    mapped_record(&e, "run-z", "ORD-1", ORDER_1, ORDER_1);
+    stage_write(&ctx, &e);
+    CHECK_INT(count_req("POST", "/erp/orders"), 1);
+    CHECK_INT(count_req("PATCH", "/api/v1/orders/"), 1);
+    envelope e2;
+    mapped_record(&e2, "run-z", "ORD-1", ORDER_1, ORDER_1);
+    stage_write(&ctx, &e2);
+    CHECK_INT(count_req("GET", "/erp/orders"), 1);        /* not even asked */
+    CHECK_INT(count_req("PATCH", "/api/v1/orders/"), 1);  /* not marked sent twice */
+    CHECK_INT(count_req("POST", "/api/v1/order_items/"), 2);
+    envelope_free(&e);
+    envelope_free(&e2);
+    strbuf_release(&err);
 }
 
 static void test_write_query_failure_code(void)
@@ -920,7 +994,7 @@ static void test_write_query_failure_code(void)
     pthread_mutex_unlock(&srv_mu);
     mapped_record(&e, "run-q", "ORD-1", ORDER_1, ORDER_1);
     CHECK_INT(store_lease_acquire(st, "orders", "ORD-1", "run-q", 60000, &err), 1);
-    stage_write_order(&ctx, &e);
+    stage_write(&ctx, &e);
     CHECK_INT(count_req("GET", "/erp/orders"), 1);  /* retries 0: one try */
     CHECK_INT(count_req("POST", "/erp/orders"), 0);
     CHECK_INT(count_req("PATCH", "/"), 0);          /* not marked sent */
@@ -957,7 +1031,7 @@ static void test_write_erp_500(void)
     pthread_mutex_unlock(&srv_mu);
     mapped_record(&e, "run-5", "ORD-1", ORDER_1, ORDER_1);
     CHECK_INT(store_lease_acquire(st, "orders", "ORD-1", "run-5", 60000, &err), 1);
-    stage_write_order(&ctx, &e);
+    stage_write(&ctx, &e);
     CHECK_INT(count_req("GET", "/erp/orders"), 1);
     CHECK_INT(count_req("POST", "/erp/orders"), 1);
     CHECK_INT(count_req("PATCH", "/"), 0);
@@ -983,7 +1057,7 @@ static void test_write_order_exists_attr(void)
     envelope e;
     mapped_record(&e, "run-a", "ORD-1", ORDER_1, ORDER_1);
     attrs_set(&e.attrs, "order_exists", "true");
-    stage_write_order(&ctx, &e);
+    stage_write(&ctx, &e);
     CHECK_INT(count_req("GET", "/erp/"), 0);    /* no query */
     CHECK_INT(count_req("POST", "/erp/"), 0);   /* no write */
     CHECK_INT(count_req("POST", "/api/"), 0);   /* no codes to map */
@@ -1008,8 +1082,8 @@ static void test_pipeline_run_counts(void)
     const flow *f = flow_set_find(&flows, "orders");
     envelope tick;
     envelope_init(&tick);
-    sched_make_tick(&tick, f, "run-p", "system", 0);
-    CHECK_INT(stage_read_orders(&ctx, f, &tick), 0);
+    ticks_make_tick(&tick, f, "run-p", "system", 0);
+    CHECK_INT(order_read(&ctx, f, &tick), 0);
     CHECK_INT(count_topic("t.order.records"), 2);
     const char *keys[] = { "ORD-1", "ORD-2" };
     for (int i = 0; i < 2; i++) {
@@ -1035,22 +1109,25 @@ static void test_pipeline_run_counts(void)
     CHECK_INT(count_log("run", "event", "finished", "run_id", "run-p"), 1);
     json_t *ev = find_log("run", "event", "finished", "run_id", "run-p");
     CHECK_STR(json_string_value(json_object_get(ev, "status")), "success");
-    CHECK_INT(json_integer_value(json_path_get(ev, "counts.published")), 2);
-    CHECK_INT(json_integer_value(json_path_get(ev, "counts.succeeded")), 1);
-    CHECK_INT(json_integer_value(json_path_get(ev, "counts.skipped")), 1);
-    CHECK_INT(json_integer_value(json_path_get(ev, "counts.failed")), 0);
+    CHECK_INT(json_integer_value(jsonpath_get(ev, "counts.published")), 2);
+    CHECK_INT(json_integer_value(jsonpath_get(ev, "counts.succeeded")), 1);
+    CHECK_INT(json_integer_value(jsonpath_get(ev, "counts.skipped")), 1);
+    CHECK_INT(json_integer_value(jsonpath_get(ev, "counts.failed")), 0);
     json_decref(ev);
     CHECK_INT(check_log_schema(), 4);  /* started, 2 records, finished */
 
-    /* the next run: ORD-2 fails its query (503) -> status failed */
+    /* the next run (ten minutes later: the finished records' "done" leases
+     * have expired): ORD-2 fails its query (503) -> status failed */
     sink_clear();
+    for (int i = 0; i < 2; i++)
+        store_lease_release(st, "orders", keys[i], NULL, NULL);
     pthread_mutex_lock(&srv_mu);
     cfg_erp_has[0] = '\0';
     pthread_mutex_unlock(&srv_mu);
     envelope_free(&tick);
     envelope_init(&tick);
-    sched_make_tick(&tick, f, "run-p2", "system", 0);
-    CHECK_INT(stage_read_orders(&ctx, f, &tick), 0);
+    ticks_make_tick(&tick, f, "run-p2", "system", 0);
+    CHECK_INT(order_read(&ctx, f, &tick), 0);
     for (int i = 0; i < 2; i++) {
         envelope e;
         envelope_init(&e);
@@ -1068,10 +1145,10 @@ static void test_pipeline_run_counts(void)
     CHECK_INT(count_log("run", "event", "finished", "run_id", "run-p2"), 1);
     ev = find_log("run", "event", "finished", "run_id", "run-p2");
     CHECK_STR(json_string_value(json_object_get(ev, "status")), "failed");
-    CHECK_INT(json_integer_value(json_path_get(ev, "counts.published")), 2);
-    CHECK_INT(json_integer_value(json_path_get(ev, "counts.succeeded")), 1);
-    CHECK_INT(json_integer_value(json_path_get(ev, "counts.failed")), 1);
-    CHECK_INT(json_integer_value(json_path_get(ev, "counts.skipped")), 0);
+    CHECK_INT(json_integer_value(jsonpath_get(ev, "counts.published")), 2);
+    CHECK_INT(json_integer_value(jsonpath_get(ev, "counts.succeeded")), 1);
+    CHECK_INT(json_integer_value(jsonpath_get(ev, "counts.failed")), 1);
+    CHECK_INT(json_integer_value(jsonpath_get(ev, "counts.skipped")), 0);
     json_decref(ev);
     CHECK_INT(check_log_schema(), 4);
     envelope_free(&tick);
@@ -1087,19 +1164,19 @@ static void test_sched_two_owners(void)
     one.flows = &ticking;
     one.n = 1;
     stage_ctx c2 = ctx;  /* a second replica: same store and sink */
-    sched a = { &ctx, &one, "host-a", 10000, 0 };
-    sched b = { &c2, &one, "host-b", 10000, 0 };
+    ticks_sched a = { &ctx, &one, "host-a", 10000, 0 };
+    ticks_sched b = { &c2, &one, "host-b", 10000, 0 };
     const int64_t T0 = 1700000000000LL;  /* a multiple of 10 s */
 
-    CHECK_INT(sched_step(&a, T0), 0);      /* leader; first sight of the flow */
-    CHECK_INT(sched_step(&b, T0), 0);
+    CHECK_INT(ticks_step(&a, T0), 0);      /* leader; first sight of the flow */
+    CHECK_INT(ticks_step(&b, T0), 0);
     CHECK_INT(a.leader + b.leader, 1);
     CHECK_INT(a.leader, 1);
-    CHECK_INT(sched_step(&b, T0 + 10000), 0);  /* not the leader: no tick */
-    CHECK_INT(sched_step(&a, T0 + 10000), 1);  /* due: one tick */
-    CHECK_INT(sched_step(&b, T0 + 10000), 0);
-    CHECK_INT(sched_step(&a, T0 + 10000), 0);  /* handled already */
-    CHECK_INT(sched_step(&a, T0 + 15000), 0);  /* not due yet */
+    CHECK_INT(ticks_step(&b, T0 + 10000), 0);  /* not the leader: no tick */
+    CHECK_INT(ticks_step(&a, T0 + 10000), 1);  /* due: one tick */
+    CHECK_INT(ticks_step(&b, T0 + 10000), 0);
+    CHECK_INT(ticks_step(&a, T0 + 10000), 0);  /* handled already */
+    CHECK_INT(ticks_step(&a, T0 + 15000), 0);  /* not due yet */
     CHECK_INT(count_topic("t.order.ticks"), 1);
     const msg *m = nth("t.order.ticks", 0);
     envelope t;
@@ -1120,11 +1197,11 @@ static void test_sched_two_owners(void)
 
     /* downtime: ten intervals pass without a step -> one tick, not ten */
     int64_t later = T0 + 10000 + 10 * 10000;
-    CHECK_INT(sched_step(&a, later), 1);
-    CHECK_INT(sched_step(&b, later), 0);
-    CHECK_INT(sched_step(&a, later), 0);
+    CHECK_INT(ticks_step(&a, later), 1);
+    CHECK_INT(ticks_step(&b, later), 0);
+    CHECK_INT(ticks_step(&a, later), 0);
     CHECK_INT(count_topic("t.order.ticks"), 2);
-    CHECK_INT(sched_step(&a, later + 10000), 1);  /* and the schedule goes on */
+    CHECK_INT(ticks_step(&a, later + 10000), 1);  /* and the schedule goes on */
     CHECK_INT(count_topic("t.order.ticks"), 3);
 
     /* hand-over: b takes the lock once a lets it go; a due time already
@@ -1135,21 +1212,21 @@ static void test_sched_two_owners(void)
     char prev[32];
     snprintf(prev, sizeof prev, "%lld", (long long)(later + 5000));  /* as if b saw an older "last" */
     CHECK_INT(store_set(st, key.buf, prev, 0, &err), 0);
-    CHECK_INT(sched_step(&b, later + 10000), 0);   /* the marker for that due time exists */
+    CHECK_INT(ticks_step(&b, later + 10000), 0);   /* the marker for that due time exists */
     CHECK_INT(b.leader, 1);
-    CHECK_INT(sched_step(&a, later + 20000), 0);   /* a is no longer the leader */
+    CHECK_INT(ticks_step(&a, later + 20000), 0);   /* a is no longer the leader */
     CHECK_INT(a.leader, 0);
-    CHECK_INT(sched_step(&b, later + 20000), 1);
+    CHECK_INT(ticks_step(&b, later + 20000), 1);
     CHECK_INT(count_topic("t.order.ticks"), 4);
 
     /* a tick the sink cannot take is not lost: the next step sends it */
     stage_ctx down = c2;
     down.out.produce = fail_produce;
     b.c = &down;
-    CHECK_INT(sched_step(&b, later + 30000), 0);
+    CHECK_INT(ticks_step(&b, later + 30000), 0);
     CHECK_INT(count_topic("t.order.ticks"), 4);
     b.c = &c2;
-    CHECK_INT(sched_step(&b, later + 30000), 1);
+    CHECK_INT(ticks_step(&b, later + 30000), 1);
     CHECK_INT(count_topic("t.order.ticks"), 5);
     m = nth("t.order.ticks", 4);
     if (m) {
@@ -1158,7 +1235,7 @@ static void test_sched_two_owners(void)
         snprintf(want, sizeof want, "ticking-%lld", (long long)(later + 30000));
         CHECK_STR(t.run_id, want);
     }
-    CHECK_INT(sched_step(&b, later + 30000), 0);
+    CHECK_INT(ticks_step(&b, later + 30000), 0);
     strbuf_release(&err);
     strbuf_release(&key);
     envelope_free(&t);
@@ -1197,6 +1274,8 @@ int main(void)
         RUN(test_transform_script_raises);
         RUN(test_write_success);
         RUN(test_write_already_in_erp);
+        RUN(test_write_found_without_item_codes);
+        RUN(test_write_delivered_twice);
         RUN(test_write_query_failure_code);
         RUN(test_write_erp_500);
         RUN(test_write_order_exists_attr);

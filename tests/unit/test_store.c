@@ -161,7 +161,8 @@ static void test_leases(void)
     strbuf err = STRBUF_INIT, out = STRBUF_INIT;
     CHECK_INT(store_lease_acquire(st, "orders", "42", "w1", 30000, &err), 1);
     CHECK_INT(store_lease_acquire(st, "orders", "42", "w2", 30000, &err), 0);
-    CHECK_INT(store_lease_acquire(st, "orders", "42", "w1", 30000, &err), 0);
+    /* its owner (the same run, reading again after a reader restart) may */
+    CHECK_INT(store_lease_acquire(st, "orders", "42", "w1", 30000, &err), 1);
     CHECK_INT(store_lease_acquire(st, "orders", "43", "w2", 30000, &err), 1);
     CHECK_INT(store_get(st, "lease:orders:42", &out, &err), 1);
     CHECK_STR(out.buf, "w1");
@@ -215,6 +216,9 @@ static void test_lock(void)
     strbuf_release(&err);
 }
 
+static const char *const K3[] = { "k1", "k2", "k3" };
+static const char *const A12[] = { "A1", "A2" };
+
 static void test_run_counters(void)
 {
     strbuf err = STRBUF_INIT;
@@ -223,7 +227,7 @@ static void test_run_counters(void)
     CHECK_INT(store_run_get(st, "r1", &rc, &err), 0);
     CHECK_INT(store_run_start(st, "r1", 1700000000123LL, &err), 0);
     CHECK_INT(store_run_start(st, "r1", 1800000000000LL, &err), 0);  /* once */
-    CHECK_INT(store_run_published(st, "r1", 3, 0, &rc, &err), 0);
+    CHECK_INT(store_run_published(st, "r1", K3, 3, 0, &rc, &err), 0);
     CHECK_INT(rc.published, 3);
     CHECK_INT(rc.published_final, 0);
     CHECK_INT(store_run_outcome(st, "r1", "succeeded", &rc, &err), 0);
@@ -233,12 +237,12 @@ static void test_run_counters(void)
     CHECK_INT(rc.succeeded, 1);
     CHECK_INT(rc.failed, 1);
     CHECK_INT(rc.skipped, 1);
-    CHECK_INT(store_run_published(st, "r1", 0, 1, &rc, &err), 1);
+    CHECK_INT(store_run_published(st, "r1", NULL, 0, 1, &rc, &err), 1);
     CHECK_INT(rc.published, 3);
     CHECK_INT(rc.published_final, 1);
     CHECK_INT(rc.started_ms, 1700000000123LL);
     /* already finished: nobody else gets 1 */
-    CHECK_INT(store_run_published(st, "r1", 0, 1, &rc, &err), 0);
+    CHECK_INT(store_run_published(st, "r1", NULL, 0, 1, &rc, &err), 0);
     CHECK_INT(store_run_outcome(st, "r1", "succeeded", &rc, &err), 0);
     CHECK_INT(store_run_get(st, "r1", &rc, &err), 1);
     CHECK_INT(rc.succeeded, 2);
@@ -246,13 +250,13 @@ static void test_run_counters(void)
     CHECK(ttl > 6LL * 24 * 3600 * 1000 && ttl <= 7LL * 24 * 3600 * 1000);
 
     /* final first, outcomes complete it; counts may be NULL */
-    CHECK_INT(store_run_published(st, "r2", 2, 1, NULL, &err), 0);
+    CHECK_INT(store_run_published(st, "r2", K3, 2, 1, NULL, &err), 0);
     CHECK_INT(store_run_outcome(st, "r2", "succeeded", NULL, &err), 0);
     CHECK_INT(store_run_outcome(st, "r2", "succeeded", NULL, &err), 1);
     CHECK_INT(store_run_outcome(st, "r2", "succeeded", NULL, &err), 0);
 
     /* an empty run completes on the final publish */
-    CHECK_INT(store_run_published(st, "r3", 0, 1, NULL, &err), 1);
+    CHECK_INT(store_run_published(st, "r3", NULL, 0, 1, NULL, &err), 1);
 
     CHECK_INT(store_run_outcome(st, "r1", "won", NULL, &err), -1);
     CHECK_STR(err.buf, "store: unknown run outcome \"won\" (want succeeded, failed or skipped)");
@@ -290,16 +294,58 @@ static void test_record_done(void)
     run_counts k;
     CHECK_INT(store_lease_acquire(st, "orders", "A1", "run-7", 60000, &err), 1);
     CHECK_INT(store_lease_acquire(st, "orders", "A2", "run-8", 60000, &err), 1);
-    CHECK_INT(store_run_published(st, "run-7", 2, 1, NULL, &err), 0);
-    CHECK_INT(store_record_done(st, "run-7", "succeeded", "orders", "A1", "run-7", &k, &err), 0);
+    CHECK_INT(store_run_published(st, "run-7", A12, 2, 1, NULL, &err), 0);
+    CHECK_INT(store_record_done(st, "run-7", "succeeded", "orders", "A1", "run-7", 0, &k, &err), 0);
     CHECK_INT(store_get(st, "lease:orders:A1", &out, &err), 0);
     /* A2's lease belongs to another run: counted, not released */
-    CHECK_INT(store_record_done(st, "run-7", "failed", "orders", "A2", "run-7", &k, &err), 1);
+    CHECK_INT(store_record_done(st, "run-7", "failed", "orders", "A2", "run-7", 0, &k, &err), 1);
     CHECK_INT(store_get(st, "lease:orders:A2", &out, &err), 1);
     CHECK_STR(out.buf, "run-8");
     CHECK_INT(k.succeeded, 1);
     CHECK_INT(k.failed, 1);
-    CHECK_INT(store_record_done(st, "run-7", "bogus", "orders", "A2", "run-7", &k, &err), -1);
+    CHECK_INT(store_record_done(st, "run-7", "bogus", "orders", "A2", "run-7", 0, &k, &err), -1);
+    strbuf_release(&err);
+    strbuf_release(&out);
+}
+
+/* A run counts records, not messages: a record published twice (a reader
+ * restarted mid-run) or finished twice (a redelivery after a writer crash)
+ * counts once, and "finished" comes after the last record's outcome. */
+static void test_run_counts_records_once(void)
+{
+    strbuf err = STRBUF_INIT, out = STRBUF_INIT;
+    run_counts k;
+    CHECK_INT(store_run_published(st, "dup", K3, 3, 0, &k, &err), 0);
+    CHECK_INT(store_run_published(st, "dup", K3, 2, 0, &k, &err), 0);  /* k1, k2 again */
+    CHECK_INT(k.published, 3);
+    CHECK_INT(store_run_published(st, "dup", NULL, 0, 1, &k, &err), 0);
+    CHECK_INT(store_record_done(st, "dup", "succeeded", "orders", "k1", "dup", 0, &k, &err), 0);
+    CHECK_INT(store_record_done(st, "dup", "succeeded", "orders", "k1", "dup", 0, &k, &err), 0);  /* redelivered */
+    CHECK_INT(store_record_done(st, "dup", "skipped", "orders", "k2", "dup", 0, &k, &err), 0);
+    CHECK_INT(k.succeeded + k.skipped, 2);  /* not 3: the run is not finished early */
+    CHECK_INT(store_record_done(st, "dup", "failed", "orders", "k3", "dup", 0, &k, &err), 1);
+    CHECK_INT(k.succeeded, 1);
+    CHECK_INT(k.failed, 1);
+    /* run notes: what the reader listed, and why it stopped */
+    CHECK_INT(store_run_note(st, "dup", 3, 2, 40, NULL, &err), 0);
+    CHECK_INT(store_run_note(st, "dup", 1, 1, -1, "the list repeated a page", &err), 0);
+    CHECK_INT(store_run_get(st, "dup", &k, &err), 1);
+    CHECK_INT(k.listed, 4);
+    CHECK_INT(k.list_requests, 3);
+    CHECK_INT(k.list_count, 40);
+    CHECK_STR(k.error, "the list repeated a page");
+    /* a finished record's lease can be kept as "done": a list read from
+     * before it finished cannot take it, not even its own run */
+    CHECK_INT(store_lease_acquire(st, "orders", "D1", "run-d", 60000, &err), 1);
+    CHECK_INT(store_record_done(st, "run-d", "succeeded", "orders", "D1", "run-d", 60000, NULL, &err) >= 0, 1);
+    CHECK_INT(store_lease_get(st, "orders", "D1", &out, &err), 1);
+    CHECK_STR(out.buf, "done:run-d");
+    CHECK_INT(store_lease_acquire(st, "orders", "D1", "run-d", 60000, &err), 0);
+    CHECK_INT(store_lease_acquire(st, "orders", "D1", "run-e", 60000, &err), 0);
+    /* a failed record's lease is freed: the next tick retries it */
+    CHECK_INT(store_lease_acquire(st, "orders", "D2", "run-d", 60000, &err), 1);
+    CHECK_INT(store_record_done(st, "run-d", "failed", "orders", "D2", "run-d", 0, NULL, &err) >= 0, 1);
+    CHECK_INT(store_lease_get(st, "orders", "D2", &out, &err), 0);
     strbuf_release(&err);
     strbuf_release(&out);
 }
@@ -308,7 +354,13 @@ static void test_run_race(void)
 {
     enum { THREADS = 8, EACH = 25 };
     strbuf err = STRBUF_INIT;
-    CHECK_INT(store_run_published(st, "race", THREADS * EACH, 1, NULL, &err), 0);
+    static char names[THREADS * EACH][16];
+    const char *keys[THREADS * EACH];
+    for (int i = 0; i < THREADS * EACH; i++) {
+        snprintf(names[i], sizeof names[i], "r%d", i);
+        keys[i] = names[i];
+    }
+    CHECK_INT(store_run_published(st, "race", keys, THREADS * EACH, 1, NULL, &err), 0);
     struct racer rs[THREADS];
     pthread_t th[THREADS];
     for (int i = 0; i < THREADS; i++) {
@@ -331,6 +383,32 @@ static void test_run_race(void)
     run_counts rc;
     CHECK_INT(store_run_get(st, "race", &rc, &err), 1);
     CHECK_INT(rc.succeeded + rc.failed + rc.skipped, THREADS * EACH);
+    strbuf_release(&err);
+}
+
+static void *restart_later(void *arg)
+{
+    (void)arg;
+    sleep_ms(400);
+    start_redis();
+    return NULL;
+}
+
+/* With a retry budget (the services': store_set_retry), a call made while
+ * Redis restarts waits for it instead of failing. */
+static void test_retry_budget(void)
+{
+    strbuf err = STRBUF_INIT;
+    pthread_t th;
+    stop_redis();
+    store_set_retry(st, 8000);
+    pthread_create(&th, NULL, restart_later, NULL);
+    CHECK_INT(store_set(st, "during", "1", 0, &err), 0);
+    pthread_join(th, NULL);
+    store_set_retry(st, 0);
+    stop_redis();
+    CHECK_INT(store_ping(st, &err), -1);  /* without a budget: fails at once */
+    CHECK_INT(start_redis(), 0);
     strbuf_release(&err);
 }
 
@@ -379,8 +457,10 @@ int main(void)
         RUN(test_lock);
         RUN(test_run_counters);
         RUN(test_record_done);
+        RUN(test_run_counts_records_once);
         RUN(test_run_race);
         RUN(test_restart);
+        RUN(test_retry_budget);
         store_close(st);
     } else {
         fprintf(stderr, "store_open: %s\n", err.buf);

@@ -22,11 +22,16 @@
  * Routes:
  *   POST /auth/token              {"username","password"} -> bearer token
  *   POST /orders                  store a body (number and items by path)
- *   GET  /orders?number=N         {"results": [{"id","number"}]} or []
+ *   GET  /orders?number=N         {"results": [{"id","number","items":[{"code"}...]}]} or []:
+ *                                 the order with its lines' codes (a preexisting
+ *                                 order has PRE_ITEMS lines; the query_items fault
+ *                                 off leaves the lines out)
  *   any  /echo                    the body (an object, else {"body": ...})
  *                                 plus "method" and "headers"
  *   GET  /_control/state[?brief=1][&wait_for=F&wait_min=N], GET /_control/order?number=N,
  *   POST /_control/faults, POST /_control/reset   (never need auth)
+ * (the "password" fault changes the password /auth/token accepts; the
+ * state counts logins and login_refusals)
  * (brief=1: the counters without the writes map and the last body;
  * wait_for: see simhttp_handle_control)
  * With require_auth, /orders needs "Authorization: Bearer <token>".
@@ -43,6 +48,9 @@
 
 #include "jsontext.h"
 
+/* Lines a preexisting order (the "existing" fault) has in the ERP. */
+#define PRE_ITEMS 20
+
 struct erp {
     erp_config cfg;
     pthread_mutex_t lock;
@@ -51,6 +59,7 @@ struct erp {
     json_t *bodies;      /* number -> text of the last body written (a string) */
     json_t *ids;         /* number -> ERP id of the last write */
     json_t *existing;    /* number -> ERP id, preexisting orders */
+    json_t *nitems;      /* number -> items of the last body written */
     json_t *tokens;      /* token -> true */
     json_t *last_body;   /* text of the last body written, or NULL */
     int parse_depth;     /* containers a write must build: those on the paths */
@@ -62,9 +71,12 @@ struct erp {
     int write_error_status;
     long long write_errors_next;
     int query_status;
+    int query_items;     /* the query answers the order's items with their codes (default on) */
     unsigned slow_ms;
     double timeout_rate;
     int retry_after;
+    long long logins, login_refusals;   /* POST /auth/token answered 200 / 401 */
+    char *accept_password;              /* the "password" fault: accepted instead of cfg.password */
 };
 
 static void clear_state(erp *e)
@@ -73,6 +85,7 @@ static void clear_state(erp *e)
     json_object_clear(e->bodies);
     json_object_clear(e->ids);
     json_object_clear(e->existing);
+    json_object_clear(e->nitems);
     json_decref(e->last_body);
     e->last_body = NULL;
     e->received = e->seq = e->queries = e->requests = 0;
@@ -81,9 +94,13 @@ static void clear_state(erp *e)
     e->write_error_status = 500;
     e->write_errors_next = 0;
     e->query_status = 0;
+    e->query_items = 1;
     e->slow_ms = 0;
     e->timeout_rate = 0;
     e->retry_after = 0;
+    e->logins = e->login_refusals = 0;
+    free(e->accept_password);
+    e->accept_password = NULL;
 }
 
 /* Containers a dotted path goes through, the top one included. */
@@ -105,6 +122,7 @@ erp *erp_new(const erp_config *cfg)
     e->bodies = json_object();
     e->ids = json_object();
     e->existing = json_object();
+    e->nitems = json_object();
     e->tokens = json_object();
     e->last_body = NULL;
     e->parse_depth = path_depth(cfg->number_field);
@@ -118,10 +136,12 @@ void erp_free(erp *e)
 {
     if (!e)
         return;
+    free(e->accept_password);
     json_decref(e->writes);
     json_decref(e->bodies);
     json_decref(e->ids);
     json_decref(e->existing);
+    json_decref(e->nitems);
     json_decref(e->tokens);
     json_decref(e->last_body);
     pthread_mutex_destroy(&e->lock);
@@ -183,6 +203,15 @@ static int auth_ok(erp *e, simhttp_req *req)
     return ok;
 }
 
+/* The password the ERP accepts now: the "password" fault's, or the configured one. */
+static int password_ok(erp *e, const char *p)
+{
+    pthread_mutex_lock(&e->lock);
+    int ok = !strcmp(p, e->accept_password ? e->accept_password : e->cfg.password);
+    pthread_mutex_unlock(&e->lock);
+    return ok;
+}
+
 static void handle_token(erp *e, simhttp_req *req)
 {
     strbuf err = STRBUF_INIT;
@@ -191,7 +220,10 @@ static void handle_token(erp *e, simhttp_req *req)
     const char *p = json_string_value(json_object_get(body, "password"));
     if (!body || !json_is_object(body)) {
         simhttp_reply_error(req, 400, "error", "invalid_request: %s", body ? "body is not an object" : err.buf);
-    } else if (!u || !p || strcmp(u, e->cfg.username) || strcmp(p, e->cfg.password)) {
+    } else if (!u || !p || strcmp(u, e->cfg.username) || !password_ok(e, p)) {
+        pthread_mutex_lock(&e->lock);
+        e->login_refusals++;
+        pthread_mutex_unlock(&e->lock);
         simhttp_reply_error(req, 401, "error", "invalid_client");
     } else {
         char tok[48];
@@ -199,6 +231,7 @@ static void handle_token(erp *e, simhttp_req *req)
         unsigned long long a = simhttp_rand_next(&e->rng), b = simhttp_rand_next(&e->rng);
         snprintf(tok, sizeof(tok), "erp%016llx%016llx", a, b);
         json_object_set_new(e->tokens, tok, json_true());
+        e->logins++;
         pthread_mutex_unlock(&e->lock);
         json_t *r = json_pack("{s:s, s:s, s:i}", "access_token", tok, "token_type", "Bearer", "expires_in", 3600);
         simhttp_reply_json(req, 200, r);
@@ -270,6 +303,7 @@ static void handle_write(erp *e, simhttp_req *req)
     char id[40];
     snprintf(id, sizeof(id), "ERP-%lld", seq);
     json_object_set_new(e->ids, num.buf, json_string(id));
+    json_object_set_new(e->nitems, num.buf, json_integer((json_int_t)nitems));
     json_decref(e->last_body);
     e->last_body = text;   /* shared with bodies; refcounts change only under the lock */
     pthread_mutex_unlock(&e->lock);
@@ -296,12 +330,18 @@ static void handle_query(erp *e, simhttp_req *req)
     e->queries++;
     int qs = e->query_status;
     strbuf id = STRBUF_INIT;
+    long long nit = 0;
     if (num) {
         json_t *v = json_object_get(e->ids, num);
-        if (!v)
+        nit = json_integer_value(json_object_get(e->nitems, num));
+        if (!v) {
             v = json_object_get(e->existing, num);
+            nit = v ? PRE_ITEMS : 0;
+        }
         if (v)
             strbuf_addstr(&id, json_string_value(v));
+        if (!e->query_items)
+            nit = -1;
     }
     pthread_mutex_unlock(&e->lock);
     if (qs) {
@@ -317,7 +357,15 @@ static void handle_query(erp *e, simhttp_req *req)
             strbuf_add_json_escaped(o, id.buf, id.len);
             strbuf_addstr(o, "\", \"number\": \"");
             strbuf_add_json_escaped(o, num, strlen(num));
-            strbuf_addstr(o, "\"}");
+            strbuf_addch(o, '"');
+            /* the lines as the ERP holds them, with the codes it gave */
+            if (nit >= 0) {
+                strbuf_addstr(o, ", \"items\": [");
+                for (long long i = 1; i <= nit; i++)
+                    strbuf_addf(o, "%s{\"code\": \"%s-%lld\"}", i > 1 ? ", " : "", id.buf, i);
+                strbuf_addch(o, ']');
+            }
+            strbuf_addch(o, '}');
         }
         strbuf_addstr(o, "]}");
         req->status = 200;
@@ -377,6 +425,8 @@ static void control_state(void *ctx, simhttp_req *req)
                           "queries", (json_int_t)e->queries,
                           "requests", (json_int_t)e->requests,
                           "last_body", last ? last : json_null());
+    json_object_set_new(r, "logins", json_integer((json_int_t)e->logins));
+    json_object_set_new(r, "login_refusals", json_integer((json_int_t)e->login_refusals));
     simhttp_reply_json(req, 200, r);
     json_decref(r);
     pthread_mutex_unlock(&e->lock);
@@ -433,11 +483,12 @@ static int get_int(json_t *v, long long lo, long long hi, long long *out)
 
 static json_t *faults_json(erp *e)
 {
-    return json_pack("{s:f, s:i, s:I, s:i, s:i, s:f, s:i, s:I}",
+    return json_pack("{s:f, s:i, s:I, s:i, s:b, s:i, s:f, s:i, s:I}",
                      "write_error_rate", e->write_error_rate,
                      "write_error_status", e->write_error_status,
                      "write_errors_next", (json_int_t)e->write_errors_next,
                      "query_status", e->query_status,
+                     "query_items", e->query_items,
                      "slow_ms", (int)e->slow_ms,
                      "timeout_rate", e->timeout_rate,
                      "retry_after", e->retry_after,
@@ -481,8 +532,10 @@ static void control_faults(void *ctx, simhttp_req *req)
             bad = get_int(v, 0, 599, &n) || (n != 0 && n < 100);
         else if (!strcmp(k, "write_errors_next") || !strcmp(k, "slow_ms") || !strcmp(k, "retry_after"))
             bad = get_int(v, 0, 1000000000, &n);
-        else if (!strcmp(k, "expire_tokens"))
+        else if (!strcmp(k, "expire_tokens") || !strcmp(k, "query_items"))
             bad = !json_is_boolean(v);
+        else if (!strcmp(k, "password"))
+            bad = !json_is_string(v);
         else if (!strcmp(k, "existing")) {
             size_t i;
             json_t *x;
@@ -515,6 +568,12 @@ static void control_faults(void *ctx, simhttp_req *req)
             e->retry_after = (int)json_integer_value(v);
         else if (!strcmp(k, "expire_tokens") && json_is_true(v))
             json_object_clear(e->tokens);
+        else if (!strcmp(k, "password")) {
+            free(e->accept_password);
+            e->accept_password = strdup(json_string_value(v));
+        }
+        else if (!strcmp(k, "query_items"))
+            e->query_items = json_is_true(v);
         else if (!strcmp(k, "existing")) {
             size_t i;
             json_t *x;

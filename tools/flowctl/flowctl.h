@@ -1,5 +1,6 @@
 /* flowctl: the operators' and integration engineers' command line. Each
- * command is one function in its own file; main.c dispatches. */
+ * command is one function cmd_<name>; related commands share a file
+ * (cmd_ops.c: validate, trigger, replay, tail); main.c dispatches. */
 #ifndef FLOWCTL_H
 #define FLOWCTL_H
 
@@ -11,9 +12,11 @@ int cmd_trigger(int argc, char **argv);
 int cmd_replay(int argc, char **argv);
 int cmd_tail(int argc, char **argv);
 int cmd_order(int argc, char **argv);
+int cmd_settings(int argc, char **argv);
 int cmd_map(int argc, char **argv);
 int cmd_el(int argc, char **argv);
 int cmd_test_script(int argc, char **argv);
+int cmd_next(int argc, char **argv);
 
 /* Shared option values: --brokers, --prefix, --flows (and FLOWFLEET_* env). */
 typedef struct flowctl_env {

@@ -14,12 +14,17 @@ static const struct {
 } cmds[] = {
     { "validate", cmd_validate, "validate DIR|FILE                check flow files; every problem with file and field" },
     { "trigger", cmd_trigger, "trigger FLOW [--param k=v]...     emit a manual tick (is_triggered, triggered_by you)" },
-    { "replay", cmd_replay, "replay FLOW [--since T] [--until T] [--error TEXT] [--key K] [--dry-run]\n"
-                            "                                  re-publish failed records to the stage they failed in" },
+    { "replay", cmd_replay, "replay FLOW [--since T] [--until T] [--error TEXT] [--key K] [--parked] [--dry-run]\n"
+                            "                                  re-publish failed records (each once, its newest failure) to the\n"
+                            "                                  stage they failed in, clearing their attempts; --parked: only\n"
+                            "                                  records parked after max_attempts failures" },
     { "tail", cmd_tail, "tail [FLOW] [--from-beginning]    follow the log topic, human-readable" },
     { "order", cmd_order, "order FLOW NUMBER                 print one detailed order from Omnitron (script test input)" },
+    { "example", cmd_order, "example FLOW KEY                  print one record as the flow's reader would publish it" },
+    { "settings", cmd_settings, "settings [TYPE]                   print the settings table (shared, or a flow type's) as Markdown" },
     { "map", cmd_map, "map --spec SPEC --input IN [--context CTX]   run a Jolt mapping" },
     { "el", cmd_el, "el 'EXPR' [--attr k=v]...         evaluate a NiFi Expression Language template" },
+    { "next", cmd_next, "next FLOW [N] [--from TIME]       the next N due times (default 5), local and UTC" },
     { "test-script", cmd_test_script, "test-script --script F --input F [--attr k=v]...   run a script on one record" },
 };
 

@@ -53,6 +53,10 @@ struct omni {
     int error_status;
     unsigned slow_ms;
     double timeout_rate;
+    /* behaviours of other Omnitrons (set through /_control/faults) */
+    int ignore_id_gt;            /* the order list ignores id__gt: page numbers only */
+    int max_limit;               /* the largest limit a list answers (0: 1000) */
+    int strict_mappings;         /* a second item mapping is refused with a 400 */
     /* counters */
     atomic_llong requests, logins, bulk_updates, items_updated;
 };
@@ -262,10 +266,12 @@ static void list_orders(omni *om, simhttp_req *req, int mode)
         simhttp_reply_error(req, 400, "id__gt", "Enter a number.");
         return;
     }
+    if (om->ignore_id_gt)
+        id_gt = 0;
     const char *sort = simhttp_query(req, "sort");
     int desc = sort && (!strcmp(sort, "-id") || !strcmp(sort, "-pk"));
     page_spec ps;
-    if (parse_page(req, 1000, &ps))
+    if (parse_page(req, om->max_limit > 0 ? om->max_limit : 1000, &ps))
         return;
     const char *number = simhttp_query(req, "number");
 
@@ -388,6 +394,11 @@ static void create_mapping(omni *om, simhttp_req *req, long long pk, int is_item
         int *mpk;
         unsigned *count;
         char **slot;
+        if (is_item && om->strict_mappings && om->d->items[pk - 1].map_pk) {
+            simhttp_reply_error(req, 400, "non_field_errors", "This order item already has an integration mapping.");
+            pthread_rwlock_unlock(&om->lock);
+            goto out;
+        }
         if (is_item) {
             omni_item *it = &om->d->items[pk - 1];
             mpk = &it->map_pk, count = &it->map_count, slot = &it->map_code;
@@ -411,6 +422,31 @@ static void create_mapping(omni *om, simhttp_req *req, long long pk, int is_item
 out:
     json_decref(b);
     strbuf_release(&code);
+}
+
+/* GET an item's mappings: a list, empty or with its one mapping. */
+static void get_mappings(omni *om, simhttp_req *req, long long pk)
+{
+    pthread_rwlock_rdlock(&om->lock);
+    if (pk < 1 || pk > om->d->nitems) {
+        reply_detail(req, 404, "Not found.");
+    } else {
+        const omni_item *it = &om->d->items[pk - 1];
+        strbuf *o = &req->out;
+        strbuf_reset(o);
+        strbuf_addch(o, '[');
+        if (it->map_pk) {
+            strbuf code = STRBUF_INIT;
+            strbuf_addstr(&code, it->map_code ? it->map_code : "");
+            strbuf_reset(o);
+            reply_mapping(req, it->map_pk, "orderitem", pk, &code);
+            strbuf_insertstr(o, 0, "[");
+            strbuf_release(&code);
+        }
+        strbuf_addch(o, ']');
+        req->status = 200;
+    }
+    pthread_rwlock_unlock(&om->lock);
 }
 
 /* ---- items and discounts ---- */
@@ -669,8 +705,10 @@ static void control_order(void *ctx, simhttp_req *req)
 
 static void reply_faults(omni *om, simhttp_req *req)
 {
-    json_t *r = json_pack("{s:f, s:i, s:i, s:f}", "error_rate", om->error_rate, "error_status", om->error_status,
-                          "slow_ms", (int)om->slow_ms, "timeout_rate", om->timeout_rate);
+    json_t *r = json_pack("{s:f, s:i, s:i, s:f, s:b, s:i, s:b}", "error_rate", om->error_rate, "error_status",
+                          om->error_status, "slow_ms", (int)om->slow_ms, "timeout_rate", om->timeout_rate,
+                          "ignore_id_gt", om->ignore_id_gt, "max_limit", om->max_limit, "strict_mappings",
+                          om->strict_mappings);
     simhttp_reply_json(req, 200, r);
     json_decref(r);
 }
@@ -701,8 +739,10 @@ static void control_faults(void *ctx, simhttp_req *req)
             ok = int_ok(v, 0, 599);
         else if (!strcmp(k, "slow_ms"))
             ok = int_ok(v, 0, 600000);
-        else if (!strcmp(k, "expire_tokens"))
+        else if (!strcmp(k, "expire_tokens") || !strcmp(k, "ignore_id_gt") || !strcmp(k, "strict_mappings"))
             ok = json_is_boolean(v);
+        else if (!strcmp(k, "max_limit"))
+            ok = int_ok(v, 0, 1000);
         else {
             simhttp_reply_error(req, 400, "error", "unknown fault '%s'", k);
             goto out;
@@ -725,6 +765,12 @@ static void control_faults(void *ctx, simhttp_req *req)
             om->slow_ms = (unsigned)num;
         else if (!strcmp(k, "expire_tokens") && json_is_true(v))
             json_object_clear(om->tokens);
+        else if (!strcmp(k, "ignore_id_gt"))
+            om->ignore_id_gt = json_is_true(v);
+        else if (!strcmp(k, "strict_mappings"))
+            om->strict_mappings = json_is_true(v);
+        else if (!strcmp(k, "max_limit"))
+            om->max_limit = (int)num;
     }
     reply_faults(om, req);
     pthread_rwlock_unlock(&om->lock);
@@ -812,7 +858,8 @@ static void method_not_allowed(simhttp_req *req)
  * method, what answers it, and its argument (the OMNI_* mode or is_item).
  * The patterns never overlap, so a path that matches a row but none with the
  * request's method gets 405, and one that matches no row 404. */
-enum route_op { R_LIST_ORDERS, R_GET_ORDER, R_PATCH_ORDER, R_MAPPING, R_LIST_CHILDREN, R_GET_CHILD, R_BULK_STATUS };
+enum route_op { R_LIST_ORDERS, R_GET_ORDER, R_PATCH_ORDER, R_MAPPING, R_GET_MAPPINGS, R_LIST_CHILDREN, R_GET_CHILD,
+                R_BULK_STATUS };
 
 static const struct route {
     const char *pattern, *method;
@@ -829,6 +876,7 @@ static const struct route {
     { "/v1/order_items/bulk_status_update", "PATCH", R_BULK_STATUS, 0 },
     { "/v1/order_items/{}/detailed_integration", "GET", R_GET_CHILD, 1 },
     { "/v1/order_items/{}/create_mapping", "POST", R_MAPPING, 1 },
+    { "/v1/order_items/{}/get_mappings", "GET", R_GET_MAPPINGS, 1 },
     { "/v1/discount_items", "GET", R_LIST_CHILDREN, 0 },
     { "/v1/discount_items/{}/detailed_integration", "GET", R_GET_CHILD, 0 },
 };
@@ -849,6 +897,7 @@ static void dispatch(omni *om, simhttp_req *req, const char *p)
         case R_GET_ORDER: get_order(om, req, id, r->arg); break;
         case R_PATCH_ORDER: patch_order(om, req, id); break;
         case R_MAPPING: create_mapping(om, req, id, r->arg); break;
+        case R_GET_MAPPINGS: get_mappings(om, req, id); break;
         case R_LIST_CHILDREN: list_children(om, req, r->arg); break;
         case R_GET_CHILD: get_child(om, req, id, r->arg); break;
         case R_BULK_STATUS: bulk_status(om, req); break;
