@@ -34,6 +34,8 @@ const setting flow_common_settings[] = {
     { "max_attempts", SETTING_INT, "5", "failed attempts of one record (across ticks and replays) before it is parked: no more automatic retries until `flowctl replay`; HTTP 429 and 503 and refused logins do not count", SETTING_BY_CODE, 1, 1000, 0 },
     { "schedule.cron", SETTING_STR, NULL, "when the flow runs: cron (unix, Quartz or Spring), a period (`5 mins`, `@every 30s`) or `@hourly`...; no schedule: manual or triggered runs only", SETTING_BY_CODE, 0, 0, 0 },
     { "schedule.dialect", SETTING_STR, NULL, "how cron fields are read: `unix`, `quartz` or `spring`; by field count when absent (5 unix, 7 quartz), required for 6", SETTING_BY_CODE, 0, 0, 0 },
+    { "schedule.after", SETTING_STR, NULL, "Triggered By: run when a run of this flow (its name) finishes; with or without `schedule.cron`", SETTING_BY_CODE, 0, 0, 0 },
+    { "schedule.after_status", SETTING_STR, "finished", "`finished`: after any run of that flow; `success`: only after a successful one", SETTING_BY_CODE, 0, 0, 0 },
     { "schedule.timezone", SETTING_STR, "UTC", "IANA time zone the schedule is read in", SETTING_BY_CODE, 0, 0, 0 },
     { "http.timeout", SETTING_DURATION, "30s", "one request's time limit", SETTING_BY_CODE, 0, 0, 0 },
     { "http.connect_timeout", SETTING_DURATION, "5s", "connecting's time limit", SETTING_BY_CODE, 0, 0, 0 },
@@ -317,8 +319,18 @@ static void load_name_and_type(settings *s, flow *f)
 static void load_schedule(settings *s, flow *f)
 {
     json_t *sch = settings_section(s, "schedule", 0);
-    f->cron_text = settings_str(s, "schedule.cron", NULL, sch != NULL);
+    f->cron_text = settings_str(s, "schedule.cron", NULL, 0);
+    if (sch && !settings_get(s, "schedule.cron") && !settings_get(s, "schedule.after"))
+        settings_problem(s, "schedule", "needs schedule.cron or schedule.after");
     f->timezone = settings_str(s, "schedule.timezone", def("schedule.timezone"), 0);
+    f->after = settings_str(s, "schedule.after", NULL, 0);
+    char *st = settings_str(s, "schedule.after_status", def("schedule.after_status"), 0);
+    if (st && strcmp(st, "finished") && strcmp(st, "success"))
+        settings_problem(s, "schedule.after_status", "expected finished or success, got \"%s\"", st);
+    f->after_success_only = st && strcmp(st, "success") == 0;
+    free(st);
+    if (f->after && f->name && strcmp(f->after, f->name) == 0)
+        settings_problem(s, "schedule.after", "a flow cannot be triggered by its own runs");
     char *dialect = settings_str(s, "schedule.dialect", NULL, 0);
     if (dialect && !cron_dialect_valid(dialect)) {
         settings_problem(s, "schedule.dialect", "expected one of unix, quartz, spring, got \"%s\"", dialect);
@@ -429,6 +441,7 @@ void flow_free(flow *f)
     free(f->name);
     free(f->type);
     free(f->cron_text);
+    free(f->after);
     if (f->cron)
         cron_free(f->cron);
     free(f->timezone);
@@ -447,6 +460,83 @@ void flow_free(flow *f)
 static int cmp_str(const void *a, const void *b)
 {
     return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), m = strlen(suffix);
+    return n > m && strcmp(s + n - m, suffix) == 0;
+}
+
+/* Whether the file name of a folder is a flow file (docs/flows.md, first
+ * section): a flows folder is often one flat folder (a Kubernetes
+ * ConfigMap) holding the flows' scripts, mappings and sample records too.
+ * A "*.flow.json" always is one (loading it reports what it lacks); another
+ * "*.json" is one when its top-level object has both "name" and "type", or
+ * when it is not valid JSON at all (a flow file with a syntax error must not
+ * vanish silently); any other file is skipped without a word. */
+static int is_flow_file(const char *path, const char *name)
+{
+    if (name[0] == '.' || !ends_with(name, ".json"))
+        return 0;
+    if (ends_with(name, ".flow.json"))
+        return 1;
+    json_t *root = jsontext_load_file(path, NULL);
+    if (!root)
+        return 1;
+    int yes = json_is_object(root) && json_object_get(root, "name") && json_object_get(root, "type");
+    json_decref(root);
+    return yes;
+}
+
+/* Triggered By across the set: every schedule.after names a flow of the set,
+ * and no flow is triggered, through a chain, by its own runs. The flows that
+ * break either rule are reported ("<file>: schedule.after: cycle: a -> b ->
+ * a") and left out; the number left out. */
+static int check_after(flow_set *set, strbuf *errs)
+{
+    int *bad = xcalloc(set->n + 1, sizeof *bad);
+    int nbad = 0;
+    for (size_t i = 0; i < set->n; i++) {
+        const flow *f = set->flows[i];
+        if (!f->after)
+            continue;
+        if (!flow_set_find(set, f->after)) {
+            if (errs)
+                strbuf_addf(errs, "%s%s: schedule.after: no flow named \"%s\" is loaded with it", errs->len ? "\n" : "",
+                            f->file, f->after);
+            bad[i] = 1;
+            continue;
+        }
+        strbuf path = STRBUF_INIT;
+        const flow *g = f;
+        strbuf_addstr(&path, f->name);
+        for (size_t step = 0; step <= set->n && g && g->after; step++) {
+            g = flow_set_find(set, g->after);
+            if (!g)
+                break;
+            strbuf_addf(&path, " -> %s", g->name);
+            if (g == f) {
+                if (errs)
+                    strbuf_addf(errs, "%s%s: schedule.after: cycle: %s", errs->len ? "\n" : "", f->file, path.buf);
+                bad[i] = 1;
+                break;
+            }
+        }
+        strbuf_release(&path);
+    }
+    size_t k = 0;
+    for (size_t i = 0; i < set->n; i++) {
+        if (bad[i]) {
+            flow_free(set->flows[i]);
+            nbad++;
+        } else {
+            set->flows[k++] = set->flows[i];
+        }
+    }
+    set->n = k;
+    free(bad);
+    return nbad;
 }
 
 int flow_set_load(flow_set *set, const char *dir_or_file, int flags, strbuf *errs)
@@ -468,12 +558,13 @@ int flow_set_load(flow_set *set, const char *dir_or_file, int flags, strbuf *err
             return -1;
         }
         while ((de = readdir(d))) {
-            size_t n = strlen(de->d_name);
-            if (n <= 5 || strcmp(de->d_name + n - 5, ".json") || de->d_name[0] == '.')
-                continue;
-            files = realloc(files, (nfiles + 1) * sizeof *files);
             strbuf p = STRBUF_INIT;
             strbuf_addf(&p, "%s/%s", dir_or_file, de->d_name);
+            if (!is_flow_file(p.buf, de->d_name)) {
+                strbuf_release(&p);
+                continue;
+            }
+            files = realloc(files, (nfiles + 1) * sizeof *files);
             files[nfiles++] = strbuf_detach(&p, NULL);
         }
         closedir(d);
@@ -506,7 +597,7 @@ int flow_set_load(flow_set *set, const char *dir_or_file, int flags, strbuf *err
         free(files[i]);
     }
     free(files);
-    return broken;
+    return broken + check_after(set, errs);
 }
 
 void flow_set_free(flow_set *set)

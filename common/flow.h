@@ -82,6 +82,8 @@ typedef struct flow {
     char *cron_text;
     struct cron_expr *cron;     /* NULL for outbound-only flows */
     char *timezone;
+    char *after;                /* Triggered By: runs when this flow's run finishes (NULL: none) */
+    int after_success_only;     /* ... only when that run succeeded */
 
     /* http settings shared by every call of the flow */
     int64_t http_timeout_ms;

@@ -13,6 +13,7 @@
 #include "stage.h"
 
 #include "flow_type.h"
+#include "ticks.h"
 #include "clock.h"
 
 #include <jansson.h>
@@ -43,20 +44,46 @@ static void emit_log(stage_ctx *c, const char *key, strbuf *json)
     strbuf topic = STRBUF_INIT, err = STRBUF_INIT;
     bus_topic(&topic, c->prefix, NULL, TOPIC_LOG);
     if (c->out.produce(c->out.ctx, topic.buf, key ? key : "", json->buf, json->len, c->origin, &err) < 0)
-        fprintf(stderr, "%s: cannot publish log event: %s\n", c->service, err.buf);
+        logev_say(c->service, "error", NULL, "cannot publish log event: %s", err.buf);
     strbuf_release(&topic);
     strbuf_release(&err);
+}
+
+static double since_start(const stage_ctx *c)
+{
+    return c->started_ms > 0 ? clock_mono_ms() - c->started_ms : 0;
+}
+
+static int tries_of(const stage_ctx *c)
+{
+    return c->tries > 0 ? c->tries : http_client_last_tries(c->http);
 }
 
 void stage_log_record(stage_ctx *c, const envelope *e, const char *stage, const char *outcome,
                       long http_status, const char *error, double duration_ms)
 {
     strbuf j = STRBUF_INIT;
+    logev_rec r = { stage, outcome, http_status, error, NULL, duration_ms > 0 ? duration_ms : since_start(c),
+                    tries_of(c) };
     if (http_status <= 0 && c->login_refused && !strcmp(outcome, "failed")) {
-        http_status = c->login_refused;   /* a run that failed on a refused login (auth.c) */
+        r.http_status = c->login_refused;   /* a run that failed on a refused login (auth.c) */
         c->login_refused = 0;
     }
-    logev_record(&j, e, stage, outcome, http_status, error, duration_ms, clock_wall_ms());
+    if (!strcmp(outcome, "skipped")) {   /* a skip carries a reason, not an error */
+        const char *why = attrs_get(&e->attrs, "log.skip_reason");
+        r.reason = why ? why : !strcmp(stage, "script") ? "removed_by_script" : error;
+        r.error = NULL;
+    }
+    logev_record(&j, e, &r, clock_wall_ms());
+    emit_log(c, e->key, &j);
+    strbuf_release(&j);
+}
+
+void stage_log_step(stage_ctx *c, const envelope *e, const char *step, const char *status, long http_status,
+                    const char *error, double duration_ms)
+{
+    strbuf j = STRBUF_INIT;
+    logev_step(&j, e, step, status, http_status, error, duration_ms, tries_of(c), clock_wall_ms());
     emit_log(c, e->key, &j);
     strbuf_release(&j);
 }
@@ -69,12 +96,29 @@ void stage_log_run(stage_ctx *c, const envelope *e, const char *event, const cha
     strbuf_release(&j);
 }
 
-/* Counts by flow type and one more label; the flow type is validated at
- * load, so the label set stays small (never record ids). */
-static void count(const char *name, const char *help, const char *type, const char *label, const char *value)
+/* The labels type, flow (when the flow is loaded here: flow names are few
+ * and validated at load; anything else is "unknown", so a stray message
+ * cannot grow the label set) and one more, into l. Never record ids. */
+static void labels(strbuf *l, const stage_ctx *c, const envelope *e, const char *label, const char *value)
+{
+    int known = c->flows && e->flow && flow_set_find(c->flows, e->flow);
+    strbuf_addstr(l, "type=\"");
+    metrics_label_escape(l, e->flow_type && *e->flow_type ? e->flow_type : "unknown");
+    strbuf_addstr(l, "\",flow=\"");
+    metrics_label_escape(l, known ? e->flow : "unknown");
+    strbuf_addch(l, '"');
+    if (label) {
+        strbuf_addf(l, ",%s=\"", label);
+        metrics_label_escape(l, value);
+        strbuf_addch(l, '"');
+    }
+}
+
+static void count(const stage_ctx *c, const envelope *e, const char *name, const char *help, const char *label,
+                  const char *value)
 {
     strbuf l = STRBUF_INIT;
-    strbuf_addf(&l, "type=\"%s\",%s=\"%s\"", type && *type ? type : "unknown", label, value);
+    labels(&l, c, e, label, value);
     metric_add(metrics_counter(name, l.buf, help), 1);
     strbuf_release(&l);
 }
@@ -83,7 +127,20 @@ void stage_run_finished(stage_ctx *c, const envelope *e, const run_counts *k)
 {
     /* a run that could not read its whole list failed, whatever it published */
     const char *status = k->error[0] ? "failed" : k->published == 0 ? "empty" : k->failed ? "failed" : "success";
-    count("runs_finished_total", "Runs finished, by flow type and status", e->flow_type, "status", status);
+    int64_t now = clock_wall_ms();
+    count(c, e, "runs_finished_total", "Runs finished, by flow type, flow and status", "status", status);
+    strbuf l = STRBUF_INIT;
+    labels(&l, c, e, NULL, NULL);
+    if (k->started_ms > 0 && now >= k->started_ms)
+        metric_observe_ms(metrics_histogram("run_duration_seconds", l.buf, "Runs' duration, start to finish, by flow"),
+                          (double)(now - k->started_ms));
+    /* an empty run is a healthy one too: nothing was due */
+    if (!strcmp(status, "success") || !strcmp(status, "empty"))
+        metric_set(metrics_gauge("last_success_timestamp_seconds", l.buf,
+                                 "When a run of the flow last finished success or empty (Unix time; 0: not "
+                                 "since this process started; take the max over replicas)"),
+                   (long)(now / 1000));
+    strbuf_release(&l);
     envelope run;
     envelope_init(&run);
     envelope_set(&run.flow, e->flow);
@@ -100,24 +157,31 @@ void stage_outcome(stage_ctx *c, const envelope *e, const char *outcome)
     strbuf err = STRBUF_INIT;
     run_counts k;
     const char *lease = e->key && *e->key ? e->key : NULL;
+    /* the run counters' words (store.h); a parked record is a failed one */
+    if (!strcmp(outcome, "succeeded"))
+        outcome = "success";
+    int failed = !strcmp(outcome, "failed") || !strcmp(outcome, "parked");
+    const char *counted = !strcmp(outcome, "success") ? "succeeded" : failed ? "failed" : outcome;
     c->login_refused = 0;
-    if (strcmp(outcome, "failed") != 0)   /* it made it: its failed attempts are forgotten (parking.h) */
+    c->tries = 0;
+    if (!failed)   /* it made it: its failed attempts are forgotten (parking.h) */
         parking_clear(c, e->flow, lease);
-    count("records_total", "Records that reached a final outcome, by flow type", e->flow_type, "outcome", outcome);
+    count(c, e, "records_total", "Records that reached a final outcome, by flow type, flow and outcome", "outcome",
+          outcome);
     /* A replayed record belongs to a run that has finished already: its
      * outcome is logged, not counted again; its lease (if its run still
      * holds one) is released all the same. One round trip either way. */
     if (e->attempt <= 1 && e->run_id && *e->run_id) {
         /* a finished record keeps its lease as "done" for a while: a list
          * page read before it finished cannot publish it again */
-        int64_t keep = strcmp(outcome, "failed") != 0 ? STAGE_DONE_LEASE_MS : 0;
-        int done = store_record_done(c->store, e->run_id, outcome, e->flow, lease, e->run_id, keep, &k, &err);
+        int64_t keep = !failed ? STAGE_DONE_LEASE_MS : 0;
+        int done = store_record_done(c->store, e->run_id, counted, e->flow, lease, e->run_id, keep, &k, &err);
         if (done < 0)
-            fprintf(stderr, "%s: run counter for %s: %s\n", c->service, e->run_id, err.buf);
+            logev_say(c->service, "error", e, "run counter for %s: %s", e->run_id, err.buf);
         else if (done == 1)
             stage_run_finished(c, e, &k);
     } else if (lease && store_lease_release(c->store, e->flow, lease, e->run_id, &err) < 0) {
-        fprintf(stderr, "%s: lease release for %s: %s\n", c->service, lease, err.buf);
+        logev_say(c->service, "error", e, "lease release for %s: %s", lease, err.buf);
     }
     strbuf_release(&err);
 }
@@ -150,13 +214,17 @@ void stage_fail(stage_ctx *c, const envelope *e, const char *stage, long http_st
     if (parked)
         attrs_set(&f.attrs, PARKING_ATTR_PARKED, "true");
     if (stage_emit(c, TOPIC_FAILED, &f, &err) < 0)
-        fprintf(stderr, "%s: cannot publish to the failed topic: %s\n", c->service, err.buf);
-    /* one "parked" event when the count reaches the limit */
-    stage_log_record(c, e, stage, parked && attempts == fl->max_attempts ? "parked" : "failed", http_status, error, 0);
-    if (parked && attempts == fl->max_attempts)
-        count("records_parked_total", "Records parked after max_attempts failures, by flow type", e->flow_type,
+        logev_say(c->service, "error", e, "cannot publish to the failed topic: %s", err.buf);
+    /* the step that failed, then the record's event: one "parked" event
+     * when the count reaches the limit */
+    int parks = parked && attempts == fl->max_attempts;
+    double took = since_start(c);
+    stage_log_step(c, e, stage, "failed", http_status, error, took);
+    stage_log_record(c, e, stage, parks ? "parked" : "failed", http_status, error, took);
+    if (parks)
+        count(c, e, "records_parked_total", "Records parked after max_attempts failures, by flow type, flow and stage",
               "stage", stage);
-    stage_outcome(c, e, "failed");
+    stage_outcome(c, e, parks ? "parked" : "failed");
     envelope_free(&f);
     strbuf_release(&err);
 }
@@ -219,7 +287,7 @@ void stage_read(stage_ctx *c, envelope *tick)
     if (f && tick->flow)
         close_lost_run(c, tick);
     if (!f) {
-        fprintf(stderr, "%s: tick for unknown flow \"%s\" ignored\n", c->service, tick->flow ? tick->flow : "");
+        logev_say(c->service, "warning", tick, "tick for unknown flow \"%s\" ignored", tick->flow ? tick->flow : "");
         return;
     }
     f->ft->read(c, f, tick);

@@ -77,6 +77,83 @@ out:
     return found < 0 ? -1 : emitted;
 }
 
+void ticks_note_finished(stage_ctx *c, const envelope *run, const char *status)
+{
+    strbuf key = STRBUF_INIT, val = STRBUF_INIT, err = STRBUF_INIT;
+    strbuf_addf(&key, "finished:%s", run->flow ? run->flow : "");
+    strbuf_addf(&val, "%s %s", run->run_id ? run->run_id : "", status);
+    if (store_set(c->store, key.buf, val.buf, 7LL * 24 * 3600 * 1000, &err) < 0)
+        fprintf(stderr, "%s: %s: cannot note the finished run for the flows it triggers: %s\n", c->service,
+                run->flow ? run->flow : "", err.buf);
+    strbuf_release(&key);
+    strbuf_release(&val);
+    strbuf_release(&err);
+}
+
+/* Triggered By: one tick for f per finished run of f->after (with the
+ * status it asks for). The scheduler keeps, per flow, the upstream run it
+ * handled last ("after:<flow>:seen"); on first sight it starts from the
+ * upstream's current run, without a tick. A SET NX marker per (flow,
+ * upstream run) makes the tick unique across a leader hand-over. 1 emitted,
+ * 0 not, -1 store error. */
+static int step_after(ticks_sched *s, const flow *f, strbuf *err)
+{
+    strbuf fin = STRBUF_INIT, seenk = STRBUF_INIT, seen = STRBUF_INIT, marker = STRBUF_INIT, run = STRBUF_INIT;
+    int rc = 0;
+    strbuf_addf(&seenk, "after:%s:seen", f->name);
+    strbuf_addf(&fin, "finished:%s", f->after);
+    int has_fin = store_get(s->c->store, fin.buf, &run, err);
+    int has_seen = has_fin >= 0 ? store_get(s->c->store, seenk.buf, &seen, err) : -1;
+    if (has_fin < 0 || has_seen < 0) {
+        rc = -1;
+        goto out;
+    }
+    if (!has_fin || (has_seen && strcmp(seen.buf, run.buf) == 0))
+        goto out;
+    /* run: "<upstream run id> <status>" */
+    const char *sp = strchr(run.buf, ' ');
+    const char *status = sp ? sp + 1 : "";
+    int wanted = has_seen && (!f->after_success_only || strcmp(status, "success") == 0);
+    if (wanted) {
+        strbuf_add(&marker, "tick:", 5);
+        strbuf_addf(&marker, "%s:after:%.*s", f->name, sp ? (int)(sp - run.buf) : (int)run.len, run.buf);
+        int fresh = store_setnx(s->c->store, marker.buf, "1", 7LL * 24 * 3600 * 1000, err);
+        if (fresh < 0) {
+            rc = -1;
+            goto out;
+        }
+        if (fresh == 1) {
+            envelope e;
+            strbuf id = STRBUF_INIT, by = STRBUF_INIT;
+            envelope_init(&e);
+            strbuf_addf(&id, "%s-after-%lld", f->name, (long long)clock_wall_ms());
+            strbuf_addf(&by, "flow:%s", f->after);
+            ticks_make_tick(&e, f, id.buf, by.buf, 0);
+            attrs_set(&e.attrs, "run.after", run.buf);
+            if (stage_emit(s->c, TOPIC_TICKS, &e, err) == 0) {
+                rc = 1;
+            } else {
+                store_del(s->c->store, marker.buf, NULL);   /* the next step tries again */
+                rc = -1;
+            }
+            envelope_free(&e);
+            strbuf_release(&id);
+            strbuf_release(&by);
+            if (rc < 0)
+                goto out;
+        }
+    }
+    if (store_set(s->c->store, seenk.buf, run.buf, 0, err) < 0)
+        rc = -1;
+out:
+    strbuf_release(&fin);
+    strbuf_release(&seenk);
+    strbuf_release(&seen);
+    strbuf_release(&marker);
+    strbuf_release(&run);
+    return rc;
+}
+
 int ticks_step(ticks_sched *s, int64_t now)
 {
     strbuf err = STRBUF_INIT;
@@ -93,9 +170,11 @@ int ticks_step(ticks_sched *s, int64_t now)
     if (lead) {
         for (size_t i = 0; i < s->flows->n; i++) {
             const flow *f = s->flows->flows[i];
-            if (!f->enabled || !f->cron)
+            if (!f->enabled)
                 continue;
-            int r = step_flow(s, f, now, &err);
+            int r = f->cron ? step_flow(s, f, now, &err) : 0;
+            if (r >= 0 && f->after)
+                r += step_after(s, f, &err);
             if (r < 0)
                 fprintf(stderr, "scheduler: %s: %s\n", f->name, err.buf);
             else

@@ -9,6 +9,13 @@
  * handled: after downtime the missed due times are skipped, not fired in a
  * burst. A SET NX marker per (flow, due time) makes the tick unique even if
  * two leaders overlap for a moment.
+ *
+ * Triggered By (schedule.after): the service that finishes a run notes it
+ * in the store (ticks_note_finished); at each step the leader ticks every
+ * flow whose upstream has a finished run it has not handled yet (with
+ * run.triggered_by "flow:<upstream>"), once per upstream run. The note is
+ * read by the scheduler, which loads every flow, so it works across flow
+ * types whatever services each replica serves.
  */
 #ifndef FF_TICKS_H
 #define FF_TICKS_H
@@ -29,6 +36,12 @@ typedef struct ticks_sched {
 
 /* One step at time now. Returns the number of ticks emitted, -1 on a store error. */
 int ticks_step(ticks_sched *s, int64_t now);
+
+/* Notes that the run of run->flow finished with status ("success",
+ * "failed", "empty"), for the flows it triggers (schedule.after): the
+ * scheduler's leader reads the note and ticks them. Called once per run, by
+ * whichever service finished it. */
+void ticks_note_finished(stage_ctx *c, const envelope *run, const char *status);
 
 /* Fills a tick envelope for flow f: its run id, and the run.triggered_by
  * and run.is_triggered attributes (a manual run is triggered by a user). */

@@ -57,9 +57,12 @@ t1=$(date +%s.%N)
 CPU1=$(cpu_ticks)
 REQ1=$(omni_state requests); EQ=$(( $(erp_state queries) - EQ0 )); EW=$(erp_state received)
 rss() { awk '/VmHWM/ {print $2}' "/proc/$(pid_of "$1")/status" 2>/dev/null; }
-python3 - "$OPEN" "$t0" "$t1" "$omni_rps" "$erp_rps" "$REQ0" "$REQ1" "$EQ" "$EW" "$(rss reader)" "$(rss transformer)" "$(rss writer)" "$(erp_state duplicates)" "$CPU0" "$CPU1" "$(getconf CLK_TCK)" <<'PY'
+# side effects in Omnitron: orders marked sent twice, items mapped twice (both 0)
+TWICE=$(omni_twice)
+python3 - "$OPEN" "$t0" "$t1" "$omni_rps" "$erp_rps" "$REQ0" "$REQ1" "$EQ" "$EW" "$(rss reader)" "$(rss transformer)" "$(rss writer)" "$(erp_state duplicates)" "$CPU0" "$CPU1" "$(getconf CLK_TCK)" "$TWICE" <<'PY'
 import json, sys
-n, t0, t1, orps, erps, r0, r1, eq, ew, rr, rt, rw, dup, c0, c1, hz = sys.argv[1:17]
+n, t0, t1, orps, erps, r0, r1, eq, ew, rr, rt, rw, dup, c0, c1, hz, twice = sys.argv[1:18]
+sent_twice, mapped_twice = twice.split()
 n = int(n); secs = float(t1) - float(t0)
 req = (int(r1) - int(r0) + int(eq) + int(ew)) / n
 cap = min(int(orps or 0), int(erps or 0)) or int(orps or 0)
@@ -68,11 +71,13 @@ limit = cap / req if req else 0
 res = {"orders": n, "seconds": round(secs, 2), "orders_per_s": round(rate, 1), "http_requests_per_order": round(req, 2),
        "sim_capacity_rps": {"omnitron": int(orps or 0), "erp": int(erps or 0)}, "http_bound_orders_per_s": round(limit, 1),
        "ratio_to_limit": round(rate / limit, 3) if limit else None,
-       "peak_rss_kb": {"reader": int(rr or 0), "transformer": int(rt or 0), "writer": int(rw or 0)}, "duplicates": int(dup)}
+       "peak_rss_kb": {"reader": int(rr or 0), "transformer": int(rt or 0), "writer": int(rw or 0)}, "duplicates": int(dup),
+       "orders_marked_sent_twice": int(sent_twice), "extra_mappings_of_an_item": int(mapped_twice)}
 names = "reader transformer writer omnitron erp redis broker".split()
 res["cpu_ms_per_order"] = {k: round((int(b) - int(a)) * 1000.0 / int(hz) / n, 3) for k, a, b in zip(names, c0.split(), c1.split())}
 print("CPU ms per order: " + ", ".join("%s %.3f" % kv for kv in res["cpu_ms_per_order"].items()))
 print("orders/s %.1f over %d orders, %.2f HTTP requests per order, HTTP-bound limit %.1f orders/s, ratio %.3f"
       % (rate, n, req, limit, res["ratio_to_limit"] or 0))
+print("ERP duplicates %s, orders marked sent twice %s, extra mappings of an item %s" % (dup, sent_twice, mapped_twice))
 print(json.dumps(res))
 PY

@@ -23,7 +23,7 @@ run_one() {
         if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
         pass=$((pass + p)); fail=$((fail + f))
         if [ "$f" -ne 0 ]; then
-            echo "FAIL   $name: $line (exit $rc)"; grep -E 'FAIL|ERROR|Sanitizer|runtime error' "$out" | head -n 40
+            echo "FAIL   $name: $line (exit $rc)"; grep -E 'FAIL|ERROR|Sanitizer|runtime error|^not ok' "$out" | head -n 40
             broken="$broken $name"
         else
             echo "ok     $name: $line"

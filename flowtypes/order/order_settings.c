@@ -150,4 +150,5 @@ const flow_type order_flow_type = {
     .transform = NULL,
     .write = order_write,
     .example = order_example,
+    .preview = order_preview,
 };

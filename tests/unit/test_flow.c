@@ -607,6 +607,58 @@ static void test_dir_good_and_broken(void)
     strbuf_release(&errs);
 }
 
+/* A flow "name" triggered by the runs of "after" (NULL: on a cron). */
+static void put_after(const char *file, const char *name, const char *after, const char *status)
+{
+    char text[1400];
+    snprintf(text, sizeof text,
+             "{ \"name\": \"%s\", \"type\": \"order\",\n"
+             "  \"schedule\": { %s%s%s%s%s },\n" OMNI_OK
+             "  \"erp\": { \"write\": { \"url\": \"http://erp/w\" } } }\n",
+             name, after ? "\"after\": \"" : "\"cron\": \"@hourly\"", after ? after : "", after ? "\"" : "",
+             status ? ", \"after_status\": " : "", status ? status : "");
+    put(file, text);
+}
+
+/* Triggered By: a flow names another flow of the set; a chain that comes
+ * back to a flow is a cycle, reported with the names in it, and its flows
+ * are left out; the rest load. */
+static void test_after(void)
+{
+    strbuf errs = STRBUF_INIT;
+    flow_set set;
+    const char *dir = subdir("after");
+    put_after("after/a.json", "a", NULL, NULL);
+    put_after("after/b.json", "b", "a", "\"success\"");
+    put_after("after/c.json", "c", "d", NULL);
+    put_after("after/d.json", "d", "e", NULL);
+    put_after("after/e.json", "e", "c", NULL);
+    put_after("after/f.json", "f", "nosuch", NULL);
+    int broken = flow_set_load(&set, dir, 0, &errs);
+    CHECK_INT(broken, 4);
+    CHECK_INT(set.n, 2);
+    const flow *b = flow_set_find(&set, "b");
+    CHECK(b && b->after && strcmp(b->after, "a") == 0 && b->after_success_only == 1 && b->cron == NULL);
+    char want[1400];
+    snprintf(want, sizeof want, "%s/c.json: schedule.after: cycle: c -> d -> e -> c", dir);
+    CHECK_LINE(errs.buf, want);
+    snprintf(want, sizeof want, "%s/e.json: schedule.after: cycle: e -> c -> d -> e", dir);
+    CHECK_LINE(errs.buf, want);
+    snprintf(want, sizeof want, "%s/f.json: schedule.after: no flow named \"nosuch\" is loaded with it", dir);
+    CHECK_LINE(errs.buf, want);
+    flow_set_free(&set);
+
+    /* one file: its own problems */
+    strbuf_reset(&errs);
+    put_after("after1/self.json", "self", "self", "\"sometimes\"");
+    CHECK(flow_load(tpath("after1/self.json"), 0, &errs) == NULL);
+    snprintf(want, sizeof want, "%s: schedule.after_status: expected finished or success, got \"sometimes\"", tpath("after1/self.json"));
+    CHECK_LINE(errs.buf, want);
+    snprintf(want, sizeof want, "%s: schedule.after: a flow cannot be triggered by its own runs", tpath("after1/self.json"));
+    CHECK_LINE(errs.buf, want);
+    strbuf_release(&errs);
+}
+
 static void test_duplicate_names(void)
 {
     strbuf errs = STRBUF_INIT;
@@ -780,6 +832,7 @@ int main(void)
     RUN(test_every_problem);
     RUN(test_dir_good_and_broken);
     RUN(test_duplicate_names);
+    RUN(test_after);
     RUN(test_duration);
     RUN(test_fill_path);
     RUN(test_scripts);

@@ -33,6 +33,20 @@ static void test_strbuf_basics(void)
     strbuf_release(&sb);
 }
 
+static void test_insert(void)
+{
+    strbuf sb = STRBUF_INIT;
+    strbuf_addstr(&sb, "redis down");
+    strbuf_insertstr(&sb, 0, "lease: ");
+    CHECK_STR(sb.buf, "lease: redis down");
+    strbuf_insertstr(&sb, 5, " of ORD-1");
+    CHECK_STR(sb.buf, "lease of ORD-1: redis down");
+    strbuf_insertstr(&sb, 999, "!");   /* past the end: appended */
+    CHECK_STR(sb.buf, "lease of ORD-1: redis down!");
+    CHECK_INT(sb.len, strlen(sb.buf));
+    strbuf_release(&sb);
+}
+
 static void test_base64(void)
 {
     /* RFC 4648 section 10 */
@@ -95,6 +109,7 @@ static void test_jsontext(void)
 int main(void)
 {
     RUN(test_strbuf_basics);
+    RUN(test_insert);
     RUN(test_base64);
     RUN(test_attrs);
     RUN(test_jsontext);
