@@ -382,6 +382,8 @@ static flow *load_file(const char *path, int flags, strbuf *errs, flow_broken *b
     }
     strbuf_release(&e);
     settings *s = settings_new(path, root, errs);
+    if (flags & FLOW_LOAD_NO_ENV)
+        settings_ignore_env(s);
     if (!json_is_object(root)) {
         settings_problem(s, "(top)", "expected an object, got %s", json_is_array(root) ? "an array" : "a scalar");
     } else {

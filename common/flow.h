@@ -108,6 +108,7 @@ typedef struct flow {
 } flow;
 
 #define FLOW_LOAD_SCRIPTS 1     /* compile Python scripts (needs pyscript_global_init) */
+#define FLOW_LOAD_NO_ENV 2      /* do not read the secrets' environment variables (flowctl next) */
 
 /* Loads and validates one flow file. NULL with every problem in errs. */
 flow *flow_load(const char *path, int flags, strbuf *errs);

@@ -29,6 +29,7 @@ struct settings {
     int n;
     int n_local;   /* of which settings_problem_local */
     pathlist read, sections, reported;
+    int no_env;           /* settings_secret checks names, not the environment */
 };
 
 static int pl_has(const pathlist *l, const char *p)
@@ -324,11 +325,16 @@ void settings_codes(settings *s, const char *path, int **out, size_t *n)
     }
 }
 
+void settings_ignore_env(settings *s)
+{
+    s->no_env = 1;
+}
+
 char *settings_secret(settings *s, const char *path, int required)
 {
     char *name = settings_str(s, path, NULL, required);
     char *val = NULL;
-    if (name) {
+    if (name && !s->no_env) {
         const char *v = getenv(name);
         if (!v)
             settings_problem_local(s, path, "environment variable %s is not set", name);

@@ -73,6 +73,10 @@ void settings_codes(settings *s, const char *path, int **out, size_t *n);
  * NULL when absent (a problem if required) or the variable is unset (a
  * local problem: settings_problem_local). */
 char *settings_secret(settings *s, const char *path, int required);
+/* From now on settings_secret reads the variable names but not the
+ * environment (no value, no problem): for tools that only look at a flow
+ * (flowctl next, flowctl settings), on a machine without its secrets. */
+void settings_ignore_env(settings *s);
 /* "a string", "an integer", ... for messages. */
 const char *settings_type_name(const json_t *v);
 /* Reports every member of a tracked section that was not read. Call once,

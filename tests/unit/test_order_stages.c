@@ -299,6 +299,7 @@ static char cfg_erp_has[32];        /* an order number the ERP has already */
 static int cfg_erp_no_items;        /* its query answer leaves the order's lines out */
 static int cfg_write_status = 201;
 static int cfg_list_without_ids;    /* full list pages whose orders have no pk/id */
+static char cfg_item_mapped[32];    /* items are mapped already, with this code: a new mapping is refused (400) */
 
 static void server_reset(void)
 {
@@ -309,6 +310,7 @@ static void server_reset(void)
     cfg_erp_has[0] = '\0';
     cfg_erp_no_items = 0;
     cfg_write_status = 201;
+    cfg_item_mapped[0] = '\0';
     pthread_mutex_unlock(&srv_mu);
 }
 
@@ -430,14 +432,19 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const cha
             return reply(conn, 200, "{\"count\":2,\"results\":[{\"pk\":1011},{\"pk\":1012}]}");
         return replyf(conn, 200, "{\"count\":1,\"results\":[{\"pk\":%ld}]}", id * 10 + 1);
     }
-    if (sscanf(url, "/api/v1/order_items/%ld/detailed_integration/", &pk) == 1)
+    char tail[64];
+    /* (sscanf counts conversions, not the literal after them: compare the tail) */
+    if (sscanf(url, "/api/v1/order_items/%ld/%63s", &pk, tail) == 2 && strcmp(tail, "detailed_integration/") == 0)
         return replyf(conn, 200, "{\"pk\":%ld,\"product\":{\"sku\":\"SKU-%ld\"},\"quantity\":1}", pk, pk);
     if (strcmp(url, "/api/v1/discount_items/") == 0)
         return reply(conn, 200, "{\"count\":0,\"results\":[]}");
-    char tail[64];
     if (sscanf(url, "/api/v1/order_items/%ld/%63s", &pk, tail) == 2 && strcmp(tail, "create_mapping/") == 0 &&
         strcmp(method, "POST") == 0)
-        return reply(conn, 200, "{}");
+        return cfg_item_mapped[0] ? reply(conn, 400, "{\"non_field_errors\":[\"already mapped\"]}") : reply(conn, 200, "{}");
+    if (sscanf(url, "/api/v1/order_items/%ld/%63s", &pk, tail) == 2 && strcmp(tail, "get_mappings/") == 0 &&
+        strcmp(method, "GET") == 0)
+        return cfg_item_mapped[0] ? replyf(conn, 200, "[{\"pk\":9,\"code\":\"%s\"}]", cfg_item_mapped)
+                                  : reply(conn, 200, "[]");
     if (sscanf(url, "/api/v1/orders/%ld/%63s", &pk, tail) == 2 && strcmp(tail, "create_mapping/") == 0 &&
         strcmp(method, "POST") == 0)
         return reply(conn, 200, "{}");
@@ -961,6 +968,39 @@ static void test_write_found_without_item_codes(void)
     envelope_free(&e);
 }
 
+/* Omnitron refuses a second mapping of an item (a 4xx): when the item has
+ * the very code already, that is a success; with another code, a failure
+ * that says so. */
+static void test_write_mapping_exists(void)
+{
+    fresh();
+    envelope e;
+    pthread_mutex_lock(&srv_mu);
+    snprintf(cfg_item_mapped, sizeof cfg_item_mapped, "C-1");   /* what the ERP answers for item 1 */
+    pthread_mutex_unlock(&srv_mu);
+    /* the ERP gives C-1 and C-2: item 1011 has C-1 already (success), 1012 has C-1, not C-2 */
+    mapped_record(&e, "run-m", "ORD-1", ORDER_1, ORDER_1);
+    stage_write(&ctx, &e);
+    CHECK(find_req("GET", "/api/v1/order_items/1011/get_mappings/", 0) >= 0);
+    CHECK(find_req("GET", "/api/v1/order_items/1012/get_mappings/", 0) >= 0);
+    CHECK_INT(count_req("PATCH", "/api/v1/orders/"), 0);   /* not marked sent: 1012 is not mapped */
+    json_t *ev = find_log("record", "outcome", "failed", NULL, NULL);
+    CHECK(ev && strstr(json_string_value(json_object_get(ev, "error")), "has no mapping with code \"C-2\""));
+    json_decref(ev);
+    envelope_free(&e);
+    /* both codes there already: both refusals are successes, the order is marked sent */
+    fresh();
+    pthread_mutex_lock(&srv_mu);
+    snprintf(cfg_item_mapped, sizeof cfg_item_mapped, "C-1");
+    pthread_mutex_unlock(&srv_mu);
+    static const char ONE_ITEM[] = "{\"pk\":101,\"number\":\"ORD-1\",\"orderitem_set\":[{\"pk\":1011}],\"discountitem_set\":[]}";
+    mapped_record(&e, "run-m2", "ORD-1", ONE_ITEM, ONE_ITEM);
+    stage_write(&ctx, &e);
+    CHECK_INT(count_req("PATCH", "/api/v1/orders/"), 1);
+    CHECK_INT(count_topic("t.order.failed"), 0);
+    envelope_free(&e);
+}
+
 /* A record delivered again after it finished in its run (a restarted
  * reader published it twice) does nothing the second time. */
 static void test_write_delivered_twice(void)
@@ -1276,6 +1316,7 @@ int main(void)
         RUN(test_write_already_in_erp);
         RUN(test_write_found_without_item_codes);
         RUN(test_write_delivered_twice);
+        RUN(test_write_mapping_exists);
         RUN(test_write_query_failure_code);
         RUN(test_write_erp_500);
         RUN(test_write_order_exists_attr);
