@@ -49,10 +49,21 @@
  * is first produced to, and then on its periodic topic scan, once a second:
  * the first record of each output topic would wait up to a second, at every
  * stage. bus_prepare asks for the output topics' metadata at start instead.
+ *
+ * Telling the truth. librdkafka's own log lines go through logev_say (the
+ * services' one writer: JSON with FLOWFLEET_LOG_FORMAT=json). Its
+ * statistics (every BUS_STATS_MS, on the thread that polls the handle) give
+ * the consumer's lag, summed over its assigned partitions, as the gauge
+ * flowfleet_consumer_lag{group}, and whether any broker is up, as /readyz's
+ * "kafka" conditions (metrics.h): a broker gone takes the replica out of
+ * service, it does not restart it.
  */
 #include "bus.h"
 #include "clock.h"
 #include "bus_int.h"
+#include "jsontext.h"
+#include "logev.h"
+#include "metrics.h"
 #include "xalloc.h"
 
 #include <librdkafka/rdkafka.h>
@@ -244,7 +255,7 @@ static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *rkm, void *opaque)
     entry *origin = rkm->_private;
     (void)rk;
     if (rkm->err) {
-        fprintf(stderr, "bus: delivery to %s failed permanently: %s\n",
+        logev_say("bus", "error", NULL, "delivery to %s failed permanently: %s",
                 rd_kafka_topic_name(rkm->rkt), rd_kafka_err2str(rkm->err));
         atomic_store(&b->fatal, 1);
         return; /* origin keeps its reference: never committed */
@@ -259,12 +270,12 @@ static void error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque)
     if (err == RD_KAFKA_RESP_ERR__FATAL) {
         char buf[512];
         rd_kafka_fatal_error(rk, buf, sizeof buf);
-        fprintf(stderr, "bus: %s: fatal error: %s\n", rd_kafka_name(rk), buf);
+        logev_say("bus", "error", NULL, "%s: fatal error: %s", rd_kafka_name(rk), buf);
         if (b)
             atomic_store(&b->fatal, 1);
         return;
     }
-    fprintf(stderr, "bus: %s: %s: %s\n", rd_kafka_name(rk), rd_kafka_err2name(err), reason);
+    logev_say("bus", "warning", NULL, "%s: %s: %s", rd_kafka_name(rk), rd_kafka_err2name(err), reason);
 }
 
 static void commit_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
@@ -274,7 +285,7 @@ static void commit_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
     (void)rk;
     (void)offsets;
     if (err && err != RD_KAFKA_RESP_ERR__NO_OFFSET) {
-        fprintf(stderr, "bus: offset commit failed: %s (will retry)\n", rd_kafka_err2str(err));
+        logev_say("bus", "warning", NULL, "offset commit failed: %s (will retry)", rd_kafka_err2str(err));
         atomic_store(&b->recommit, 1);
     }
 }
@@ -300,10 +311,10 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
         else
             e = rd_kafka_assign(rk, parts);
         /* operators (and the benchmark) read this to know consumption began */
-        fprintf(stderr, "bus: %d partition(s) assigned\n", parts->cnt);
+        logev_say("bus", "info", NULL, "%d partition(s) assigned", parts->cnt);
     } else {
         if (err != RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS)
-            fprintf(stderr, "bus: rebalance error: %s\n", rd_kafka_err2str(err));
+            logev_say("bus", "warning", NULL, "rebalance error: %s", rd_kafka_err2str(err));
         int lost = rd_kafka_assignment_lost(rk);
         rd_kafka_topic_partition_list_t *list = rd_kafka_topic_partition_list_new(parts->cnt + 1);
         pthread_mutex_lock(&b->mu);
@@ -319,7 +330,7 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
         if (list->cnt > 0) {
             rd_kafka_resp_err_t ce = rd_kafka_commit(rk, list, 0);
             if (ce && ce != RD_KAFKA_RESP_ERR__NO_OFFSET)
-                fprintf(stderr, "bus: commit on revoke failed: %s\n", rd_kafka_err2str(ce));
+                logev_say("bus", "warning", NULL, "commit on revoke failed: %s", rd_kafka_err2str(ce));
         }
         rd_kafka_topic_partition_list_destroy(list);
         if (coop)
@@ -328,10 +339,10 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
             e = rd_kafka_assign(rk, NULL);
     }
     if (error) {
-        fprintf(stderr, "bus: assign: %s\n", rd_kafka_error_string(error));
+        logev_say("bus", "warning", NULL, "assign: %s", rd_kafka_error_string(error));
         rd_kafka_error_destroy(error);
     } else if (e) {
-        fprintf(stderr, "bus: assign: %s\n", rd_kafka_err2str(e));
+        logev_say("bus", "warning", NULL, "assign: %s", rd_kafka_err2str(e));
     }
 }
 
@@ -355,6 +366,85 @@ static void *bg_main(void *arg)
         rd_kafka_poll(b->prod, wait < 1 ? 1 : wait);
     }
     return NULL;
+}
+
+/* ---- telling the truth: log lines, lag, brokers up ---- */
+
+#define BUS_STATS_MS "5000"
+
+static void conf_get(const rd_kafka_t *rk, const char *name, char *out, size_t n)
+{
+    out[0] = '\0';
+    if (rd_kafka_conf_get(rd_kafka_conf((rd_kafka_t *)rk), name, out, &n) != RD_KAFKA_CONF_OK)
+        out[0] = '\0';
+}
+
+static void log_cb(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
+{
+    char who[128];
+    conf_get(rk, "client.id", who, sizeof who);
+    logev_say(who[0] ? who : "kafka", level <= 3 ? "error" : level == 4 ? "warning" : level <= 6 ? "info" : "debug",
+              NULL, "kafka: %s: %s: %s", rd_kafka_name(rk), fac, buf);
+}
+
+static const char *str_of(json_t *o, const char *key)
+{
+    const char *v = json_string_value(json_object_get(o, key));
+    return v ? v : "";
+}
+
+static int stats_cb(rd_kafka_t *rk, char *text, size_t len, void *opaque)
+{
+    (void)opaque;
+    json_t *st = jsontext_parse(text, len, NULL);
+    if (!json_is_object(st)) {
+        json_decref(st);
+        return 0;
+    }
+    int consumer = !strcmp(str_of(st, "type"), "consumer");
+    /* a broker the cluster told us of (nodeid >= 0, not a bootstrap
+     * address) that is up */
+    const char *k;
+    json_t *v;
+    int up = 0, known = 0;
+    json_object_foreach(json_object_get(st, "brokers"), k, v) {
+        if (json_integer_value(json_object_get(v, "nodeid")) < 0)
+            continue;
+        known++;
+        up += !strcmp(str_of(v, "state"), "UP");
+    }
+    if (!up) {
+        char why[160];
+        snprintf(why, sizeof why, "no Kafka broker is up (%d known)", known);
+        metrics_condition(consumer ? "kafka consumer" : "kafka producer", 0, why);
+    } else {
+        metrics_condition(consumer ? "kafka consumer" : "kafka producer", 1, NULL);
+    }
+    if (consumer) {
+        long lag = 0;
+        const char *tn, *pn;
+        json_t *t, *pt;
+        json_object_foreach(json_object_get(st, "topics"), tn, t) {
+            json_object_foreach(json_object_get(t, "partitions"), pn, pt) {
+                json_int_t l = json_integer_value(json_object_get(pt, "consumer_lag"));
+                if (strcmp(pn, "-1") != 0 && l > 0)
+                    lag += (long)l;
+            }
+        }
+        char group[256];
+        conf_get(rk, "group.id", group, sizeof group);
+        strbuf lb = STRBUF_INIT;
+        strbuf_addstr(&lb, "group=\"");
+        metrics_label_escape(&lb, group);
+        strbuf_addch(&lb, '"');
+        metric_set(metrics_gauge("consumer_lag", lb.buf,
+                                 "Messages in the assigned partitions not yet consumed, by consumer group "
+                                 "(from librdkafka's statistics; sum over replicas)"),
+                   lag);
+        strbuf_release(&lb);
+    }
+    json_decref(st);
+    return 0;   /* text is librdkafka's to free */
 }
 
 /* ---- public API ---- */
@@ -402,6 +492,7 @@ rd_kafka_conf_t *bus_make_conf(bus *b, const bus_config *cfg, const char *who, c
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
     rd_kafka_conf_set_opaque(conf, b);
     rd_kafka_conf_set_error_cb(conf, error_cb);
+    rd_kafka_conf_set_log_cb(conf, log_cb);
     if (conf_set(conf, "bootstrap.servers", cfg->brokers, err) < 0 ||
         (cfg->client_id && conf_set(conf, "client.id", cfg->client_id, err) < 0))
         goto fail;
@@ -438,13 +529,14 @@ bus *bus_new(const bus_config *cfg, strbuf *err)
      * about 6 % more orders/s in make bench). bus_flush does not wait for it. */
     snprintf(linger, sizeof linger, "%d", cfg->linger_ms > 0 ? cfg->linger_ms : 20);
     {
-        const char *defs[] = { "linger.ms", linger, NULL };
+        const char *defs[] = { "linger.ms", linger, "statistics.interval.ms", BUS_STATS_MS, NULL };
         const char *must[] = { "enable.idempotence", "true", "acks", "all", NULL };
         conf = bus_make_conf(b, cfg, "producer.", defs, must, err);
     }
     if (!conf)
         goto fail;
     rd_kafka_conf_set_dr_msg_cb(conf, dr_cb);
+    rd_kafka_conf_set_stats_cb(conf, stats_cb);
     b->prod = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof errstr);
     if (!b->prod) {
         strbuf_seterr(err, "bus: producer: %s", errstr);
@@ -458,13 +550,14 @@ bus *bus_new(const bus_config *cfg, strbuf *err)
          * service gets its partitions back sooner, and the dev broker (the
          * librdkafka mock) holds a rejoin for session.timeout.ms - 1 s. */
         const char *defs[] = { "auto.offset.reset", "earliest", "session.timeout.ms", "6000",
-                               "heartbeat.interval.ms", "1500", NULL };
+                               "heartbeat.interval.ms", "1500", "statistics.interval.ms", BUS_STATS_MS, NULL };
         const char *must[] = { "group.id", cfg->group_id, "enable.auto.commit", "false",
                                "enable.auto.offset.store", "false", NULL };
         conf = bus_make_conf(b, cfg, "consumer.", defs, must, err);
         if (!conf)
             goto fail;
         rd_kafka_conf_set_rebalance_cb(conf, rebalance_cb);
+        rd_kafka_conf_set_stats_cb(conf, stats_cb);
         rd_kafka_conf_set_offset_commit_cb(conf, commit_cb);
         b->cons = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof errstr);
         if (!b->cons) {
@@ -521,7 +614,7 @@ bus_msg *bus_poll(bus *b, int timeout_ms)
             return NULL;
         if (rkm->err) {
             if (rkm->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
-                fprintf(stderr, "bus: consume: %s%s%s\n",
+                logev_say("bus", "warning", NULL, "consume: %s%s%s",
                         rkm->rkt ? rd_kafka_topic_name(rkm->rkt) : "",
                         rkm->rkt ? ": " : "", rd_kafka_message_errstr(rkm));
             rd_kafka_message_destroy(rkm);
@@ -635,7 +728,7 @@ void bus_close(bus *b)
     if (b->cons) {
         strbuf err = STRBUF_INIT;
         if (commit(b, 0, 0, &err) < 0)
-            fprintf(stderr, "bus: final %s\n", err.buf);
+            logev_say("bus", "warning", NULL, "final %s", err.buf);
         strbuf_release(&err);
         rd_kafka_consumer_close(b->cons);
     }
@@ -673,7 +766,7 @@ void bus_prepare(bus *b, const char *const *topics, size_t n, int timeout_ms)
         if (e != RD_KAFKA_RESP_ERR_NO_ERROR) {
             /* no broker answers (yet): the others would wait as long; they
              * are looked up on first use instead */
-            fprintf(stderr, "bus: looking up %s: %s (left for the first message)\n", topics[i], rd_kafka_err2str(e));
+            logev_say("bus", "warning", NULL, "looking up %s: %s (left for the first message)", topics[i], rd_kafka_err2str(e));
             break;
         }
         rd_kafka_metadata_destroy(md);

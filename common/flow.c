@@ -29,7 +29,7 @@
 
 const setting flow_common_settings[] = {
     { "name", SETTING_STR, NULL, "the flow's name: letters, digits, `-` and `_`; unique in a fleet", SETTING_BY_CODE, 0, 0, 1 },
-    { "type", SETTING_STR, NULL, "the flow type (`order`)", SETTING_BY_CODE, 0, 0, 1 },
+    { "type", SETTING_STR, NULL, "the flow type: `order`, `order_status` (the types of this build: `flowctl settings nosuchtype` lists them)", SETTING_BY_CODE, 0, 0, 1 },
     { "enabled", SETTING_BOOL, "true", "a disabled flow loads but is never scheduled", SETTING_BY_CODE, 0, 0, 0 },
     { "max_attempts", SETTING_INT, "5", "failed attempts of one record (across ticks and replays) before it is parked: no more automatic retries until `flowctl replay`; HTTP 429 and 503 and refused logins do not count", SETTING_BY_CODE, 1, 1000, 0 },
     { "schedule.cron", SETTING_STR, NULL, "when the flow runs: cron (unix, Quartz or Spring), a period (`5 mins`, `@every 30s`) or `@hourly`...; no schedule: manual or triggered runs only", SETTING_BY_CODE, 0, 0, 0 },
@@ -64,6 +64,12 @@ const setting flow_common_settings[] = {
     { "erp.login.token_ttl", SETTING_DURATION, "50m", "how long an ERP token is reused", SETTING_BY_CODE, 0, 0, 0 },
     { "erp.login.backoff", SETTING_DURATION, "1m", "`token`: after the ERP refuses a login (4xx), no replica logs in again for this long; doubled after each refusal in a row", SETTING_BY_CODE, 0, 0, 0 },
     { "erp.login.max_backoff", SETTING_DURATION, "30m", "`token`: the longest such pause", SETTING_BY_CODE, 0, 0, 0 },
+    { "receiver.username_env", SETTING_ENV, NULL, "the Integrator user (`POST /api/nifi/login`) that may push to this flow and trigger it by URL", SETTING_BY_CODE, 0, 0, 0 },
+    { "receiver.password_env", SETTING_ENV, NULL, "its password", SETTING_BY_CODE, 0, 0, 0 },
+    { "receiver.push", SETTING_BOOL, "false", "an outbound flow: the ERP pushes to it (its type must take pushes)", SETTING_BY_CODE, 0, 0, 0 },
+    { "receiver.path", SETTING_STR, "/outbound/<name>", "the Outbound Request URL's path", SETTING_BY_CODE, 0, 0, 0 },
+    { "receiver.rate_limit", SETTING_INT, "20", "pushes a second the fleet takes for the flow; more are answered 429", SETTING_BY_CODE, 1, 100000, 0 },
+    { "receiver.idempotency_window", SETTING_DURATION, "24h", "how long a push's Idempotency-Key is remembered", SETTING_BY_CODE, 0, 0, 0 },
     { "script.file", SETTING_FILE, NULL, "Script Step: a Python file, relative to the flow file", SETTING_BY_CODE, 0, 0, 0 },
     { "script.timeout", SETTING_DURATION, "10s", "the script's time limit per record", SETTING_BY_CODE, 0, 0, 0 },
     { "mapping.file", SETTING_FILE, NULL, "Mapping Step: a Jolt spec file, relative to the flow file", SETTING_BY_CODE, 0, 0, 0 },
@@ -295,6 +301,27 @@ static void load_omnitron(settings *s, flow *f)
     f->omnitron_auth.login.url_text = settings_str(s, "omnitron.paths.login", def("omnitron.paths.login"), 0);
 }
 
+static void load_receiver(settings *s, flow *f)
+{
+    json_t *r = settings_section(s, "receiver", 0);
+    if (!r)
+        return;
+    f->receiver_user = settings_secret(s, "receiver.username_env", 1);
+    f->receiver_password = settings_secret(s, "receiver.password_env", 1);
+    f->receiver_push = settings_bool(s, "receiver.push", strcmp(def("receiver.push"), "true") == 0);
+    strbuf p = STRBUF_INIT;
+    strbuf_addf(&p, "/outbound/%s", f->name ? f->name : "");
+    f->receiver_path = settings_str(s, "receiver.path", p.buf, 0);
+    strbuf_release(&p);
+    if (f->receiver_path && f->receiver_path[0] != '/')
+        settings_problem(s, "receiver.path", "expected a path starting with '/', got \"%s\"", f->receiver_path);
+    const setting *row = settings_row(flow_common_settings, "receiver.rate_limit");
+    f->receiver_rate = settings_int(s, row->key, strtol(row->def, NULL, 10), row->min, row->max);
+    f->receiver_idem_ms = settings_duration(s, "receiver.idempotency_window", def_ms("receiver.idempotency_window"));
+    if (f->receiver_push && f->ft && !f->ft->receive)
+        settings_problem(s, "receiver.push", "flows of type %s take no pushes", f->ft->name);
+}
+
 static void load_name_and_type(settings *s, flow *f)
 {
     f->name = settings_str(s, "name", NULL, 1);
@@ -396,6 +423,7 @@ static flow *load_file(const char *path, int flags, strbuf *errs, flow_broken *b
         load_omnitron(s, f);
         settings_section(s, "erp", 0);
         load_erp_auth(s, &f->erp_auth);
+        load_receiver(s, f);
         if (settings_section(s, "script", 0))
             load_script(s, f, "script", &f->script, flags, 0);
         load_mapping(s, f);
@@ -444,6 +472,9 @@ void flow_free(flow *f)
     free(f->type);
     free(f->cron_text);
     free(f->after);
+    free(f->receiver_user);
+    free(f->receiver_password);
+    free(f->receiver_path);
     if (f->cron)
         cron_free(f->cron);
     free(f->timezone);

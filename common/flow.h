@@ -98,6 +98,14 @@ typedef struct flow {
     /* ERP login (erp.login) */
     flow_auth erp_auth;
 
+    /* the receiver (services/receiver): who may push to or trigger the flow */
+    char *receiver_user;        /* NULL: no receiver user: nothing is taken by URL */
+    char *receiver_password;
+    int receiver_push;          /* takes pushes (an outbound flow) */
+    char *receiver_path;        /* where pushes go: "/outbound/<name>" */
+    long receiver_rate;         /* pushes per second, the whole fleet */
+    int64_t receiver_idem_ms;   /* how long an Idempotency-Key is remembered */
+
     /* scripts and mapping */
     flow_script script;         /* Script Step (transformer) */
     char *mapping_path;

@@ -17,6 +17,8 @@
 #ifndef FF_FLOW_TYPE_H
 #define FF_FLOW_TYPE_H
 
+#include <jansson.h>
+
 #include "envelope.h"
 #include "flow.h"
 #include "settings.h"
@@ -37,8 +39,12 @@ typedef struct flow_type {
     /* Reader: one tick -> records on the type's records topic, the run
      * counted. 0, or -1 when the run could not be read at all (logged). */
     int (*read)(stage_ctx *c, const flow *f, const envelope *tick);
-    /* Receiver: one pushed body -> records (NULL: the type takes no pushes). */
-    int (*receive)(stage_ctx *c, const flow *f, envelope *in);
+    /* Receiver (services/receiver): checks a pushed body and makes it one
+     * record (in->body is the pushed JSON; set in->key and attributes):
+     * 0, or -1 with err (the pusher gets a 400 with it). NULL: the type
+     * takes no pushes. The receiver publishes the record, to the type's
+     * records topic, as one message. */
+    int (*receive)(const flow *f, envelope *in, strbuf *err);
     /* Transformer: replaces the shared Script + Mapping steps (NULL: shared). */
     void (*transform)(stage_ctx *c, const flow *f, envelope *in);
     /* Writer: one mapped record -> its writes and its final outcome. */
@@ -46,6 +52,16 @@ typedef struct flow_type {
     /* flowctl: one example record by its key (an order number...), as the
      * reader would publish it, into out. 0, or -1 with err. */
     int (*example)(stage_ctx *c, const flow *f, const char *key, strbuf *out, strbuf *err);
+    /* flowctl preview (optional): the requests the type's writer would
+     * send for rec, sending nothing. rec is the record as the transformer
+     * passes it on: the body after the shared Script and Mapping steps
+     * (a type with its own transform runs it here first), the source the
+     * record as read when a step changed it. Appends to requests (a JSON
+     * array) one object per request, in the order they would be sent:
+     * {"step", "method", "url", "headers": [...], "body" (text, may be
+     * absent), "note" (when the request depends on an earlier answer)}.
+     * Secrets and tokens are shown as placeholders. 0, or -1 with err. */
+    int (*preview)(stage_ctx *c, const flow *f, const envelope *rec, json_t *requests, strbuf *err);
 } flow_type;
 
 /* The registry (flowtypes/flow_types.c): every type of this build, NULL-terminated. */

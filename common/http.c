@@ -23,11 +23,16 @@
  * In a fiber (fiber.h) the transfer and the retry sleeps suspend only the
  * fiber; the loop's connections are shared by its fibers.
  *
- * Counters for /metrics are process-wide atomics.
+ * Counters for /metrics are process-wide atomics (http_stats), plus, per
+ * target (the URL's host:port: a flow talks to few), a latency histogram
+ * of every call (all its tries), its outcome class and its retries. A
+ * client keeps the handles of the last target it called, so a worker
+ * calling the same system again looks nothing up.
  */
 #include "http.h"
 #include "clock.h"
 #include "fiber.h"
+#include "metrics.h"
 #include "xalloc.h"
 
 #include <ctype.h>
@@ -39,9 +44,22 @@
 #include <strings.h>
 #include <time.h>
 
+/* one target's metrics (see the top of this file) */
+enum { CLS_2XX, CLS_3XX, CLS_4XX, CLS_5XX, CLS_ERROR, N_CLS };
+typedef struct target_metrics {
+    char name[128];   /* host:port, "" before the first call */
+    metric *duration, *cls[N_CLS], *retries, *relogins;
+} target_metrics;
+
+#define N_TARGETS 4   /* targets a client's metrics are kept for (a writer talks to 2) */
+
 struct http_client {
     CURL *h;
     http_options opt;
+    target_metrics tms[N_TARGETS];
+    target_metrics *tm;    /* the current request's target */
+    int ntm;
+    int last_tries;
     unsigned seed;
     char errbuf[CURL_ERROR_SIZE];
 };
@@ -64,6 +82,72 @@ void http_stats_get(http_stats *out)
     out->s2xx = __atomic_load_n(&st_2xx, __ATOMIC_RELAXED);
     out->s4xx = __atomic_load_n(&st_4xx, __ATOMIC_RELAXED);
     out->s5xx = __atomic_load_n(&st_5xx, __ATOMIC_RELAXED);
+}
+
+/* The host:port of url ("invalid" when there is none), into out. */
+static void target_of(const char *url, char *out, size_t n)
+{
+    const char *p = url ? strstr(url, "://") : NULL;
+    size_t len = 0;
+    if (p) {
+        p += 3;
+        len = strcspn(p, "/?#");
+        const char *at = memchr(p, '@', len);   /* never the user info */
+        if (at) {
+            len -= (size_t)(at + 1 - p);
+            p = at + 1;
+        }
+    }
+    if (!p || !len || len >= n) {
+        snprintf(out, n, "invalid");
+        return;
+    }
+    memcpy(out, p, len);
+    out[len] = '\0';
+}
+
+static target_metrics *target(http_client *c, const char *url)
+{
+    static const char *const CLS[N_CLS] = { "2xx", "3xx", "4xx", "5xx", "error" };
+    char name[sizeof c->tms[0].name];
+    target_of(url, name, sizeof name);
+    /* the client's targets are few and looked up per request: registering
+     * (metrics.h, a lock and a scan) only happens on a target's first use */
+    for (int i = 0; i < c->ntm; i++)
+        if (!strcmp(name, c->tms[i].name))
+            return c->tm = &c->tms[i];
+    target_metrics *t = &c->tms[c->ntm < N_TARGETS ? c->ntm++ : (int)(c->seed % N_TARGETS)];
+    strbuf l = STRBUF_INIT;
+    snprintf(t->name, sizeof t->name, "%s", name);
+    strbuf_addstr(&l, "target=\"");
+    metrics_label_escape(&l, name);
+    strbuf_addch(&l, '"');
+    t->duration = metrics_histogram("http_request_duration_seconds", l.buf,
+                                    "HTTP calls' duration (every try and wait of one call), by target");
+    t->retries = metrics_counter("http_retries_total", l.buf,
+                                 "HTTP tries made again (transport errors, 5xx, 429, and the ERP write's "
+                                 "ask-then-write loop), by target");
+    t->relogins = metrics_counter("http_relogins_total", l.buf, "Logins again after a 401, by target");
+    size_t base = l.len;
+    for (int i = 0; i < N_CLS; i++) {
+        strbuf_setlen(&l, base);
+        strbuf_addf(&l, ",class=\"%s\"", CLS[i]);
+        t->cls[i] = metrics_counter("http_requests_total", l.buf, "HTTP tries sent, by target and outcome class");
+    }
+    strbuf_release(&l);
+    return c->tm = t;
+}
+
+void http_client_count_retry(http_client *c)
+{
+    stat_inc(&st_retries);
+    if (c && c->tm && c->tm->retries)
+        metric_add(c->tm->retries, 1);
+}
+
+int http_client_last_tries(const http_client *c)
+{
+    return c ? c->last_tries : 0;
 }
 
 /* --- global init --------------------------------------------------------- */
@@ -294,6 +378,9 @@ static CURLcode do_try(http_client *c, const http_request *req, CURLU *url, cons
             stat_inc(&st_4xx);
         else if (st >= 500 && st < 600)
             stat_inc(&st_5xx);
+        metric_add(c->tm->cls[st >= 200 && st < 600 ? (int)(st / 100) - 2 : CLS_ERROR], 1);
+    } else {
+        metric_add(c->tm->cls[CLS_ERROR], 1);
     }
     return rc;
 }
@@ -310,6 +397,7 @@ int http_do(http_client *c, const http_request *req, http_response *resp)
     resp->attempts = 0;
     resp->relogins = 0;
     resp->elapsed_ms = 0;
+    target_metrics *tm = target(c, req->url);
     strbuf_reset(&resp->body);
     strbuf_reset(&resp->content_type);
     strbuf_reset(&resp->error);
@@ -351,6 +439,7 @@ int http_do(http_client *c, const http_request *req, http_response *resp)
                 }
                 resp->relogins++;
                 stat_inc(&st_relogins);
+                metric_add(tm->relogins, 1);
                 policy_attempt--;  /* the re-login try is extra */
                 continue;
             }
@@ -365,11 +454,15 @@ int http_do(http_client *c, const http_request *req, http_response *resp)
             }
         }
         stat_inc(&st_retries);
+        metric_add(tm->retries, 1);
         fiber_sleep_ms(retry_delay_ms(pol, policy_attempt, retry_after, &c->seed));
     }
 
 out:
     resp->elapsed_ms = clock_mono_ms() - t0;
+    c->last_tries = resp->attempts;
+    if (resp->attempts > 0)
+        metric_observe_ms(tm->duration, resp->elapsed_ms);
     curl_url_cleanup(url);
     strbuf_release(&auth);
     strbuf_release(&aerr);

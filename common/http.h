@@ -83,5 +83,11 @@ typedef struct http_stats {
     long requests, retries, relogins, errors, s2xx, s4xx, s5xx;
 } http_stats;
 void http_stats_get(http_stats *out);
+/* A try made again outside http_do (the ERP write's ask-then-write loop,
+ * writeonce.h): counted with http_do's own, against the client's last
+ * target. c may be NULL. */
+void http_client_count_retry(http_client *c);
+/* Tries the client's last http_do made (0 before the first). */
+int http_client_last_tries(const http_client *c);
 
 #endif

@@ -6,7 +6,8 @@
  * (attempts:<flow>:<key>, kept 7 days after the last failure); when the
  * count reaches the flow's max_attempts the record is parked: its failure is
  * logged with outcome "parked" (its copy on the failed topic is marked, see
- * below), and the reader no longer publishes it (parking_check), so it is no
+ * below), and the reader no longer publishes it (parking_check, or in the
+ * same round trip as the lease: store_lease_acquire_unparked), so it is no
  * longer retried automatically. `flowctl replay` sends it again and clears
  * the count; a success or a skip clears it too.
  *

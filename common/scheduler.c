@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "logev.h"
 #include "metrics.h"
 #include "ticks.h"
 
@@ -26,13 +27,13 @@ int scheduler_run(const worker_config *cfgp)
         return 1;
     store *st = worker_store_open(&cfg, &err);
     if (!st) {
-        fprintf(stderr, "scheduler: redis %s: %s\n", cfg.redis, err.buf);
+        logev_say("scheduler", "error", NULL, "redis %s: %s", cfg.redis, err.buf);
         return 1;
     }
     bus_config bc = { cfg.brokers, "scheduler", NULL, 0, 0, (const char *const *)cfg.kafka };
     bus *b = bus_new(&bc, &err);
     if (!b) {
-        fprintf(stderr, "scheduler: kafka %s: %s\n", cfg.brokers, err.buf);
+        logev_say("scheduler", "error", NULL, "kafka %s: %s", cfg.brokers, err.buf);
         return 1;
     }
     char **outs = NULL;
@@ -48,10 +49,12 @@ int scheduler_run(const worker_config *cfgp)
     ticks_sched s = { &c, &flows, owner.buf, 10000, 0 };
     metric *ticks = metrics_counter("ticks_emitted_total", NULL, "Ticks emitted by this replica");
     metric *leader = metrics_gauge("scheduler_leader", NULL, "1 when this replica holds the leader lock");
-    metrics_serve(cfg.metrics_port, "scheduler");
+    worker_serve_metrics(&cfg);
+    void *watch = worker_watch_start(&cfg);   /* /readyz checks Redis too */
     metrics_set_ready(1);
-    fprintf(stderr, "scheduler: %zu flow(s), owner %s\n", flows.n, owner.buf);
+    logev_say("scheduler", "info", NULL, "%zu flow(s), owner %s", flows.n, owner.buf);
     while (!worker_stopping()) {
+        metrics_heartbeat();
         int n = ticks_step(&s, clock_wall_ms());
         if (n > 0) {
             metric_add(ticks, n);
@@ -62,6 +65,7 @@ int scheduler_run(const worker_config *cfgp)
     }
     if (s.leader)
         store_lock_release(st, "scheduler", owner.buf, &err);
+    worker_watch_stop(watch);
     bus_close(b);
     store_close(st);
     metrics_stop();

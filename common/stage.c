@@ -96,6 +96,11 @@ void stage_log_run(stage_ctx *c, const envelope *e, const char *event, const cha
     strbuf_release(&j);
 }
 
+#define RUN_DURATION_HELP "Runs' duration, start to finish, by flow type and flow"
+#define LAST_SUCCESS_HELP                                                                                            \
+    "When a run of the flow last finished success or empty (Unix time; 0: not since this process started; take "   \
+    "the max over replicas)"
+
 /* The labels type, flow (when the flow is loaded here: flow names are few
  * and validated at load; anything else is "unknown", so a stray message
  * cannot grow the label set) and one more, into l. Never record ids. */
@@ -123,6 +128,40 @@ static void count(const stage_ctx *c, const envelope *e, const char *name, const
     strbuf_release(&l);
 }
 
+void stage_metrics_declare(const flow_set *flows)
+{
+    static const char *const outcomes[] = { "success", "failed", "parked", "skipped" };
+    static const char *const statuses[] = { "success", "failed", "empty" };
+    stage_ctx c;
+    memset(&c, 0, sizeof c);
+    c.flows = flows;
+    for (size_t i = 0; flows && i < flows->n; i++) {
+        envelope e;
+        strbuf l = STRBUF_INIT;
+        envelope_init(&e);
+        envelope_set(&e.flow, flows->flows[i]->name);
+        envelope_set(&e.flow_type, flows->flows[i]->type);
+        for (size_t k = 0; k < sizeof outcomes / sizeof *outcomes; k++) {
+            strbuf_reset(&l);
+            labels(&l, &c, &e, "outcome", outcomes[k]);
+            metrics_counter("records_total", l.buf, "Records that reached a final outcome, by flow type, flow and outcome");
+        }
+        for (size_t k = 0; k < sizeof statuses / sizeof *statuses; k++) {
+            strbuf_reset(&l);
+            labels(&l, &c, &e, "status", statuses[k]);
+            metrics_counter("runs_finished_total", l.buf, "Runs finished, by flow type, flow and status");
+        }
+        strbuf_reset(&l);
+        labels(&l, &c, &e, NULL, NULL);
+        metrics_counter("records_parked_total", l.buf, "Records parked after max_attempts failures, by flow type and flow");
+        metrics_counter("login_refusals_total", l.buf, "Records failed on a refused or backed-off login, by flow type and flow");
+        metrics_gauge("last_success_timestamp_seconds", l.buf, LAST_SUCCESS_HELP);
+        metrics_histogram("run_duration_seconds", l.buf, RUN_DURATION_HELP);
+        strbuf_release(&l);
+        envelope_free(&e);
+    }
+}
+
 void stage_run_finished(stage_ctx *c, const envelope *e, const run_counts *k)
 {
     /* a run that could not read its whole list failed, whatever it published */
@@ -132,14 +171,11 @@ void stage_run_finished(stage_ctx *c, const envelope *e, const run_counts *k)
     strbuf l = STRBUF_INIT;
     labels(&l, c, e, NULL, NULL);
     if (k->started_ms > 0 && now >= k->started_ms)
-        metric_observe_ms(metrics_histogram("run_duration_seconds", l.buf, "Runs' duration, start to finish, by flow"),
+        metric_observe_ms(metrics_histogram("run_duration_seconds", l.buf, RUN_DURATION_HELP),
                           (double)(now - k->started_ms));
     /* an empty run is a healthy one too: nothing was due */
     if (!strcmp(status, "success") || !strcmp(status, "empty"))
-        metric_set(metrics_gauge("last_success_timestamp_seconds", l.buf,
-                                 "When a run of the flow last finished success or empty (Unix time; 0: not "
-                                 "since this process started; take the max over replicas)"),
-                   (long)(now / 1000));
+        metric_set(metrics_gauge("last_success_timestamp_seconds", l.buf, LAST_SUCCESS_HELP), (long)(now / 1000));
     strbuf_release(&l);
     envelope run;
     envelope_init(&run);
@@ -164,7 +200,9 @@ void stage_outcome(stage_ctx *c, const envelope *e, const char *outcome)
     const char *counted = !strcmp(outcome, "success") ? "succeeded" : failed ? "failed" : outcome;
     c->login_refused = 0;
     c->tries = 0;
-    if (!failed)   /* it made it: its failed attempts are forgotten (parking.h) */
+    /* it made it: its failed attempts are forgotten (parking.h), by
+     * store_record_done below, or here for a replayed record */
+    if (!failed && !(e->attempt <= 1 && e->run_id && *e->run_id))
         parking_clear(c, e->flow, lease);
     count(c, e, "records_total", "Records that reached a final outcome, by flow type, flow and outcome", "outcome",
           outcome);
@@ -221,9 +259,14 @@ void stage_fail(stage_ctx *c, const envelope *e, const char *stage, long http_st
     double took = since_start(c);
     stage_log_step(c, e, stage, "failed", http_status, error, took);
     stage_log_record(c, e, stage, parks ? "parked" : "failed", http_status, error, took);
+    count(c, e, "record_failures_total", "Record failures (each delivery that failed), by flow type, flow and stage",
+          "stage", stage);
+    if (c->login_refused)   /* a refused login, or one paused (backed off) after a refusal (auth.c) */
+        count(c, e, "login_refusals_total", "Records failed on a refused or backed-off login, by flow type and flow",
+              NULL, NULL);
     if (parks)
-        count(c, e, "records_parked_total", "Records parked after max_attempts failures, by flow type, flow and stage",
-              "stage", stage);
+        count(c, e, "records_parked_total", "Records parked after max_attempts failures, by flow type and flow", NULL,
+              NULL);
     stage_outcome(c, e, parks ? "parked" : "failed");
     envelope_free(&f);
     strbuf_release(&err);

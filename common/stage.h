@@ -49,18 +49,36 @@ typedef struct stage_ctx {
                                * hand; its failure carries that status and does
                                * not count as an attempt (parking.h). Cleared
                                * when the record ends */
+    double started_ms;        /* clock_mono_ms() when the record in hand
+                               * started in this service (worker.c), so a
+                               * failure says how long it took; 0: unknown */
+    int tries;                /* tries of the call that decided the record's
+                               * outcome, when the stage counted them itself
+                               * (the ERP write's loop); 0: the HTTP client's
+                               * last call's. Cleared when the record ends */
 } stage_ctx;
 
 /* Encodes e and produces it to <prefix>.<e->flow_type>.<kind>, keyed by e->key. */
 int stage_emit(stage_ctx *c, enum bus_topic_kind kind, const envelope *e, strbuf *err);
+/* A record event (logev.h; the words are logev's vocabulary). For
+ * outcome "skipped", `error` is the reason instead: a word of
+ * logev_skip_reasons (the record's "log.skip_reason" attribute, when set,
+ * wins; a skip in the "script" stage is "removed_by_script"). duration_ms
+ * <= 0: the time since the record started here (c->started_ms). */
 void stage_log_record(stage_ctx *c, const envelope *e, const char *stage, const char *outcome,
                       long http_status, const char *error, double duration_ms);
+/* A step event: the record passed step (a stage word) with status
+ * "success", "failed" or "skipped", in duration_ms. */
+void stage_log_step(stage_ctx *c, const envelope *e, const char *step, const char *status, long http_status,
+                    const char *error, double duration_ms);
 void stage_log_run(stage_ctx *c, const envelope *e, const char *event, const char *status,
                    const run_counts *counts);
-/* The record failed in `stage`: to the failed topic with its context, a failed
- * record event, the run's failed count, and its lease released. */
+/* The record failed in `stage`: to the failed topic with its context, a
+ * failed step event and a failed (or parked) record event, the run's failed
+ * count, and its lease released. */
 void stage_fail(stage_ctx *c, const envelope *e, const char *stage, long http_status, const char *error);
-/* The record reached a final outcome ("succeeded", "failed", "skipped"):
+/* The record reached a final outcome ("success", "failed", "parked",
+ * "skipped": logev's words, also the metrics' outcome label):
  * counts it (once per run, however often it was delivered), and emits the
  * run's finished event when this completed the run. A failed record's lease
  * is released (the next tick retries it); a finished one's is kept as
@@ -68,6 +86,10 @@ void stage_fail(stage_ctx *c, const envelope *e, const char *stage, long http_st
  * (Omnitron not yet showing it sent) cannot publish it again. */
 #define STAGE_DONE_LEASE_MS (10LL * 60 * 1000)
 void stage_outcome(stage_ctx *c, const envelope *e, const char *outcome);
+/* Registers the per-flow metrics of every flow in flows at zero, so that
+ * /metrics lists them (and dashboards and alerts see a series) before the
+ * first record. */
+void stage_metrics_declare(const flow_set *flows);
 /* Emits the finished event for a run whose counters say it is complete. */
 void stage_run_finished(stage_ctx *c, const envelope *e, const run_counts *counts);
 
@@ -79,6 +101,10 @@ void stage_read(stage_ctx *c, envelope *tick);
 void stage_transform(stage_ctx *c, envelope *in);
 void stage_write(stage_ctx *c, envelope *in);
 
+/* The Script Step of a flow (none: 0, nothing done): e's body replaced by
+ * the script's output and 0; 1 when the script removed the record (logged
+ * as skipped, its outcome counted); -1 when it failed (failed already). */
+int stage_script_step(stage_ctx *c, const flow *f, envelope *e);
 /* Runs a script step on e (body in, output out), tokens put in the
  * attributes for the run only. 0 ok, 1 the script removed the record,
  * -1 it failed (the record has been failed through stage_fail). */

@@ -53,6 +53,23 @@ int stage_run_script(stage_ctx *c, const flow *f, const flow_script *s, envelope
     return r == PYSCRIPT_DROPPED ? 1 : 0;
 }
 
+int stage_script_step(stage_ctx *c, const flow *f, envelope *e)
+{
+    if (!f->script.script)
+        return 0;
+    strbuf out = STRBUF_INIT;
+    int r = stage_run_script(c, f, &f->script, e, "script", &out);
+    if (r == 1) {
+        stage_log_record(c, e, "script", "skipped", 0, "removed_by_script", 0);
+        stage_outcome(c, e, "skipped");
+    } else if (r == 0) {
+        strbuf_reset(&e->body);
+        strbuf_add(&e->body, out.buf, out.len);
+    }
+    strbuf_release(&out);
+    return r;
+}
+
 void stage_transform(stage_ctx *c, envelope *e)
 {
     const flow *f = flow_set_find(c->flows, e->flow);
@@ -69,18 +86,8 @@ void stage_transform(stage_ctx *c, envelope *e)
     if ((f->script.script || f->mapping) && !e->source.len)
         strbuf_add(&e->source, e->body.buf, e->body.len);
 
-    if (f->script.script) {
-        int r = stage_run_script(c, f, &f->script, e, "script", &out);
-        if (r < 0)
-            goto done;
-        if (r == 1) {
-            stage_log_record(c, e, "script", "skipped", 0, "removed by the script", 0);
-            stage_outcome(c, e, "skipped");
-            goto done;
-        }
-        strbuf_reset(&e->body);
-        strbuf_add(&e->body, out.buf, out.len);
-    }
+    if (stage_script_step(c, f, e) != 0)
+        goto done;
     if (f->mapping) {
         json_t *in = jsontext_parse(e->body.buf, e->body.len, &err);
         if (!in) {

@@ -477,6 +477,35 @@ int store_lease_acquire(store *s, const char *flow, const char *key, const char 
     return r;
 }
 
+/* KEYS[1] lease, KEYS[2] the record's failed attempts; ARGV owner, ttl,
+ * max attempts (0: none). Parked: 2, nothing taken; else OWNED_TAKE_LUA. */
+static const char LEASE_UNPARKED_LUA[] =
+    "if ARGV[3] ~= '0' and (tonumber(redis.call('GET', KEYS[2]) or '0') or 0) >= tonumber(ARGV[3]) then return 2 end\n"
+    "local v = redis.call('GET', KEYS[1])\n"
+    "if not v then redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) return 1 end\n"
+    "if v == ARGV[1] then redis.call('PEXPIRE', KEYS[1], ARGV[2]) return 1 end\n"
+    "return 0\n";
+
+int store_lease_acquire_unparked(store *s, const char *flow, const char *key, const char *owner, int64_t ttl_ms,
+                                 long max_attempts, strbuf *err)
+{
+    strbuf k = STRBUF_INIT, a = STRBUF_INIT;
+    char ttl[32], max[32];
+    key2(&k, s, "lease:", flow, key);
+    key2(&a, s, "attempts:", flow, key);
+    snprintf(ttl, sizeof ttl, "%lld", (long long)(ttl_ms > 0 ? ttl_ms : 1));
+    snprintf(max, sizeof max, "%ld", max_attempts > 0 ? max_attempts : 0);
+    const char *argv[] = { "EVAL", LEASE_UNPARKED_LUA, "2", k.buf, a.buf, owner, ttl, max };
+    redisReply *r = locked(s, err, 8, argv);
+    strbuf_release(&k);
+    strbuf_release(&a);
+    if (!r)
+        return -1;
+    int ret = r->type == REDIS_REPLY_INTEGER ? (int)r->integer : 0;
+    freeReplyObject(r);
+    return ret;
+}
+
 int store_lease_get(store *s, const char *flow, const char *key, strbuf *out, strbuf *err)
 {
     strbuf k = STRBUF_INIT;
@@ -553,6 +582,7 @@ static const char RUN_LUA[] =
     "    redis.call('SET', KEYS[3], 'done:' .. ARGV[4], 'PX', string.sub(ARGV[5], 6))\n"
     "  else redis.call('DEL', KEYS[3]) end\n"
     "end\n"
+    "if KEYS[4] and ARGV[1] ~= 'failed' and ARGV[1] ~= '' then redis.call('DEL', KEYS[4]) end\n"
     "if ARGV[1] ~= '' then\n"
     "  local n = 0\n"
     "  if #ARGV > 5 then\n"
@@ -584,7 +614,7 @@ static int run_script(store *s, const char *run_id, const char *field, const cha
                       int final, const char *lease_flow, const char *lease_key, const char *owner,
                       int64_t keep_lease_ms, run_counts *counts, strbuf *err)
 {
-    strbuf k = STRBUF_INIT, set = STRBUF_INIT, lk = STRBUF_INIT, action = STRBUF_INIT;
+    strbuf k = STRBUF_INIT, set = STRBUF_INIT, lk = STRBUF_INIT, ak = STRBUF_INIT, action = STRBUF_INIT;
     char ttl[32];
     key2(&k, s, "run:", run_id, NULL);
     key2(&set, s, "run:", run_id, strcmp(field, "published") == 0 ? "published" : "done");
@@ -594,15 +624,17 @@ static int run_script(store *s, const char *run_id, const char *field, const cha
     else
         strbuf_addstr(&action, "del");
     size_t argc = 0;
-    const char **argv = xcalloc(11 + nkeys, sizeof *argv);
+    const char **argv = xcalloc(12 + nkeys, sizeof *argv);
     argv[argc++] = "EVAL";
     argv[argc++] = RUN_LUA;
-    argv[argc++] = lease_key ? "3" : "2";
+    argv[argc++] = lease_key ? "4" : "2";
     argv[argc++] = k.buf;
     argv[argc++] = set.buf;
     if (lease_key) {
         key2(&lk, s, "lease:", lease_flow, lease_key);
+        key2(&ak, s, "attempts:", lease_flow, lease_key);
         argv[argc++] = lk.buf;
+        argv[argc++] = ak.buf;
     }
     argv[argc++] = field;
     argv[argc++] = final ? "1" : "0";
@@ -616,6 +648,7 @@ static int run_script(store *s, const char *run_id, const char *field, const cha
     strbuf_release(&k);
     strbuf_release(&set);
     strbuf_release(&lk);
+    strbuf_release(&ak);
     strbuf_release(&action);
     if (!r)
         return -1;

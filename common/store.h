@@ -60,6 +60,11 @@ int store_cursor_set(store *s, const char *flow, const char *val, strbuf *err);
  * (store_record_done's keep): it is held, so not published again. */
 int store_lease_acquire(store *s, const char *flow, const char *key, const char *owner,
                         int64_t ttl_ms, strbuf *err);
+/* The same, unless the record is parked: its failed attempts
+ * ("attempts:<flow>:<key>", parking.h) reached max_attempts (0: no limit):
+ * then 2, nothing taken. One round trip for the reader's two questions. */
+int store_lease_acquire_unparked(store *s, const char *flow, const char *key, const char *owner, int64_t ttl_ms,
+                                 long max_attempts, strbuf *err);
 /* The lease's value: 1 found (in out), 0 free, -1 error. */
 int store_lease_get(store *s, const char *flow, const char *key, strbuf *out, strbuf *err);
 /* Deletes the lease only while owner holds it (NULL owner: whoever does),
@@ -104,7 +109,9 @@ int store_run_get(store *s, const char *run_id, run_counts *counts, strbuf *err)
  * redelivered record's second outcome is not counted: returns 0), and,
  * while owner holds its lease (flow, key), the lease released, or with
  * keep_lease_ms > 0 turned into "done:<owner>" for that long, so that a
- * list read before the record finished cannot publish it again. */
+ * list read before the record finished cannot publish it again. An outcome
+ * other than "failed" also forgets the record's failed attempts
+ * ("attempts:<flow>:<key>", parking.h). */
 int store_record_done(store *s, const char *run_id, const char *outcome, const char *flow, const char *key,
                       const char *owner, int64_t keep_lease_ms, run_counts *counts, strbuf *err);
 /* Adds to the run's listed and list_requests, sets its list_count (when

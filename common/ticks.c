@@ -83,8 +83,7 @@ void ticks_note_finished(stage_ctx *c, const envelope *run, const char *status)
     strbuf_addf(&key, "finished:%s", run->flow ? run->flow : "");
     strbuf_addf(&val, "%s %s", run->run_id ? run->run_id : "", status);
     if (store_set(c->store, key.buf, val.buf, 7LL * 24 * 3600 * 1000, &err) < 0)
-        fprintf(stderr, "%s: %s: cannot note the finished run for the flows it triggers: %s\n", c->service,
-                run->flow ? run->flow : "", err.buf);
+        logev_say(c->service, "error", run, "cannot note the finished run for the flows it triggers: %s", err.buf);
     strbuf_release(&key);
     strbuf_release(&val);
     strbuf_release(&err);
@@ -160,12 +159,12 @@ int ticks_step(ticks_sched *s, int64_t now)
     int n = 0;
     int lead = store_lock_acquire(s->c->store, "scheduler", s->owner, s->lock_ttl_ms, &err);
     if (lead < 0) {
-        fprintf(stderr, "scheduler: leader lock: %s\n", err.buf);
+        logev_say("scheduler", "error", NULL, "leader lock: %s", err.buf);
         strbuf_release(&err);
         return -1;
     }
     if (lead != s->leader)
-        fprintf(stderr, "scheduler: %s is %s the leader\n", s->owner, lead ? "now" : "no longer");
+        logev_say("scheduler", "info", NULL, "%s is %s the leader", s->owner, lead ? "now" : "no longer");
     s->leader = lead;
     if (lead) {
         for (size_t i = 0; i < s->flows->n; i++) {
@@ -176,7 +175,7 @@ int ticks_step(ticks_sched *s, int64_t now)
             if (r >= 0 && f->after)
                 r += step_after(s, f, &err);
             if (r < 0)
-                fprintf(stderr, "scheduler: %s: %s\n", f->name, err.buf);
+                logev_say("scheduler", "error", NULL, "%s: %s", f->name, err.buf);
             else
                 n += r;
         }

@@ -66,6 +66,20 @@ void worker_topics_free(char **list, size_t n);
  * Redis gone retries for up to WORKER_STORE_RETRY_MS. NULL with err. */
 #define WORKER_STORE_RETRY_MS 15000
 store *worker_store_open(const worker_config *cfg, strbuf *err);
+/* The default metrics port of a service: WORKER_METRICS_PORT_BASE + 1..4
+ * for scheduler, reader, transformer, writer, receiver (distinct, so a fleet on one
+ * machine serves them all); 0 for another name. */
+#define WORKER_METRICS_PORT_BASE 9100
+int worker_default_metrics_port(const char *service);
+/* Serves /metrics, /healthz, /readyz on cfg->metrics_port (0: none), once;
+ * a port already in use is logged and the service goes on without them. */
+void worker_serve_metrics(const worker_config *cfg);
+/* Starts a thread that pings cfg->redis every WORKER_WATCH_MS on its own
+ * connection and sets /readyz's "redis" condition (metrics.h); stop (and
+ * free) it with worker_watch_stop. NULL when no thread could start. */
+#define WORKER_WATCH_MS 2000
+void *worker_watch_start(const worker_config *cfg);
+void worker_watch_stop(void *watch);
 /* Runs until signalled. Returns the process exit code. */
 int worker_run(const worker_config *cfg);
 

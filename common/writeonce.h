@@ -11,11 +11,13 @@
  * outcome is retried blindly (the flow chose no query; the docs say so).
  *
  * The flow type supplies the two calls; this file owns only the loop, so
- * every type that writes once behaves the same.
+ * every type that writes once behaves the same. Each write after the first
+ * is a retry, counted as http_do counts its own.
  */
 #ifndef FF_WRITEONCE_H
 #define FF_WRITEONCE_H
 
+#include "http.h"
 #include "retry.h"
 #include "strbuf.h"
 
@@ -41,5 +43,10 @@ typedef struct writeonce_ops {
  * writes; delays from retry_delay_ms with *seed. */
 writeonce_result writeonce_run(const writeonce_ops *ops, int exists, const retry_policy *retry, unsigned *seed,
                                long *status, strbuf *msg);
+/* The same, with the client the writes use (may be NULL): each write after
+ * the first is counted as a retry of its target, as http_do counts its own
+ * (flowfleet_http_retries_total). */
+writeonce_result writeonce_run_on(const writeonce_ops *ops, http_client *http, int exists, const retry_policy *retry,
+                                  unsigned *seed, long *status, strbuf *msg);
 
 #endif

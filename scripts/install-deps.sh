@@ -6,7 +6,7 @@ set -e
 PKGS="build-essential pkg-config clang libclang-rt-14-dev
 librdkafka-dev libcurl4-openssl-dev libmsgpack-dev libjansson-dev libhiredis-dev
 python3-dev libmicrohttpd-dev libxml2-dev libpcre2-dev
-redis-server kcat wrk jython jq"
+redis-server kcat wrk jython jq python3-jsonschema"
 # Optional, never part of the list above (make test does not need them):
 # `install-deps.sh java` installs only the Java runtime and Debian's Jackson
 # jars, for comparing Jolt with the Java library in make bench / make

@@ -4,13 +4,15 @@
  * The reader lists a tick's unsent orders and publishes each one detailed
  * (order_read.c); the writer asks the ERP, writes what it lacks, creates
  * the item and order mappings in Omnitron and marks the order sent
- * (order_write.c); flowctl fetches one order by number (order_example.c).
+ * (order_write.c); flowctl fetches one order by number (order_example.c)
+ * and shows the writer's requests without sending them (order_preview.c).
  * The Order Flow's own settings are order_settings, read from the table in
  * order_settings.c. README.md in this folder lists the calls in order.
  */
 #ifndef FF_ORDER_H
 #define FF_ORDER_H
 
+#include <jansson.h>
 #include <stdint.h>
 
 #include "auth.h"
@@ -70,6 +72,15 @@ void order_write(stage_ctx *c, const flow *f, envelope *in);
  * with err and *status (body as it was). */
 int order_build(stage_ctx *c, const flow *f, auth_session *auth, json_t *item, strbuf *body, long *status,
                 strbuf *err);
+int order_receive(const flow *f, envelope *in, strbuf *err);
 int order_example(stage_ctx *c, const flow *f, const char *number, strbuf *out, strbuf *err);
+/* flowctl preview (flow_type.h): the writer's requests for rec, nothing
+ * sent (order_preview.c). */
+int order_preview(stage_ctx *c, const flow *f, const envelope *rec, json_t *requests, strbuf *err);
+/* The attributes the writer's expressions see: e's own plus
+ * "_order.<field>" for each top-level scalar field of order (the record
+ * as read). Adds to vars. (order_preview.c; the writer's expr_vars is the
+ * same rule.) */
+void order_expr_vars(attrs *vars, const envelope *e, json_t *order);
 
 #endif

@@ -225,6 +225,7 @@ static void build_and_publish(reader *rd, stage_ctx *c, auth_session *auth, json
     envelope e;
     strbuf err = STRBUF_INIT, key = STRBUF_INIT;
     long status = 0;
+    double t0 = c->started_ms = clock_mono_ms();   /* the record's own time (its failure says it) */
     envelope_init(&e);
     envelope_set(&e.flow, f->name);
     envelope_set(&e.flow_type, f->type);
@@ -239,11 +240,12 @@ static void build_and_publish(reader *rd, stage_ctx *c, auth_session *auth, json
      * same run again), is taken; held by another run (in the pipeline) or
      * "done" (finished moments ago, the list not showing it yet): not
      * published. A store that cannot be reached is not a silent skip: the
-     * order is counted and fails with the reason (the next tick retries). */
-    if (parking_check(c, f, e.key, &err) == 1)   /* parked: no automatic retries (parking.h) */
-        goto out;
-    int got = store_lease_acquire(c->store, f->name, e.key, rd->tick->run_id, o->lease_ttl_ms, &err);
-    if (got == 0)
+     * order is counted and fails with the reason (the next tick retries).
+     * A parked record (parking.h) is not taken: no automatic retries. One
+     * round trip asks both. */
+    int got = store_lease_acquire_unparked(c->store, f->name, e.key, rd->tick->run_id, o->lease_ttl_ms,
+                                           f->max_attempts, &err);
+    if (got == 0 || got == 2)
         goto out;
     note_published(rd, e.key);
     if (got < 0) {
@@ -259,6 +261,8 @@ static void build_and_publish(reader *rd, stage_ctx *c, auth_session *auth, json
     }
     if (stage_emit(c, TOPIC_RECORDS, &e, &err) < 0)
         stage_fail(c, &e, "read", 0, err.buf);
+    else
+        stage_log_step(c, &e, "read", "success", status, NULL, clock_mono_ms() - t0);
 out:
     strbuf_release(&err);
     strbuf_release(&key);
@@ -374,6 +378,8 @@ int order_read(stage_ctx *c, const flow *f, const envelope *tick)
         fprintf(stderr, "reader: %s: run notes: %s\n", f->name, err.buf);
     /* Every record is counted: now the run can complete. */
     int done = flush_published(&rd, c, 1, &k, &err);
+    if (done >= 0)   /* every record is out: Integrator's "in progress" */
+        stage_log_run(c, tick, "published", "in_progress", &k);
     if (done == 1)
         stage_run_finished(c, tick, &k);
     else if (done < 0)

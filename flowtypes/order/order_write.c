@@ -32,7 +32,7 @@
 
 /* Attributes for expressions: the record's own plus _order.<field> for the
  * order's top-level scalar fields. */
-static void expr_vars(attrs *vars, const envelope *e, json_t *order)
+void order_expr_vars(attrs *vars, const envelope *e, json_t *order)
 {
     const char *k;
     json_t *v;
@@ -89,6 +89,14 @@ static void run_post_script(writer *w, int failed)
     attrs_free(&a);
     strbuf_release(&out);
     strbuf_release(&err);
+}
+
+/* A step done: its event, and the next step's time starts now. */
+static void step(writer *w, const char *name, long status, double *t)
+{
+    double now = clock_mono_ms();
+    stage_log_step(w->c, w->e, name, "success", status, NULL, now - *t);
+    *t = now;
 }
 
 static void fail(writer *w, const char *stage, long status, const char *msg, int run_post)
@@ -344,7 +352,8 @@ void order_write(stage_ctx *c, const flow *f, envelope *e)
         strbuf lv = STRBUF_INIT;
         if (store_lease_get(c->store, f->name, e->key, &lv, &err) == 1 && strncmp(lv.buf, "done:", 5) == 0 &&
             strcmp(lv.buf + 5, e->run_id) == 0) {
-            stage_log_record(c, e, "write", "skipped", 0, "delivered again after it finished in this run: nothing done", 0);
+            /* delivered again after it finished in this run: nothing done */
+            stage_log_record(c, e, "write", "skipped", 0, "already_done", 0);
             strbuf_release(&lv);
             goto out;
         }
@@ -377,7 +386,7 @@ void order_write(stage_ctx *c, const flow *f, envelope *e)
         fail(&w, "write_erp", 0, msg.buf, 0);
         goto out;
     }
-    expr_vars(&w.vars, e, w.order);
+    order_expr_vars(&w.vars, e, w.order);
     if (f->erp_auth.kind != FLOW_AUTH_NONE) {
         strbuf tok = STRBUF_INIT;
         if (auth_token(&w.erp, &tok, &err) < 0) {
@@ -400,10 +409,12 @@ void order_write(stage_ctx *c, const flow *f, envelope *e)
     w.resp_text = &resp_text;
     w.last_status = &status;
     writeonce_ops ops = { &w, o->query.url ? wo_query : NULL, wo_write };
-    switch (writeonce_run(&ops, oe && strcmp(oe, "true") == 0, &f->retry, &c->seed, &status, &msg)) {
+    double ts = clock_mono_ms();
+    switch (writeonce_run_on(&ops, c->http, oe && strcmp(oe, "true") == 0, &f->retry, &c->seed, &status, &msg)) {
     case WRITEONCE_QUERY_FAILED:
         goto out;
     case WRITEONCE_FAILED:
+        c->tries = w.writes;
         fail(&w, "write_erp", status, msg.buf, 1);
         goto out;
     case WRITEONCE_EXISTS:
@@ -415,6 +426,9 @@ void order_write(stage_ctx *c, const flow *f, envelope *e)
     case WRITEONCE_WRITTEN:
         break;
     }
+    c->tries = w.writes;   /* the ERP write's tries are writeonce's, not one call's */
+    step(&w, exists ? "query" : "write_erp", status, &ts);
+    c->tries = 0;
 
     /* 3. Check Response */
     if (f->check_script.script)
@@ -423,6 +437,7 @@ void order_write(stage_ctx *c, const flow *f, envelope *e)
         check = builtin_check(&w, request, response);
     if (!check)
         goto out;
+    step(&w, "check_response", status, &ts);
     json_t *ce = json_object_get(check, "order_exists");
     if (json_is_true(ce))
         exists = 1;
@@ -483,18 +498,15 @@ void order_write(stage_ctx *c, const flow *f, envelope *e)
         goto out;
     }
 
+    step(&w, "write_omnitron", status, &ts);
     /* 5. Post Script, then the record's final event */
     run_post_script(&w, 0);
     /* which "skipped": the ERP had the order before this fleet wrote it, or
      * this fleet wrote it and the answer was lost (the re-query found it) */
     if (exists)
         attrs_set(&e->attrs, "log.skip_reason", w.writes ? "answer_lost" : "already_in_erp");
-    stage_log_record(c, e, "write", exists ? "skipped" : "success", status,
-                     !exists ? NULL
-                     : w.writes ? "written by this fleet, its answer lost: the ERP has it (found by the query), marked sent"
-                                : "already in the ERP before this fleet wrote it: write skipped, marked sent",
-                     clock_mono_ms() - t0);
-    stage_outcome(c, e, exists ? "skipped" : "succeeded");
+    stage_log_record(c, e, "write", exists ? "skipped" : "success", status, NULL, clock_mono_ms() - t0);
+    stage_outcome(c, e, exists ? "skipped" : "success");
 out:
     auth_release(&w.omni);
     auth_release(&w.erp);

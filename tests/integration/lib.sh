@@ -81,7 +81,7 @@ ff_start_infra() {
     # batch, as every process of the fleet (common/cpupolicy.h)
     bg redis chrt -b 0 redis-server --port 0 --unixsocket "$REDIS_SOCK" --save '' --appendonly no
     wait_for 10 test -S "$REDIS_SOCK" || { echo "redis did not start"; cat "$FF_TMP/redis.log"; exit 1; }
-    bg broker "$BIN/flowfleet-devbroker" --flow-types order --prefix "$FF_PREFIX" --partitions "${FF_PARTITIONS:-4}" \
+    bg broker "$BIN/flowfleet-devbroker" --flow-types order,order_status --prefix "$FF_PREFIX" --partitions "${FF_PARTITIONS:-4}" \
         --bootstrap-file "$FF_TMP/bootstrap"
     wait_for 10 test -s "$FF_TMP/bootstrap" || { echo "broker did not start"; cat "$FF_TMP/broker.log"; exit 1; }
     BROKERS=$(cat "$FF_TMP/bootstrap")
@@ -105,6 +105,9 @@ src, dst, op, ep, edit = sys.argv[1:6]
 t = open(src).read().replace("127.0.0.1:18001", "127.0.0.1:" + op).replace("127.0.0.1:18002", "127.0.0.1:" + ep)
 f = json.loads(t)
 f["schedule"]["cron"] = "@every 2s"
+# the example's script and mapping stay beside the example (tests that want
+# them set their own)
+f.pop("script", None); f.pop("mapping", None)
 exec(edit)
 json.dump(f, open(dst, "w"), indent=2)
 PY

@@ -49,7 +49,7 @@ n = int(sys.argv[2])
 fin = [e for e in ev if e.get("kind") == "run" and e.get("event") == "finished" and e["counts"]["published"] > 0]
 tot = sum(e["counts"]["succeeded"] + e["counts"]["skipped"] for e in fin)
 ok = fin and tot == n and all(e["status"] == "success" and e["counts"]["failed"] == 0 for e in fin) \
-     and all(e["triggered_by"] == "system" and e["is_triggered"] is False for e in fin)
+     and all(e["triggered_by"] == "System" and e["is_triggered"] is False for e in fin)
 if not ok: print("finished runs:", fin)
 sys.exit(0 if ok else 1)
 PY

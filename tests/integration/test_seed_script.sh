@@ -30,7 +30,7 @@ check "flowctl order fails on a missing order, naming it" sh -c \
     "! '$BIN/flowctl' order orders NOPE >/dev/null 2>&1 && '$BIN/flowctl' order orders NOPE 2>&1 | grep -q 'no order numbered \"NOPE\"'"
 check "/metrics speaks Prometheus with the flowfleet_ prefix" sh -c "curl -sf http://127.0.0.1:$MP/metrics | grep -q '^flowfleet_messages_consumed_total{service=\"transformer\"}'"
 check "the writer counts records by flow type and outcome" wait_for 10 sh -c \
-    "curl -sf http://127.0.0.1:$WP/metrics | grep -qx 'flowfleet_records_total{service=\"writer\",type=\"order\",outcome=\"succeeded\"} $OPEN'"
+    "curl -sf http://127.0.0.1:$WP/metrics | grep -qx 'flowfleet_records_total{service=\"writer\",type=\"order\",flow=\"orders\",outcome=\"success\"} $OPEN'"
 check "one HELP and TYPE per metric name" sh -c \
     "[ \$(curl -sf http://127.0.0.1:$WP/metrics | grep '^# TYPE' | sort | uniq -d | wc -l) = 0 ]"
 check "no record ids in metric labels" sh -c "! curl -sf http://127.0.0.1:$MP/metrics | grep -q 'ORD-'"

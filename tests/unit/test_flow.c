@@ -10,6 +10,7 @@
  */
 #include "duration.h"
 #include "flow.h"
+#include "flow_type.h"
 #include "order/order.h"
 
 /* the Order Flow settings of f (checked) */
@@ -470,13 +471,19 @@ static void test_every_problem(void)
     CHECK_INT(count_lines(errs.buf), 13);
     CHECK(chdir(origdir) == 0);
 
-    /* more classes, each on its own: type not available, wrong types, ranges */
+    /* more classes, each on its own: type not available, wrong types, ranges;
+     * the types named are the registry's */
+    strbuf names = STRBUF_INIT;
+    char type_line[512];
+    flow_type_names(&names, ", ");
+    snprintf(type_line, sizeof type_line, "type: expected one of %s, got \"image\"", names.buf);
+    strbuf_release(&names);
     check_problems(&errs, "problems/image.json",
                    "{ \"name\": \"img flow\", \"type\": \"image\", \"omnitron\": [], \"erp\": { \"write\": {} },\n"
                    "  \"post_script\": { \"timeout\": \"1s\" } }\n",
                    (const char *const[]){
                        "name: only letters, digits, '-' and '_' are allowed, got \"img flow\"",
-                       "type: expected one of order, got \"image\"",
+                       type_line,
                        "omnitron: expected an object, got an array",
                        /* an unknown type's own settings (erp.write) are not judged */
                        "post_script.file: missing (expected a string)",

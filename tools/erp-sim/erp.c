@@ -611,6 +611,8 @@ void erp_handle(void *ctx, simhttp_req *req)
 {
     erp *e = ctx;
     const char *path = req->path;
+    if (erp_status_handle(req))
+        return;
     if (!strncmp(path, "/_control/", 10)) {
         simhttp_handle_control(&control, e, req);
         return;

@@ -22,5 +22,8 @@ erp *erp_new(const erp_config *cfg);
 void erp_free(erp *e);
 /* simhttp_handler: ctx is the erp. */
 void erp_handle(void *ctx, simhttp_req *req);
+/* The order status API and its control routes (erp_status.c): 1 when
+ * req was one of them (answered), 0 otherwise. */
+int erp_status_handle(simhttp_req *req);
 
 #endif

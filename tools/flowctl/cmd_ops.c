@@ -1,8 +1,7 @@
 /*
- * cmd_ops.c: the operator commands that talk to the fleet: validate,
- * trigger, replay, tail.
+ * cmd_ops.c: the operator commands that act on the fleet: validate,
+ * trigger, replay. (tail is cmd_tail.c; runs, run, show-failed cmd_runs.c.)
  */
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,7 +36,13 @@ int cmd_validate(int argc, char **argv)
     int broken = flow_set_load(&set, argv[1], FLOW_LOAD_SCRIPTS, &err);
     if (err.len)
         fprintf(stderr, "%s\n", err.buf);
-    if (broken == 0)
+    if (broken == 0 && set.n == 0) {
+        /* a folder with nothing to run is a mistake (a wrong path, files
+         * not named as flow files), not a success */
+        fprintf(stderr, "flowctl validate: no flow files in %s (a flow file is a *.json whose top-level object has "
+                        "\"name\" and \"type\", or any *.flow.json; see docs/flows.md)\n", argv[1]);
+        broken = -1;
+    } else if (broken == 0)
         printf("%zu flow(s) valid\n", set.n);
     else if (broken > 0)
         printf("%zu flow(s) valid, %d file(s) with problems\n", set.n, broken);
@@ -86,8 +91,10 @@ int cmd_trigger(int argc, char **argv)
     strbuf_addf(&run, "%s-manual-%lld", f->name, (long long)clock_wall_ms());
     ticks_make_tick(&e, f, run.buf, user_name(), 1);
     bus_config bc = flowctl_bus_config(&env);
-    bus *b = bus_new(&bc, &err);
     int rc = 1;
+    bus *b = flowctl_brokers_reachable(&env, "flowctl trigger") == 0 ? bus_new(&bc, &err) : NULL;
+    if (!b && !err.len)
+        strbuf_addstr(&err, "nothing was triggered");
     if (b) {
         bus_topic(&topic, env.prefix, f->type, TOPIC_TICKS);
         envelope_encode(&e, &payload);
@@ -331,9 +338,10 @@ int cmd_replay(int argc, char **argv)
         fprintf(stderr, "flowctl replay: redis %s: %s: attempt counts are not cleared\n", env.redis, err.buf);
     strbuf_reset(&err);
     bus_config bc = flowctl_bus_config(&env);
-    r.bus = bus_new(&bc, &err);
+    r.bus = flowctl_brokers_reachable(&env, "flowctl replay") == 0 ? bus_new(&bc, &err) : NULL;
     if (!r.bus) {
-        fprintf(stderr, "flowctl replay: %s\n", err.buf);
+        if (err.len)
+            fprintf(stderr, "flowctl replay: %s\n", err.buf);
         if (r.store)
             store_close(r.store);
         flow_set_free(&set);
@@ -369,95 +377,5 @@ int cmd_replay(int argc, char **argv)
     strbuf_release(&err);
     strbuf_release(&topic);
     strbuf_release(&pfx);
-    return rc < 0 ? 1 : 0;
-}
-
-/* ---- tail ---- */
-
-static volatile int tail_stop;
-static void on_int(int s)
-{
-    (void)s;
-    tail_stop = 1;
-}
-
-static int tail_one(void *ctx, const bus_msg *m)
-{
-    const char *only = ctx;
-    json_t *v = jsontext_parse(m->payload, m->len, NULL);
-    if (!json_is_object(v)) {
-        printf("(not JSON) %.*s\n", (int)m->len, (const char *)m->payload);
-        json_decref(v);
-        fflush(stdout);
-        return 0;
-    }
-    const char *flow = json_string_value(json_object_get(v, "flow"));
-    if (only && (!flow || strcmp(flow, only))) {
-        json_decref(v);
-        return 0;
-    }
-    const char *kind = json_string_value(json_object_get(v, "kind"));
-    const char *ts = json_string_value(json_object_get(v, "ts"));
-    const char *run = json_string_value(json_object_get(v, "run_id"));
-    if (kind && !strcmp(kind, "run")) {
-        json_t *c = json_object_get(v, "counts");
-        printf("%s  %-10s RUN %-8s %-11s %s  by %s%s", ts ? ts : "", flow ? flow : "",
-               json_string_value(json_object_get(v, "event")), json_string_value(json_object_get(v, "status")),
-               run ? run : "", json_string_value(json_object_get(v, "triggered_by")),
-               json_is_true(json_object_get(v, "is_triggered")) ? " (manual)" : "");
-        if (c)
-            printf("  published %lld, succeeded %lld, failed %lld, skipped %lld",
-                   (long long)json_integer_value(json_object_get(c, "published")),
-                   (long long)json_integer_value(json_object_get(c, "succeeded")),
-                   (long long)json_integer_value(json_object_get(c, "failed")),
-                   (long long)json_integer_value(json_object_get(c, "skipped")));
-        printf("\n");
-    } else {
-        json_t *st = json_object_get(v, "http_status");
-        const char *err = json_string_value(json_object_get(v, "error"));
-        printf("%s  %-10s %-12s %-14s %-8s", ts ? ts : "", flow ? flow : "", json_string_value(json_object_get(v, "key")),
-               json_string_value(json_object_get(v, "stage")), json_string_value(json_object_get(v, "outcome")));
-        if (json_is_integer(st))
-            printf(" HTTP %lld", (long long)json_integer_value(st));
-        printf(" %.1fms", json_number_value(json_object_get(v, "duration_ms")));
-        if (err) {
-            const char *nl = strchr(err, '\n');
-            printf("  %.*s", nl ? (int)(nl - err) : (int)strlen(err), err);
-        }
-        printf("\n");
-    }
-    fflush(stdout);
-    json_decref(v);
-    return 0;
-}
-
-int cmd_tail(int argc, char **argv)
-{
-    flowctl_env env;
-    const char *only = NULL;
-    int from_beginning = 0;
-    strbuf err = STRBUF_INIT, topic = STRBUF_INIT;
-    flowctl_env_init(&env);
-    for (int i = 1; i < argc; i++) {
-        if (flowctl_env_opt(&env, argc, argv, &i))
-            continue;
-        if (!strcmp(argv[i], "--from-beginning"))
-            from_beginning = 1;
-        else if (!only && argv[i][0] != '-')
-            only = argv[i];
-        else {
-            fprintf(stderr, "usage: flowctl tail [FLOW] [--from-beginning]\n");
-            return 2;
-        }
-    }
-    signal(SIGINT, on_int);
-    signal(SIGTERM, on_int);
-    bus_topic(&topic, env.prefix, NULL, TOPIC_LOG);
-    bus_config bc = flowctl_bus_config(&env);
-    int rc = bus_scan(&bc, topic.buf, !from_beginning, 1, &tail_stop, tail_one, (void *)only, &err);
-    if (rc < 0)
-        fprintf(stderr, "flowctl tail: %s\n", err.buf);
-    strbuf_release(&err);
-    strbuf_release(&topic);
     return rc < 0 ? 1 : 0;
 }

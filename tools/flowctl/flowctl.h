@@ -1,6 +1,7 @@
 /* flowctl: the operators' and integration engineers' command line. Each
  * command is one function cmd_<name>; related commands share a file
- * (cmd_ops.c: validate, trigger, replay, tail); main.c dispatches. */
+ * (cmd_ops.c: validate, trigger, replay; cmd_tail.c: tail; cmd_runs.c:
+ * runs, run, show-failed; cmd_preview.c: preview); main.c dispatches. */
 #ifndef FLOWCTL_H
 #define FLOWCTL_H
 
@@ -17,6 +18,10 @@ int cmd_map(int argc, char **argv);
 int cmd_el(int argc, char **argv);
 int cmd_test_script(int argc, char **argv);
 int cmd_next(int argc, char **argv);
+int cmd_runs(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+int cmd_show_failed(int argc, char **argv);
+int cmd_preview(int argc, char **argv);
 
 /* Shared option values: --brokers, --prefix, --flows (and FLOWFLEET_* env). */
 typedef struct flowctl_env {
@@ -29,6 +34,10 @@ typedef struct flowctl_env {
 void flowctl_env_init(flowctl_env *env);
 /* The bus configuration of a flowctl command (producer only). */
 bus_config flowctl_bus_config(const flowctl_env *env);
+/* 0 when one of env->brokers answers a TCP connect (3 s each); -1 after
+ * saying on stderr, prefixed by what ("flowctl trigger"), which broker
+ * could not be reached and why. */
+int flowctl_brokers_reachable(const flowctl_env *env, const char *what);
 /* Consumes a shared option at argv[*i] (advancing *i); 1 if it was one. */
 int flowctl_env_opt(flowctl_env *env, int argc, char **argv, int *i);
 

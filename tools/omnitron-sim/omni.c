@@ -543,6 +543,24 @@ static void bulk_status(omni *om, simhttp_req *req)
             simhttp_reply_error(req, 400, "orderitem_set", "Item %zu: status is not a valid status code.", i);
             goto unlock;
         }
+        /* the item must belong to the order named (by number, or pk) */
+        const omni_item *cur = &d->items[json_integer_value(id) - 1];
+        strbuf num = STRBUF_INIT;
+        omni_number(&num, cur->order + 1);
+        int mine = json_is_string(ord) ? strcmp(json_string_value(ord), num.buf) == 0
+                                       : json_integer_value(ord) == cur->order + 1;
+        strbuf_release(&num);
+        if (!mine) {
+            simhttp_reply_error(req, 400, "orderitem_set", "Item %zu: order item %lld does not belong to this order.",
+                                i, (long long)json_integer_value(id));
+            goto unlock;
+        }
+        /* a status never goes backwards; the same status again is fine */
+        if (s && st < cur->status) {
+            simhttp_reply_error(req, 400, "orderitem_set", "Item %zu: status cannot change from %d to %d.", i,
+                                cur->status, st);
+            goto unlock;
+        }
     }
     long long now = omni_now_us();
     strbuf *o = &req->out;

@@ -1,0 +1,87 @@
+/*
+ * order_status: the Order Status Flow, inbound (ERP -> Omnitron), one flow
+ * type (flow_type.h).
+ *
+ * The reader (order_status_read.c) asks the ERP for what changed since the
+ * flow's cursor (or for one order number, on a manual run) through the
+ * shared ERP list reader (common/erpread.h) and publishes ONE record per
+ * ERP page: the product runs the Script and the Mapping on the whole
+ * answer, so existing scripts and mappings keep working. The transformer
+ * (order_status_transform.c) runs them on the page and publishes one record
+ * per order object of the result, keyed by its "order". The writer
+ * (order_status_write.c) runs the optional per-row script, checks the row
+ * and PATCHes it to Omnitron's bulk_status_update. The cursor's text in
+ * the flow's time zone and format is order_status_cursor.c.
+ * README.md in this folder lists the calls in order.
+ */
+#ifndef FF_ORDER_STATUS_H
+#define FF_ORDER_STATUS_H
+
+#include <jansson.h>
+#include <pthread.h>
+#include <stdint.h>
+
+#include "erpread.h"
+#include "flow_type.h"
+
+typedef struct order_status_settings {
+    /* Read Data From ERP */
+    flow_call read;             /* erp.read.url / method / headers */
+    int url_is_expr;            /* the URL holds ${...}: evaluated as NiFi would */
+    json_t *params;             /* erp.read.params: extra params (object, owned) */
+    json_t *trigger_params;     /* erp.read.trigger_params: custom ones and their stored values (owned) */
+    char *number_param;         /* "number" */
+    char *modified_key;         /* "modified_date__gt" */
+    char *rows_path;            /* where a page's rows are ("": the answer) */
+    char *response_type;        /* "json" */
+    /* paging (erpread.h) */
+    char *paging_mode;
+    long page_size;
+    long page_start;
+    char *offset_param, *limit_param;
+    char *seek_param, *seek_path;
+    char *next_path;
+    long max_requests;
+    /* the cursor */
+    char *cursor_timezone;
+    char *cursor_format;
+    int64_t cursor_first_run_ms;
+    int64_t cursor_look_back_ms;
+    /* Write Data to Omnitron */
+    char *path_bulk_status;
+    char *row_script_path;      /* resolved, NULL: none */
+    int64_t row_script_timeout_ms;
+    /* the row script, compiled at its first use (the type's load does not
+     * know whether this process runs scripts) */
+    pthread_mutex_t row_mu;
+    struct pyscript *row_script;
+    char *row_script_error;
+} order_status_settings;
+
+extern const flow_type order_status_flow_type;
+extern const setting order_status_settings_table[];
+
+/* f's Order Status settings (checked: aborts when f is of another type). */
+const order_status_settings *order_status_settings_of(const flow *f);
+
+void order_status_load(flow *f, settings *s);
+void order_status_release(flow *f);
+int order_status_read(stage_ctx *c, const flow *f, const envelope *tick);
+void order_status_transform(stage_ctx *c, const flow *f, envelope *in);
+void order_status_write(stage_ctx *c, const flow *f, envelope *in);
+
+/* ---- the cursor (order_status_cursor.c) ---- */
+
+/* Appends instant ms (epoch milliseconds) as the wall clock in zone tz
+ * (NULL or "": UTC) in a Java SimpleDateFormat pattern: yyyy MM dd HH mm
+ * ss, S.. (fraction digits, up to 6: microseconds are 0 past the ms), 'X',
+ * 'XXX' and 'Z' (the offset), '...' quoted text; other characters as they
+ * are. 0, or -1 with err (an unknown zone). */
+int order_status_format_time(int64_t ms, const char *tz, const char *pattern, strbuf *out, strbuf *err);
+/* The cursor's UTC text in Redis ("2024-10-01T00:29:59.000Z") as epoch
+ * ms, or -1 when it is not one. */
+int64_t order_status_parse_utc(const char *text);
+/* ms as the UTC text the cursor is kept in. */
+void order_status_utc_text(int64_t ms, strbuf *out);
+
+#endif
