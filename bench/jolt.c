@@ -3,7 +3,7 @@
  * speed of engines/jolt, side by side with the Java Jolt library measured in
  * the same run.
  *
- * Without DIR it uses a built-in ~5 KB order with 3 items and a two-step
+ * Without DIR it uses a built-in ~2 KB order with 3 items and a two-step
  * chain (a shift with ~20 renames and items.* -> line_items[&1], then a
  * default with array defaults). With DIR it reads DIR/input.json and
  * DIR/spec.json (and DIR/expected-output.json, compared with key order

@@ -132,7 +132,7 @@ static double time_script(pyscript *s, double seconds, long *records)
                     fprintf(stderr, "bench-pyscript: script failed: %s\n", err.buf);
                     exit(1);
                 }
-                attrs_free(&a);
+                attrs_release(&a);
             }
             n += 200;
             if (now_s() >= end)

@@ -20,7 +20,7 @@ void attrs_init(attrs *a)
     memset(a, 0, sizeof *a);
 }
 
-void attrs_free(attrs *a)
+void attrs_release(attrs *a)
 {
     for (size_t i = 0; i < a->n; i++) {
         free(a->keys[i]);
@@ -84,6 +84,6 @@ void attrs_merge(attrs *dst, const attrs *src)
 
 void attrs_copy(attrs *dst, const attrs *src)
 {
-    attrs_free(dst);
+    attrs_release(dst);
     attrs_merge(dst, src);
 }

@@ -23,7 +23,7 @@ typedef struct attrs {
 #define ATTRS_INIT { NULL, NULL, 0, 0 }
 
 void attrs_init(attrs *a);
-void attrs_free(attrs *a);
+void attrs_release(attrs *a);
 /* Borrowed pointer to the value, or NULL when the key is absent. */
 const char *attrs_get(const attrs *a, const char *key);
 /* Copies key and value; replaces an existing value. A NULL value removes. */

@@ -226,12 +226,12 @@ static int login(auth_session *sa, strbuf *header, strbuf *err)
         attrs_set(&vars, "password", a->password ? a->password : "");
         if (el_eval(a->login.url, &vars, &url, err) < 0 ||
             (a->login_body && el_eval(a->login_body, &vars, &body, err) < 0)) {
-            attrs_free(&vars);
+            attrs_release(&vars);
             goto out;
         }
         if (!a->login_body)
             credentials_body(a, &body);
-        attrs_free(&vars);
+        attrs_release(&vars);
     }
     if (httpcall_do(sa->c, f, NULL, a->kind == FLOW_AUTH_OMNITRON ? "POST" : a->login.method, url.buf, hdrs, body.buf,
                    body.len, &r) < 0) {

@@ -43,7 +43,7 @@ void envelope_init(envelope *e)
     e->src_offset = -1;
 }
 
-void envelope_free(envelope *e)
+void envelope_release(envelope *e)
 {
     free(e->flow);
     free(e->flow_type);
@@ -52,7 +52,7 @@ void envelope_free(envelope *e)
     free(e->stage);
     free(e->error);
     free(e->src_topic);
-    attrs_free(&e->attrs);
+    attrs_release(&e->attrs);
     strbuf_release(&e->body);
     strbuf_release(&e->source);
     envelope_init(e);
@@ -69,7 +69,7 @@ void envelope_copy(envelope *dst, const envelope *src)
 {
     if (dst == src)
         return;
-    envelope_free(dst);
+    envelope_release(dst);
     dst->version = src->version;
     envelope_set(&dst->flow, src->flow);
     envelope_set(&dst->flow_type, src->flow_type);
@@ -382,7 +382,7 @@ static int read_attrs(cursor *c, attrs *a)
     uint64_t n;
     if (read_map(c, &n, "attrs") < 0)
         return -1;
-    attrs_free(a);
+    attrs_release(a);
     for (uint64_t i = 0; i < n; i++) {
         const char *k, *v;
         size_t kl, vl;
@@ -508,13 +508,13 @@ static int decode(envelope *e, cursor *c)
 int envelope_decode(envelope *e, const void *data, size_t len, strbuf *err)
 {
     cursor c = { data, (const unsigned char *)data + len, err };
-    envelope_free(e);
+    envelope_release(e);
     if (!data && len)
         return fail(&c, "NULL data");
     if (!data)
         c.p = c.end = (const unsigned char *)"";
     if (decode(e, &c) < 0) {
-        envelope_free(e);
+        envelope_release(e);
         return -1;
     }
     return 0;

@@ -46,7 +46,7 @@ typedef struct envelope {
 } envelope;
 
 void envelope_init(envelope *e);
-void envelope_free(envelope *e);
+void envelope_release(envelope *e);
 /* Replaces *field with a copy of val (NULL allowed). */
 void envelope_set(char **field, const char *val);
 /* Deep copy: dst is freed first. */

@@ -153,7 +153,7 @@ static int build_url(const erpread_config *cfg, const attrs *query, const attrs 
         erpread_add_param(url, page_params->keys[i], page_params->vals[i]);
     rc = http_check_url(url->buf, err);
 out:
-    attrs_free(&v);
+    attrs_release(&v);
     strbuf_release(&text);
     strbuf_release(&qs);
     strbuf_release(&name);
@@ -182,7 +182,7 @@ int erpread_first_url(const erpread_config *cfg, const attrs *query, const attrs
     attrs pp = ATTRS_INIT;
     first_params(cfg, &pp);
     int rc = build_url(cfg, query, vars, token, &pp, url, err);
-    attrs_free(&pp);
+    attrs_release(&pp);
     return rc;
 }
 
@@ -307,7 +307,7 @@ int erpread_run(stage_ctx *c, const flow *f, auth_session *auth, const erpread_c
         /* where the list goes on */
         int end = 0;
         strbuf_reset(&next);
-        attrs_free(&pp);
+        attrs_release(&pp);
         if (frc < 0) {
             end = -1;
         } else if (cfg->mode == ERPREAD_NONE) {
@@ -357,8 +357,8 @@ int erpread_run(stage_ctx *c, const flow *f, auth_session *auth, const erpread_c
 out:
     httpcall_headers_free(headers);
     json_decref(seen);
-    attrs_free(&pp);
-    attrs_free(&hv);
+    attrs_release(&pp);
+    attrs_release(&hv);
     strbuf_release(&url);
     strbuf_release(&tok);
     strbuf_release(&marker);

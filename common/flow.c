@@ -633,7 +633,7 @@ int flow_set_load(flow_set *set, const char *dir_or_file, int flags, strbuf *err
     return broken + check_after(set, errs);
 }
 
-void flow_set_free(flow_set *set)
+void flow_set_release(flow_set *set)
 {
     for (size_t i = 0; i < set->n; i++)
         flow_free(set->flows[i]);

@@ -145,7 +145,7 @@ typedef struct flow_set {
 /* Returns the number of broken files (0 when all loaded), -1 when the
  * directory cannot be read. */
 int flow_set_load(flow_set *set, const char *dir_or_file, int flags, strbuf *errs);
-void flow_set_free(flow_set *set);
+void flow_set_release(flow_set *set);
 const flow *flow_set_find(const flow_set *set, const char *name);
 /* The file named name that did not load (borrowed), or NULL. */
 const flow_broken *flow_set_find_broken(const flow_set *set, const char *name);

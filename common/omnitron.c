@@ -109,7 +109,7 @@ int omnitron_send(stage_ctx *c, const flow *f, auth_session *auth, const char *m
         rc = 0;
     }
     http_response_release(&r);
-    attrs_free(&v);
+    attrs_release(&v);
     strbuf_release(&url);
     strbuf_release(&b);
     return rc;

@@ -233,7 +233,7 @@ int paging_next(paging *p, const attrs *vars, strbuf *url)
         attrs_set(&v, "offset", num.buf);
         strbuf_addstr(url, p->base);
         flow_fill_path(url, p->tmpl, &v);
-        attrs_free(&v);
+        attrs_release(&v);
         strbuf_release(&num);
     }
     strbuf_reset(&p->last_url);

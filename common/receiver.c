@@ -337,7 +337,7 @@ static enum MHD_Result do_push(receiver *rc, struct MHD_Connection *conn, const 
 out:
     if (code)
         count_answer(name, code);
-    envelope_free(&e);
+    envelope_release(&e);
     strbuf_release(&user);
     strbuf_release(&err);
     strbuf_release(&run);
@@ -374,7 +374,7 @@ static enum MHD_Result do_trigger(receiver *rc, struct MHD_Connection *conn, con
     r = answer_json(conn, 202, "run_id", run.buf, 0);
     count_answer(name, 202);
 out:
-    envelope_free(&e);
+    envelope_release(&e);
     strbuf_release(&user);
     strbuf_release(&err);
     strbuf_release(&run);
@@ -496,7 +496,7 @@ int receiver_run(const worker_config *cfg)
     bus_acker_free(rc.acker);
     store_close(rc.st);
     metrics_stop();
-    flow_set_free(&rc.flows);
+    flow_set_release(&rc.flows);
     strbuf_release(&err);
     return 0;
 }

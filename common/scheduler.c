@@ -69,7 +69,7 @@ int scheduler_run(const worker_config *cfgp)
     bus_close(b);
     store_close(st);
     metrics_stop();
-    flow_set_free(&flows);
+    flow_set_release(&flows);
     strbuf_release(&err);
     strbuf_release(&owner);
     return 0;

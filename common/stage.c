@@ -158,7 +158,7 @@ void stage_metrics_declare(const flow_set *flows)
         metrics_gauge("last_success_timestamp_seconds", l.buf, LAST_SUCCESS_HELP);
         metrics_histogram("run_duration_seconds", l.buf, RUN_DURATION_HELP);
         strbuf_release(&l);
-        envelope_free(&e);
+        envelope_release(&e);
     }
 }
 
@@ -185,7 +185,7 @@ void stage_run_finished(stage_ctx *c, const envelope *e, const run_counts *k)
     attrs_set(&run.attrs, "run.triggered_by", attrs_get(&e->attrs, "run.triggered_by"));
     attrs_set(&run.attrs, "run.is_triggered", attrs_get(&e->attrs, "run.is_triggered"));
     stage_log_run(c, &run, "finished", status, k);
-    envelope_free(&run);
+    envelope_release(&run);
 }
 
 void stage_outcome(stage_ctx *c, const envelope *e, const char *outcome)
@@ -268,7 +268,7 @@ void stage_fail(stage_ctx *c, const envelope *e, const char *stage, long http_st
         count(c, e, "records_parked_total", "Records parked after max_attempts failures, by flow type and flow", NULL,
               NULL);
     stage_outcome(c, e, parks ? "parked" : "failed");
-    envelope_free(&f);
+    envelope_release(&f);
     strbuf_release(&err);
 }
 
@@ -318,7 +318,7 @@ static void close_lost_run(stage_ctx *c, const envelope *tick)
         snprintf(k.error, sizeof k.error, "the run's counters were lost (Redis lost its data while the run was open): "
                                           "its records went on, but how many succeeded cannot be told");
         stage_run_finished(c, &run, &k);
-        envelope_free(&run);
+        envelope_release(&run);
     }
     strbuf_release(&prev);
     strbuf_release(&err);

@@ -60,7 +60,7 @@ static int step_flow(ticks_sched *s, const flow *f, int64_t now, strbuf *err)
             store_del(s->c->store, marker.buf, NULL);
             fresh = -1;
         }
-        envelope_free(&e);
+        envelope_release(&e);
     }
     strbuf_release(&marker);
     strbuf_release(&run);
@@ -135,7 +135,7 @@ static int step_after(ticks_sched *s, const flow *f, strbuf *err)
                 store_del(s->c->store, marker.buf, NULL);   /* the next step tries again */
                 rc = -1;
             }
-            envelope_free(&e);
+            envelope_release(&e);
             strbuf_release(&id);
             strbuf_release(&by);
             if (rc < 0)

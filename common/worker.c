@@ -242,14 +242,14 @@ static void handle(pool *p, stage_ctx *c, bus_msg *m)
         stage_log_record(c, &bad, "decode", "failed", 0, msg.buf, 0);
         metric_add(p->m_bad, 1);
         strbuf_release(&msg);
-        envelope_free(&bad);
+        envelope_release(&bad);
     } else {
         p->cfg->fn(c, &e);
         stage_duration(p, c, &e);
     }
     c->started_ms = 0;
     metrics_heartbeat();
-    envelope_free(&e);
+    envelope_release(&e);
     strbuf_release(&err);
 }
 
@@ -334,10 +334,10 @@ int worker_load_flows(const worker_config *cfg, flow_set *flows)
         }
         metrics_set_unready(why.buf);
         waited = 1;
-        flow_set_free(flows);
+        flow_set_release(flows);
         for (int t = 0; t < WORKER_RECHECK_MS / 200 && !stopping; t++)
             usleep(200 * 1000);
-        if (stopping) {   /* flows is empty (flow_set_free) */
+        if (stopping) {   /* flows is empty (flow_set_release) */
             rc = -1;
             break;
         }
@@ -565,7 +565,7 @@ out:
     metrics_stop();
     worker_topics_free(topics, nt);
     worker_topics_free(outs, no);
-    flow_set_free(&flows);
+    flow_set_release(&flows);
     strbuf_release(&err);
     strbuf_release(&group);
     return rc;

@@ -17,8 +17,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             e.body.len != f.body.len || e.attrs.n != f.attrs.n || e.attempt != f.attempt)
             __builtin_trap();
     }
-    envelope_free(&e);
-    envelope_free(&f);
+    envelope_release(&e);
+    envelope_release(&f);
     strbuf_release(&err);
     strbuf_release(&out);
     return 0;

@@ -19,7 +19,7 @@
 #include "el_fn.h"
 #include "xalloc.h"
 
-void el_val_free(el_val *v)
+void el_val_release(el_val *v)
 {
     if (v->t == V_STR) free(v->s);
     memset(v, 0, sizeof(*v));
@@ -250,7 +250,7 @@ int el_eval_node(el_ctx *c, const el_node *n, el_val *out)
             const char *v = attrs_get(c->a, name.s);
             if (v) el_val_str(out, v, strlen(v));
         }
-        el_val_free(&name);
+        el_val_release(&name);
         return 0;
     }
     case N_MULTI: return eval_multi(c, n, out);
@@ -264,11 +264,11 @@ int el_eval_node(el_ctx *c, const el_node *n, el_val *out)
         for (; rc == 0 && na < n->nargs; na++)
             if (el_eval_node(c, n->args[na], &args[na]) < 0) { rc = -1; break; }
         if (rc == 0) rc = el_fns[n->fn].impl(c, n, &subj, args, out);
-        el_val_free(&subj);
-        for (int k = 0; k < na && k < n->nargs; k++) el_val_free(&args[k]);
+        el_val_release(&subj);
+        for (int k = 0; k < na && k < n->nargs; k++) el_val_release(&args[k]);
         if (args != argv) free(args);
         c->depth--;
-        if (rc < 0) el_val_free(out);
+        if (rc < 0) el_val_release(out);
         return rc;
     }
     }
@@ -317,7 +317,7 @@ static int eval_multi(el_ctx *c, const el_node *n, el_val *out)
                     push(&parts, &np, v);
                     p = q + dl;
                 }
-                while (np > 0 && parts[np - 1].n == 0) el_val_free(&parts[--np]);
+                while (np > 0 && parts[np - 1].n == 0) el_val_release(&parts[--np]);
             }
             elems = parts;
             ne = np;
@@ -364,7 +364,7 @@ static int eval_multi(el_ctx *c, const el_node *n, el_val *out)
             el_val sv;
             if (el_eval_node(c, n->redarg, &sv) < 0) { rc = -1; goto done; }
             el_val_render(&sv, &sep);
-            el_val_free(&sv);
+            el_val_release(&sv);
         }
         long long count = 0;
         int result = any ? 0 : 1;
@@ -388,7 +388,7 @@ static int eval_multi(el_ctx *c, const el_node *n, el_val *out)
                 if (any && b) result = 1;
                 if (!any && !b) result = 0;
             }
-            el_val_free(&r);
+            el_val_release(&r);
         }
         c->elem = save;
         if (rc == 0) {
@@ -400,9 +400,9 @@ static int eval_multi(el_ctx *c, const el_node *n, el_val *out)
         strbuf_release(&joined);
     }
 done:
-    for (int k = 0; k < ne; k++) el_val_free(&elems[k]);
+    for (int k = 0; k < ne; k++) el_val_release(&elems[k]);
     free(elems);
-    for (int k = 0; k < n->nargs; k++) el_val_free(&args[k]);
+    for (int k = 0; k < n->nargs; k++) el_val_release(&args[k]);
     free(args);
     return rc;
 }
@@ -415,7 +415,7 @@ int el_eval_template(el_ctx *c, const el_expr *e, strbuf *out)
         el_val v;
         if (el_eval_node(c, p->node, &v) < 0) return -1;
         el_val_render(&v, out);
-        el_val_free(&v);
+        el_val_release(&v);
     }
     return 0;
 }

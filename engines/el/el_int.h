@@ -8,7 +8,7 @@
  * N_ELEM placeholder as its innermost subject.
  *
  * Values (el_val) carry NiFi's types. Strings are owned by the value and
- * freed with el_val_free(); everything else is inline.
+ * freed with el_val_release(); everything else is inline.
  */
 #ifndef FF_EL_INT_H
 #define FF_EL_INT_H
@@ -92,7 +92,7 @@ int el_fns_find(const char *name, size_t len);
 int el_fns_index(const char *name);
 
 /* values */
-void el_val_free(el_val *v);
+void el_val_release(el_val *v);
 void el_val_str(el_val *v, const char *s, size_t n);   /* copies */
 void el_val_take(el_val *v, strbuf *sb);               /* takes sb's buffer */
 void el_val_render(const el_val *v, strbuf *out);

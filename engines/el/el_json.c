@@ -33,7 +33,7 @@ typedef struct jpath {
     int definite;
 } jpath;
 
-static void jp_free(jpath *p)
+static void jp_release(jpath *p)
 {
     for (int i = 0; i < p->n; i++) { free(p->s[i].name); free(p->s[i].fkey); if (p->s[i].fval) json_decref(p->s[i].fval); }
     free(p->s);
@@ -66,7 +66,7 @@ static int jp_parse(const char *path, jpath *p, strbuf *err)
             if (*c == '[') { add_seg(p, SEG_DEEP); continue; }
             const char *st = c;
             while (*c && *c != '.' && *c != '[') c++;
-            if (c == st) { strbuf_seterr(err, "invalid JSON path '%s': path must not end with a '.' or '..'", path); jp_free(p); return -1; }
+            if (c == st) { strbuf_seterr(err, "invalid JSON path '%s': path must not end with a '.' or '..'", path); jp_release(p); return -1; }
             seg *s = add_seg(p, SEG_DEEP);
             s->name = strndup(st, (size_t)(c - st));
         } else if (*c == '.') {
@@ -74,7 +74,7 @@ static int jp_parse(const char *path, jpath *p, strbuf *err)
             if (*c == '*') { add_seg(p, SEG_WILD); p->definite = 0; c++; continue; }
             const char *st = c;
             while (*c && *c != '.' && *c != '[') c++;
-            if (c == st) { strbuf_seterr(err, "invalid JSON path '%s': path must not end with a '.'", path); jp_free(p); return -1; }
+            if (c == st) { strbuf_seterr(err, "invalid JSON path '%s': path must not end with a '.'", path); jp_release(p); return -1; }
             seg *s = add_seg(p, SEG_CHILD);
             s->name = strndup(st, (size_t)(c - st));
         } else if (*c == '[') {
@@ -146,7 +146,7 @@ static int jp_parse(const char *path, jpath *p, strbuf *err)
     return 0;
 bad:
     strbuf_seterr(err, "invalid JSON path '%s'", path);
-    jp_free(p);
+    jp_release(p);
     return -1;
 }
 
@@ -256,7 +256,7 @@ int el_check_jsonpath(const el_node *call, strbuf *err)
         strbuf_seterr(err, "invalid JSON path '%s': path must not end with a '.' or '..'", a->s);
         rc = -1;
     }
-    jp_free(&p);
+    jp_release(&p);
     return rc;
 }
 
@@ -303,7 +303,7 @@ int el_fn_jsonPath(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *ou
         json_decref(arr);
     }
     free(h.h);
-    jp_free(&p);
+    jp_release(&p);
     json_decref(root);
     el_val_take(out, &sb);
     return 0;
@@ -353,7 +353,7 @@ static int modify(el_ctx *c, const el_node *n, el_val *s, el_val *a, el_val *out
         }
     }
     free(h.h);
-    jp_free(&p);
+    jp_release(&p);
     strbuf sb = STRBUF_INIT;
     if (ok) jsontext_dump(root, &sb, 0);
     json_decref(root);

@@ -257,7 +257,7 @@ static json_t *card_apply(const void *impl, const json_t *input, const json_t *c
     jolt_match_init(&root, "root");
     jolt_walk_push(&r.w, json_object_get(wrap, "root"), &root);
     node_apply(&r, s->root, "root", -1, json_object_get(wrap, "root"), wrap);
-    jolt_walk_free(&r.w);
+    jolt_walk_release(&r.w);
     jolt_match_release(&root);
     json_t *res = json_incref(json_object_get(wrap, "root"));
     json_decref(wrap);

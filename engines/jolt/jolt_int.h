@@ -155,7 +155,7 @@ typedef struct jolt_walk {
 
 void jolt_walk_push(jolt_walk *w, const json_t *tree, jolt_match *m);
 void jolt_walk_pop(jolt_walk *w);
-void jolt_walk_free(jolt_walk *w);
+void jolt_walk_release(jolt_walk *w);
 /* NULL when i reaches past the root */
 jolt_step *jolt_walk_from_end(const jolt_walk *w, int i);
 

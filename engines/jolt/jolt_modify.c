@@ -65,7 +65,7 @@ typedef struct modify_spec {
     int mode;
 } modify_spec;
 
-static void marg_free(marg *a)
+static void marg_release(marg *a)
 {
     json_decref(a->lit);
     jolt_pe_free(a->tpe);
@@ -80,7 +80,7 @@ static void mnode_free(mnode *n)
     free(n->litkey);
     for (int i = 0; i < n->neval; i++) {
         for (int j = 0; j < n->evals[i].nargs; j++)
-            marg_free(&n->evals[i].args[j]);
+            marg_release(&n->evals[i].args[j]);
         free(n->evals[i].args);
     }
     free(n->evals);
@@ -729,7 +729,7 @@ static json_t *modify_apply(const void *impl, const json_t *input, const json_t 
     jolt_match_init(&root, "root");
     jolt_walk_push(&r.w, out, &root);
     node_apply(&r, s->root, "root", out);
-    jolt_walk_free(&r.w);
+    jolt_walk_release(&r.w);
     jolt_match_release(&root);
     return out;
 }

@@ -38,7 +38,7 @@ void jolt_walk_pop(jolt_walk *w)
         w->n--;
 }
 
-void jolt_walk_free(jolt_walk *w)
+void jolt_walk_release(jolt_walk *w)
 {
     free(w->st);
     w->st = NULL;

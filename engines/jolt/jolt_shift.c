@@ -605,7 +605,7 @@ static json_t *shift_apply(const void *impl, const json_t *input, const json_t *
     jolt_match_init(&root, "root");
     jolt_walk_push(&r.w, input, &root);
     node_apply(&r, s->root, "root", input);
-    jolt_walk_free(&r.w);
+    jolt_walk_release(&r.w);
     jolt_match_release(&root);
     strbuf_release(&r.keys);
     json_t *res = json_object_get(r.out, "root");

@@ -786,6 +786,6 @@ out:
         PyErr_Clear();
     leave();
     if (a == &scratch)
-        attrs_free(&scratch);
+        attrs_release(&scratch);
     return rc;
 }

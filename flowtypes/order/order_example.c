@@ -48,7 +48,7 @@ int order_example(stage_ctx *c, const flow *f, const char *number, strbuf *out, 
         }
     }
     json_decref(v);
-    attrs_free(&vars);
+    attrs_release(&vars);
     auth_release(&sa);
     strbuf_release(&path);
     strbuf_release(&num);

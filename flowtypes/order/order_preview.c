@@ -84,7 +84,7 @@ static void omnitron_call(const flow *f, const char *step, const char *method, c
     char *h[] = { "Content-Type: application/json", "Accept: application/json",
                   "Authorization: Token <the Omnitron token: not fetched>", NULL };
     json_array_append_new(requests, request(step, method, url.buf, h, b.buf, note));
-    attrs_free(&v);
+    attrs_release(&v);
     strbuf_release(&url);
     strbuf_release(&b);
 }
@@ -142,7 +142,7 @@ int order_preview(stage_ctx *c, const flow *f, const envelope *rec, json_t *requ
     rc = 0;
 out:
     json_decref(order);
-    attrs_free(&vars);
+    attrs_release(&vars);
     strbuf_release(&pk);
     strbuf_release(&note);
     strbuf_release(&perr);

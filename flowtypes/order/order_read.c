@@ -87,7 +87,7 @@ static int fetch_details(stage_ctx *c, const flow *f, auth_session *auth, const 
         attrs v = ATTRS_INIT;
         set_pk(&v, it);
         flow_fill_path(&p, detail_tmpl, &v);
-        attrs_free(&v);
+        attrs_release(&v);
         if (i)
             strbuf_addch(out, ',');
         rc = omnitron_get_text(c, f, auth, p.buf, out, NULL, status, err);
@@ -199,7 +199,7 @@ int order_build(stage_ctx *c, const flow *f, auth_session *auth, json_t *item, s
         ok = 0;
     if (!ok)
         strbuf_setlen(body, at);
-    attrs_free(&vars);
+    attrs_release(&vars);
     strbuf_release(&p);
     strbuf_release(&items);
     strbuf_release(&discounts);
@@ -266,7 +266,7 @@ static void build_and_publish(reader *rd, stage_ctx *c, auth_session *auth, json
 out:
     strbuf_release(&err);
     strbuf_release(&key);
-    envelope_free(&e);
+    envelope_release(&e);
 }
 
 static void builder(void *arg)
@@ -362,7 +362,7 @@ int order_read(stage_ctx *c, const flow *f, const envelope *tick)
         if (o->max_orders_per_run && queued >= o->max_orders_per_run)
             break;
     }
-    attrs_free(&vars);
+    attrs_release(&vars);
     bqueue_close(&rd.q);
     fiber_pool_join(builders);
 

@@ -86,7 +86,7 @@ static void run_post_script(writer *w, int failed)
         stage_log_record(w->c, w->e, "post_script", "error", 0, msg.buf, 0);
         strbuf_release(&msg);
     }
-    attrs_free(&a);
+    attrs_release(&a);
     strbuf_release(&out);
     strbuf_release(&err);
 }
@@ -171,7 +171,7 @@ static int map_item(writer *w, const char *pk, json_t *code, long *status, strbu
     else if (rc < 0)
         strbuf_addf(err, " (the item has no mapping with code \"%s\")", want.buf);
     json_decref(list);
-    attrs_free(&v);
+    attrs_release(&v);
     strbuf_release(&path);
     strbuf_release(&e2);
     strbuf_release(&want);
@@ -513,7 +513,7 @@ out:
     strbuf_release(&resp_text);
     httpcall_headers_free(headers);
     http_response_release(&r);
-    attrs_free(&w.vars);
+    attrs_release(&w.vars);
     json_decref(w.order);
     json_decref(request);
     json_decref(response);

@@ -69,7 +69,7 @@ static int publish_page(void *arg, long page, const char *url, json_t *answer, c
         rc = -1;
     else
         stage_log_step(pg->c, &e, "read", "success", 200, NULL, 0);
-    envelope_free(&e);
+    envelope_release(&e);
     strbuf_release(&key);
     strbuf_release(&n);
     return rc;
@@ -207,8 +207,8 @@ int order_status_read(stage_ctx *c, const flow *f, const envelope *tick)
     else if (done < 0)
         fprintf(stderr, "reader: %s: run counters: %s\n", f->name, err.buf);
     auth_release(&auth);
-    attrs_free(&query);
-    attrs_free(&vars);
+    attrs_release(&query);
+    attrs_release(&vars);
     strbuf_release(&note);
     strbuf_release(&err);
     strbuf_release(&utc);

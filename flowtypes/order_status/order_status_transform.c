@@ -102,7 +102,7 @@ void order_status_transform(stage_ctx *c, const flow *f, envelope *e)
         attrs_copy(&r.attrs, &e->attrs);
         jsontext_dump(row, &r.body, 0);
         int bad = stage_emit(c, TOPIC_MAPPED, &r, &err) < 0;
-        envelope_free(&r);
+        envelope_release(&r);
         if (bad) {
             /* the rows out already are written (idempotent); the page is kept for replay */
             strbuf_setf(&msg, "transform: %s", err.buf);

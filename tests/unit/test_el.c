@@ -59,7 +59,7 @@ static int eval_fails(const char *expr)
 
 static void reset(void)
 {
-    attrs_free(&A);
+    attrs_release(&A);
     attrs_init(&A);
 }
 
@@ -460,7 +460,7 @@ static void *thr(void *p)
         strbuf_release(&out);
         strbuf_release(&err);
     }
-    attrs_free(&a);
+    attrs_release(&a);
     return NULL;
 }
 
@@ -491,7 +491,7 @@ int main(void)
     RUN(test_dynamic_url);
     RUN(test_eval_errors_never_crash);
     RUN(test_threads);
-    attrs_free(&A);
+    attrs_release(&A);
     strbuf_release(&R);
     return unit_done();
 }

@@ -100,9 +100,9 @@ static void test_round_trip(void)
     CHECK_STR(d.source.buf, e.source.buf);
     CHECK_INT(d.src_offset, e.src_offset);
 
-    envelope_free(&e);
-    envelope_free(&e2);
-    envelope_free(&d);
+    envelope_release(&e);
+    envelope_release(&e2);
+    envelope_release(&d);
     strbuf_release(&buf);
     strbuf_release(&err);
 }
@@ -138,8 +138,8 @@ static void test_truncated(void)
     strbuf_addch(&buf, 0x01);
     CHECK_INT(envelope_decode(&d, buf.buf, buf.len, &err), -1);
     CHECK(strstr(err.buf, "trailing") != NULL);
-    envelope_free(&e);
-    envelope_free(&d);
+    envelope_release(&e);
+    envelope_release(&d);
     strbuf_release(&buf);
     strbuf_release(&err);
 }
@@ -191,7 +191,7 @@ static void test_version_and_required(void)
     CHECK(strstr(err.buf, "flow") != NULL);
     CHECK(d.flow_type == NULL);
 
-    envelope_free(&d);
+    envelope_release(&d);
     strbuf_release(&m);
     strbuf_release(&err);
 }
@@ -211,7 +211,7 @@ static void expect_fail(const char *bytes, size_t n, const char *want)
     } else {
         unit_passed++;
     }
-    envelope_free(&d);
+    envelope_release(&d);
     strbuf_release(&err);
     free(p);
 }
@@ -258,7 +258,7 @@ static void test_wrong_types(void)
         CHECK_INT(d.created_ms, -1);
         CHECK_INT(d.src_offset, -128);
         CHECK_INT(d.failed_ms, -2);
-        envelope_free(&d);
+        envelope_release(&d);
     }
 }
 
@@ -314,8 +314,8 @@ static void test_random(void)
     CHECK_INT(total, 20000);
     CHECK_INT(bad_msg, 0);
     CHECK(ok_count < total);
-    envelope_free(&e);
-    envelope_free(&d);
+    envelope_release(&e);
+    envelope_release(&d);
     strbuf_release(&good);
 }
 

@@ -593,7 +593,7 @@ static void test_dir_good_and_broken(void)
         CHECK_STR(g->cron_text, "@every 30s");
         CHECK(g->cron != NULL);
     }
-    flow_set_free(&set);
+    flow_set_release(&set);
     CHECK_INT(set.n, 0);
 
     /* one file by name */
@@ -602,7 +602,7 @@ static void test_dir_good_and_broken(void)
     CHECK_INT(broken, 0);
     CHECK_INT(set.n, 1);
     CHECK_INT(errs.len, 0);
-    flow_set_free(&set);
+    flow_set_release(&set);
 
     /* a directory that is not there */
     strbuf_reset(&errs);
@@ -610,7 +610,7 @@ static void test_dir_good_and_broken(void)
     CHECK_INT(broken, -1);
     CHECK_INT(set.n, 0);
     CHECK(strstr(errs.buf, "cannot read flows directory") != NULL);
-    flow_set_free(&set);
+    flow_set_release(&set);
     strbuf_release(&errs);
 }
 
@@ -653,7 +653,7 @@ static void test_after(void)
     CHECK_LINE(errs.buf, want);
     snprintf(want, sizeof want, "%s/f.json: schedule.after: no flow named \"nosuch\" is loaded with it", dir);
     CHECK_LINE(errs.buf, want);
-    flow_set_free(&set);
+    flow_set_release(&set);
 
     /* one file: its own problems */
     strbuf_reset(&errs);
@@ -688,7 +688,7 @@ static void test_duplicate_names(void)
         CHECK_STR(s->file, want);
     }
     CHECK(flow_set_find(&set, "other") != NULL);
-    flow_set_free(&set);
+    flow_set_release(&set);
     strbuf_release(&errs);
 }
 
@@ -754,7 +754,7 @@ static void test_fill_path(void)
     flow_fill_path(&out, "/{pk}", &none);
     CHECK_STR(out.buf, "http://h/{pk}");
     strbuf_release(&out);
-    attrs_free(&v);
+    attrs_release(&v);
 }
 
 static void test_scripts(void)
@@ -785,7 +785,7 @@ static void test_scripts(void)
             strbuf out = STRBUF_INIT, e = STRBUF_INIT;
             CHECK_INT(pyscript_run(f->script.script, "{\"n\":1}", 7, &a, NULL, &out, &e), PYSCRIPT_SUCCESS);
             CHECK(strstr(out.buf, "\"seen\"") != NULL);
-            attrs_free(&a);
+            attrs_release(&a);
             strbuf_release(&out);
             strbuf_release(&e);
         }
@@ -816,7 +816,7 @@ static void test_scripts(void)
     CHECK_INT(set.n, 1);
     CHECK(flow_set_find(&set, "good") != NULL);
     CHECK(strstr(errs.buf, "bad.json: script.file: ") != NULL);
-    flow_set_free(&set);
+    flow_set_release(&set);
     strbuf_release(&errs);
 }
 

@@ -669,7 +669,7 @@ static void test_read_orders(void)
     CHECK_INT(json_integer_value(json_object_get(o, "pk")), 102);
     CHECK_INT(json_array_size(json_object_get(o, "orderitem_set")), 1);
     json_decref(o);
-    envelope_free(&e);
+    envelope_release(&e);
     /* one detail per item, every Omnitron call with the token */
     CHECK_INT(count_req("GET", "/api/v1/order_items/1011/detailed_integration/"), 1);
     CHECK_INT(count_req("GET", "/api/v1/order_items/1021/detailed_integration/"), 1);
@@ -731,10 +731,10 @@ static void test_read_orders(void)
     stage_outcome(&ctx, &r2, "skipped");
     CHECK_INT(count_log("run", "event", "finished", "run_id", "run-read-1"), 1);
     CHECK_INT(check_log_schema(), 4);
-    envelope_free(&r1);
-    envelope_free(&r2);
-    envelope_free(&tick);
-    envelope_free(&tick2);
+    envelope_release(&r1);
+    envelope_release(&r2);
+    envelope_release(&tick);
+    envelope_release(&tick2);
     strbuf_release(&err);
 }
 
@@ -755,7 +755,7 @@ static void test_read_orders_without_ids(void)
     json_t *ev = find_log("record", "stage", "read", "key", "orders");
     CHECK(ev && strstr(json_string_value(json_object_get(ev, "error")), "no \"pk\" or \"id\""));
     json_decref(ev);
-    envelope_free(&tick);
+    envelope_release(&tick);
     cfg_list_without_ids = 0;
 }
 
@@ -774,8 +774,8 @@ static void test_transform_passthrough(void)
     CHECK_STR(out.run_id, "run-t");
     CHECK(attrs_get(&out.attrs, "token.omnitron") == NULL);
     CHECK_INT(count_req("POST", "/api/v1/auth/login/"), 0);  /* no script: no tokens needed */
-    envelope_free(&out);
-    envelope_free(&in);
+    envelope_release(&out);
+    envelope_release(&in);
 }
 
 static void test_transform_mapping(void)
@@ -803,13 +803,13 @@ static void test_transform_mapping(void)
     stage_transform(&ctx, &bad);
     CHECK_INT(count_topic("t.order.mapped"), 0);
     CHECK_INT(count_topic("t.order.failed"), 1);
-    envelope_free(&out);
+    envelope_release(&out);
     envelope_init(&out);
     CHECK_INT(decode_keyed("t.order.failed", "ORD-9", &out), 0);
     CHECK_STR(out.stage, "mapping");
-    envelope_free(&bad);
-    envelope_free(&out);
-    envelope_free(&in);
+    envelope_release(&bad);
+    envelope_release(&out);
+    envelope_release(&in);
 }
 
 static void test_transform_script_raises(void)
@@ -854,8 +854,8 @@ static void test_transform_script_raises(void)
     ctx.src_topic = "t.order.mapped";
     ctx.src_partition = 0;
     ctx.src_offset = 0;
-    envelope_free(&out);
-    envelope_free(&in);
+    envelope_release(&out);
+    envelope_release(&in);
 }
 
 /* ---- writer ---- */
@@ -915,7 +915,7 @@ static void test_write_success(void)
     run_counts k;
     CHECK_INT(store_run_get(st, "run-w", &k, NULL), 1);
     CHECK_INT(k.succeeded, 1);
-    envelope_free(&e);
+    envelope_release(&e);
     strbuf_release(&err);
 }
 
@@ -957,7 +957,7 @@ static void test_write_already_in_erp(void)
     CHECK_INT(store_run_get(st, "run-x", &k, NULL), 1);
     CHECK_INT(k.skipped, 1);
     CHECK_INT(k.succeeded, 0);
-    envelope_free(&e);
+    envelope_release(&e);
 }
 
 /* The ERP has the order but its answer has no lines: the item mappings
@@ -979,7 +979,7 @@ static void test_write_found_without_item_codes(void)
     json_t *ev = find_log("record", "outcome", "failed", NULL, NULL);
     CHECK(ev && strstr(json_string_value(json_object_get(ev, "error")), "gives no item codes for its 2 item(s)"));
     json_decref(ev);
-    envelope_free(&e);
+    envelope_release(&e);
 }
 
 /* Omnitron refuses a second mapping of an item (a 4xx): when the item has
@@ -1001,7 +1001,7 @@ static void test_write_mapping_exists(void)
     json_t *ev = find_log("record", "outcome", "failed", NULL, NULL);
     CHECK(ev && strstr(json_string_value(json_object_get(ev, "error")), "has no mapping with code \"C-2\""));
     json_decref(ev);
-    envelope_free(&e);
+    envelope_release(&e);
     /* both codes there already: both refusals are successes, the order is marked sent */
     fresh();
     pthread_mutex_lock(&srv_mu);
@@ -1012,7 +1012,7 @@ static void test_write_mapping_exists(void)
     stage_write(&ctx, &e);
     CHECK_INT(count_req("PATCH", "/api/v1/orders/"), 1);
     CHECK_INT(count_topic("t.order.failed"), 0);
-    envelope_free(&e);
+    envelope_release(&e);
 }
 
 /* A record delivered again after it finished in its run (a restarted
@@ -1033,8 +1033,8 @@ static void test_write_delivered_twice(void)
     CHECK_INT(count_req("GET", "/erp/orders"), 1);        /* not even asked */
     CHECK_INT(count_req("PATCH", "/api/v1/orders/"), 1);  /* not marked sent twice */
     CHECK_INT(count_req("POST", "/api/v1/order_items/"), 2);
-    envelope_free(&e);
-    envelope_free(&e2);
+    envelope_release(&e);
+    envelope_release(&e2);
     strbuf_release(&err);
 }
 
@@ -1070,8 +1070,8 @@ static void test_write_query_failure_code(void)
     run_counts k;
     CHECK_INT(store_run_get(st, "run-q", &k, NULL), 1);
     CHECK_INT(k.failed, 1);
-    envelope_free(&fe);
-    envelope_free(&e);
+    envelope_release(&fe);
+    envelope_release(&e);
     strbuf_release(&err);
 }
 
@@ -1100,8 +1100,8 @@ static void test_write_erp_500(void)
     CHECK_INT(count_log("record", "stage", "write", NULL, NULL), 0);
     CHECK_INT(check_log_schema(), 1);
     CHECK_INT(lease_free("orders", "ORD-1"), 1);
-    envelope_free(&fe);
-    envelope_free(&e);
+    envelope_release(&fe);
+    envelope_release(&e);
     strbuf_release(&err);
 }
 
@@ -1122,7 +1122,7 @@ static void test_write_order_exists_attr(void)
     CHECK(json_is_null(json_object_get(ev, "http_status")));
     json_decref(ev);
     CHECK_INT(check_log_schema(), 1);
-    envelope_free(&e);
+    envelope_release(&e);
 }
 
 /* ---- the whole pipeline on the memory sink: read, transform, write ---- */
@@ -1145,7 +1145,7 @@ static void test_pipeline_run_counts(void)
         envelope_init(&e);
         CHECK_INT(decode_keyed("t.order.records", keys[i], &e), 0);
         stage_transform(&ctx, &e);
-        envelope_free(&e);
+        envelope_release(&e);
     }
     CHECK_INT(count_topic("t.order.mapped"), 2);
     for (int i = 0; i < 2; i++) {
@@ -1154,7 +1154,7 @@ static void test_pipeline_run_counts(void)
         CHECK_INT(decode_keyed("t.order.mapped", keys[i], &e), 0);
         CHECK_INT(count_log("run", "event", "finished", "run_id", "run-p"), 0);
         stage_write(&ctx, &e);
-        envelope_free(&e);
+        envelope_release(&e);
     }
     CHECK_INT(count_req("POST", "/erp/orders"), 1);   /* ORD-2 was there already */
     CHECK_INT(count_req("PATCH", "/api/v1/orders/"), 2);
@@ -1178,7 +1178,7 @@ static void test_pipeline_run_counts(void)
     pthread_mutex_lock(&srv_mu);
     cfg_erp_has[0] = '\0';
     pthread_mutex_unlock(&srv_mu);
-    envelope_free(&tick);
+    envelope_release(&tick);
     envelope_init(&tick);
     ticks_make_tick(&tick, f, "run-p2", "system", 0);
     CHECK_INT(order_read(&ctx, f, &tick), 0);
@@ -1187,14 +1187,14 @@ static void test_pipeline_run_counts(void)
         envelope_init(&e);
         CHECK_INT(decode_keyed("t.order.records", keys[i], &e), 0);
         stage_transform(&ctx, &e);
-        envelope_free(&e);
+        envelope_release(&e);
         envelope_init(&e);
         CHECK_INT(decode_keyed("t.order.mapped", keys[i], &e), 0);
         pthread_mutex_lock(&srv_mu);
         cfg_query_status = i == 1 ? 503 : 200;
         pthread_mutex_unlock(&srv_mu);
         stage_write(&ctx, &e);
-        envelope_free(&e);
+        envelope_release(&e);
     }
     CHECK_INT(count_log("run", "event", "finished", "run_id", "run-p2"), 1);
     ev = find_log("run", "event", "finished", "run_id", "run-p2");
@@ -1205,7 +1205,7 @@ static void test_pipeline_run_counts(void)
     CHECK_INT(json_integer_value(jsonpath_get(ev, "counts.skipped")), 0);
     json_decref(ev);
     CHECK_INT(check_log_schema(), 4);
-    envelope_free(&tick);
+    envelope_release(&tick);
 }
 
 /* ---- scheduler ---- */
@@ -1292,7 +1292,7 @@ static void test_sched_two_owners(void)
     CHECK_INT(ticks_step(&b, later + 30000), 0);
     strbuf_release(&err);
     strbuf_release(&key);
-    envelope_free(&t);
+    envelope_release(&t);
 }
 
 int main(void)
@@ -1342,7 +1342,7 @@ int main(void)
     }
     sink_clear();
     free(msgs);
-    flow_set_free(&flows);
+    flow_set_release(&flows);
     if (st)
         store_close(st);
     stop_redis();

@@ -102,22 +102,22 @@ static void test_urls(void)
     /* the seed's expression, an automatic run: the date branch, the
      * fraction stripped, the token in the path */
     attrs_set(&v, "last.request", "2024-10-01T03:29:59.000000");
-    attrs_free(&q);
+    attrs_release(&q);
     attrs_set(&q, "modified_date__gt", "2024-10-01T03:29:59.000000");
     first_url("tests/flows/order_status/valid/seed-expression/flow.json", &q, &v, "tok en",
               SEED_DATE_URL("2024-10-01T03:29:59"));
     /* NiFi's quirk, kept: a trigger with only a number tests sku first and
      * takes the date branch with no date: replace() with a missing
      * attribute leaves the placeholder, as engines/el evaluates it */
-    attrs_free(&q);
+    attrs_release(&q);
     attrs_set(&q, "number", "ORD-000001");
     first_url("tests/flows/order_status/valid/seed-expression/flow.json", &q, &v, "tok en", SEED_DATE_URL("{MODIFIED_DATE}"));
     /* ... and with sku set the order branch is taken */
     attrs_set(&q, "sku", "x");
     first_url("tests/flows/order_status/valid/seed-expression/flow.json", &q, &v, "tok en",
               SEED_ORDER_URL("ORD-000001"));
-    attrs_free(&q);
-    attrs_free(&v);
+    attrs_release(&q);
+    attrs_release(&v);
 }
 
 static void test_encode(void)

@@ -62,7 +62,7 @@ static void test_keyset(void)
     CHECK_INT(p.requests, 2);
     CHECK_INT(p.count, 5);
     paging_release(&p);
-    attrs_free(&v);
+    attrs_release(&v);
     strbuf_release(&url);
 }
 

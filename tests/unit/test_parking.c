@@ -171,7 +171,7 @@ static void test_parking(void)
     CHECK_INT(parking_attempts(st, "orders", "K1", &err), 0);
 
     /* "not yet": 429, 503 and refused logins do not count */
-    envelope_free(&e);
+    envelope_release(&e);
     record(&e, "orders", "K2");
     for (int i = 0; i < 5; i++) {
         stage_fail(&c, &e, "write_erp", i % 2 ? 429 : 503, "wait");
@@ -187,13 +187,13 @@ static void test_parking(void)
     CHECK_INT(count_outcome("parked"), 1);
 
     /* a flow not loaded here: nothing to count against */
-    envelope_free(&e);
+    envelope_release(&e);
     record(&e, "elsewhere", "K3");
     stage_fail(&c, &e, "write", 0, "no flow");
     CHECK_INT(parking_attempts(st, "elsewhere", "K3", &err), 0);
 
-    envelope_free(&e);
-    envelope_free(&f);
+    envelope_release(&e);
+    envelope_release(&f);
     sink_clear();
     strbuf_release(&err);
 }
@@ -399,10 +399,10 @@ static void test_local_problems(void)
     envelope_init(&f);
     CHECK_INT(last_failed(&f), 0);
     CHECK(f.error && strstr(f.error, "flow \"badfield\" did not load:") && strstr(f.error, "erp.write.method"));
-    envelope_free(&e);
-    envelope_free(&f);
+    envelope_release(&e);
+    envelope_release(&f);
     sink_clear();
-    flow_set_free(&set);
+    flow_set_release(&set);
     const char *files[] = { "a.json", "b.json", "c.json", "d.json", NULL };
     for (int i = 0; files[i]; i++) {
         char p[128];

@@ -93,7 +93,7 @@ static void test_seed_script(void)
     CHECK(strchr(err.buf, '\n') == NULL);
     CHECK_STR(attrs_get(&a, "token.omnitron"), "tok-o");
     CHECK_STR(out.buf, "{oops"); /* never wrote: input unchanged */
-    attrs_free(&a);
+    attrs_release(&a);
     strbuf_release(&out);
     strbuf_release(&err);
     pyscript_free(s);
@@ -150,7 +150,7 @@ static void test_attributes(void)
     CHECK_STR(attrs_get(&a, "missing"), "None");
     CHECK(attrs_get(&a, "allVar") == NULL);
     CHECK_STR(out.buf, ORDER); /* read only: content unchanged */
-    attrs_free(&a);
+    attrs_release(&a);
     strbuf_release(&out);
     strbuf_release(&err);
     pyscript_free(s);
@@ -232,7 +232,7 @@ static void test_api_surface(void)
     CHECK_STR(attrs_get(&a, "time"), "True");
     CHECK(attrs_get(&a, "y") == NULL);
     CHECK_STR(attrs_get(&a, "bin"), "\xff\xfe raw");
-    attrs_free(&a);
+    attrs_release(&a);
     strbuf_release(&out);
     strbuf_release(&err);
     pyscript_free(s);
@@ -283,7 +283,7 @@ static void run_response(pyscript *s, const char *code, const char *id, const ch
     CHECK_STR(attrs_get(&a, "order_exists"), want_exists);
     CHECK_STR(attrs_get(&a, "log.erp.status"), code);
     CHECK_STR(attrs_get(&a, "log.request.number"), "1001");
-    attrs_free(&a);
+    attrs_release(&a);
     strbuf_release(&out);
     strbuf_release(&err);
 }
@@ -338,7 +338,7 @@ static void test_exception(void)
         CHECK(strstr(err.buf, "SystemExit") != NULL);
         pyscript_free(x);
     }
-    attrs_free(&a);
+    attrs_release(&a);
     strbuf_release(&out);
     strbuf_release(&err);
     pyscript_free(s);
@@ -367,7 +367,7 @@ static void test_rel_failure(void)
     CHECK_STR(attrs_get(&a, "log.reason"), "erp said no");
     CHECK_STR(err.buf, "fail.py: script transferred the record to REL_FAILURE: ValueError: erp said no");
     CHECK_STR(out.buf, "{\"partial\": true}");
-    attrs_free(&a);
+    attrs_release(&a);
     strbuf_release(&out);
     strbuf_release(&err);
     pyscript_free(s);
@@ -379,7 +379,7 @@ static void test_rel_failure(void)
         attrs_init(&a);
         CHECK_INT(pyscript_run(s, "{}", 2, &a, NULL, &out, &err), PYSCRIPT_DROPPED);
         CHECK_INT(out.len, 0);
-        attrs_free(&a);
+        attrs_release(&a);
         pyscript_free(s);
     }
     strbuf_release(&out);
@@ -415,17 +415,17 @@ static void test_timeout(void)
     CHECK_INT(pyscript_run(s, "{}", 2, &a, &o, &out, &err), PYSCRIPT_FAILURE);
     CHECK_STR(err.buf, "script spin.py timed out after 0.3 s");
     CHECK(strstr(attrs_get(&a, "log.script.error") ? attrs_get(&a, "log.script.error") : "", "ScriptTimeout") != NULL);
-    attrs_free(&a);
+    attrs_release(&a);
     attrs_init(&a);
     CHECK_INT(pyscript_run(w, "{}", 2, &a, &o, &out, &err), PYSCRIPT_FAILURE);
     CHECK(strstr(err.buf, "timed out") != NULL);
     CHECK(strstr(attrs_get(&a, "log.script.error") ? attrs_get(&a, "log.script.error") : "", "ScriptTimeout") != NULL);
-    attrs_free(&a);
+    attrs_release(&a);
     /* The engine goes on with the next record. */
     for (int i = 0; i < 3; i++) {
         attrs_init(&a);
         CHECK_INT(pyscript_run(ok, ORDER, strlen(ORDER), &a, &o, &out, &err), PYSCRIPT_SUCCESS);
-        attrs_free(&a);
+        attrs_release(&a);
     }
     pyscript_free(s);
     pyscript_free(w);
@@ -455,10 +455,10 @@ static void test_invalid_json_output(void)
     CHECK(strstr(err.buf, "bad.py: script output is not valid JSON") != NULL);
     CHECK(attrs_get(&a, "log.script.error") != NULL);
     CHECK_STR(out.buf, "{\"a\": 1,");
-    attrs_free(&a);
+    attrs_release(&a);
     attrs_init(&a);
     CHECK_INT(pyscript_run(s, "{}", 2, &a, &text, &out, &err), PYSCRIPT_SUCCESS);
-    attrs_free(&a);
+    attrs_release(&a);
     pyscript_free(s);
     /* Valid JSON of every kind passes the checker. */
     s = compile_ok("t.py", "def transform(record, attributes):\n    return record\n");
@@ -471,11 +471,11 @@ static void test_invalid_json_output(void)
         attrs_init(&a);
         CHECK_INT(pyscript_run(e, good[i], strlen(good[i]), &a, &json, &out, &err), PYSCRIPT_SUCCESS);
         CHECK_STR(out.buf, good[i]);
-        attrs_free(&a);
+        attrs_release(&a);
         if (i < sizeof bad / sizeof *bad) {
             attrs_init(&a);
             CHECK_INT(pyscript_run(e, bad[i], strlen(bad[i]), &a, &json, &out, &err), PYSCRIPT_FAILURE);
-            attrs_free(&a);
+            attrs_release(&a);
         }
         pyscript_free(e);
     }
@@ -509,12 +509,12 @@ static void test_isolation(void)
         attrs a = ATTRS_INIT;
         CHECK_INT(pyscript_run(a1, "{}", 2, &a, NULL, &out, &err), PYSCRIPT_SUCCESS);
         CHECK_STR(attrs_get(&a, "seen"), "unset");
-        attrs_free(&a);
+        attrs_release(&a);
         attrs_init(&a);
         CHECK_INT(pyscript_run(b1, "{}", 2, &a, NULL, &out, &err), PYSCRIPT_SUCCESS);
         CHECK_STR(attrs_get(&a, "seen"), "unset");
         CHECK_STR(attrs_get(&a, "counter"), "1"); /* no global carried over */
-        attrs_free(&a);
+        attrs_release(&a);
     }
     pyscript_free(a1);
     pyscript_free(b1);
@@ -556,7 +556,7 @@ static void test_plain_form(void)
     CHECK_INT(pyscript_run(s, fail, strlen(fail), &a, &o, &out, &err), PYSCRIPT_FAILURE);
     CHECK_STR(err.buf, "plain.py: ValueError: bad record 9");
     CHECK(strstr(attrs_get(&a, "log.script.error") ? attrs_get(&a, "log.script.error") : "", "line 6, in transform") != NULL);
-    attrs_free(&a);
+    attrs_release(&a);
     pyscript_free(s);
     /* A plain script that mentions session only as its own local/attribute. */
     s = compile_ok("plain2.py", "def transform(record, attributes):\n    session = {'x': 1}\n    record['s'] = session['x']\n    return record\n");
@@ -604,7 +604,7 @@ static void test_json_dumps_indent(void)
     strbuf out = STRBUF_INIT, err = STRBUF_INIT;
     CHECK_INT(pyscript_run(s, ORDER, strlen(ORDER), &a, NULL, &out, &err), PYSCRIPT_SUCCESS);
     CHECK_STR(out.buf, "{\"cases\":312,\"mismatches\":0,\"fast\":true,\"default\":\"{\\n  \\\"d\\\": \\\"1j\\\"\\n}\"}");
-    attrs_free(&a);
+    attrs_release(&a);
     strbuf_release(&out);
     strbuf_release(&err);
     pyscript_free(s);
@@ -635,7 +635,7 @@ static void test_compile_errors(void)
         strbuf out = STRBUF_INIT;
         CHECK_INT(pyscript_run(s, "{}", 2, &a, NULL, &out, &err), PYSCRIPT_SUCCESS);
         CHECK_STR(attrs_get(&a, "v"), "1");
-        attrs_free(&a);
+        attrs_release(&a);
         strbuf_release(&out);
         pyscript_free(s);
     }
@@ -684,14 +684,14 @@ static void test_default_check_response(void)
     free(got);
     CHECK_STR(attrs_get(&a, "order_exists"), "false");
     CHECK_STR(attrs_get(&a, "log.erp.order_code"), "ERP-17");
-    attrs_free(&a);
+    attrs_release(&a);
     /* Only the merged content, no request/response attributes. */
     attrs_init(&a);
     CHECK_INT(pyscript_run(s, merged, strlen(merged), &a, &o, &out, &err), PYSCRIPT_SUCCESS);
     got = canon(out.buf, out.len);
     CHECK_STR(got, want);
     free(got);
-    attrs_free(&a);
+    attrs_release(&a);
     /* Already in the ERP: order_exists true. */
     attrs_init(&a);
     attrs_set(&a, "order_exists", "true");
@@ -704,7 +704,7 @@ static void test_default_check_response(void)
                    "\"items\":[{\"pk\":171,\"code\":\"ERP-17-1\"},{\"pk\":172,\"code\":null},"
                    "{\"pk\":173,\"code\":null}],\"order_exists\":true}");
     free(got);
-    attrs_free(&a);
+    attrs_release(&a);
     /* ERP error answer: failure with a reason. */
     attrs_init(&a);
     attrs_set(&a, "request_data", req);
@@ -712,7 +712,7 @@ static void test_default_check_response(void)
     attrs_set(&a, "invokehttp.status.code", "400");
     CHECK_INT(pyscript_run(s, "{}", 2, &a, &o, &out, &err), PYSCRIPT_FAILURE);
     CHECK(strstr(err.buf, "HTTP 400") != NULL);
-    attrs_free(&a);
+    attrs_release(&a);
     pyscript_free(s);
     strbuf_release(&out);
     strbuf_release(&err);
@@ -738,7 +738,7 @@ static void *thr_main(void *p)
         if (t->timeout > 0 ? rc == PYSCRIPT_FAILURE && strstr(err.buf, "timed out")
                            : rc == PYSCRIPT_SUCCESS && out.len > strlen(ORDER))
             t->ok++;
-        attrs_free(&a);
+        attrs_release(&a);
     }
     strbuf_release(&out);
     strbuf_release(&err);
@@ -801,7 +801,7 @@ static void test_memory(void)
         attrs_set(&a, "token.erp", "tok-e");
         if (pyscript_run(s, ORDER, strlen(ORDER), &a, NULL, &out, &err) != PYSCRIPT_SUCCESS)
             fails++;
-        attrs_free(&a);
+        attrs_release(&a);
     }
     long after = rss_kb();
     CHECK_INT(fails, 0);

@@ -78,8 +78,8 @@ static void test_attrs(void)
     CHECK_INT(a.n, 1);
     CHECK_STR(attrs_get(&b, "log.x"), "1");
     CHECK_STR(b.keys[0], "token.omnitron");
-    attrs_free(&a);
-    attrs_free(&b);
+    attrs_release(&a);
+    attrs_release(&b);
 }
 
 static void roundtrip(const char *in, const char *want)

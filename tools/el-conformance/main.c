@@ -95,7 +95,7 @@ static int run_case(json_t *c, int verbose)
     }
     strbuf_release(&err);
     strbuf_release(&out);
-    attrs_free(&a);
+    attrs_release(&a);
     if (tz) {
         if (old_tz) setenv("TZ", old_tz, 1); else unsetenv("TZ");
     }

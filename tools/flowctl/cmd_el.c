@@ -29,21 +29,21 @@ int cmd_el(int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         const char *kv = NULL;
         if (strcmp(argv[i], "--attr") == 0 || strcmp(argv[i], "-a") == 0) {
-            if (i + 1 >= argc) { attrs_free(&a); return usage(); }
+            if (i + 1 >= argc) { attrs_release(&a); return usage(); }
             kv = argv[++i];
         } else if (strncmp(argv[i], "--attr=", 7) == 0) {
             kv = argv[i] + 7;
         }
         if (kv) {
-            if (flowctl_kv(&a, kv, "flowctl el: --attr") < 0) { attrs_free(&a); return 1; }
+            if (flowctl_kv(&a, kv, "flowctl el: --attr") < 0) { attrs_release(&a); return 1; }
         } else if (!text) {
             text = argv[i];
         } else {
-            attrs_free(&a);
+            attrs_release(&a);
             return usage();
         }
     }
-    if (!text) { attrs_free(&a); return usage(); }
+    if (!text) { attrs_release(&a); return usage(); }
 
     strbuf err = STRBUF_INIT, out = STRBUF_INIT;
     int col = 0;
@@ -60,6 +60,6 @@ int cmd_el(int argc, char **argv)
     el_free(e);
     strbuf_release(&err);
     strbuf_release(&out);
-    attrs_free(&a);
+    attrs_release(&a);
     return rc;
 }

@@ -77,7 +77,8 @@ int cmd_next(int argc, char **argv)
     }
     flow_set set;
     const flow *f;
-    if (flowctl_load_flow(&env, name, &set, &f) < 0)
+    /* only the schedule is looked at: the flow's secrets need not be set here */
+    if (flowctl_load_flow_flags(&env, name, FLOW_LOAD_NO_ENV, &set, &f) < 0)
         return 1;
     int rc = 0;
     const char *tz = f->timezone && *f->timezone ? f->timezone : "UTC";
@@ -107,6 +108,6 @@ int cmd_next(int argc, char **argv)
         }
         strbuf_release(&line);
     }
-    flow_set_free(&set);
+    flow_set_release(&set);
     return rc;
 }

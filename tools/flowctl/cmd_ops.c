@@ -46,7 +46,7 @@ int cmd_validate(int argc, char **argv)
         printf("%zu flow(s) valid\n", set.n);
     else if (broken > 0)
         printf("%zu flow(s) valid, %d file(s) with problems\n", set.n, broken);
-    flow_set_free(&set);
+    flow_set_release(&set);
     strbuf_release(&err);
     return broken == 0 ? 0 : 1;
 }
@@ -107,8 +107,8 @@ int cmd_trigger(int argc, char **argv)
     }
     if (rc)
         fprintf(stderr, "flowctl trigger: %s\n", err.len ? err.buf : "the tick was not acknowledged");
-    envelope_free(&e);
-    flow_set_free(&set);
+    envelope_release(&e);
+    flow_set_release(&set);
     strbuf_release(&err);
     strbuf_release(&run);
     strbuf_release(&topic);
@@ -181,7 +181,7 @@ static int replay_collect(void *ctx, const bus_msg *m)
     envelope_init(&e);
     r->scanned++;
     if (envelope_decode(&e, m->payload, m->len, &err) < 0 || strcmp(e.flow, r->flow) != 0 || !e.key) {
-        envelope_free(&e);
+        envelope_release(&e);
         strbuf_release(&err);
         return 0;
     }
@@ -189,10 +189,10 @@ static int replay_collect(void *ctx, const bus_msg *m)
     if (at) {
         envelope *old = &r->recs[json_integer_value(at)];
         if (e.failed_ms >= old->failed_ms) {
-            envelope_free(old);
+            envelope_release(old);
             *old = e;   /* moved: e is not freed here */
         } else {
-            envelope_free(&e);
+            envelope_release(&e);
         }
     } else {
         if (r->n == r->cap) {
@@ -344,7 +344,7 @@ int cmd_replay(int argc, char **argv)
             fprintf(stderr, "flowctl replay: %s\n", err.buf);
         if (r.store)
             store_close(r.store);
-        flow_set_free(&set);
+        flow_set_release(&set);
         return 1;
     }
     r.index = json_object();
@@ -368,12 +368,12 @@ int cmd_replay(int argc, char **argv)
         printf(" (%ld of them unparked: the next tick reads them again)", r.unparked);
     printf("\n");
     for (size_t i = 0; i < r.n; i++)
-        envelope_free(&r.recs[i]);
+        envelope_release(&r.recs[i]);
     free(r.recs);
     json_decref(r.index);
     if (r.store)
         store_close(r.store);
-    flow_set_free(&set);
+    flow_set_release(&set);
     strbuf_release(&err);
     strbuf_release(&topic);
     strbuf_release(&pfx);

@@ -56,7 +56,7 @@ int cmd_order(int argc, char **argv)
     }
     http_client_free(c.http);
 out:
-    flow_set_free(&set);
+    flow_set_release(&set);
     strbuf_release(&err);
     strbuf_release(&out);
     return rc;

@@ -138,7 +138,7 @@ int cmd_preview(int argc, char **argv)
             input = argv[++i];
         } else if (!strcmp(argv[i], "--attr") && i + 1 < argc) {
             if (flowctl_kv(&e.attrs, argv[++i], "flowctl preview: --attr") < 0) {
-                envelope_free(&e);
+                envelope_release(&e);
                 return 2;
             }
         } else if (!strcmp(argv[i], "--json")) {
@@ -147,13 +147,13 @@ int cmd_preview(int argc, char **argv)
             name = argv[i];
         } else {
             fprintf(stderr, "flowctl preview: unexpected argument \"%s\"\n" PREVIEW_USAGE, argv[i]);
-            envelope_free(&e);
+            envelope_release(&e);
             return 2;
         }
     }
     if (!name || !input) {
         fprintf(stderr, PREVIEW_USAGE);
-        envelope_free(&e);
+        envelope_release(&e);
         return 2;
     }
     strbuf err = STRBUF_INIT;
@@ -219,8 +219,8 @@ int cmd_preview(int argc, char **argv)
     rc = r < 0 ? 1 : 0;
 out:
     json_decref(doc);
-    envelope_free(&e);
-    flow_set_free(&set);
+    envelope_release(&e);
+    flow_set_release(&set);
     strbuf_release(&err);
     return rc;
 }

@@ -298,13 +298,13 @@ static int failscan_one(void *ctx, const bus_msg *m)
         fs->copies++;
         if (!fs->found || e.failed_ms >= fs->newest.failed_ms) {
             if (fs->found)
-                envelope_free(&fs->newest);
+                envelope_release(&fs->newest);
             fs->newest = e;
             fs->found = 1;
             return 0;
         }
     }
-    envelope_free(&e);
+    envelope_release(&e);
     return 0;
 }
 
@@ -391,8 +391,8 @@ int cmd_show_failed(int argc, char **argv)
     rc = 0;
 out:
     if (fs.found)
-        envelope_free(&fs.newest);
-    flow_set_free(&set);
+        envelope_release(&fs.newest);
+    flow_set_release(&set);
     strbuf_release(&topic);
     strbuf_release(&err);
     return rc;

@@ -264,7 +264,7 @@ static int tail_flow_known(const flowctl_env *env, const char *name)
         strbuf_release(&names);
         known = 0;
     }
-    flow_set_free(&set);
+    flow_set_release(&set);
     strbuf_release(&err);
     return known;
 }

@@ -65,19 +65,19 @@ int cmd_test_script(int argc, char **argv)
         const char *arg = argv[i];
         if (!strcmp(arg, "-h") || !strcmp(arg, "--help")) {
             test_script_usage();
-            attrs_free(&a);
+            attrs_release(&a);
             return 0;
         }
         if (strcmp(arg, "--script") && strcmp(arg, "--input") && strcmp(arg, "--attr") &&
             strcmp(arg, "--timeout")) {
             fprintf(stderr, "test-script: unknown argument '%s'\n", arg);
             test_script_usage();
-            attrs_free(&a);
+            attrs_release(&a);
             return 2;
         }
         if (i + 1 >= argc) {
             fprintf(stderr, "test-script: %s needs a value\n", arg);
-            attrs_free(&a);
+            attrs_release(&a);
             return 2;
         }
         const char *val = argv[++i];
@@ -90,19 +90,19 @@ int cmd_test_script(int argc, char **argv)
             timeout = strtod(val, &end);
             if (*end || timeout <= 0) {
                 fprintf(stderr, "test-script: --timeout wants a positive number of seconds\n");
-                attrs_free(&a);
+                attrs_release(&a);
                 return 2;
             }
         } else {
             if (flowctl_kv(&a, val, "test-script: --attr") < 0) {
-                attrs_free(&a);
+                attrs_release(&a);
                 return 2;
             }
         }
     }
     if (!script_path || !input_path) {
         test_script_usage();
-        attrs_free(&a);
+        attrs_release(&a);
         return 2;
     }
 
@@ -153,7 +153,7 @@ int cmd_test_script(int argc, char **argv)
     rc = res == PYSCRIPT_FAILURE ? 1 : 0;
 done:
     pyscript_free(s);
-    attrs_free(&a);
+    attrs_release(&a);
     strbuf_release(&src);
     strbuf_release(&input);
     strbuf_release(&out);

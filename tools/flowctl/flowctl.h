@@ -46,6 +46,9 @@ struct flow_set;
 /* Loads the flows of env->flows and finds name: 0, or -1 after saying why
  * (the set is then freed). */
 int flowctl_load_flow(const flowctl_env *env, const char *name, struct flow_set *set, const struct flow **f);
+/* The same with flow_load's flags (FLOW_LOAD_NO_ENV: secrets not needed). */
+int flowctl_load_flow_flags(const flowctl_env *env, const char *name, int flags, struct flow_set *set,
+                            const struct flow **f);
 
 /* Parses one "key=value" argument of --attr / --param into a (value may be
  * empty or hold more '='; key may not be empty). 0, or -1 after printing

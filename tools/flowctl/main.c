@@ -167,13 +167,18 @@ int flowctl_kv(attrs *a, const char *kv, const char *what)
 
 int flowctl_load_flow(const flowctl_env *env, const char *name, flow_set *set, const flow **f)
 {
+    return flowctl_load_flow_flags(env, name, 0, set, f);
+}
+
+int flowctl_load_flow_flags(const flowctl_env *env, const char *name, int flags, flow_set *set, const flow **f)
+{
     strbuf err = STRBUF_INIT;
-    flow_set_load(set, env->flows, 0, &err);
+    flow_set_load(set, env->flows, flags, &err);
     *f = flow_set_find(set, name);
     if (!*f) {
         fprintf(stderr, "flowctl: no valid flow named \"%s\" in %s\n%s%s", name, env->flows, err.buf,
                 err.len ? "\n" : "");
-        flow_set_free(set);
+        flow_set_release(set);
     }
     strbuf_release(&err);
     return *f ? 0 : -1;
