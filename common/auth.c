@@ -9,6 +9,7 @@
  * replica) is used instead of logging in again, so one expiry costs one
  * login, not one per in-flight request.
  */
+#include "logev.h"
 #include "auth.h"
 
 #include <jansson.h>
@@ -151,10 +152,9 @@ static void refused(auth_session *sa, long status, const char *body)
     for (const char *p = body ? body : ""; *p && p - body < 200; p++)
         strbuf_addch(&val, *p == '\n' || *p == '\r' ? ' ' : *p);
     if (n < 0 || store_set(sa->c->store, pk.buf, val.buf, pause, &err) < 0)
-        fprintf(stderr, "%s: %s: cannot pause the login: %s\n", sa->c->service, sa->name, err.buf);
+        logev_say(sa->c->service, "error", NULL, "%s: cannot pause the login: %s", sa->name, err.buf);
     else
-        fprintf(stderr, "%s: %s login of flow %s refused (HTTP %ld): no login for %llds\n", sa->c->service,
-                system_name(a), sa->f->name, status, (long long)(pause / 1000));
+        logev_say(sa->c->service, "error", NULL, "%s login of flow %s refused (HTTP %ld): no login for %llds", system_name(a), sa->f->name, status, (long long)(pause / 1000));
 out:
     strbuf_release(&pk);
     strbuf_release(&ck);

@@ -5,6 +5,7 @@
  * stops failing is forgotten by itself; a record's success or skip deletes
  * it (one DEL).
  */
+#include "logev.h"
 #include "parking.h"
 
 #include <stdio.h>
@@ -46,7 +47,7 @@ long parking_count(stage_ctx *c, const flow *f, const envelope *e, long http_sta
     attempts_key(&k, f->name, e->key);
     long n = store_counter_add(c->store, k.buf, PARKING_TTL_MS, &err);
     if (n < 0) {
-        fprintf(stderr, "%s: attempts of %s: %s\n", c->service, e->key, err.buf);
+        logev_say(c->service, "error", NULL, "attempts of %s: %s", e->key, err.buf);
         n = 0;
     }
     strbuf_release(&k);
@@ -69,6 +70,6 @@ void parking_clear(stage_ctx *c, const char *flow, const char *key)
         return;
     strbuf err = STRBUF_INIT;
     if (parking_clear_store(c->store, flow, key, &err) < 0)
-        fprintf(stderr, "%s: attempts of %s: %s\n", c->service, key, err.buf);
+        logev_say(c->service, "error", NULL, "attempts of %s: %s", key, err.buf);
     strbuf_release(&err);
 }

@@ -24,6 +24,7 @@
  *     caller ever sees the completion.
  * Leases and tick markers are plain SET NX PX.
  */
+#include "logev.h"
 #include "store.h"
 #include "xalloc.h"
 
@@ -197,7 +198,7 @@ static redisReply *command(store *s, conn *k, strbuf *err, int argc, const char 
         if (!k->c) {  /* not yet connected, lost earlier, or just now */
             if (connect_now(s, k, err) == 0) {
                 if (k->ever)
-                    fprintf(stderr, "store: reconnected to %s\n", s->addr);
+                    logev_say("store", "info", NULL, "reconnected to %s", s->addr);
                 k->ever = 1;
             }
         }

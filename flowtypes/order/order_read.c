@@ -371,11 +371,11 @@ int order_read(stage_ctx *c, const flow *f, const envelope *tick)
      * its finished event (nothing is counted as published for it). */
     if (pg.error.len) {
         rc = -1;
-        fprintf(stderr, "reader: %s: %s\n", f->name, pg.error.buf);
+        logev_say("reader", "error", NULL, "%s: %s", f->name, pg.error.buf);
         stage_log_record(c, tick, "read", "failed", 0, pg.error.buf, 0);
     }
     if (store_run_note(c->store, tick->run_id, pg.listed, pg.requests, pg.count, pg.error.buf, &err) < 0)
-        fprintf(stderr, "reader: %s: run notes: %s\n", f->name, err.buf);
+        logev_say("reader", "error", NULL, "%s: run notes: %s", f->name, err.buf);
     /* Every record is counted: now the run can complete. */
     int done = flush_published(&rd, c, 1, &k, &err);
     if (done >= 0)   /* every record is out: Integrator's "in progress" */
@@ -383,7 +383,7 @@ int order_read(stage_ctx *c, const flow *f, const envelope *tick)
     if (done == 1)
         stage_run_finished(c, tick, &k);
     else if (done < 0)
-        fprintf(stderr, "reader: %s: run counters: %s\n", f->name, err.buf);
+        logev_say("reader", "error", NULL, "%s: run counters: %s", f->name, err.buf);
 
     paging_release(&pg);
     auth_release(&auth);

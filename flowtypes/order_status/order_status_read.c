@@ -182,13 +182,13 @@ int order_status_read(stage_ctx *c, const flow *f, const envelope *tick)
     } else if (run_query(c, f, o, tick, started, &query, &vars, &err) < 0 ||
         erpread_run(c, f, &auth, &cfg, &query, &vars, publish_page, &pg, &st, &err) < 0) {
         rc = -1;
-        fprintf(stderr, "reader: %s: %s\n", f->name, err.buf);
+        logev_say("reader", "error", NULL, "%s: %s", f->name, err.buf);
         stage_log_record(c, tick, "read", "failed", st.last_status, err.buf, 0);
     } else if (!is_manual(tick)) {
         strbuf e2 = STRBUF_INIT;
         order_status_utc_text(started, &utc);
         if (store_cursor_set(c->store, f->name, utc.buf, &e2) < 0)
-            fprintf(stderr, "reader: %s: cursor: %s\n", f->name, e2.buf);
+            logev_say("reader", "error", NULL, "%s: cursor: %s", f->name, e2.buf);
         strbuf_release(&e2);
     }
     strbuf note = STRBUF_INIT;
@@ -198,14 +198,14 @@ int order_status_read(stage_ctx *c, const flow *f, const envelope *tick)
     strbuf_release(&lock);
     strbuf_reset(&err);
     if (store_run_note(c->store, tick->run_id, st.rows, st.requests, -1, rc < 0 ? note.buf : NULL, &err) < 0)
-        fprintf(stderr, "reader: %s: run notes: %s\n", f->name, err.buf);
+        logev_say("reader", "error", NULL, "%s: run notes: %s", f->name, err.buf);
     int done = store_run_published(c->store, tick->run_id, NULL, 0, 1, &k, &err);
     if (done >= 0)
         stage_log_run(c, tick, "published", "in_progress", &k);
     if (done == 1)
         stage_run_finished(c, tick, &k);
     else if (done < 0)
-        fprintf(stderr, "reader: %s: run counters: %s\n", f->name, err.buf);
+        logev_say("reader", "error", NULL, "%s: run counters: %s", f->name, err.buf);
     auth_release(&auth);
     attrs_release(&query);
     attrs_release(&vars);
