@@ -154,6 +154,7 @@ void paging_release(paging *p)
     set_free(p->pass_urls);
 }
 
+
 void paging_fail(paging *p, const char *err)
 {
     if (!p->error.len)
@@ -204,6 +205,14 @@ static void end_pass(paging *p)
     } else {
         new_pass(p);
     }
+}
+
+int paging_past_end(paging *p)
+{
+    if (p->done || p->mode == PAGING_KEYSET || p->page <= 1)
+        return 0;
+    end_pass(p);
+    return 1;
 }
 
 int paging_next(paging *p, const attrs *vars, strbuf *url)

@@ -82,6 +82,12 @@ int paging_next(paging *p, const attrs *vars, strbuf *url);
  * (borrowed from answer, referenced), or NULL when the run must stop
  * (p->error set, p->done). */
 json_t *paging_feed(paging *p, json_t *answer);
+/* The request answered "no such page" (DRF's 404 "Invalid page." past the
+ * end): a page, offset or next list that shrank while it was read has no
+ * page there any more, which ends the pass, not the run. 1 when taken so
+ * (go on with paging_next), 0 when it is an error after all (a pass's
+ * first page, or keyset paging). */
+int paging_past_end(paging *p);
 /* Stops the run with err (a failed request). */
 void paging_fail(paging *p, const char *err);
 

@@ -342,6 +342,8 @@ int order_read(stage_ctx *c, const flow *f, const envelope *tick)
         flush_published(&rd, c, 0, NULL, &err);
         long status = 0;
         json_t *list = omnitron_get(c, f, &auth, url.buf, &status, &err);
+        if (!list && status == 404 && paging_past_end(&pg))
+            continue;   /* the list shrank under the page number: the pass is over */
         if (!list) {
             strbuf_insertstr(&err, 0, "listing orders: ");
             paging_fail(&pg, err.buf);

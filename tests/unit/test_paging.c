@@ -204,6 +204,44 @@ static void test_cap_and_ids(void)
     strbuf_release(&url);
 }
 
+/* DRF answers 404 "Invalid page." past the end: a page list that shrank
+ * under the page number ends the pass (and the next pass finds what the
+ * shift skipped); on a pass's first page it is an error. */
+static void test_page_past_end(void)
+{
+    paging p;
+    strbuf url = STRBUF_INIT;
+    paging_init(&p, PAGING_PAGE, BASE, "/o/?page={page}", 2, 0, 0);
+    CHECK_INT(paging_past_end(&p), 0);   /* page 1 not there: an error for the caller */
+    paging_next(&p, NULL, &url);
+    json_t *a = page_of(1, 3, "p2", 4), *f = paging_feed(&p, a);
+    json_decref(f);
+    json_decref(a);
+    paging_next(&p, NULL, &url);
+    CHECK_STR(url.buf, BASE "/o/?page=2");
+    CHECK_INT(paging_past_end(&p), 1);   /* 1, 2 were sent: there is no page 2 now */
+    CHECK_INT(paging_next(&p, NULL, &url), 1);
+    CHECK_STR(url.buf, BASE "/o/?page=1");   /* the next pass */
+    a = page_of(3, 5, NULL, 2);
+    f = paging_feed(&p, a);
+    CHECK_INT((int)json_array_size(f), 2);
+    json_decref(f);
+    json_decref(a);
+    CHECK_INT(paging_next(&p, NULL, &url), 1);   /* one more pass: nothing new, the end */
+    a = page_of(3, 5, NULL, 2);
+    f = paging_feed(&p, a);
+    json_decref(f);
+    json_decref(a);
+    CHECK_INT(paging_next(&p, NULL, &url), 0);
+    CHECK_STR(p.error.buf, "");
+    paging_release(&p);
+    /* keyset: never "past the end" */
+    paging_init(&p, PAGING_KEYSET, BASE, "/o/?id__gt={after}", 2, 0, 0);
+    CHECK_INT(paging_past_end(&p), 0);
+    paging_release(&p);
+    strbuf_release(&url);
+}
+
 int main(void)
 {
     RUN(test_keyset);
@@ -211,5 +249,6 @@ int main(void)
     RUN(test_page_shrinking);
     RUN(test_next_links);
     RUN(test_cap_and_ids);
+    RUN(test_page_past_end);
     return unit_done();
 }
