@@ -185,6 +185,7 @@ void stage_run_finished(stage_ctx *c, const envelope *e, const run_counts *k)
     attrs_set(&run.attrs, "run.triggered_by", attrs_get(&e->attrs, "run.triggered_by"));
     attrs_set(&run.attrs, "run.is_triggered", attrs_get(&e->attrs, "run.is_triggered"));
     stage_log_run(c, &run, "finished", status, k);
+    ticks_note_finished(c, &run, status);   /* for the flows it triggers (schedule.after) */
     envelope_release(&run);
 }
 

@@ -783,3 +783,48 @@ long store_counter_add(store *s, const char *key, int64_t ttl_ms, strbuf *err)
     freeReplyObject(r);
     return n;
 }
+
+/* ---- short lists (a flow's finished runs, for Triggered By) ---- */
+
+static const char LIST_PUSH_LUA[] =
+    "redis.call('RPUSH', KEYS[1], ARGV[1])\n"
+    "redis.call('LTRIM', KEYS[1], -tonumber(ARGV[2]), -1)\n"
+    "if tonumber(ARGV[3]) > 0 then redis.call('PEXPIRE', KEYS[1], ARGV[3]) end\n"
+    "return 1\n";
+
+int store_list_push(store *s, const char *key, const char *val, long keep, int64_t ttl_ms, strbuf *err)
+{
+    strbuf k = STRBUF_INIT;
+    char kp[32], ttl[32];
+    key2(&k, s, "", key, NULL);
+    snprintf(kp, sizeof kp, "%ld", keep > 0 ? keep : 100);
+    snprintf(ttl, sizeof ttl, "%lld", (long long)(ttl_ms > 0 ? ttl_ms : 0));
+    const char *argv[] = { "EVAL", LIST_PUSH_LUA, "1", k.buf, val, kp, ttl };
+    redisReply *r = locked(s, err, 7, argv);
+    strbuf_release(&k);
+    if (!r)
+        return -1;
+    freeReplyObject(r);
+    return 0;
+}
+
+int store_list_get(store *s, const char *key, strbuf *out, strbuf *err)
+{
+    strbuf k = STRBUF_INIT;
+    key2(&k, s, "", key, NULL);
+    const char *argv[] = { "LRANGE", k.buf, "0", "-1" };
+    redisReply *r = locked(s, err, 4, argv);
+    strbuf_release(&k);
+    if (!r)
+        return -1;
+    int n = 0;
+    strbuf_reset(out);
+    for (size_t i = 0; r->type == REDIS_REPLY_ARRAY && i < r->elements; i++)
+        if (r->element[i]->type == REDIS_REPLY_STRING) {
+            strbuf_add(out, r->element[i]->str, r->element[i]->len);
+            strbuf_addch(out, '\n');
+            n++;
+        }
+    freeReplyObject(r);
+    return n;
+}

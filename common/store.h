@@ -136,4 +136,11 @@ void store_set_retry(store *s, int64_t budget_ms);
  * none): the new value, or -1 with err. Atomic (one script). */
 long store_counter_add(store *s, const char *key, int64_t ttl_ms, strbuf *err);
 
+/* A short list under key (prefix-relative): store_list_push appends val
+ * and keeps the newest keep entries (and the TTL, 0: none); store_list_get
+ * puts every entry, oldest first, one a line, into out and returns how
+ * many. -1 with err. */
+int store_list_push(store *s, const char *key, const char *val, long keep, int64_t ttl_ms, strbuf *err);
+int store_list_get(store *s, const char *key, strbuf *out, strbuf *err);
+
 #endif

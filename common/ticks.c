@@ -82,75 +82,118 @@ void ticks_note_finished(stage_ctx *c, const envelope *run, const char *status)
     strbuf key = STRBUF_INIT, val = STRBUF_INIT, err = STRBUF_INIT;
     strbuf_addf(&key, "finished:%s", run->flow ? run->flow : "");
     strbuf_addf(&val, "%s %s", run->run_id ? run->run_id : "", status);
-    if (store_set(c->store, key.buf, val.buf, 7LL * 24 * 3600 * 1000, &err) < 0)
+    if (store_list_push(c->store, key.buf, val.buf, TICKS_FINISHED_KEEP, 7LL * 24 * 3600 * 1000, &err) < 0)
         logev_say(c->service, "error", run, "cannot note the finished run for the flows it triggers: %s", err.buf);
     strbuf_release(&key);
     strbuf_release(&val);
     strbuf_release(&err);
 }
 
+/* One tick for f after the upstream run in entry ("<run id> <status>"),
+ * unless f wants only successes and it was not one. 1 emitted, 0 not, -1
+ * error. A SET NX marker per (flow, upstream run) keeps it unique across a
+ * leader hand-over. */
+static int tick_after(ticks_sched *s, const flow *f, const char *entry, strbuf *err)
+{
+    const char *sp = strchr(entry, ' ');
+    const char *status = sp ? sp + 1 : "";
+    int rc = 0;
+    if (f->after_success_only && strcmp(status, "success") != 0)
+        return 0;
+    strbuf marker = STRBUF_INIT;
+    strbuf_addf(&marker, "tick:%s:after:%.*s", f->name, sp ? (int)(sp - entry) : (int)strlen(entry), entry);
+    int fresh = store_setnx(s->c->store, marker.buf, "1", 7LL * 24 * 3600 * 1000, err);
+    if (fresh == 1) {
+        envelope e;
+        strbuf id = STRBUF_INIT, by = STRBUF_INIT;
+        envelope_init(&e);
+        strbuf_addf(&id, "%s-after-%.*s", f->name, sp ? (int)(sp - entry) : (int)strlen(entry), entry);
+        strbuf_addf(&by, "flow:%s", f->after);
+        ticks_make_tick(&e, f, id.buf, by.buf, 0);
+        attrs_set(&e.attrs, "run.after", entry);
+        if (stage_emit(s->c, TOPIC_TICKS, &e, err) == 0) {
+            rc = 1;
+        } else {
+            store_del(s->c->store, marker.buf, NULL);   /* the next step tries again */
+            rc = -1;
+        }
+        envelope_release(&e);
+        strbuf_release(&id);
+        strbuf_release(&by);
+    } else if (fresh < 0) {
+        rc = -1;
+    }
+    strbuf_release(&marker);
+    return rc;
+}
+
 /* Triggered By: one tick for f per finished run of f->after (with the
- * status it asks for). The scheduler keeps, per flow, the upstream run it
- * handled last ("after:<flow>:seen"); on first sight it starts from the
- * upstream's current run, without a tick. A SET NX marker per (flow,
- * upstream run) makes the tick unique across a leader hand-over. 1 emitted,
- * 0 not, -1 store error. */
+ * status it asks for), in the order they finished. The upstream's finished
+ * runs are a short list in the store ("finished:<flow>", the newest
+ * TICKS_FINISHED_KEEP); the scheduler keeps, per follower, the upstream run
+ * it handled last ("after:<flow>:seen"). On first sight it starts from the
+ * upstream's newest run, without a tick. Returns the ticks emitted, or -1. */
 static int step_after(ticks_sched *s, const flow *f, strbuf *err)
 {
-    strbuf fin = STRBUF_INIT, seenk = STRBUF_INIT, seen = STRBUF_INIT, marker = STRBUF_INIT, run = STRBUF_INIT;
-    int rc = 0;
+    strbuf fin = STRBUF_INIT, seenk = STRBUF_INIT, seen = STRBUF_INIT, list = STRBUF_INIT;
+    int n = 0;
     strbuf_addf(&seenk, "after:%s:seen", f->name);
     strbuf_addf(&fin, "finished:%s", f->after);
-    int has_fin = store_get(s->c->store, fin.buf, &run, err);
-    int has_seen = has_fin >= 0 ? store_get(s->c->store, seenk.buf, &seen, err) : -1;
-    if (has_fin < 0 || has_seen < 0) {
-        rc = -1;
+    int count = store_list_get(s->c->store, fin.buf, &list, err);
+    int has_seen = count >= 0 ? store_get(s->c->store, seenk.buf, &seen, err) : -1;
+    if (count < 0 || has_seen < 0) {
+        n = -1;
         goto out;
     }
-    if (!has_fin || (has_seen && strcmp(seen.buf, run.buf) == 0))
+    if (count == 0)
         goto out;
-    /* run: "<upstream run id> <status>" */
-    const char *sp = strchr(run.buf, ' ');
-    const char *status = sp ? sp + 1 : "";
-    int wanted = has_seen && (!f->after_success_only || strcmp(status, "success") == 0);
-    if (wanted) {
-        strbuf_add(&marker, "tick:", 5);
-        strbuf_addf(&marker, "%s:after:%.*s", f->name, sp ? (int)(sp - run.buf) : (int)run.len, run.buf);
-        int fresh = store_setnx(s->c->store, marker.buf, "1", 7LL * 24 * 3600 * 1000, err);
-        if (fresh < 0) {
-            rc = -1;
-            goto out;
+    /* the entries after the one seen last (all of them when it was trimmed away) */
+    const char *from = list.buf, *last = NULL;
+    if (has_seen) {
+        for (const char *p = list.buf; *p;) {
+            const char *nl = strchr(p, '\n');
+            if ((size_t)(nl - p) == seen.len && strncmp(p, seen.buf, seen.len) == 0)
+                from = nl + 1;
+            p = nl + 1;
         }
-        if (fresh == 1) {
-            envelope e;
-            strbuf id = STRBUF_INIT, by = STRBUF_INIT;
-            envelope_init(&e);
-            strbuf_addf(&id, "%s-after-%lld", f->name, (long long)clock_wall_ms());
-            strbuf_addf(&by, "flow:%s", f->after);
-            ticks_make_tick(&e, f, id.buf, by.buf, 0);
-            attrs_set(&e.attrs, "run.after", run.buf);
-            if (stage_emit(s->c, TOPIC_TICKS, &e, err) == 0) {
-                rc = 1;
-            } else {
-                store_del(s->c->store, marker.buf, NULL);   /* the next step tries again */
-                rc = -1;
-            }
-            envelope_release(&e);
-            strbuf_release(&id);
-            strbuf_release(&by);
-            if (rc < 0)
-                goto out;
-        }
+    } else {
+        from = list.buf + list.len;   /* first sight: nothing before now triggers */
     }
-    if (store_set(s->c->store, seenk.buf, run.buf, 0, err) < 0)
-        rc = -1;
+    strbuf entry = STRBUF_INIT;
+    for (const char *p = from; *p;) {
+        const char *nl = strchr(p, '\n');
+        strbuf_reset(&entry);
+        strbuf_add(&entry, p, (size_t)(nl - p));
+        int r = tick_after(s, f, entry.buf, err);
+        if (r < 0) {
+            n = -1;
+            break;
+        }
+        n += r;
+        last = p;
+        if (store_set(s->c->store, seenk.buf, entry.buf, 0, err) < 0) {
+            n = -1;
+            break;
+        }
+        p = nl + 1;
+    }
+    if (!has_seen && list.len) {   /* first sight: remember the newest */
+        const char *p = list.buf + list.len - 1;
+        while (p > list.buf && p[-1] != '\n')
+            p--;
+        strbuf_reset(&entry);
+        strbuf_add(&entry, p, (size_t)(list.buf + list.len - 1 - p));
+        if (store_set(s->c->store, seenk.buf, entry.buf, 0, err) < 0)
+            n = -1;
+    }
+    (void)last;
+    strbuf_release(&entry);
 out:
     strbuf_release(&fin);
     strbuf_release(&seenk);
     strbuf_release(&seen);
-    strbuf_release(&marker);
-    strbuf_release(&run);
-    return rc;
+    strbuf_release(&list);
+    return n;
 }
 
 int ticks_step(ticks_sched *s, int64_t now)

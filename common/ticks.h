@@ -11,9 +11,10 @@
  * two leaders overlap for a moment.
  *
  * Triggered By (schedule.after): the service that finishes a run notes it
- * in the store (ticks_note_finished); at each step the leader ticks every
- * flow whose upstream has a finished run it has not handled yet (with
- * run.triggered_by "flow:<upstream>"), once per upstream run. The note is
+ * in the store (ticks_note_finished: a short list per flow); at each step
+ * the leader ticks every flow once for each upstream run that finished
+ * since the one it handled last (with run.triggered_by "flow:<upstream>"),
+ * even when several finished within one step. The note is
  * read by the scheduler, which loads every flow, so it works across flow
  * types whatever services each replica serves.
  */
@@ -42,6 +43,9 @@ int ticks_step(ticks_sched *s, int64_t now);
  * scheduler's leader reads the note and ticks them. Called once per run, by
  * whichever service finished it. */
 void ticks_note_finished(stage_ctx *c, const envelope *run, const char *status);
+/* Finished runs kept per flow for its followers (a scheduler down longer
+ * than that many runs misses the older ones). */
+#define TICKS_FINISHED_KEEP 100
 
 /* Fills a tick envelope for flow f: its run id, and the run.triggered_by
  * and run.is_triggered attributes (a manual run is triggered by a user). */

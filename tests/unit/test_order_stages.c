@@ -632,6 +632,30 @@ static long lease_free(const char *flow_name, const char *key)
 
 /* ---- reader ---- */
 
+/* A run whose counters Redis lost (a restart without persistence) cannot
+ * complete; the next tick of its flow closes it, failed, with the reason. */
+static void test_lost_run_closed(void)
+{
+    fresh();
+    const flow *f = flow_set_find(&flows, "orders");
+    envelope t1, t2;
+    envelope_init(&t1);
+    envelope_init(&t2);
+    ticks_make_tick(&t1, f, "run-lost-1", "system", 0);
+    stage_read(&ctx, &t1);   /* published 2, no outcome yet: open */
+    CHECK_INT(count_log("run", "event", "finished", "run_id", "run-lost-1"), 0);
+    redis_flush();           /* Redis comes back empty */
+    ticks_make_tick(&t2, f, "run-lost-2", "system", 0);
+    stage_read(&ctx, &t2);
+    CHECK_INT(count_log("run", "event", "finished", "run_id", "run-lost-1"), 1);
+    json_t *ev = find_log("run", "event", "finished", "run_id", "run-lost-1");
+    CHECK_STR(json_string_value(json_object_get(ev, "status")), "failed");
+    CHECK(ev && strstr(json_string_value(json_object_get(ev, "error")), "counters were lost"));
+    json_decref(ev);
+    envelope_release(&t1);
+    envelope_release(&t2);
+}
+
 static void test_read_orders(void)
 {
     fresh();
@@ -1322,6 +1346,7 @@ int main(void)
         ctx.flows = &flows;
         ctx.src_topic = "t.order.mapped";
         RUN(test_read_orders);
+        RUN(test_lost_run_closed);
         RUN(test_read_orders_without_ids);
         RUN(test_transform_passthrough);
         RUN(test_transform_mapping);
