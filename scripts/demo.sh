@@ -31,7 +31,7 @@ waitfile() { i=0; while [ ! -s "$1" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 
 
 export OMNITRON_USERNAME=flowfleet OMNITRON_PASSWORD=secret
 start redis chrt -b 0 redis-server --port 0 --unixsocket "$RUN/redis.sock" --save '' --appendonly no
-start broker "$BIN/flowfleet-devbroker" --flow-types order --prefix ff --partitions 4 --bootstrap-file "$RUN/bootstrap"
+start broker "$BIN/flowfleet-devbroker" --flow-types order,order_status --prefix ff --partitions 4 --bootstrap-file "$RUN/bootstrap"
 # the simulators take free ports and say which (18001/18002 when free)
 port_or_free() { python3 -c "import socket,sys
 s=socket.socket()
@@ -60,8 +60,30 @@ f.setdefault("script", {"file": "transform.py", "timeout": "5s"})
 f.setdefault("mapping", {"file": "mapping.json"})
 json.dump(f, open(dst, "w"), indent=2)
 PY
+# the Order Status Flow: the ERP simulator holds a "shipped" status with an
+# invoice for the first 50 orders; the flow reads it every 10 s and writes it
+# to Omnitron item by item (bulk_status_update)
+cp flows/examples/order_status_mapping.jolt "$RUN/flows/"
+python3 - flows/examples/order_status.json "$RUN/flows/order_status.json" "$OPORT" "$EPORT" <<'PY' || exit 1
+import json, sys, urllib.request
+src, dst, op, ep = sys.argv[1:5]
+t = open(src).read().replace("127.0.0.1:18001", "127.0.0.1:" + op).replace("127.0.0.1:18002", "127.0.0.1:" + ep)
+f = json.loads(t)
+f["schedule"]["cron"] = "@every 10s"
+json.dump(f, open(dst, "w"), indent=2)
+rows = []
+for n in range(1, 51):
+    num = "ORD-%06d" % n
+    o = json.load(urllib.request.urlopen("http://127.0.0.1:%s/_control/order?number=%s" % (op, num)))
+    rows.append({"order": num, "orderitems": [{"id": it["pk"], "status": 500, "invoice_number": "INV-%d" % n,
+                                               "product": "p"} for it in o["order"]["orderitem_set"]]})
+req = urllib.request.Request("http://127.0.0.1:%s/_control/statuses" % ep, data=json.dumps(rows).encode(), method="POST")
+urllib.request.urlopen(req).read()
+PY
 "$BIN/flowctl" validate "$RUN/flows" || exit 1
-for s in scheduler reader transformer writer; do start "$s" "$BIN/flowfleet-$s"; done
+# the receiver: ERP pushes and trigger URLs (docs/operations.md)
+export FLOWFLEET_RECEIVER_PORT=${FLOWFLEET_RECEIVER_PORT:-$(port_or_free 18088)}
+for s in scheduler reader transformer writer receiver; do start "$s" "$BIN/flowfleet-$s"; done
 # what the transformer does to an order: the ERP's body for the first one
 "$BIN/flowctl" order orders ORD-000001 >"$RUN/ORD-000001.json" 2>"$RUN/preview.log" &&
     "$BIN/flowctl" preview orders --input "$RUN/ORD-000001.json" --json >"$RUN/preview.json" 2>>"$RUN/preview.log"
@@ -81,6 +103,8 @@ demo: point flowctl at this demo from another terminal:
   export FLOWFLEET_KAFKA=$FLOWFLEET_KAFKA
   then: $BIN/flowctl runs | run RUN_ID | tail orders | show-failed orders KEY
 demo: state: curl -s 127.0.0.1:$OPORT/_control/state   curl -s 127.0.0.1:$EPORT/_control/state
+demo: the Order Status Flow (order-statuses) writes the ERP's statuses of ORD-000001..50 to Omnitron
+      every 10 s; the receiver listens on 127.0.0.1:$FLOWFLEET_RECEIVER_PORT
 demo: the first run starts within 5 seconds. Below: runs, and records that did not succeed
       (DEMO_TAIL=all for every record). Ctrl-C stops the demo.
 ------------------------------------------------------------------------------
