@@ -345,20 +345,6 @@ void order_write(stage_ctx *c, const flow *f, envelope *e)
     const order_settings *o = w.o;
     auth_init(&w.omni, c, f, 0);
     auth_init(&w.erp, c, f, 1);
-    /* A record delivered again after it finished in this run (a reader
-     * restarted mid-run published it twice): its lease says "done" for this
-     * run. Nothing is written again, nothing counted again. */
-    if (e->attempt <= 1 && e->key && *e->key && e->run_id) {
-        strbuf lv = STRBUF_INIT;
-        if (store_lease_get(c->store, f->name, e->key, &lv, &err) == 1 && strncmp(lv.buf, "done:", 5) == 0 &&
-            strcmp(lv.buf + 5, e->run_id) == 0) {
-            /* delivered again after it finished in this run: nothing done */
-            stage_log_record(c, e, "write", "skipped", 0, "already_done", 0);
-            strbuf_release(&lv);
-            goto out;
-        }
-        strbuf_release(&lv);
-    }
     /* The writer needs the order's top-level scalars and its items' pks:
      * everything else (products, addresses, discounts, the items' other
      * members) is checked, not built. */
@@ -460,6 +446,23 @@ void order_write(stage_ctx *c, const flow *f, envelope *e)
                     o->resp_items_path, f->check_script.script ? "script's output" : o->check_source_request ? "request" : "answer");
         fail(&w, "check_response", status, msg.buf, 0);
         goto out;
+    }
+
+    /* A record delivered again after it finished in this run (a reader
+     * restarted mid-run published it twice; a writer died before its offset
+     * was committed): the ERP has it, so only an order the query found can
+     * be one, and only then is the lease asked (no Redis round trip for the
+     * others). Its lease says "done" for this run: nothing is written to
+     * Omnitron again, nothing counted again. */
+    if (exists && e->attempt <= 1 && e->key && *e->key && e->run_id) {
+        strbuf lv = STRBUF_INIT;
+        if (store_lease_get(c->store, f->name, e->key, &lv, &err) == 1 && strncmp(lv.buf, "done:", 5) == 0 &&
+            strcmp(lv.buf + 5, e->run_id) == 0) {
+            stage_log_record(c, e, "write", "skipped", 0, "already_done", 0);
+            strbuf_release(&lv);
+            goto out;
+        }
+        strbuf_release(&lv);
     }
 
     /* 4. Write Data to Omnitron: mappings, then is_send last */
