@@ -19,7 +19,8 @@ const char *const logev_outcomes[] = { "success", "failed", "parked", "skipped",
 const char *const logev_stages[] = { "read",  "script",         "mapping",        "transform", "login",
                                      "query", "write_erp",      "check_response", "write_omnitron",
                                      "write", "post_script",    "decode",         NULL };
-const char *const logev_skip_reasons[] = { "already_in_erp", "answer_lost", "already_done", "removed_by_script",
+const char *const logev_skip_reasons[] = { "already_in_erp", "answer_lost", "already_done", "in_flight_elsewhere",
+                                           "removed_by_script",
                                            NULL };
 const char *const logev_run_statuses[] = { "in_progress", "success", "failed", "empty", NULL };
 

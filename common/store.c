@@ -33,6 +33,7 @@
 #include <errno.h>
 #include <hiredis.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -61,6 +62,7 @@ struct store {
     int db;
     char *prefix;
     int64_t retry_ms;     /* how long a connection failure is retried */
+    _Atomic int64_t reconnected_ms;   /* wall clock of the last reconnect, 0: none */
 };
 
 /* --- addresses and connections ------------------------------------------ */
@@ -199,6 +201,8 @@ static redisReply *command(store *s, conn *k, strbuf *err, int argc, const char 
             if (connect_now(s, k, err) == 0) {
                 if (k->ever)
                     logev_say("store", "info", NULL, "reconnected to %s", s->addr);
+                if (k->ever)
+                    atomic_store(&s->reconnected_ms, clock_wall_ms());
                 k->ever = 1;
             }
         }
@@ -229,6 +233,12 @@ static redisReply *command(store *s, conn *k, strbuf *err, int argc, const char 
     if (lens != lens_small)
         free(lens);
     return ret;
+}
+
+int store_reconnected_within(store *s, int64_t ms)
+{
+    int64_t at = atomic_load(&s->reconnected_ms);
+    return at > 0 && clock_wall_ms() - at < ms;
 }
 
 void store_set_retry(store *s, int64_t budget_ms)

@@ -121,6 +121,9 @@ int store_run_note(store *s, const char *run_id, long listed, long list_requests
 /* How long a connection failure is retried, with growing waits, before a
  * call fails (0, the default: reconnect once, at once). */
 void store_set_retry(store *s, int64_t budget_ms);
+/* 1 when this handle reconnected (Redis restarted, maybe without its data)
+ * within the last ms: the leases may be gone, so callers re-assert theirs. */
+int store_reconnected_within(store *s, int64_t ms);
 
 /* ---- attempts and backoffs (failing well) ---- */
 

@@ -390,6 +390,24 @@ void order_write(stage_ctx *c, const flow *f, envelope *e)
      * leaves it unknown whether the ERP stored the order (no answer, a
      * timeout, 5xx, 429) the writer waits, asks the ERP again, and writes
      * only if the ERP still does not have the order. */
+    /* After Redis restarted (its data, the leases with it, maybe lost), a
+     * later tick may have published this order again while this copy is in
+     * flight; both would ask the ERP, find nothing and write. So while the
+     * store reconnected within a lease's time, the writer takes its lease
+     * back before asking: the copy that holds it writes, the other is
+     * skipped ("in_flight_elsewhere", or "already_done" when it finished).
+     * (Not on the common path: no Redis round trip per record otherwise.) */
+    if (e->attempt <= 1 && e->key && *e->key && e->run_id && store_reconnected_within(c->store, o->lease_ttl_ms)) {
+        int got = store_lease_acquire(c->store, f->name, e->key, e->run_id, o->lease_ttl_ms, &err);
+        if (got == 0) {
+            strbuf lv = STRBUF_INIT;
+            int done = store_lease_get(c->store, f->name, e->key, &lv, &err) == 1 && strncmp(lv.buf, "done:", 5) == 0;
+            stage_log_record(c, e, "write", "skipped", 0, done ? "already_done" : "in_flight_elsewhere", 0);
+            stage_outcome(c, e, "skipped");
+            strbuf_release(&lv);
+            goto out;
+        }
+    }
     const char *oe = attrs_get(&e->attrs, "order_exists");
     w.response = &response;
     w.resp_text = &resp_text;
