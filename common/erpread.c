@@ -16,6 +16,7 @@
 #include "httpcall.h"
 #include "jsonpath.h"
 #include "jsontext.h"
+#include "xmljson.h"
 
 static const char *const MODE_NAMES[] = { "none", "offset", "seek", "next" };
 
@@ -286,13 +287,20 @@ int erpread_run(stage_ctx *c, const flow *f, auth_session *auth, const erpread_c
             http_response_release(&r);
             goto out;
         }
-        strbuf perr = STRBUF_INIT;
-        json_t *answer = jsontext_parse(r.body.buf, r.body.len, &perr);
+        strbuf perr = STRBUF_INIT, jtext = STRBUF_INIT;
+        const strbuf *text = &r.body;
+        json_t *answer = cfg->xml ? xmljson_convert(r.body.buf, r.body.len, cfg->xml, &perr)
+                                  : jsontext_parse(r.body.buf, r.body.len, &perr);
         if (!answer) {
-            strbuf_seterr(err, "%s %s: the answer is not JSON: %s", cfg->call->method, url.buf, perr.buf);
+            strbuf_seterr(err, "%s %s: the answer is not %s: %s", cfg->call->method, url.buf,
+                          cfg->xml ? "XML (erp.read.response_type is xml)" : "JSON", perr.buf);
             strbuf_release(&perr);
             http_response_release(&r);
             goto out;
+        }
+        if (cfg->xml) {   /* the steps after this one see the page as JSON */
+            jsontext_dump(answer, &jtext, 0);
+            text = &jtext;
         }
         strbuf_release(&perr);
         json_t *rows = jsonpath_get(answer, cfg->rows_path);
@@ -302,7 +310,7 @@ int erpread_run(stage_ctx *c, const flow *f, auth_session *auth, const erpread_c
         if (!empty_tail) {
             st->pages++;
             st->rows += (long)nrows;
-            frc = fn(arg, st->pages, url.buf, answer, &r.body, nrows, err);
+            frc = fn(arg, st->pages, url.buf, answer, text, nrows, err);
         }
         /* where the list goes on */
         int end = 0;
@@ -347,6 +355,7 @@ int erpread_run(stage_ctx *c, const flow *f, auth_session *auth, const erpread_c
             }
         }
         json_decref(answer);
+        strbuf_release(&jtext);
         http_response_release(&r);
         if (end < 0)
             goto out;

@@ -72,10 +72,12 @@ typedef struct erpread_config {
     const char *seek_param, *seek_path;
     const char *next_path;
     long max_requests;          /* 0: 1000 */
+    const struct xmljson_options *xml;  /* the answers are XML, converted so (engines/xml); NULL: JSON */
 } erpread_config;
 
 /* One page: its 1-based number, the URL asked, the parsed answer
- * (borrowed), its text as the ERP sent it (borrowed) and its row count.
+ * (borrowed), its text as JSON (the ERP's, or the XML answer's conversion;
+ * borrowed) and its row count.
  * 0 to go on, -1 to stop the run with err. */
 typedef int (*erpread_page_fn)(void *arg, long page, const char *url, json_t *answer, const strbuf *text,
                                size_t rows, strbuf *err);

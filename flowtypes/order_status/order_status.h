@@ -23,6 +23,7 @@
 
 #include "erpread.h"
 #include "flow_type.h"
+#include "xmljson.h"
 
 typedef struct order_status_settings {
     /* Read Data From ERP */
@@ -33,7 +34,9 @@ typedef struct order_status_settings {
     char *number_param;         /* "number" */
     char *modified_key;         /* "modified_date__gt" */
     char *rows_path;            /* where a page's rows are ("": the answer) */
-    char *response_type;        /* "json" */
+    char *response_type;        /* erp.read.response_type: "json" or "xml" */
+    int xml;                    /* the answers are XML ... */
+    xmljson_options xml_opt;    /* ... converted so (erp.read.xml) */
     /* paging (erpread.h) */
     char *paging_mode;
     long page_size;

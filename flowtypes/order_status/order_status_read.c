@@ -149,6 +149,7 @@ static void read_config(const order_status_settings *o, erpread_config *cfg)
     cfg->seek_path = o->seek_path;
     cfg->next_path = o->next_path;
     cfg->max_requests = o->max_requests;
+    cfg->xml = o->xml ? &o->xml_opt : NULL;
 }
 
 int order_status_read(stage_ctx *c, const flow *f, const envelope *tick)

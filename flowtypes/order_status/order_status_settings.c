@@ -24,6 +24,8 @@ const setting order_status_settings_table[] = {
     { "erp.read.trigger_params", SETTING_OBJECT, NULL, "custom Flow Trigger Parameters and their stored values (`{\"custom_parameter\": \"customvalue\"}`): sent on every run; a manual run's `--param` wins", SETTING_BY_CODE, 0, 0, 0 },
     { "erp.read.number_param", SETTING_STR, "number", "the trigger parameter of a run by order number", O(number_param), 0, 0, 0 },
     { "erp.read.modified_date_key", SETTING_STR, "modified_date__gt", "the Modified Date key an automatic run sends the cursor as (`modified_date__gt`, `modified_date`, `modified`...)", O(modified_key), 0, 0, 0 },
+    { "erp.read.response_type", SETTING_STR, "json", "Response Data Type: `json`, or `xml` (converted to JSON before the script and the mapping: docs/xml.md)", O(response_type), 0, 0, 0 },
+    { "erp.read.xml", SETTING_OBJECT, NULL, "with `xml`: the conversion's settings (`convention`, `records_as_array`, `always_array`, `infer_types`, ...: docs/xml.md)", SETTING_BY_CODE, 0, 0, 0 },
     { "erp.read.rows_path", SETTING_STR, "", "where a page's rows are in the ERP's answer (dotted; `\"\"`: the answer is the list), for paging's short-page test and the seek marker", O(rows_path), 0, 0, 0 },
     { "erp.read.paging.mode", SETTING_STR, "none", "`none` (one request), `offset`, `seek` or `next`", O(paging_mode), 0, 0, 0 },
     { "erp.read.paging.page_size", SETTING_INT, "100", "rows per page (`offset`, `seek`): a shorter page is the last", O(page_size), 1, 100000, 0 },
@@ -106,6 +108,19 @@ void order_status_load(flow *f, settings *s)
                          o->paging_mode);
     if (o->cursor_timezone && !cron_tz_valid(o->cursor_timezone))
         settings_problem(s, "cursor.timezone", "unknown time zone \"%s\"", o->cursor_timezone);
+    if (o->response_type && strcmp(o->response_type, "json") && strcmp(o->response_type, "xml"))
+        settings_problem(s, "erp.read.response_type", "expected json or xml, got \"%s\"", o->response_type);
+    json_t *xo = settings_blob(s, "erp.read.xml");
+    o->xml = o->response_type && strcmp(o->response_type, "xml") == 0;
+    xmljson_options_init(&o->xml_opt);
+    if (o->xml) {
+        strbuf e = STRBUF_INIT;
+        if (xmljson_options_from_json(&o->xml_opt, xo, &e) < 0)
+            settings_problem(s, "erp.read.xml", "%s", e.buf);
+        strbuf_release(&e);
+    } else if (xo) {
+        settings_problem(s, "erp.read.xml", "only with erp.read.response_type xml");
+    }
     if (o->modified_key && !o->modified_key[0])
         settings_problem(s, "erp.read.modified_date_key", "must not be empty");
     load_row_script(s, f, o);
@@ -117,6 +132,7 @@ void order_status_release(flow *f)
     if (!o)
         return;
     settings_release_table(order_status_settings_table, o);
+    xmljson_options_release(&o->xml_opt);
     flow_call_release(&o->read);
     json_decref(o->params);
     json_decref(o->trigger_params);

@@ -71,7 +71,7 @@ static void first_url(const char *file, attrs *query, attrs *vars, const char *t
     const order_status_settings *o = order_status_settings_of(f);
     erpread_config cfg = { &o->read, o->url_is_expr, o->params, o->rows_path, ERPREAD_NONE, o->page_size,
                            o->page_start, o->offset_param, o->limit_param, o->seek_param, o->seek_path,
-                           o->next_path, 0 };
+                           o->next_path, 0, NULL };
     erpread_mode_parse(o->paging_mode, &cfg.mode);
     CHECK_INT(erpread_first_url(&cfg, query, vars, token, &url, &err), 0);
     if (err.len)

@@ -88,6 +88,44 @@ static void note_arg(void *arg, const char *key, const char *value)
     json_object_set_new((json_t *)arg, key, json_string(value ? value : ""));
 }
 
+/* A JSON value as XML elements named name (an array: one element per
+ * entry; an object: its members as children; a scalar: its text). */
+static void add_xml(strbuf *o, const char *name, json_t *v)
+{
+    size_t i;
+    json_t *x;
+    if (json_is_array(v)) {
+        json_array_foreach(v, i, x) add_xml(o, name, x);
+        return;
+    }
+    strbuf_addf(o, "<%s>", name);
+    if (json_is_object(v)) {
+        const char *k;
+        json_object_foreach(v, k, x) add_xml(o, k, x);
+    } else if (json_is_string(v)) {
+        for (const char *p = json_string_value(v); *p; p++) {
+            if (*p == '<') strbuf_addstr(o, "&lt;");
+            else if (*p == '&') strbuf_addstr(o, "&amp;");
+            else strbuf_addch(o, *p);
+        }
+    } else if (json_is_integer(v)) {
+        strbuf_addf(o, "%lld", (long long)json_integer_value(v));
+    }
+    strbuf_addf(o, "</%s>", name);
+}
+
+/* ?format=xml: the rows as an XML document, an ERP that answers in XML:
+ * <rows><row><order>..</order><orderitems><id>..</id>...</orderitems>...</row></rows> */
+static void reply_xml(simhttp_req *req, json_t *rows_out)
+{
+    strbuf *o = &req->out;
+    strbuf_reset(o);
+    strbuf_addstr(o, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<rows>");
+    add_xml(o, "row", rows_out);
+    strbuf_addstr(o, "</rows>\n");
+    req->status = 200;
+}
+
 static void query(simhttp_req *req)
 {
     const char *gt = simhttp_query(req, "modified_date__gt");
@@ -118,7 +156,11 @@ static void query(simhttp_req *req)
         json_array_append(out, sel[i]);
     pthread_mutex_unlock(&mu);
     free(sel);
-    simhttp_reply_json(req, 200, out);
+    const char *fmt = simhttp_query(req, "format");
+    if (fmt && !strcmp(fmt, "xml"))
+        reply_xml(req, out);
+    else
+        simhttp_reply_json(req, 200, out);
     json_decref(out);
 }
 
