@@ -17,6 +17,7 @@
 
 #include "auth.h"
 #include "flow_type.h"
+#include "xmljson.h"
 #include "paging.h"
 
 typedef struct order_settings {
@@ -54,6 +55,9 @@ typedef struct order_settings {
     char *resp_items_path;
     char *resp_item_code_field;
     int check_source_request;   /* erp.check_response.source: 1 "request", 0 "response" */
+    char *query_response_type;  /* erp.query.response_type: "json" or "xml" */
+    int query_xml;              /* the query's answers are XML ... */
+    xmljson_options query_xml_opt; /* ... converted so (erp.query.xml) */
 } order_settings;
 
 extern const flow_type order_flow_type;

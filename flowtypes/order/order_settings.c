@@ -41,6 +41,8 @@ const setting order_settings_table[] = {
     { "erp.query.headers", SETTING_OBJECT, NULL, "its extra headers (values are expressions)", SETTING_BY_CODE, 0, 0, 0 },
     { "erp.query.response_path", SETTING_STR, "", "Custom Response Path: where the order is in the answer (dotted)", O(query_response_path), 0, 0, 0 },
     { "erp.query.response_value", SETTING_STR, "", "Custom Response Path Value: the value there that means \"not found\"", O(query_response_value), 0, 0, 0 },
+    { "erp.query.response_type", SETTING_STR, "json", "the query's Response Data Type: `json`, or `xml` (converted to JSON before the response path is read: docs/xml.md)", O(query_response_type), 0, 0, 0 },
+    { "erp.query.xml", SETTING_OBJECT, NULL, "with `xml`: the conversion's settings (docs/xml.md)", SETTING_BY_CODE, 0, 0, 0 },
     { "erp.query.failure_status_codes", SETTING_CODES, NULL, "answers after which it cannot be known whether the ERP has the order: the record fails", O(failure_codes), 0, 0, 0 },
     { "erp.query.not_found_codes", SETTING_CODES, NULL, "answers that mean the ERP does not have the order", O(not_found_codes), 0, 0, 0 },
     { "erp.write.url", SETTING_EXPR, NULL, "Write Data to ERP: the URL (an expression)", SETTING_BY_CODE, 0, 0, 1 },
@@ -105,6 +107,19 @@ void order_load(flow *f, settings *s)
         free(o->path_item_mappings);
         o->path_item_mappings = NULL;
     }
+    json_t *xo = settings_blob(s, "erp.query.xml");
+    if (o->query_response_type && strcmp(o->query_response_type, "json") && strcmp(o->query_response_type, "xml"))
+        settings_problem(s, "erp.query.response_type", "expected json or xml, got \"%s\"", o->query_response_type);
+    o->query_xml = o->query_response_type && strcmp(o->query_response_type, "xml") == 0;
+    xmljson_options_init(&o->query_xml_opt);
+    if (o->query_xml) {
+        strbuf xe = STRBUF_INIT;
+        if (xmljson_options_from_json(&o->query_xml_opt, xo, &xe) < 0)
+            settings_problem(s, "erp.query.xml", "%s", xe.buf);
+        strbuf_release(&xe);
+    } else if (xo) {
+        settings_problem(s, "erp.query.xml", "only with erp.query.response_type xml");
+    }
     char *src = settings_str(s, "erp.check_response.source", settings_default(order_settings_table, "erp.check_response.source"), 0);
     if (src && strcmp(src, "request") && strcmp(src, "response"))
         settings_problem(s, "erp.check_response.source", "expected request or response, got \"%s\"", src);
@@ -132,6 +147,7 @@ void order_release(flow *f)
     if (!o)
         return;
     settings_release_table(order_settings_table, o);
+    xmljson_options_release(&o->query_xml_opt);
     free(o->channels);
     flow_call_release(&o->query);
     flow_call_release(&o->write);

@@ -255,7 +255,20 @@ static int query_check(writer *w, int *exists, json_t **response, long *status)
     } else if (httpcall_has_code(o->not_found_codes.codes, o->not_found_codes.n, r.status)) {
         *exists = 0;
     } else if (r.status >= 200 && r.status <= 299) {
-        json_t *q = jsontext_parse(r.body.buf, r.body.len, NULL);
+        strbuf perr = STRBUF_INIT;
+        json_t *q = o->query_xml ? xmljson_convert(r.body.buf, r.body.len, &o->query_xml_opt, &perr)
+                                 : jsontext_parse(r.body.buf, r.body.len, &perr);
+        size_t blank = strspn(r.body.buf, " \t\r\n");
+        if (!q && blank < r.body.len) {
+            /* an answer that cannot be read says nothing of whether the ERP
+             * has the order: writing on would risk a second copy */
+            strbuf_setf(&msg, "query %s: the answer is not %s: %s", url.buf,
+                        o->query_xml ? "XML (erp.query.response_type is xml)" : "JSON", perr.buf);
+            strbuf_release(&perr);
+            fail(w, "query", r.status, msg.buf, 0);
+            goto out;
+        }
+        strbuf_release(&perr);
         *exists = q ? httpcall_found(q, o->query_response_path, o->query_response_value) : 0;
         if (*exists) {
             json_t *v = jsonpath_get(q, o->query_response_path);

@@ -310,6 +310,7 @@ static size_t n_reqs;
 static int cfg_query_status = 200;
 static char cfg_erp_has[32];        /* an order number the ERP has already */
 static int cfg_erp_no_items;        /* its query answer leaves the order's lines out */
+static int cfg_query_garbage;       /* its query answers 200 with a body that is not JSON */
 static int cfg_write_status = 201;
 static int cfg_list_without_ids;    /* full list pages whose orders have no pk/id */
 static char cfg_item_mapped[32];    /* items are mapped already, with this code: a new mapping is refused (400) */
@@ -322,6 +323,7 @@ static void server_reset(void)
     cfg_list_without_ids = 0;
     cfg_erp_has[0] = '\0';
     cfg_erp_no_items = 0;
+    cfg_query_garbage = 0;
     cfg_write_status = 201;
     cfg_item_mapped[0] = '\0';
     pthread_mutex_unlock(&srv_mu);
@@ -399,6 +401,8 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const cha
         const char *num = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "number");
         if (query_status != 200)
             return replyf(conn, (unsigned)query_status, "{\"error\":\"busy\"}");
+        if (cfg_query_garbage)
+            return reply(conn, 200, "<html>maintenance</html>");
         if (num && has[0] && strcmp(num, has) == 0 && cfg_erp_no_items)
             return replyf(conn, 200, "{\"results\":[{\"id\":\"ERP-7\",\"number\":\"%s\"}]}", num);
         if (num && has[0] && strcmp(num, has) == 0)   /* the order as the ERP has it, with its lines */
@@ -1039,6 +1043,26 @@ static void test_write_mapping_exists(void)
     envelope_release(&e);
 }
 
+/* A query answer that cannot be read says nothing of whether the ERP has
+ * the order: the record fails with the reason, nothing is written (it used
+ * to count as "not found" and write). */
+static void test_write_query_unreadable(void)
+{
+    fresh();
+    envelope e;
+    pthread_mutex_lock(&srv_mu);
+    cfg_query_garbage = 1;
+    pthread_mutex_unlock(&srv_mu);
+    mapped_record(&e, "run-g", "ORD-1", ORDER_1, ORDER_1);
+    stage_write(&ctx, &e);
+    CHECK_INT(count_req("POST", "/erp/orders"), 0);
+    CHECK_INT(count_topic("t.order.failed"), 1);
+    json_t *ev = find_log("record", "outcome", "failed", NULL, NULL);
+    CHECK(ev && strstr(json_string_value(json_object_get(ev, "error")), "the answer is not JSON"));
+    json_decref(ev);
+    envelope_release(&e);
+}
+
 /* A record delivered again after it finished in its run (a restarted
  * reader published it twice) does nothing the second time. */
 static void test_write_delivered_twice(void)
@@ -1358,6 +1382,7 @@ int main(void)
         RUN(test_write_already_in_erp);
         RUN(test_write_found_without_item_codes);
         RUN(test_write_delivered_twice);
+        RUN(test_write_query_unreadable);
         RUN(test_write_mapping_exists);
         RUN(test_write_query_failure_code);
         RUN(test_write_erp_500);

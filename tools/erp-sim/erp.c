@@ -22,7 +22,8 @@
  * Routes:
  *   POST /auth/token              {"username","password"} -> bearer token
  *   POST /orders                  store a body (number and items by path)
- *   GET  /orders?number=N         {"results": [{"id","number","items":[{"code"}...]}]} or []:
+ *   GET  /orders?number=N         {"results": [{"id","number","items":[{"code"}...]}]} or []
+ *                                 (&format=xml: the same as XML, <results><order>...):
  *                                 the order with its lines' codes (a preexisting
  *                                 order has PRE_ITEMS lines; the query_items fault
  *                                 off leaves the lines out)
@@ -348,6 +349,20 @@ static void handle_query(erp *e, simhttp_req *req)
         simhttp_reply_error(req, qs, "error", "unavailable");
     } else if (!num || !*num) {
         simhttp_reply_error(req, 400, "error", "missing number");
+    } else if (simhttp_query(req, "format") && !strcmp(simhttp_query(req, "format"), "xml")) {
+        /* an ERP that answers in XML: <results><order><id/><number/><items><code/></items>...</order></results>
+         * (numbers are the simulator's own: no escaping needed) */
+        strbuf *o = &req->out;
+        strbuf_reset(o);
+        strbuf_addstr(o, "<?xml version=\"1.0\"?>\n<results>");
+        if (id.len) {
+            strbuf_addf(o, "<order><id>%s</id><number>%s</number>", id.buf, num);
+            for (long long i = 1; i <= nit; i++)
+                strbuf_addf(o, "<items><code>%s-%lld</code></items>", id.buf, i);
+            strbuf_addstr(o, "</order>");
+        }
+        strbuf_addstr(o, "</results>\n");
+        req->status = 200;
     } else {
         strbuf *o = &req->out;
         strbuf_reset(o);
