@@ -8,12 +8,12 @@
 #include "erpread.h"
 
 #include <ctype.h>
-#include <curl/curl.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "el.h"
 #include "httpcall.h"
+#include "http.h"
 #include "jsonpath.h"
 #include "jsontext.h"
 #include "xmljson.h"
@@ -187,21 +187,6 @@ int erpread_first_url(const erpread_config *cfg, const attrs *query, const attrs
     return rc;
 }
 
-/* A link resolved against the URL it came from: 0, or -1. */
-static int resolve(const char *from, const char *link, strbuf *out)
-{
-    CURLU *u = curl_url();
-    char *s = NULL;
-    int rc = -1;
-    if (u && curl_url_set(u, CURLUPART_URL, from, 0) == CURLUE_OK &&
-        curl_url_set(u, CURLUPART_URL, link, 0) == CURLUE_OK && curl_url_get(u, CURLUPART_URL, &s, 0) == CURLUE_OK) {
-        strbuf_setf(out, "%s", s);
-        rc = 0;
-    }
-    curl_free(s);
-    curl_url_cleanup(u);
-    return rc;
-}
 
 /* Renders the call's extra headers (values are expressions) after the
  * JSON ones. NULL-terminated, free with httpcall_headers_free. */
@@ -349,7 +334,7 @@ int erpread_run(stage_ctx *c, const flow *f, auth_session *auth, const erpread_c
             json_t *nx = jsonpath_get(answer, cfg->next_path);
             if (!nx || json_is_null(nx) || (json_is_string(nx) && !json_string_length(nx))) {
                 end = 1;
-            } else if (!json_is_string(nx) || resolve(url.buf, json_string_value(nx), &next) < 0) {
+            } else if (!json_is_string(nx) || http_resolve_url(url.buf, json_string_value(nx), &next) < 0) {
                 strbuf_seterr(err, "%s: the next link at \"%s\" is not a URL", url.buf, cfg->next_path);
                 end = -1;
             }

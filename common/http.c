@@ -468,3 +468,18 @@ out:
     strbuf_release(&aerr);
     return ret;
 }
+
+int http_resolve_url(const char *from, const char *link, strbuf *out)
+{
+    CURLU *u = curl_url();
+    char *s = NULL;
+    int rc = -1;
+    if (u && curl_url_set(u, CURLUPART_URL, from, 0) == CURLUE_OK &&
+        curl_url_set(u, CURLUPART_URL, link, 0) == CURLUE_OK && curl_url_get(u, CURLUPART_URL, &s, 0) == CURLUE_OK) {
+        strbuf_setf(out, "%s", s);
+        rc = 0;
+    }
+    curl_free(s);
+    curl_url_cleanup(u);
+    return rc;
+}

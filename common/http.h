@@ -90,4 +90,9 @@ void http_client_count_retry(http_client *c);
 /* Tries the client's last http_do made (0 before the first). */
 int http_client_last_tries(const http_client *c);
 
+/* link resolved against the URL from (a page's next link): absolute links
+ * as they are, relative ones keep from's scheme, host and path as RFC 3986
+ * says (curl's URL parser). Replaces out; 0, or -1 when either is no URL. */
+int http_resolve_url(const char *from, const char *link, strbuf *out);
+
 #endif

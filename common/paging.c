@@ -5,11 +5,11 @@
  */
 #include "paging.h"
 
-#include <curl/curl.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "flow.h"
+#include "http.h"
 #include "jsonpath.h"
 #include "xalloc.h"
 
@@ -162,23 +162,6 @@ void paging_fail(paging *p, const char *err)
     p->done = 1;
 }
 
-/* A next link resolved against the URL it came from (absolute links as
- * they are; relative ones keep the request's scheme, host and path as
- * RFC 3986 says). 0, or -1. */
-static int resolve(const char *from, const char *link, strbuf *out)
-{
-    CURLU *u = curl_url();
-    char *s = NULL;
-    int rc = -1;
-    if (u && curl_url_set(u, CURLUPART_URL, from, 0) == CURLUE_OK &&
-        curl_url_set(u, CURLUPART_URL, link, 0) == CURLUE_OK && curl_url_get(u, CURLUPART_URL, &s, 0) == CURLUE_OK) {
-        strbuf_setf(out, "%s", s);
-        rc = 0;
-    }
-    curl_free(s);
-    curl_url_cleanup(u);
-    return rc;
-}
 
 /* Starts the next pass from the first page. */
 static void new_pass(paging *p)
@@ -329,7 +312,7 @@ json_t *paging_feed(paging *p, json_t *answer)
     else
         end = n < (size_t)p->page_size;
     if (!end && p->mode == PAGING_NEXT) {
-        if (resolve(p->last_url.buf, json_string_value(next), &p->next) < 0) {
+        if (http_resolve_url(p->last_url.buf, json_string_value(next), &p->next) < 0) {
             strbuf_setf(&p->error, "%s: the next link \"%s\" is not a URL", p->last_url.buf, json_string_value(next));
             p->done = 1;
         } else if (set_has(p->pass_urls, p->next.buf)) {
