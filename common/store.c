@@ -495,6 +495,7 @@ static const char LEASE_UNPARKED_LUA[] =
     "local v = redis.call('GET', KEYS[1])\n"
     "if not v then redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) return 1 end\n"
     "if v == ARGV[1] then redis.call('PEXPIRE', KEYS[1], ARGV[2]) return 1 end\n"
+    "if v == 'done:' .. ARGV[1] then return 3 end\n"
     "return 0\n";
 
 int store_lease_acquire_unparked(store *s, const char *flow, const char *key, const char *owner, int64_t ttl_ms,

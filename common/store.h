@@ -62,7 +62,9 @@ int store_lease_acquire(store *s, const char *flow, const char *key, const char 
                         int64_t ttl_ms, strbuf *err);
 /* The same, unless the record is parked: its failed attempts
  * ("attempts:<flow>:<key>", parking.h) reached max_attempts (0: no limit):
- * then 2, nothing taken. One round trip for the reader's two questions. */
+ * then 2, nothing taken; and 3 when owner's own run finished the record
+ * already (its lease is "done:<owner>": a reader restarted mid-run lists
+ * it again). One round trip for the reader's questions. */
 int store_lease_acquire_unparked(store *s, const char *flow, const char *key, const char *owner, int64_t ttl_ms,
                                  long max_attempts, strbuf *err);
 /* The lease's value: 1 found (in out), 0 free, -1 error. */

@@ -245,7 +245,9 @@ static void build_and_publish(reader *rd, stage_ctx *c, auth_session *auth, json
      * round trip asks both. */
     int got = store_lease_acquire_unparked(c->store, f->name, e.key, rd->tick->run_id, o->lease_ttl_ms,
                                            f->max_attempts, &err);
-    if (got == 0 || got == 2)
+    if (got == 3)   /* this run published and finished it (a restarted reader): count it, once */
+        note_published(rd, e.key);
+    if (got == 0 || got == 2 || got == 3)
         goto out;
     note_published(rd, e.key);
     if (got < 0) {

@@ -342,6 +342,9 @@ static void test_run_counts_records_once(void)
     CHECK_STR(out.buf, "done:run-d");
     CHECK_INT(store_lease_acquire(st, "orders", "D1", "run-d", 60000, &err), 0);
     CHECK_INT(store_lease_acquire(st, "orders", "D1", "run-e", 60000, &err), 0);
+    /* ... but the reader learns that its own run finished it (to count it) */
+    CHECK_INT(store_lease_acquire_unparked(st, "orders", "D1", "run-d", 60000, 5, &err), 3);
+    CHECK_INT(store_lease_acquire_unparked(st, "orders", "D1", "run-e", 60000, 5, &err), 0);
     /* a failed record's lease is freed: the next tick retries it */
     CHECK_INT(store_lease_acquire(st, "orders", "D2", "run-d", 60000, &err), 1);
     CHECK_INT(store_record_done(st, "run-d", "failed", "orders", "D2", "run-d", 0, NULL, &err) >= 0, 1);
