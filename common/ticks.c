@@ -132,7 +132,10 @@ static int tick_after(ticks_sched *s, const flow *f, const char *entry, strbuf *
  * runs are a short list in the store ("finished:<flow>", the newest
  * TICKS_FINISHED_KEEP); the scheduler keeps, per follower, the upstream run
  * it handled last ("after:<flow>:seen"). On first sight it starts from the
- * upstream's newest run, without a tick. Returns the ticks emitted, or -1. */
+ * upstream's newest run, without a tick; when the upstream has no finished
+ * run yet, "seen" is set empty, so every run that finishes from then on
+ * triggers (all entries follow an empty "seen"). Returns the ticks emitted,
+ * or -1. */
 static int step_after(ticks_sched *s, const flow *f, strbuf *err)
 {
     strbuf fin = STRBUF_INIT, seenk = STRBUF_INIT, seen = STRBUF_INIT, list = STRBUF_INIT;
@@ -145,10 +148,13 @@ static int step_after(ticks_sched *s, const flow *f, strbuf *err)
         n = -1;
         goto out;
     }
-    if (count == 0)
+    if (count == 0) {
+        if (!has_seen && store_set(s->c->store, seenk.buf, "", 0, err) < 0)
+            n = -1;
         goto out;
+    }
     /* the entries after the one seen last (all of them when it was trimmed away) */
-    const char *from = list.buf, *last = NULL;
+    const char *from = list.buf;
     if (has_seen) {
         for (const char *p = list.buf; *p;) {
             const char *nl = strchr(p, '\n');
@@ -170,7 +176,6 @@ static int step_after(ticks_sched *s, const flow *f, strbuf *err)
             break;
         }
         n += r;
-        last = p;
         if (store_set(s->c->store, seenk.buf, entry.buf, 0, err) < 0) {
             n = -1;
             break;
@@ -186,7 +191,6 @@ static int step_after(ticks_sched *s, const flow *f, strbuf *err)
         if (store_set(s->c->store, seenk.buf, entry.buf, 0, err) < 0)
             n = -1;
     }
-    (void)last;
     strbuf_release(&entry);
 out:
     strbuf_release(&fin);
