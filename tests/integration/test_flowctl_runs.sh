@@ -33,6 +33,16 @@ check "tail: the run in order: started first, finished last, a record per order 
     "head -1 '$FF_TMP/tail.run' | grep -q 'RUN started' && tail -1 '$FF_TMP/tail.run' | grep -q 'RUN finished failed' && [ \$(grep -c 'ORD-.*attempt 1' '$FF_TMP/tail.run') = $OPEN ]"
 check "tail: a foreign message is shown as such" grep -q "foreign message.*hello, not a log event" "$FF_TMP/tail.out"
 check "tail: no line of (null)s" sh -c "! grep -q '(null)' '$FF_TMP/tail.out'"
+# Three events of one run in the same millisecond, in one partition in the
+# reverse order: tail still reads started, the record, finished.
+TS=2026-01-01T00:00:00.000Z
+for ev in '"kind":"run","event":"finished","status":"success"' '"kind":"record","key":"ORD-TIE","stage":"write","outcome":"success"' \
+          '"kind":"run","event":"started","status":"in_progress"'; do
+    echo "{\"v\":1,\"ts\":\"$TS\",\"flow\":\"orders\",\"run_id\":\"run-tie\",$ev}"
+done | kcat -b "$BROKERS" -P -p 0 -t "$FF_PREFIX.log" 2>/dev/null
+"$FC" tail --from-beginning --no-follow --run run-tie >"$FF_TMP/tail.tie" 2>&1
+check "tail: within one millisecond a run's started comes first and its finished last" sh -c \
+    "sed -n 1p '$FF_TMP/tail.tie' | grep -q 'RUN started' && sed -n 2p '$FF_TMP/tail.tie' | grep -q 'ORD-TIE' && sed -n 3p '$FF_TMP/tail.tie' | grep -q 'RUN finished' && [ \$(grep -c . '$FF_TMP/tail.tie') = 3 ]"
 "$FC" tail orders --from-beginning --no-follow --key ORD-000002 >"$FF_TMP/tail.key" 2>&1
 check "tail --key: only that record" sh -c "[ \$(grep -c . '$FF_TMP/tail.key') -ge 1 ] && ! grep -v 'ORD-000002' '$FF_TMP/tail.key' | grep -q ."
 "$FC" tail --from-beginning --no-follow --run "$RUN" --outcome failed --json >"$FF_TMP/tail.json" 2>&1

@@ -6,7 +6,8 @@
  * them: a record's event can come before its run's "started". tail holds
  * each event for a moment (TAIL_HOLD_MS after it arrived) and prints what
  * it holds in the order of the events' own times ("ts"), so each run reads
- * in order; with --no-follow it reads up to the topic's end, sorts it all
+ * in order (within one millisecond, a run's "started" before its records
+ * and its "finished" after them); with --no-follow it reads up to the topic's end, sorts it all
  * and stops. Every line names the run and, for records, the attempt.
  *
  * Only the fields it shows are read: fields added to the schema later are
@@ -34,7 +35,7 @@
 #define TAIL_HOLD_MS 700
 
 typedef struct tail_event {
-    char *sort;               /* ts (or the message's time), then arrival */
+    char *sort;               /* ts (or the message's time) and its rank in a run, then arrival */
     long seq;
     int64_t arrived_ms;
     char *line;               /* what to print, with its newline */
@@ -167,6 +168,7 @@ static int tail_one(void *ctx, const bus_msg *m)
                         m->topic, (int)m->partition, (long long)m->offset);
             add_foreign(&line, m);
         }
+        strbuf_addch(&sort, '1');
     } else {
         int is_run = !strcmp(kind, "run");
         if (!strcmp(kind, "step") && !t->steps)
@@ -179,6 +181,13 @@ static int tail_one(void *ctx, const bus_msg *m)
             strbuf_addstr(&sort, str(v, "ts"));
         else
             logev_time(&sort, m->timestamp_ms);
+        /* Times have millisecond steps, so a run's "started" and its first
+         * record, or its last record and its "finished", often share one,
+         * and they come from different partitions in no set order. What
+         * happened first is known: a run starts before its records and
+         * finishes after them. */
+        strbuf_addch(&sort, !is_run ? '1' : !strcmp(str(v, "event"), "started") ? '0'
+                                          : !strcmp(str(v, "event"), "finished") ? '2' : '1');
         if (t->json)
             strbuf_add(&line, m->payload, m->len);
         else if (is_run)
