@@ -20,6 +20,7 @@
 #include "jsontext.h"
 #include "logev.h"
 #include "metrics.h"
+#include "pushclaim.h"
 #include "stage.h"
 #include "store.h"
 #include "ticks.h"
@@ -237,9 +238,41 @@ static int within_rate(receiver *rc, const flow *f)
     return n < 0 ? -1 : n <= f->receiver_rate;
 }
 
+/* A retry's Idempotency-Key found prev there. prev is the first push's run
+ * id: 0 (answer it). prev is "pending:<ms>:<run>": within the ack bound
+ * (and a margin) its push may still be acknowledged, 2 (tell the pusher to
+ * retry); later its receiver is gone (killed mid-push), so its push is
+ * settled for good: taken by a consumer already, 0 with its run id in
+ * prev; else refused, and this push takes its place (1, the key now
+ * mine), or another retry took it first (2). -1 on a Redis error. */
+static int idem_earlier(receiver *rc, const flow *f, const char *ikey, strbuf *prev, const char *mine, strbuf *err)
+{
+    if (strncmp(prev->buf, "pending:", 8) != 0)
+        return 0;
+    char *end;
+    long long ms = strtoll(prev->buf + 8, &end, 10);
+    if (*end != ':' || clock_wall_ms() - ms < rc->ack_ms + 5000)
+        return 2;
+    const char *old_run = end + 1;
+    int refused = pushclaim_refuse(rc->st, old_run, f->receiver_idem_ms, err);
+    if (refused < 0)
+        return -1;
+    if (!refused) {
+        strbuf was = STRBUF_INIT;
+        strbuf_addstr(&was, prev->buf);
+        strbuf_setf(prev, "%s", old_run);
+        int set = store_replace(rc->st, ikey, was.buf, prev->buf, f->receiver_idem_ms, err);
+        strbuf_release(&was);
+        return set < 0 ? -1 : 0;
+    }
+    int mine_now = store_replace(rc->st, ikey, prev->buf, mine, f->receiver_idem_ms, err);
+    return mine_now < 0 ? -1 : mine_now ? 1 : 2;
+}
+
 static enum MHD_Result do_push(receiver *rc, struct MHD_Connection *conn, const flow *f, const char *name, req *q)
 {
     strbuf user = STRBUF_INIT, err = STRBUF_INIT, run = STRBUF_INIT, ikey = STRBUF_INIT, prev = STRBUF_INIT;
+    strbuf pending = STRBUF_INIT;
     enum MHD_Result r;
     envelope e;
     envelope_init(&e);
@@ -289,37 +322,52 @@ static enum MHD_Result do_push(receiver *rc, struct MHD_Connection *conn, const 
         code = 400;
         goto out;
     }
-    /* Idempotency-Key: the first push with it is published; a retry within
-     * the window gets the first run id; one arriving while the first is
-     * being published is told to retry */
+    /* Idempotency-Key: "pending:<ms>:<run>" while its first push is being
+     * published, then that push's run id, for the flow's window
+     * (idem_earlier for what a retry does) */
     const char *idem = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Idempotency-Key");
     if (idem && *idem) {
         strbuf_addf(&ikey, "idem:%s:%s", f->name, idem);
-        int fresh = store_setnx(rc->st, ikey.buf, "pending", rc->ack_ms + 5000, &err);
-        if (fresh == 0 && store_get(rc->st, ikey.buf, &prev, &err) == 1) {
-            if (strcmp(prev.buf, "pending") == 0) {
-                r = answer_json(conn, 409, "error", "a push with this Idempotency-Key is being published", 1);
-                code = 409;
-            } else {
-                r = answer_json(conn, 202, "run_id", prev.buf, 0);
-                code = 202;
-            }
-            goto out;
-        }
+        strbuf_addf(&pending, "pending:%lld:%s", (long long)clock_wall_ms(), run.buf);
+        int fresh = store_claim(rc->st, ikey.buf, pending.buf, f->receiver_idem_ms, &prev, &err);
+        if (fresh == 0)
+            fresh = idem_earlier(rc, f, ikey.buf, &prev, pending.buf, &err);
         if (fresh < 0) {
             r = answer_json(conn, 503, "error", "cannot check the Idempotency-Key now", 1);
             code = 503;
-            goto out;
+        } else if (fresh == 0) {
+            r = answer_json(conn, 202, "run_id", prev.buf, 0);
+            code = 202;
+        } else if (fresh == 2) {
+            r = answer_json(conn, 409, "error", "a push with this Idempotency-Key is being published", 1);
+            code = 409;
         }
+        if (fresh != 1)
+            goto out;
     }
-    /* the run: started, one record published (final), then the record */
+    /* the run: started, one record published (final), then the record;
+     * whether it counts is claimed once (pushclaim.h): an acknowledged
+     * push a retry has fenced does not, a refused one Kafka got late and
+     * a consumer took already does */
     store_run_start(rc->st, run.buf, clock_wall_ms(), &err);
     const char *keys[1] = { e.key };
-    if (publish(rc, f, &e, TOPIC_RECORDS, &err) < 0) {
-        if (ikey.len)
-            store_del(rc->st, ikey.buf, NULL);
+    int acked = publish(rc, f, &e, TOPIC_RECORDS, &err) == 0;
+    if (!acked)
         logev_say("receiver", "warning", &e, "push not acknowledged: %s", err.buf);
-        r = answer_json(conn, 503, "error", "Kafka did not acknowledge the push in time: nothing was taken; retry", 5);
+    strbuf cerr = STRBUF_INIT;
+    int claimed = acked ? pushclaim_take(rc->st, run.buf, f->receiver_idem_ms, &cerr)
+                        : pushclaim_refuse(rc->st, run.buf, f->receiver_idem_ms, &cerr);
+    if (claimed < 0)
+        logev_say("receiver", "error", &e, "push claim: %s%s", cerr.buf,
+                  acked ? "" : " (if Kafka takes the message later, it will be delivered)");
+    strbuf_release(&cerr);
+    if (acked ? claimed == 0 : claimed != 0) {
+        if (ikey.len)
+            store_del_if(rc->st, ikey.buf, pending.buf, NULL);
+        r = answer_json(conn, 503, "error",
+                        acked ? "a retry with the same Idempotency-Key took this push's place; nothing was taken"
+                              : "Kafka did not acknowledge the push in time: nothing was taken; retry",
+                        5);
         code = 503;
         goto out;
     }
@@ -343,6 +391,7 @@ out:
     strbuf_release(&run);
     strbuf_release(&ikey);
     strbuf_release(&prev);
+    strbuf_release(&pending);
     return r;
 }
 

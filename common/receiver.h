@@ -16,7 +16,8 @@
  *
  * A push is answered 202 with its run id only once Kafka has acknowledged
  * it (bus_ack.h), within the ack timeout; otherwise 503 with Retry-After,
- * and the message is never delivered later. 400 with the parse error for a
+ * and the message never takes effect, even if Kafka gets it later
+ * (pushclaim.h: the transformer drops it). 400 with the parse error for a
  * body that is not JSON or that the type refuses (nothing published), 401
  * for a missing or bad token, 403 for a flow the user may not push to, 404
  * for an unknown or inbound-only flow, 413 over the size limit, 429 with
@@ -24,7 +25,9 @@
  * Redis), 409 with Retry-After while a push with the same Idempotency-Key
  * is being published; a push repeated with the same Idempotency-Key within
  * the flow's window is answered 202 with the first run id, not published
- * again.
+ * again. A key whose first push never got an answer (its receiver was
+ * killed) is settled by the retry once the first's wait is over: taken,
+ * the first run id; else the first is refused and the retry published.
  *
  * Settings from the environment (the receiver's own, beside worker.h's):
  * FLOWFLEET_RECEIVER_PORT (8088), FLOWFLEET_RECEIVER_ACK_TIMEOUT (10s),

@@ -20,6 +20,7 @@
 #include "jolt.h"
 #include "jsontext.h"
 #include "logev.h"
+#include "pushclaim.h"
 #include "pyscript.h"
 
 static void drop_tokens(attrs *a)
@@ -70,6 +71,30 @@ int stage_script_step(stage_ctx *c, const flow *f, envelope *e)
     return r;
 }
 
+/* A pushed record (receiver.c) is claimed as taken on its first delivery
+ * (pushclaim.h). 1 when its push was refused (answered 503: the message
+ * came late and is dropped, logged) or the claim cannot be made (the
+ * record failed, kept for replay); 0 to go on. */
+static int stage_push_refused(stage_ctx *c, const flow *f, envelope *e)
+{
+    const char *pushed = attrs_get(&e->attrs, "run.pushed");
+    if (e->attempt > 1 || !pushed || strcmp(pushed, "true") != 0)
+        return 0;
+    strbuf err = STRBUF_INIT;
+    int t = pushclaim_take(c->store, e->run_id, f->receiver_idem_ms, &err);
+    if (t == 0)
+        logev_say(c->service, "warning", e,
+                  "push %s was answered 503 (not acknowledged in time) and reached Kafka later: dropped; its pusher "
+                  "pushes it again",
+                  e->run_id ? e->run_id : "");
+    else if (t < 0) {
+        strbuf_insertstr(&err, 0, "transform: cannot claim the push: ");
+        stage_fail(c, e, "transform", 0, err.buf);
+    }
+    strbuf_release(&err);
+    return t != 1;
+}
+
 void stage_transform(stage_ctx *c, envelope *e)
 {
     const flow *f = flow_set_find(c->flows, e->flow);
@@ -79,6 +104,8 @@ void stage_transform(stage_ctx *c, envelope *e)
         stage_fail(c, e, "transform", 0, err.buf);
         goto done;
     }
+    if (stage_push_refused(c, f, e))
+        goto done;
     if (f->ft->transform) {
         f->ft->transform(c, f, e);
         goto done;

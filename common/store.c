@@ -407,6 +407,47 @@ int store_del(store *s, const char *key, strbuf *err)
     return r;
 }
 
+int store_claim(store *s, const char *key, const char *val, int64_t ttl_ms, strbuf *holder, strbuf *err)
+{
+    strbuf k = STRBUF_INIT;
+    char ttl[32];
+    key2(&k, s, "", key, NULL);
+    snprintf(ttl, sizeof ttl, "%lld", (long long)(ttl_ms > 0 ? ttl_ms : 1));
+    const char *argv[] = { "SET", k.buf, val, "NX", "GET", "PX", ttl };
+    redisReply *r = locked(s, err, 7, argv);
+    strbuf_release(&k);
+    if (!r)
+        return -1;
+    int ret = 1;
+    if (r->type == REDIS_REPLY_STRING) {
+        strbuf_reset(holder);
+        strbuf_add(holder, r->str, r->len);
+        ret = 0;
+    }
+    freeReplyObject(r);
+    return ret;
+}
+
+static const char REPLACE_LUA[] =
+    "if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3]) return 1 end\n"
+    "return 0\n";
+
+int store_replace(store *s, const char *key, const char *expect, const char *val, int64_t ttl_ms, strbuf *err)
+{
+    strbuf k = STRBUF_INIT;
+    char ttl[32];
+    key2(&k, s, "", key, NULL);
+    snprintf(ttl, sizeof ttl, "%lld", (long long)(ttl_ms > 0 ? ttl_ms : 1));
+    const char *argv[] = { "EVAL", REPLACE_LUA, "1", k.buf, expect, val, ttl };
+    redisReply *r = locked(s, err, 7, argv);
+    strbuf_release(&k);
+    if (!r)
+        return -1;
+    int ret = r->type == REDIS_REPLY_INTEGER && r->integer == 1 ? 1 : 0;
+    freeReplyObject(r);
+    return ret;
+}
+
 /* --- tokens, cursors, leases --------------------------------------------- */
 
 int store_token_get(store *s, const char *name, strbuf *out, strbuf *err)
@@ -531,20 +572,33 @@ static const char OWNED_DEL_LUA[] =
     "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end\n"
     "return 0\n";
 
+/* Deletes fullkey while it holds owner (OWNED_DEL_LUA): 1 deleted, 0 it
+ * held something else, -1 error. */
+static int owned_del(store *s, const char *fullkey, const char *owner, strbuf *err)
+{
+    const char *argv[] = { "EVAL", OWNED_DEL_LUA, "1", fullkey, owner };
+    redisReply *r = locked(s, err, 5, argv);
+    if (!r)
+        return -1;
+    int ret = r->type == REDIS_REPLY_INTEGER && r->integer == 1;
+    freeReplyObject(r);
+    return ret;
+}
+
+int store_del_if(store *s, const char *key, const char *expect, strbuf *err)
+{
+    strbuf k = STRBUF_INIT;
+    key2(&k, s, "", key, NULL);
+    int r = owned_del(s, k.buf, expect, err);
+    strbuf_release(&k);
+    return r;
+}
+
 int store_lease_release(store *s, const char *flow, const char *key, const char *owner, strbuf *err)
 {
     strbuf k = STRBUF_INIT;
     key2(&k, s, "lease:", flow, key);
-    int r;
-    if (!owner) {
-        r = del_full(s, k.buf, err);
-    } else {
-        const char *argv[] = { "EVAL", OWNED_DEL_LUA, "1", k.buf, owner };
-        redisReply *rep = locked(s, err, 5, argv);
-        r = rep ? 0 : -1;
-        if (rep)
-            freeReplyObject(rep);
-    }
+    int r = !owner ? del_full(s, k.buf, err) : owned_del(s, k.buf, owner, err) < 0 ? -1 : 0;
     strbuf_release(&k);
     return r;
 }
@@ -566,13 +620,9 @@ int store_lock_release(store *s, const char *name, const char *owner, strbuf *er
 {
     strbuf k = STRBUF_INIT;
     key2(&k, s, "lock:", name, NULL);
-    const char *argv[] = { "EVAL", OWNED_DEL_LUA, "1", k.buf, owner };
-    redisReply *r = locked(s, err, 5, argv);
+    int r = owned_del(s, k.buf, owner, err) < 0 ? -1 : 0;
     strbuf_release(&k);
-    if (!r)
-        return -1;
-    freeReplyObject(r);
-    return 0;
+    return r;
 }
 
 /* --- run counters -------------------------------------------------------- */

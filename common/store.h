@@ -45,6 +45,15 @@ int store_set(store *s, const char *key, const char *val, int64_t ttl_ms, strbuf
 /* SET NX: 1 set, 0 already there, -1 error. */
 int store_setnx(store *s, const char *key, const char *val, int64_t ttl_ms, strbuf *err);
 int store_del(store *s, const char *key, strbuf *err);
+/* SET NX GET in one step: the first caller's val holds the key. 1 this
+ * call set it, 0 it was there (its value in holder), -1 error. */
+int store_claim(store *s, const char *key, const char *val, int64_t ttl_ms, strbuf *holder, strbuf *err);
+/* Deletes the key while it is expect: 1 deleted, 0 it was something
+ * else (or absent), -1 error. */
+int store_del_if(store *s, const char *key, const char *expect, strbuf *err);
+/* Compare and set: the key becomes val only while it is expect. 1
+ * replaced, 0 it was something else (or absent), -1 error. */
+int store_replace(store *s, const char *key, const char *expect, const char *val, int64_t ttl_ms, strbuf *err);
 
 /* Tokens: thin wrappers on the generic calls under "token:<name>". */
 int store_token_get(store *s, const char *name, strbuf *out, strbuf *err);

@@ -70,6 +70,7 @@ const order_status_settings *order_status_settings_of(const flow *f);
 void order_status_load(flow *f, settings *s);
 void order_status_release(flow *f);
 int order_status_read(stage_ctx *c, const flow *f, const envelope *tick);
+int order_status_receive(const flow *f, envelope *in, strbuf *err);
 void order_status_transform(stage_ctx *c, const flow *f, envelope *in);
 void order_status_write(stage_ctx *c, const flow *f, envelope *in);
 

@@ -180,6 +180,10 @@ int order_status_read(stage_ctx *c, const flow *f, const envelope *tick)
     } else if (locked < 0) {
         rc = -1;
         stage_log_record(c, tick, "read", "failed", 0, err.buf, 0);
+    } else if (!o->read.url_text) {
+        rc = -1;
+        strbuf_setf(&err, "an outbound flow without erp.read: the ERP pushes its rows, there is nothing to read");
+        stage_log_record(c, tick, "read", "failed", 0, err.buf, 0);
     } else if (run_query(c, f, o, tick, started, &query, &vars, &err) < 0 ||
         erpread_run(c, f, &auth, &cfg, &query, &vars, publish_page, &pg, &st, &err) < 0) {
         rc = -1;

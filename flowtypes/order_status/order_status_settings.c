@@ -17,7 +17,7 @@
 #define O(field) offsetof(order_status_settings, field)
 
 const setting order_status_settings_table[] = {
-    { "erp.read.url", SETTING_EXPR, NULL, "Order Query/Status API URL: a plain URL (the run's query parameters are appended) or a NiFi expression over `http.query.param.<name>`, `http.query.string`, `last.request` and `token.erp`", SETTING_BY_CODE, 0, 0, 1 },
+    { "erp.read.url", SETTING_EXPR, NULL, "Order Query/Status API URL: a plain URL (the run's query parameters are appended) or a NiFi expression over `http.query.param.<name>`, `http.query.string`, `last.request` and `token.erp` (an outbound flow, `receiver.push`, may have no `erp` section)", SETTING_BY_CODE, 0, 0, 1 },
     { "erp.read.method", SETTING_METHOD, "GET", "`GET` or `POST`", SETTING_BY_CODE, 0, 0, 0 },
     { "erp.read.headers", SETTING_OBJECT, NULL, "Extra Headers (values are expressions)", SETTING_BY_CODE, 0, 0, 0 },
     { "erp.read.params", SETTING_OBJECT, NULL, "Extra Params: query parameters of a GET, the JSON body of a POST", SETTING_BY_CODE, 0, 0, 0 },
@@ -91,8 +91,10 @@ void order_status_load(flow *f, settings *s)
     order_status_settings *o = xcalloc(1, sizeof *o);
     pthread_mutex_init(&o->row_mu, NULL);
     f->type_data = o;
-    settings_section(s, "erp", 1);
-    if (settings_section(s, "erp.read", settings_get(s, "erp") != NULL))
+    /* an outbound flow (the ERP pushes) may have nothing to read */
+    int reads = !f->receiver_push || settings_get(s, "erp.read");
+    settings_section(s, "erp", reads);
+    if (settings_section(s, "erp.read", reads && settings_get(s, "erp") != NULL))
         flow_call_load(s, "erp.read", &o->read, settings_default(order_status_settings_table, "erp.read.method"), 1);
     if (o->read.method && strcmp(o->read.method, "GET") && strcmp(o->read.method, "POST"))
         settings_problem(s, "erp.read.method", "expected GET or POST, got \"%s\"", o->read.method);
@@ -152,7 +154,7 @@ const flow_type order_status_flow_type = {
     .load = order_status_load,
     .release = order_status_release,
     .read = order_status_read,
-    .receive = NULL,
+    .receive = order_status_receive,
     .transform = order_status_transform,
     .write = order_status_write,
     .example = NULL,

@@ -58,6 +58,27 @@ static void test_defaults(void)
     strbuf_release(&errs);
 }
 
+/* An outbound flow (the ERP pushes) needs nothing to read; an inbound one
+ * still does (invalid/no-read-url). */
+static void test_outbound(void)
+{
+    strbuf errs = STRBUF_INIT;
+    flow *f = flow_load(CASES "/valid/outbound/flow.json", 0, &errs);
+    CHECK(f != NULL);
+    if (f) {
+        CHECK_INT(f->receiver_push, 1);
+        CHECK(order_status_settings_of(f)->read.url_text == NULL);
+        envelope e;
+        envelope_init(&e);
+        strbuf_addstr(&e.body, "[{\"order\": \"1\", \"orderitems\": []}]");
+        CHECK_INT(f->ft->receive(f, &e, &errs), 0);
+        CHECK_STR(attrs_get(&e.attrs, "erp.page"), "1");
+        envelope_release(&e);
+    }
+    flow_free(f);
+    strbuf_release(&errs);
+}
+
 static void test_docs_table(void)
 {
     flowcases_docs_table("order_status", order_status_settings_table);
@@ -73,9 +94,12 @@ int main(void)
 {
     setenv("OMNITRON_USERNAME", "u", 1);
     setenv("OMNITRON_PASSWORD", "p", 1);
+    setenv("ERP_PUSH_USERNAME", "pusher", 1);
+    setenv("ERP_PUSH_PASSWORD", "secret", 1);
     RUN(test_valid_cases);
     RUN(test_invalid_cases);
     RUN(test_defaults);
+    RUN(test_outbound);
     RUN(test_docs_table);
     RUN(test_registry);
     return unit_done();

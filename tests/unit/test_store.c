@@ -5,6 +5,7 @@
  * leases, the leader lock, run counters (including a race for the single
  * completion) and reconnecting after a Redis restart.
  */
+#include "pushclaim.h"
 #include "store.h"
 #include "testsupport.h"
 #include "unit.h"
@@ -100,6 +101,34 @@ static void test_open(void)
     CHECK(store_open("", NULL, &err) == NULL);
     CHECK(store_open("/nonexistent/ff.sock", NULL, NULL) == NULL);
     strbuf_release(&err);
+}
+
+/* store_claim: the first value holds; store_replace and store_del_if act
+ * only on the value expected; pushclaim on top: whoever comes first. */
+static void test_claims(void)
+{
+    strbuf err = STRBUF_INIT, holder = STRBUF_INIT;
+    CHECK_INT(store_claim(st, "c1", "first", 60000, &holder, &err), 1);
+    CHECK_INT(store_claim(st, "c1", "second", 60000, &holder, &err), 0);
+    CHECK_STR(holder.buf, "first");
+    CHECK(raw_pttl("ff:c1") > 0);
+    CHECK_INT(store_replace(st, "c1", "second", "third", 60000, &err), 0);
+    CHECK_INT(store_replace(st, "c1", "first", "third", 60000, &err), 1);
+    CHECK_INT(store_replace(st, "absent", "", "x", 60000, &err), 0);
+    CHECK_INT(store_del_if(st, "c1", "first", &err), 0);
+    CHECK_INT(store_del_if(st, "c1", "third", &err), 1);
+    CHECK_INT(store_get(st, "c1", &holder, &err), 0);
+
+    /* a refused push stays refused; a taken one stays taken */
+    CHECK_INT(pushclaim_refuse(st, "run-a", 1000, &err), 1);
+    CHECK_INT(pushclaim_take(st, "run-a", 1000, &err), 0);
+    CHECK_INT(pushclaim_refuse(st, "run-a", 1000, &err), 1);
+    CHECK_INT(pushclaim_take(st, "run-b", 1000, &err), 1);
+    CHECK_INT(pushclaim_take(st, "run-b", 1000, &err), 1);   /* a redelivery goes on */
+    CHECK_INT(pushclaim_refuse(st, "run-b", 1000, &err), 0);
+    CHECK(raw_pttl("ff:push:run-b") > PUSHCLAIM_MIN_MS - 60000);  /* kept at least the minimum */
+    strbuf_release(&err);
+    strbuf_release(&holder);
 }
 
 static void test_generic_and_tokens(void)
@@ -456,6 +485,7 @@ int main(void)
     if (st) {
         RUN(test_open);
         RUN(test_generic_and_tokens);
+        RUN(test_claims);
         RUN(test_leases);
         RUN(test_lock);
         RUN(test_run_counters);
