@@ -217,39 +217,45 @@ static char *resolve(const flow *f, const char *rel)
     return strbuf_detach(&p, NULL);
 }
 
-/* Reads and (with FLOW_LOAD_SCRIPTS) compiles the script of section sec. */
-static void load_script(settings *s, flow *f, const char *sec, flow_script *sc, int flags, int required)
+void flow_script_load(settings *s, flow *f, const char *file_key, flow_script *sc, int required)
+{
+    char *file = settings_str(s, file_key, NULL, required);
+    if (!file)
+        return;
+    sc->path = resolve(f, file);
+    strbuf src = STRBUF_INIT;
+    /* an unreadable file or a script that does not compile is a problem of
+     * this machine's (another replica's copy may be fine) */
+    if (strbuf_read_file(&src, sc->path) < 0) {
+        settings_problem_local(s, file_key, "cannot read %s: %s", sc->path, strerror(errno));
+    } else if (f->load_flags & FLOW_LOAD_SCRIPTS) {
+        strbuf e = STRBUF_INIT;
+        sc->script = pyscript_compile(sc->path, src.buf, &e);
+        if (!sc->script)
+            settings_problem_local(s, file_key, "%s", e.buf);
+        strbuf_release(&e);
+    }
+    strbuf_release(&src);
+    free(file);
+}
+
+/* The script of section sec ("<sec>.file", "<sec>.timeout"). */
+static void load_script(settings *s, flow *f, const char *sec, flow_script *sc, int required)
 {
     strbuf p = STRBUF_INIT;
     strbuf_setf(&p, "%s.timeout", sec);
     sc->timeout_ms = settings_duration(s, p.buf, def_ms(p.buf));
     strbuf_setf(&p, "%s.file", sec);
-    char *file = settings_str(s, p.buf, NULL, required);
-    if (file) {
-        sc->path = resolve(f, file);
-        strbuf src = STRBUF_INIT;
-        /* an unreadable file or a script that does not compile is a
-         * problem of this machine's (another replica's copy may be fine) */
-        if (strbuf_read_file(&src, sc->path) < 0) {
-            settings_problem_local(s, p.buf, "cannot read %s: %s", sc->path, strerror(errno));
-        } else if (flags & FLOW_LOAD_SCRIPTS) {
-            strbuf e = STRBUF_INIT;
-            sc->script = pyscript_compile(sc->path, src.buf, &e);
-            if (!sc->script)
-                settings_problem_local(s, p.buf, "%s", e.buf);
-            strbuf_release(&e);
-        }
-        strbuf_release(&src);
-        free(file);
-    }
+    flow_script_load(s, f, p.buf, sc, required);
     strbuf_release(&p);
 }
 
-static void free_script(flow_script *s)
+void flow_script_release(flow_script *sc)
 {
-    free(s->path);
-    if (s->script)
-        pyscript_free(s->script);
+    free(sc->path);
+    if (sc->script)
+        pyscript_free(sc->script);
+    memset(sc, 0, sizeof *sc);
 }
 
 static void load_mapping(settings *s, flow *f)
@@ -392,6 +398,7 @@ static flow *load_file(const char *path, int flags, strbuf *errs, flow_broken *b
     strbuf e = STRBUF_INIT;
     flow *f = xcalloc(1, sizeof *f);
     f->file = xstrdup(path);
+    f->load_flags = flags;
     const char *slash = strrchr(path, '/');
     f->dir = slash ? strndup(path, (size_t)(slash - path)) : xstrdup("");
     f->script.timeout_ms = f->check_script.timeout_ms = f->post_script.timeout_ms = def_ms("script.timeout");
@@ -425,12 +432,12 @@ static flow *load_file(const char *path, int flags, strbuf *errs, flow_broken *b
         load_erp_auth(s, &f->erp_auth);
         load_receiver(s, f);
         if (settings_section(s, "script", 0))
-            load_script(s, f, "script", &f->script, flags, 0);
+            load_script(s, f, "script", &f->script, 0);
         load_mapping(s, f);
         if (settings_section(s, "erp.check_response", 0))
-            load_script(s, f, "erp.check_response", &f->check_script, flags, 0);
+            load_script(s, f, "erp.check_response", &f->check_script, 0);
         if (settings_section(s, "post_script", 0)) {
-            load_script(s, f, "post_script", &f->post_script, flags, 1);
+            load_script(s, f, "post_script", &f->post_script, 1);
             f->post_run_on_failure =
                 settings_bool(s, "post_script.run_on_failure", strcmp(def("post_script.run_on_failure"), "true") == 0);
         }
@@ -481,12 +488,12 @@ void flow_free(flow *f)
     free(f->omnitron_url);
     free_auth(&f->omnitron_auth);
     free_auth(&f->erp_auth);
-    free_script(&f->script);
+    flow_script_release(&f->script);
     free(f->mapping_path);
     if (f->mapping)
         jolt_free(f->mapping);
-    free_script(&f->check_script);
-    free_script(&f->post_script);
+    flow_script_release(&f->check_script);
+    flow_script_release(&f->post_script);
     free(f);
 }
 

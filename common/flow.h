@@ -113,10 +113,20 @@ typedef struct flow {
     flow_script check_script;   /* Check Response Script */
     flow_script post_script;    /* Post Script */
     int post_run_on_failure;
+
+    int load_flags;             /* the FLOW_LOAD_* flags it was loaded with */
 } flow;
 
 #define FLOW_LOAD_SCRIPTS 1     /* compile Python scripts (needs pyscript_global_init) */
 #define FLOW_LOAD_NO_ENV 2      /* do not read the secrets' environment variables (flowctl next) */
+
+/* A script of the flow file: the file named at file_key (relative to the
+ * flow file), read, and compiled when f was loaded with FLOW_LOAD_SCRIPTS;
+ * an unreadable file or a script that does not compile is a problem of
+ * this machine's. For a type's own scripts (its load); timeout_ms is left
+ * to the caller. sc's contents are freed with flow_script_release. */
+void flow_script_load(settings *s, flow *f, const char *file_key, flow_script *sc, int required);
+void flow_script_release(flow_script *sc);
 
 /* Loads and validates one flow file. NULL with every problem in errs. */
 flow *flow_load(const char *path, int flags, strbuf *errs);

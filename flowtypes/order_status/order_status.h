@@ -52,13 +52,8 @@ typedef struct order_status_settings {
     int64_t cursor_look_back_ms;
     /* Write Data to Omnitron */
     char *path_bulk_status;
-    char *row_script_path;      /* resolved, NULL: none */
     int64_t row_script_timeout_ms;
-    /* the row script, compiled at its first use (the type's load does not
-     * know whether this process runs scripts) */
-    pthread_mutex_t row_mu;
-    struct pyscript *row_script;
-    char *row_script_error;
+    flow_script row_script;     /* path NULL: none; compiled where scripts run (the writer) */
 } order_status_settings;
 
 extern const flow_type order_status_flow_type;

@@ -66,30 +66,9 @@ static json_t *load_scalars(settings *s, const char *path)
     return json_incref(o);
 }
 
-static void load_row_script(settings *s, flow *f, order_status_settings *o)
-{
-    if (!settings_section(s, "row_script", 0))
-        return;
-    char *file = settings_str(s, "row_script.file", NULL, 1);
-    if (!file)
-        return;
-    strbuf p = STRBUF_INIT, src = STRBUF_INIT;
-    if (file[0] == '/' || !f->dir[0])
-        strbuf_addstr(&p, file);
-    else
-        strbuf_addf(&p, "%s/%s", f->dir, file);
-    /* this machine's copy: a problem of its own (settings_problem_local) */
-    if (strbuf_read_file(&src, p.buf) < 0)
-        settings_problem_local(s, "row_script.file", "cannot read %s: %s", p.buf, strerror(errno));
-    o->row_script_path = strbuf_detach(&p, NULL);
-    strbuf_release(&src);
-    free(file);
-}
-
 void order_status_load(flow *f, settings *s)
 {
     order_status_settings *o = xcalloc(1, sizeof *o);
-    pthread_mutex_init(&o->row_mu, NULL);
     f->type_data = o;
     /* an outbound flow (the ERP pushes) may have nothing to read */
     int reads = !f->receiver_push || settings_get(s, "erp.read");
@@ -125,7 +104,11 @@ void order_status_load(flow *f, settings *s)
     }
     if (o->modified_key && !o->modified_key[0])
         settings_problem(s, "erp.read.modified_date_key", "must not be empty");
-    load_row_script(s, f, o);
+    /* the per-row script: compiled at load where scripts run (the writer),
+     * so one that does not compile keeps the flow from loading there */
+    if (settings_section(s, "row_script", 0))
+        flow_script_load(s, f, "row_script.file", &o->row_script, 1);
+    o->row_script.timeout_ms = o->row_script_timeout_ms;
 }
 
 void order_status_release(flow *f)
@@ -138,11 +121,7 @@ void order_status_release(flow *f)
     flow_call_release(&o->read);
     json_decref(o->params);
     json_decref(o->trigger_params);
-    free(o->row_script_path);
-    if (o->row_script)
-        pyscript_free(o->row_script);
-    free(o->row_script_error);
-    pthread_mutex_destroy(&o->row_mu);
+    flow_script_release(&o->row_script);
     free(o);
     f->type_data = NULL;
 }

@@ -22,29 +22,6 @@
 #include "omnitron.h"
 #include "pyscript.h"
 
-/* The row script, compiled once; NULL with err when it does not compile. */
-static struct pyscript *row_script(const order_status_settings *cst, strbuf *err)
-{
-    order_status_settings *o = (order_status_settings *)cst;   /* the lazily compiled script only */
-    pthread_mutex_lock(&o->row_mu);
-    if (!o->row_script && !o->row_script_error) {
-        strbuf src = STRBUF_INIT, e = STRBUF_INIT;
-        if (strbuf_read_file(&src, o->row_script_path) < 0)
-            strbuf_setf(&e, "cannot read %s", o->row_script_path);
-        else
-            o->row_script = pyscript_compile(o->row_script_path, src.buf, &e);
-        if (!o->row_script)
-            o->row_script_error = strbuf_detach(&e, NULL);
-        strbuf_release(&src);
-        strbuf_release(&e);
-    }
-    struct pyscript *s = o->row_script;
-    if (!s)
-        strbuf_seterr(err, "row_script: %s", o->row_script_error);
-    pthread_mutex_unlock(&o->row_mu);
-    return s;
-}
-
 /* What is missing for bulk_status_update ("" when nothing). */
 static void check_row(json_t *row, strbuf *why)
 {
@@ -78,15 +55,14 @@ void order_status_write(stage_ctx *c, const flow *f, envelope *e)
     long status = 0;
     double t0 = clock_mono_ms();
     auth_init(&auth, c, f, 0);
-    if (o->row_script_path) {
-        flow_script s = { o->row_script_path, row_script(o, &err), o->row_script_timeout_ms };
-        if (!s.script) {
-            stage_fail(c, e, "script", 0, err.buf);
-            goto out;
-        }
+    if (o->row_script.path && !o->row_script.script) {   /* loaded where scripts do not run */
+        stage_fail(c, e, "script", 0, "row_script: not compiled in this process (load the flow with scripts)");
+        goto out;
+    }
+    if (o->row_script.script) {
         if (!e->source.len)
             strbuf_add(&e->source, e->body.buf, e->body.len);
-        int r = stage_run_script(c, f, &s, e, "script", &out);
+        int r = stage_run_script(c, f, &o->row_script, e, "script", &out);
         if (r < 0)
             goto out;
         if (r == 1) {

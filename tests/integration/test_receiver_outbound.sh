@@ -6,7 +6,7 @@
 # push is taken while nothing of the refused one ever takes effect, even
 # when Kafka got its message late. The receiver killed -9 mid-push: the
 # pusher gets no 202, and its retry with the same Idempotency-Key lands
-# exactly once.
+# exactly once. A per-row script changes each row before its write.
 . "$(dirname "$0")/lib.sh"
 ff_start_infra 10
 OM=http://127.0.0.1:$OMNI_PORT
@@ -33,10 +33,18 @@ sys.exit(0 if all(it["invoice_number"] == sys.argv[1] for it in o["orderitem_set
 in_topic() { kcat -b "$BROKERS" -C -t "$FF_PREFIX.order_status.records" -e -q 2>/dev/null | grep -ac "$1"; }
 
 cp "$FF_ROOT/flows/examples/order_status_mapping.jolt" "$FF_FLOWS/"
+# the per-row script of Write Data to Omnitron: one order object in, the final object out
+cat >"$FF_FLOWS/rowscript.py" <<'PY'
+def transform(row, attributes):
+    for item in row["orderitem_set"]:
+        item["tracking_number"] = "TRK-" + row["order"]
+    return row
+PY
 python3 - "$FF_ROOT/flows/examples/order_status_outbound.json" "$FF_FLOWS/pushed.json" "$OMNI_PORT" <<'PY'
 import json, sys
 f = json.load(open(sys.argv[1]))
 f["name"] = "pushed"
+f["row_script"] = {"file": "rowscript.py"}
 f["omnitron"]["url"] = "http://127.0.0.1:" + sys.argv[3]
 f["receiver"].update({"username_env": "PUSH_USER", "password_env": "PUSH_PASS"})
 json.dump(f, open(sys.argv[2], "w"), indent=2)
@@ -63,6 +71,13 @@ check "a push of two orders' rows: 202" [ "$(push "$FF_TMP/p1.json")" = 202 ]
 check "each row is one bulk_status_update in Omnitron" wait_state omni bulk_updates 2 60
 check "ORD-000001's items have their invoice" items_have ORD-000001 INV-A1
 check "ORD-000002's items have their invoice" items_have ORD-000002 INV-A2
+tracked() {
+    curl -s "$OM/_control/order?number=$1" | python3 -c '
+import json, sys
+o = json.load(sys.stdin)["order"]
+sys.exit(0 if all(it.get("tracking_number") == "TRK-" + sys.argv[1] for it in o["orderitem_set"]) else 1)' "$1"
+}
+check "the row script ran on each row before its write" tracked ORD-000001
 check "the run's finished event says who pushed it" wait_for 20 sh -c \
     "kcat -b $BROKERS -C -t $FF_PREFIX.log -e -q 2>/dev/null | grep '\"flow\":\"pushed\"' | grep '\"event\":\"finished\"' | grep -q '\"triggered_by\":\"erp-pusher\"'"
 

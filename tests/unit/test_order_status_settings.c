@@ -12,6 +12,7 @@
 #include "flow_type.h"
 #include "order_status/order_status.h"
 #include "flowcases.h"
+#include "pyscript.h"
 #include "unit.h"
 
 #define CASES "tests/flows/order_status"
@@ -79,6 +80,38 @@ static void test_outbound(void)
     strbuf_release(&errs);
 }
 
+/* The row script is compiled at load where scripts run: one that does not
+ * compile keeps the flow from loading there, with the line; where scripts
+ * do not run (flowctl, the reader) the file is only read. */
+static void test_row_script(void)
+{
+    strbuf errs = STRBUF_INIT;
+    CHECK_INT(pyscript_global_init(&errs), 0);
+    flow *f = flow_load(CASES "/rowscript/good.json", FLOW_LOAD_SCRIPTS, &errs);
+    CHECK(f != NULL);
+    if (f) {
+        const order_status_settings *o = order_status_settings_of(f);
+        CHECK(o->row_script.script != NULL);
+        CHECK_INT(o->row_script.timeout_ms, 3000);
+        CHECK(strstr(o->row_script.path, "rowscript/good.py") != NULL);
+    }
+    flow_free(f);
+    f = flow_load(CASES "/rowscript/bad.json", 0, &errs);
+    CHECK(f != NULL);
+    if (f)
+        CHECK(order_status_settings_of(f)->row_script.script == NULL);
+    flow_free(f);
+    CHECK_INT(errs.len, 0);
+    f = flow_load(CASES "/rowscript/bad.json", FLOW_LOAD_SCRIPTS, &errs);
+    CHECK(f == NULL);
+    flow_free(f);
+    CHECK(strstr(errs.buf, "bad.json: row_script.file: ") != NULL);
+    CHECK(strstr(errs.buf, "line 1") != NULL);
+    if (!strstr(errs.buf, "line 1"))
+        fprintf(stderr, "    got: %s\n", errs.buf);
+    strbuf_release(&errs);
+}
+
 static void test_docs_table(void)
 {
     flowcases_docs_table("order_status", order_status_settings_table);
@@ -100,6 +133,7 @@ int main(void)
     RUN(test_invalid_cases);
     RUN(test_defaults);
     RUN(test_outbound);
+    RUN(test_row_script);
     RUN(test_docs_table);
     RUN(test_registry);
     return unit_done();

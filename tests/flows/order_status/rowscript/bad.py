@@ -1,0 +1,2 @@
+def transform(row, attributes)
+    return row

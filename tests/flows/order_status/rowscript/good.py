@@ -1,0 +1,3 @@
+def transform(row, attributes):
+    row["seen"] = True
+    return row
