@@ -104,3 +104,35 @@ int httpcall_found(json_t *resp, const char *path, const char *value)
     return 1;
 }
 
+/* ---- flowctl preview ---- */
+
+json_t *httpcall_preview(const char *step, const char *method, const char *url, char **headers, const char *body,
+                         const char *note)
+{
+    json_t *r = json_pack("{s:s,s:s,s:s,s:[]}", "step", step, "method", method, "url", url, "headers");
+    json_t *h = json_object_get(r, "headers");
+    for (size_t i = 0; headers && headers[i]; i++)
+        json_array_append_new(h, json_string(headers[i]));
+    if (body)
+        json_object_set_new(r, "body", json_string(body) ? json_string(body) : json_string("(not UTF-8)"));
+    if (note)
+        json_object_set_new(r, "note", json_string(note));
+    return r;
+}
+
+void httpcall_preview_omnitron(const flow *f, const char *step, const char *method, const char *tmpl, const char *pk,
+                               json_t *body, const char *note, json_t *requests)
+{
+    strbuf url = STRBUF_INIT, b = STRBUF_INIT;
+    attrs v = ATTRS_INIT;
+    attrs_set(&v, "pk", pk);
+    strbuf_addstr(&url, f->omnitron_url ? f->omnitron_url : "");
+    flow_fill_path(&url, tmpl, &v);
+    jsontext_dump(body, &b, 0);
+    char *h[] = { "Content-Type: application/json", "Accept: application/json",
+                  "Authorization: Token <the Omnitron token: not fetched>", NULL };
+    json_array_append_new(requests, httpcall_preview(step, method, url.buf, h, b.buf, note));
+    attrs_release(&v);
+    strbuf_release(&url);
+    strbuf_release(&b);
+}

@@ -42,4 +42,15 @@ int httpcall_has_code(const int *codes, size_t n, long status);
  * value, the "nothing here" answer. */
 int httpcall_found(json_t *resp, const char *path, const char *value);
 
+/* flowctl preview: one request as {"step", "method", "url", "headers": [...],
+ * "body" (absent when NULL), "note" (absent when NULL)}; headers is
+ * NULL-terminated (may be NULL). New reference. */
+json_t *httpcall_preview(const char *step, const char *method, const char *url, char **headers, const char *body,
+                         const char *note);
+/* flowctl preview: an Omnitron write appended to requests: omnitron_url +
+ * tmpl ({pk} filled in), body (borrowed) as JSON text, the token a
+ * placeholder. */
+void httpcall_preview_omnitron(const flow *f, const char *step, const char *method, const char *tmpl, const char *pk,
+                               json_t *body, const char *note, json_t *requests);
+
 #endif

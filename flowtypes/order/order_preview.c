@@ -36,21 +36,6 @@ static void erp_auth_header(const flow *f, json_t *headers)
     strbuf_release(&h);
 }
 
-/* One request object. headers: NULL-terminated (may be NULL). New reference. */
-static json_t *request(const char *step, const char *method, const char *url, char **headers, const char *body,
-                       const char *note)
-{
-    json_t *r = json_pack("{s:s,s:s,s:s,s:[]}", "step", step, "method", method, "url", url, "headers");
-    json_t *h = json_object_get(r, "headers");
-    for (size_t i = 0; headers && headers[i]; i++)
-        json_array_append_new(h, json_string(headers[i]));
-    if (body)
-        json_object_set_new(r, "body", json_string(body) ? json_string(body) : json_string("(not UTF-8)"));
-    if (note)
-        json_object_set_new(r, "note", json_string(note));
-    return r;
-}
-
 /* A rendered ERP call (query or write) appended to requests. 0, or -1 with err. */
 static int erp_call(const flow *f, const flow_call *call, const char *step, const attrs *vars, const char *body,
                     const char *note, json_t *requests, strbuf *err)
@@ -61,7 +46,7 @@ static int erp_call(const flow *f, const flow_call *call, const char *step, cons
     if (rc < 0) {
         strbuf_seterr(err, "%s: %s", step, e.buf);
     } else {
-        json_t *r = request(step, call->method, url.buf, headers, body, note);
+        json_t *r = httpcall_preview(step, call->method, url.buf, headers, body, note);
         erp_auth_header(f, json_object_get(r, "headers"));
         json_array_append_new(requests, r);
     }
@@ -69,24 +54,6 @@ static int erp_call(const flow *f, const flow_call *call, const char *step, cons
     strbuf_release(&url);
     strbuf_release(&e);
     return rc;
-}
-
-/* An Omnitron write: omnitron_url + path (with {pk}), the Omnitron token. */
-static void omnitron_call(const flow *f, const char *step, const char *method, const char *tmpl, const char *pk,
-                          json_t *body, const char *note, json_t *requests)
-{
-    strbuf url = STRBUF_INIT, b = STRBUF_INIT;
-    attrs v = ATTRS_INIT;
-    attrs_set(&v, "pk", pk);
-    strbuf_addstr(&url, f->omnitron_url ? f->omnitron_url : "");
-    flow_fill_path(&url, tmpl, &v);
-    jsontext_dump(body, &b, 0);
-    char *h[] = { "Content-Type: application/json", "Accept: application/json",
-                  "Authorization: Token <the Omnitron token: not fetched>", NULL };
-    json_array_append_new(requests, request(step, method, url.buf, h, b.buf, note));
-    attrs_release(&v);
-    strbuf_release(&url);
-    strbuf_release(&b);
 }
 
 int order_preview(stage_ctx *c, const flow *f, const envelope *rec, json_t *requests, strbuf *err)
@@ -124,7 +91,7 @@ int order_preview(stage_ctx *c, const flow *f, const envelope *rec, json_t *requ
         strbuf_setf(&note, "the code is item %zu of \"%s\" (its \"%s\") in %s", i, o->resp_items_path,
                     o->resp_item_code_field, from);
         json_t *b = json_pack("{s:s,s:b}", "code", "<the item's code in the ERP>", "update_stock", 1);
-        omnitron_call(f, "write_omnitron", "POST", o->path_item_mapping, pk.buf, b, note.buf, requests);
+        httpcall_preview_omnitron(f, "write_omnitron", "POST", o->path_item_mapping, pk.buf, b, note.buf, requests);
         json_decref(b);
     }
     strbuf_reset(&pk);
@@ -132,11 +99,11 @@ int order_preview(stage_ctx *c, const flow *f, const envelope *rec, json_t *requ
     if (o->path_order_mapping) {
         strbuf_setf(&note, "the code is \"%s\" in %s; sent only when it has one", o->resp_order_code_path, from);
         json_t *b = json_pack("{s:s}", "code", "<the order's code in the ERP>");
-        omnitron_call(f, "write_omnitron", "POST", o->path_order_mapping, pk.buf, b, note.buf, requests);
+        httpcall_preview_omnitron(f, "write_omnitron", "POST", o->path_order_mapping, pk.buf, b, note.buf, requests);
         json_decref(b);
     }
     json_t *sent = json_pack("{s:b}", "is_send", 1);
-    omnitron_call(f, "write_omnitron", "PATCH", o->path_mark_sent, pk.buf, sent,
+    httpcall_preview_omnitron(f, "write_omnitron", "PATCH", o->path_mark_sent, pk.buf, sent,
                   "last: marks the order sent once everything above succeeded", requests);
     json_decref(sent);
     rc = 0;

@@ -18,7 +18,6 @@
 #define FF_ORDER_STATUS_H
 
 #include <jansson.h>
-#include <pthread.h>
 #include <stdint.h>
 
 #include "erpread.h"
@@ -65,8 +64,25 @@ const order_status_settings *order_status_settings_of(const flow *f);
 void order_status_load(flow *f, settings *s);
 void order_status_release(flow *f);
 int order_status_read(stage_ctx *c, const flow *f, const envelope *tick);
+/* The run's query parameters (in order) and the expression's attributes
+ * for tick (order_status_read.c's header says which); without a store (c->store
+ * NULL: flowctl) there is no cursor, as on a first run. 0, or -1 with err. */
+int order_status_run_query(stage_ctx *c, const flow *f, const order_status_settings *o, const envelope *tick,
+                           int64_t started_ms, attrs *query, attrs *vars, strbuf *err);
+/* The erpread configuration of the flow's settings (pointers into o). */
+void order_status_read_config(const order_status_settings *o, erpread_config *cfg);
 int order_status_receive(const flow *f, envelope *in, strbuf *err);
 void order_status_transform(stage_ctx *c, const flow *f, envelope *in);
+/* The rows of a page after the Script Step: the Mapping on it (when the
+ * flow has one), then the check that the result is an array of order
+ * objects. New reference, or NULL with the step that failed in *step
+ * ("script", "mapping" or "transform") and the message in msg. */
+json_t *order_status_page_rows(const flow *f, const strbuf *page, const char **step, strbuf *msg);
+/* What a row lacks for bulk_status_update, appended to why (nothing when
+ * it has what it needs). */
+void order_status_check_row(json_t *row, strbuf *why);
+int order_status_example(stage_ctx *c, const flow *f, const char *key, strbuf *out, strbuf *err);
+int order_status_preview(stage_ctx *c, const flow *f, const envelope *rec, json_t *requests, strbuf *err);
 void order_status_write(stage_ctx *c, const flow *f, envelope *in);
 
 /* ---- the cursor (order_status_cursor.c) ---- */

@@ -81,9 +81,7 @@ static int is_manual(const envelope *tick)
     return t && strcmp(t, "true") == 0;
 }
 
-/* The run's query parameters and the expression's attributes. *cursor_ms
- * gets the instant asked from (-1: not a cursor run). 0, or -1 with err. */
-static int run_query(stage_ctx *c, const flow *f, const order_status_settings *o, const envelope *tick,
+int order_status_run_query(stage_ctx *c, const flow *f, const order_status_settings *o, const envelope *tick,
                      int64_t started_ms, attrs *query, attrs *vars, strbuf *err)
 {
     const char *number = attrs_get(&tick->attrs, o->number_param);
@@ -91,7 +89,7 @@ static int run_query(stage_ctx *c, const flow *f, const order_status_settings *o
     strbuf cur = STRBUF_INIT, text = STRBUF_INIT;
     int64_t from;
     attrs_copy(vars, &tick->attrs);
-    int got = store_cursor_get(c->store, f->name, &cur, err);
+    int got = c->store ? store_cursor_get(c->store, f->name, &cur, err) : 0;
     if (got < 0) {
         strbuf_release(&cur);
         return -1;
@@ -132,8 +130,7 @@ static int run_query(stage_ctx *c, const flow *f, const order_status_settings *o
     return 0;
 }
 
-/* The erpread configuration of f's settings (pointers into o). */
-static void read_config(const order_status_settings *o, erpread_config *cfg)
+void order_status_read_config(const order_status_settings *o, erpread_config *cfg)
 {
     memset(cfg, 0, sizeof *cfg);
     cfg->call = &o->read;
@@ -168,7 +165,7 @@ int order_status_read(stage_ctx *c, const flow *f, const envelope *tick)
     store_run_start(c->store, tick->run_id, clock_wall_ms(), &err);
     stage_log_run(c, tick, "started", "in_progress", NULL);
     auth_init(&auth, c, f, 1);
-    read_config(o, &cfg);
+    order_status_read_config(o, &cfg);
     /* one run of a flow reads at a time: a tick that comes while one does
      * (a slow ERP, a short schedule) would read from the same cursor again */
     strbuf lock = STRBUF_INIT;
@@ -184,7 +181,7 @@ int order_status_read(stage_ctx *c, const flow *f, const envelope *tick)
         rc = -1;
         strbuf_setf(&err, "an outbound flow without erp.read: the ERP pushes its rows, there is nothing to read");
         stage_log_record(c, tick, "read", "failed", 0, err.buf, 0);
-    } else if (run_query(c, f, o, tick, started, &query, &vars, &err) < 0 ||
+    } else if (order_status_run_query(c, f, o, tick, started, &query, &vars, &err) < 0 ||
         erpread_run(c, f, &auth, &cfg, &query, &vars, publish_page, &pg, &st, &err) < 0) {
         rc = -1;
         logev_say("reader", "error", NULL, "%s: %s", f->name, err.buf);

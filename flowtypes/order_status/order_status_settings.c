@@ -136,6 +136,6 @@ const flow_type order_status_flow_type = {
     .receive = order_status_receive,
     .transform = order_status_transform,
     .write = order_status_write,
-    .example = NULL,
-    .preview = NULL,
+    .example = order_status_example,
+    .preview = order_status_preview,
 };

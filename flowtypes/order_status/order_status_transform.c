@@ -42,6 +42,42 @@ static void fail_page(stage_ctx *c, envelope *e, const strbuf *page, const char 
     stage_fail(c, e, step, 0, msg);
 }
 
+json_t *order_status_page_rows(const flow *f, const strbuf *page, const char **step, strbuf *msg)
+{
+    strbuf err = STRBUF_INIT;
+    json_t *rows = jsontext_parse(page->buf, page->len, &err);
+    if (!rows) {
+        *step = f->script.script ? "script" : "mapping";
+        strbuf_setf(msg, "%s: the page is not valid JSON: %s", *step, err.buf);
+        strbuf_release(&err);
+        return NULL;
+    }
+    if (f->mapping) {
+        json_t *mapped = jolt_apply(f->mapping, rows, NULL, &err);
+        json_decref(rows);
+        rows = mapped;
+        if (!rows) {
+            *step = "mapping";
+            strbuf_setf(msg, "mapping: %s", err.buf);
+            strbuf_release(&err);
+            return NULL;
+        }
+    }
+    strbuf_release(&err);
+    json_t *row;
+    size_t i;
+    int ok = json_is_array(rows);
+    json_array_foreach(rows, i, row) ok &= json_is_object(row);
+    if (!ok) {
+        *step = "transform";
+        strbuf_setf(msg, "transform: the script and the mapping must give an array of order objects, got %s",
+                    json_is_array(rows) ? "an array with an element that is not an object" : settings_type_name(rows));
+        json_decref(rows);
+        return NULL;
+    }
+    return rows;
+}
+
 void order_status_transform(stage_ctx *c, const flow *f, envelope *e)
 {
     strbuf page = STRBUF_INIT, out = STRBUF_INIT, err = STRBUF_INIT, msg = STRBUF_INIT, key = STRBUF_INIT;
@@ -51,31 +87,13 @@ void order_status_transform(stage_ctx *c, const flow *f, envelope *e)
     strbuf_add(&page, e->body.buf, e->body.len);
     if (stage_script_step(c, f, e) != 0)
         goto done;
-    rows = jsontext_parse(e->body.buf, e->body.len, &err);
+    const char *step = NULL;
+    rows = order_status_page_rows(f, &e->body, &step, &msg);
     if (!rows) {
-        strbuf_setf(&msg, "%s: the page is not valid JSON: %s", f->script.script ? "script" : "mapping", err.buf);
-        fail_page(c, e, &page, f->script.script ? "script" : "mapping", msg.buf);
+        fail_page(c, e, &page, step, msg.buf);
         goto done;
-    }
-    if (f->mapping) {
-        json_t *mapped = jolt_apply(f->mapping, rows, NULL, &err);
-        json_decref(rows);
-        rows = mapped;
-        if (!rows) {
-            strbuf_setf(&msg, "mapping: %s", err.buf);
-            fail_page(c, e, &page, "mapping", msg.buf);
-            goto done;
-        }
     }
     json_t *row;
-    int ok = json_is_array(rows);
-    json_array_foreach(rows, i, row) ok &= json_is_object(row);
-    if (!ok) {
-        strbuf_setf(&msg, "transform: the script and the mapping must give an array of order objects, got %s",
-                     json_is_array(rows) ? "an array with an element that is not an object" : settings_type_name(rows));
-        fail_page(c, e, &page, "transform", msg.buf);
-        goto done;
-    }
     n = json_array_size(rows);
     keys = calloc(n + 1, sizeof *keys);
     json_array_foreach(rows, i, row) {

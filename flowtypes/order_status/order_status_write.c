@@ -22,8 +22,7 @@
 #include "omnitron.h"
 #include "pyscript.h"
 
-/* What is missing for bulk_status_update ("" when nothing). */
-static void check_row(json_t *row, strbuf *why)
+void order_status_check_row(json_t *row, strbuf *why)
 {
     json_t *ord = json_object_get(row, "order");
     json_t *set = json_object_get(row, "orderitem_set");
@@ -79,7 +78,7 @@ void order_status_write(stage_ctx *c, const flow *f, envelope *e)
         stage_fail(c, e, "write", 0, why.buf);
         goto out;
     }
-    check_row(row, &why);
+    order_status_check_row(row, &why);
     if (why.len) {
         stage_fail(c, e, "write", 0, why.buf);
         goto out;

@@ -12,21 +12,7 @@ ff_start_infra 10
 ERP=http://127.0.0.1:$ERP_PORT
 OM=http://127.0.0.1:$OMNI_PORT
 
-# rows(NUMBERS STATUS INVOICE_PREFIX): the seed's ERP shape for those orders,
-# with their real Omnitron item ids
-rows() {
-    python3 - "$OMNI_PORT" "$1" "$2" "$3" <<'PY'
-import json, sys, urllib.request
-port, nums, status, inv = sys.argv[1], sys.argv[2].split(","), int(sys.argv[3]), sys.argv[4]
-out = []
-for n in nums:
-    o = json.load(urllib.request.urlopen("http://127.0.0.1:%s/_control/order?number=%s" % (port, n)))
-    items = [{"id": it["pk"], "status": status, "invoice_number": inv + n, "product": "p"}
-             for it in o["order"]["orderitem_set"]]
-    out.append({"order": n, "orderitems": items})
-print(json.dumps(out))
-PY
-}
+rows() { status_rows "$@"; }   # lib.sh
 # item_check(NUMBER STATUS INVOICE): every item of the order in Omnitron has them
 item_check() {
     curl -s "$OM/_control/order?number=$1" | python3 -c '

@@ -94,7 +94,10 @@ static void print_text(const flow *f, const char *input, json_t *doc)
         if (json_object_get(v, "error"))
             printf("%s\n", json_string_value(json_object_get(v, "error")));
     }
-    if (!json_array_size(json_object_get(doc, "steps")))
+    if (f->ft->transform)
+        printf("(flows of type %s run the script and the mapping in their own steps: the requests below are "
+               "after them)\n", f->type);
+    else if (!json_array_size(json_object_get(doc, "steps")))
         printf("(no script and no mapping: the record goes to the writer as read)\n");
     const char *k;
     json_object_foreach(json_object_get(doc, "attributes"), k, v)
@@ -105,7 +108,9 @@ static void print_text(const flow *f, const char *input, json_t *doc)
         printf("\n--- %zu. %s", i + 1, json_string_value(json_object_get(v, "step")));
         if (json_object_get(v, "note"))
             printf("  (%s)", json_string_value(json_object_get(v, "note")));
-        printf("\n%s %s\n", json_string_value(json_object_get(v, "method")), json_string_value(json_object_get(v, "url")));
+        printf("\n");
+        if (json_string_value(json_object_get(v, "method")))   /* else a note only: nothing sent */
+            printf("%s %s\n", json_string_value(json_object_get(v, "method")), json_string_value(json_object_get(v, "url")));
         json_array_foreach(json_object_get(v, "headers"), h, hv)
             printf("%s\n", json_string_value(hv));
         const char *body = json_string_value(json_object_get(v, "body"));
