@@ -26,6 +26,7 @@ echo "== jolt (built-in order chain)"; bench_jolt
 [ -n "${JOLT_CASE:-}" ] && { echo "== jolt ($JOLT_CASE)"; bench_jolt "$JOLT_CASE"; }
 echo "== python script step vs jython"; "$BIN/bench-pyscript"
 echo "== receiver: pushes (scripts/bench-receiver.sh)"; sh scripts/bench-receiver.sh
+echo "== order status flow, inbound, end to end (scripts/bench-order-status.sh)"; sh scripts/bench-order-status.sh
 echo "== order flow end to end"
 N=${BENCH_ORDERS:-20000}
 # 48 partitions: the dev broker keeps only the newest 5 MB of each, and the
