@@ -486,6 +486,13 @@ static int conf_extra(rd_kafka_conf_t *conf, const char *const *extra, const cha
 /* A handle's configuration: defaults (which extra may override), then the
  * extra settings, then the settings the at-least-once contract needs.
  * b (the error callback's opaque) is NULL for bus_scan's consumer. */
+size_t bus_message_limit(void)
+{
+    const char *v = getenv("FLOWFLEET_MAX_MESSAGE_BYTES");
+    long n = v && *v ? atol(v) : 0;
+    return n > 0 ? (size_t)n : 1000000;
+}
+
 rd_kafka_conf_t *bus_make_conf(bus *b, const bus_config *cfg, const char *who, const char *const *defs,
                                const char *const *must, strbuf *err)
 {
@@ -504,6 +511,12 @@ rd_kafka_conf_t *bus_make_conf(bus *b, const bus_config *cfg, const char *who, c
     for (; must && *must; must += 2)
         if (conf_set(conf, must[0], must[1], err) < 0)
             goto fail;
+    if (strcmp(who, "producer.") == 0) {
+        char max[32];
+        snprintf(max, sizeof max, "%zu", bus_message_limit() + BUS_ENVELOPE_ROOM);
+        if (conf_set(conf, "message.max.bytes", max, err) < 0)
+            goto fail;
+    }
     return conf;
 fail:
     rd_kafka_conf_destroy(conf);

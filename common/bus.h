@@ -49,6 +49,17 @@ typedef struct bus_msg {
 
 /* New bus, or NULL with err. */
 bus *bus_new(const bus_config *cfg, strbuf *err);
+
+/* The largest record body the fleet publishes as one Kafka message:
+ * FLOWFLEET_MAX_MESSAGE_BYTES, default 1000000 (Kafka's and librdkafka's
+ * default limits). Every producer's message.max.bytes is this plus
+ * BUS_ENVELOPE_ROOM for the envelope around the body; the topics'
+ * max.message.bytes (deploy/k8s) must be at least that. A flow whose
+ * reader publishes whole answers (an ERP page) may not accept a larger
+ * answer (http.max_response_bytes), and the receiver takes no larger
+ * push. */
+#define BUS_ENVELOPE_ROOM 65536
+size_t bus_message_limit(void);
 int bus_subscribe(bus *b, const char *const *topics, size_t n, strbuf *err);
 /* Next message, or NULL on timeout. Consumer errors are logged to stderr and
  * skipped. */

@@ -42,7 +42,7 @@ const setting flow_common_settings[] = {
     { "http.retries", SETTING_INT, "2", "retries after the first try, on connection errors, timeouts, 5xx and 429", SETTING_BY_CODE, 0, 20, 0 },
     { "http.backoff", SETTING_DURATION, "100ms", "first retry delay: exponential backoff with jitter; a longer Retry-After wins", SETTING_BY_CODE, 0, 0, 0 },
     { "http.max_backoff", SETTING_DURATION, "5s", "longest retry delay", SETTING_BY_CODE, 0, 0, 0 },
-    { "http.max_response_bytes", SETTING_INT, "16777216", "largest response body accepted", SETTING_BY_CODE, 1024, 1073741824, 0 },
+    { "http.max_response_bytes", SETTING_INT, "16777216", "largest response body accepted (an Order Status flow: its default and its most are `FLOWFLEET_MAX_MESSAGE_BYTES`, as an ERP page is one Kafka message)", SETTING_BY_CODE, 1024, 1073741824, 0 },
     { "omnitron.url", SETTING_STR, NULL, "Omnitron's base URL (http:// or https://)", SETTING_BY_CODE, 0, 0, 1 },
     { "omnitron.username_env", SETTING_ENV, NULL, "environment variable holding the Omnitron user", SETTING_BY_CODE, 0, 0, 1 },
     { "omnitron.password_env", SETTING_ENV, NULL, "environment variable holding its password", SETTING_BY_CODE, 0, 0, 1 },

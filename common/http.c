@@ -409,7 +409,8 @@ int http_do(http_client *c, const http_request *req, http_response *resp)
         goto out;
     }
 
-    struct try_state ts = { &resp->body, c->opt.max_response_bytes, 0, "" };
+    size_t max = req->max_response_bytes > 0 ? req->max_response_bytes : c->opt.max_response_bytes;
+    struct try_state ts = { &resp->body, max, 0, "" };
     int policy_attempt = 0;
     for (;;) {
         policy_attempt++;
@@ -420,7 +421,7 @@ int http_do(http_client *c, const http_request *req, http_response *resp)
             if (ts.too_large || rc == CURLE_FILESIZE_EXCEEDED) {
                 stat_inc(&st_errors);
                 strbuf_reset(&resp->body);
-                strbuf_setf(&resp->error, "response larger than %zu bytes", c->opt.max_response_bytes);
+                strbuf_setf(&resp->error, "response larger than %zu bytes", max);
                 goto out;
             }
             stat_inc(&st_errors);

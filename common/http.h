@@ -45,6 +45,7 @@ typedef struct http_request {
     void *auth_ctx;
     const retry_policy *retry;    /* NULL: RETRY_DEFAULT */
     long timeout_ms;              /* 0: the client's */
+    size_t max_response_bytes;    /* 0: the client's */
 } http_request;
 
 typedef struct http_response {

@@ -24,6 +24,7 @@ int httpcall_do_policy(stage_ctx *c, const flow *f, auth_session *auth, const re
     req.body_len = body_len;
     req.retry = policy ? policy : &f->retry;
     req.timeout_ms = (long)f->http_timeout_ms;
+    req.max_response_bytes = f->http_max_response;
     if (auth && auth->a->kind != FLOW_AUTH_NONE) {
         req.auth = auth_header_fn;
         req.auth_ctx = auth;

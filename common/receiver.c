@@ -509,7 +509,13 @@ int receiver_run(const worker_config *cfg)
     int port = (v = getenv("FLOWFLEET_RECEIVER_PORT")) && *v ? atoi(v) : 8088;
     rc.ack_ms = env_ms("FLOWFLEET_RECEIVER_ACK_TIMEOUT", 10000);
     rc.token_ttl_ms = env_ms("FLOWFLEET_RECEIVER_TOKEN_TTL", 3600 * 1000);
-    rc.max_body = (v = getenv("FLOWFLEET_RECEIVER_MAX_BODY")) && *v ? (size_t)atol(v) : 1000000;
+    /* a push is one Kafka message: never over the fleet's limit (bus.h) */
+    rc.max_body = (v = getenv("FLOWFLEET_RECEIVER_MAX_BODY")) && *v ? (size_t)atol(v) : bus_message_limit();
+    if (rc.max_body == 0 || rc.max_body > bus_message_limit()) {
+        logev_say("receiver", "warning", NULL, "FLOWFLEET_RECEIVER_MAX_BODY %zu is over the fleet's largest message "
+                  "(FLOWFLEET_MAX_MESSAGE_BYTES, %zu bytes): pushes are limited to that", rc.max_body, bus_message_limit());
+        rc.max_body = bus_message_limit();
+    }
     srand((unsigned)clock_wall_ms() ^ (unsigned)getpid());
     worker_install_signals();
     if (worker_load_flows(cfg, &rc.flows) < 0)

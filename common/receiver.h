@@ -31,8 +31,8 @@
  *
  * Settings from the environment (the receiver's own, beside worker.h's):
  * FLOWFLEET_RECEIVER_PORT (8088), FLOWFLEET_RECEIVER_ACK_TIMEOUT (10s),
- * FLOWFLEET_RECEIVER_MAX_BODY (1000000 bytes: under Kafka's default message
- * limit with the envelope around it), FLOWFLEET_RECEIVER_TOKEN_TTL (1h).
+ * FLOWFLEET_RECEIVER_MAX_BODY (the fleet's largest message,
+ * bus_message_limit(), and never more), FLOWFLEET_RECEIVER_TOKEN_TTL (1h).
  */
 #ifndef FF_RECEIVER_H
 #define FF_RECEIVER_H

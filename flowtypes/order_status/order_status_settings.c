@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bus.h"
 #include "cron.h"
 #include "pyscript.h"
 #include "xalloc.h"
@@ -104,6 +105,15 @@ void order_status_load(flow *f, settings *s)
     }
     if (o->modified_key && !o->modified_key[0])
         settings_problem(s, "erp.read.modified_date_key", "must not be empty");
+    /* an ERP page is published as one Kafka message (bus.h): an answer the
+     * fleet could not publish is not accepted either, and by default the
+     * answer's limit is the message's */
+    if (!settings_get(s, "http.max_response_bytes"))
+        f->http_max_response = bus_message_limit();
+    else if (f->http_max_response > bus_message_limit())
+        settings_problem(s, "http.max_response_bytes",
+                         "%zu is over the fleet's largest Kafka message, %zu bytes (FLOWFLEET_MAX_MESSAGE_BYTES): an "
+                         "ERP page is published as one message", f->http_max_response, bus_message_limit());
     /* the per-row script: compiled at load where scripts run (the writer),
      * so one that does not compile keeps the flow from loading there */
     if (settings_section(s, "row_script", 0))

@@ -403,6 +403,16 @@ static void test_too_large(void)
     req.url = url("/ok");
     CHECK_INT(http_do(c, &req, &r), 0);
     CHECK_STR(r.body.buf, "hello");
+    /* a request's own limit (a flow's http.max_response_bytes) wins over
+     * the client's, smaller or larger */
+    http_client *big = http_client_new(NULL);
+    req.url = url("/big");
+    req.max_response_bytes = 1000;
+    CHECK_INT(http_do(big, &req, &r), -1);
+    CHECK_STR(r.error.buf, "response larger than 1000 bytes");
+    req.max_response_bytes = 1 << 20;
+    CHECK_INT(http_do(c, &req, &r), 0);
+    http_client_free(big);
     http_response_release(&r);
     http_client_free(c);
 }

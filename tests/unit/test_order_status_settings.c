@@ -49,6 +49,7 @@ static void test_defaults(void)
         CHECK_STR(o->path_bulk_status, "/api/i1/order_items/bulk_status_update/");
         CHECK_STR(o->paging_mode, "none");
         CHECK_INT(o->url_is_expr, 0);
+        CHECK_INT(f->http_max_response, 1000000);   /* a page fits in one Kafka message */
     }
     flow_free(f);
     f = flow_load(CASES "/valid/seed-expression/flow.json", 0, &errs);
