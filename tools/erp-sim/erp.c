@@ -626,12 +626,14 @@ void erp_handle(void *ctx, simhttp_req *req)
 {
     erp *e = ctx;
     const char *path = req->path;
-    if (erp_status_handle(req))
+    if (!strncmp(path, "/_control/", 10) && erp_status_handle(req))
         return;
     if (!strncmp(path, "/_control/", 10)) {
         simhttp_handle_control(&control, e, req);
         return;
     }
+    /* the faults (slow_ms, timeout_rate) hold every API's answers, the
+     * order status API's too */
     pthread_mutex_lock(&e->lock);
     e->requests++;
     unsigned slow = e->slow_ms;
@@ -641,6 +643,8 @@ void erp_handle(void *ctx, simhttp_req *req)
         req->delay_ms = 60000;
     else
         req->delay_ms = slow;
+    if (erp_status_handle(req))
+        return;
 
     int get = !strcmp(req->method, "GET"), post = !strcmp(req->method, "POST");
     if (!strcmp(path, "/orders") || !strcmp(path, "/orders/")) {
