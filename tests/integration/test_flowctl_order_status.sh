@@ -1,5 +1,6 @@
 #!/bin/sh
-# flowctl on an Order Status flow, against the simulators: validate; the
+# flowctl on an Order Status flow with a NiFi-style Script Step (the seed's
+# base script, its transform filled in), against the simulators: validate; the
 # example input by number (the ERP's page as the reader publishes it, asked
 # as a manual run by number asks); preview of a page (the mapping, the row
 # script, one PATCH per row, nothing sent); and replay of rows the writer
@@ -11,7 +12,7 @@ ERP=http://127.0.0.1:$ERP_PORT
 OM=http://127.0.0.1:$OMNI_PORT
 
 curl -s -X POST -d "$(status_rows ORD-000001,ORD-000002,ORD-000003 500 INV-)" "$ERP/_control/statuses" >/dev/null
-cp "$FF_ROOT/flows/examples/order_status_mapping.jolt" "$FF_FLOWS/"
+cp "$FF_ROOT/flows/examples/order_status_mapping.jolt" "$FF_ROOT/tests/integration/fixtures/seed002_status_script.py" "$FF_FLOWS/"
 cat >"$FF_FLOWS/rows.py" <<'PY'
 def transform(row, attributes):
     row["note"] = "checked"
@@ -27,6 +28,7 @@ json.dump({
   "erp": {"login": {"type": "none"},
           "read": {"url": "http://127.0.0.1:%s/order_status" % ep, "trigger_params": {"channel": "web"},
                    "paging": {"mode": "offset", "page_size": 2}}},
+  "script": {"file": "seed002_status_script.py"},
   "mapping": {"file": "order_status_mapping.jolt"},
   "row_script": {"file": "rows.py"}
 }, open(dst, "w"), indent=2)
@@ -49,37 +51,41 @@ sys.exit(0 if r.get(\"number\") == \"ORD-000002\" and r.get(\"channel\") == \"we
 check "example without a number: usage, exit 2" [ "$rc" = 2 ]
 
 curl -s "$ERP/order_status?limit=10" >"$FF_TMP/all.json"
-"$FC" preview statuses --input "$FF_TMP/all.json" --json >"$FF_TMP/preview.json" 2>"$FF_TMP/preview.err"
-check "preview: one PATCH bulk_status_update per row, mapped and through the row script" python3 - "$FF_TMP/preview.json" "$OMNI_PORT" <<'PY'
+"$FC" preview statuses --input "$FF_TMP/all.json" --attr suffix=WEB --json >"$FF_TMP/preview.json" 2>"$FF_TMP/preview.err"
+check "preview: one PATCH bulk_status_update per row, through the NiFi script, the mapping and the row script" python3 - "$FF_TMP/preview.json" "$OMNI_PORT" <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1]))
 req = d["requests"]
 ok = len(req) == 3 and all(r["method"] == "PATCH" and r["url"] == "http://127.0.0.1:%s/api/i1/order_items/bulk_status_update/" % sys.argv[2] for r in req)
 bodies = [json.loads(r["body"]) for r in req]
 ok = ok and [b["order"] for b in bodies] == ["ORD-000001", "ORD-000002", "ORD-000003"]
-ok = ok and all(b["note"] == "checked" and b["orderitem_set"][0]["invoice_number"] == "INV-" + b["order"] for b in bodies)
+ok = ok and all(b["note"] == "checked" and b["orderitem_set"][0]["invoice_number"] == "INV-" + b["order"] + "-WEB" for b in bodies)
 if not ok: print(json.dumps(d)[:600])
 sys.exit(0 if ok else 1)
 PY
 check "preview sends nothing to Omnitron" [ "$(state_int omni bulk_updates)" = 0 ]
-"$FC" preview statuses --input "$FF_TMP/all.json" >"$FF_TMP/preview.txt" 2>&1
+"$FC" preview statuses --input "$FF_TMP/all.json" --attr suffix=WEB >"$FF_TMP/preview.txt" 2>&1
 check "preview as text: the requests, no (null)s" sh -c "grep -q '^PATCH ' '$FF_TMP/preview.txt' && ! grep -q '(null)' '$FF_TMP/preview.txt'"
 echo '{"not": "a list"}' >"$FF_TMP/bad.json"
-"$FC" preview statuses --input "$FF_TMP/bad.json" >"$FF_TMP/bad.out" 2>&1; rc=$?
-check "preview of a page the mapping cannot make rows of: the reason, exit 1" sh -c \
-    "[ $rc = 1 ] && grep -q 'array of order objects' '$FF_TMP/bad.out'"
+"$FC" preview statuses --input "$FF_TMP/bad.json" --attr suffix=WEB >"$FF_TMP/bad.out" 2>&1; rc=$?
+check "preview of a page the script fails on: the script's error, exit 1" sh -c \
+    "[ $rc = 1 ] && grep -q 'script: .*REL_FAILURE: TypeError' '$FF_TMP/bad.out'"
+echo '[{"orderitems": []}]' >"$FF_TMP/norder.json"
+"$FC" preview statuses --input "$FF_TMP/norder.json" --attr suffix=WEB >"$FF_TMP/norder.out" 2>&1; rc=$?
+check "preview of a row without an order: the writer's reason, exit 1" sh -c \
+    "[ $rc = 1 ] && grep -q 'row 1: the row has no \"order\"' '$FF_TMP/norder.out'"
 
 # Omnitron down: the rows fail (5xx, retried, then failed); replay lands them
 omni_fault '{"error_rate": 1.0, "error_status": 503}'
 ff_start_service reader; ff_start_service transformer; ff_start_service writer
 wait_assigned reader transformer writer
-"$FC" trigger statuses >/dev/null
+"$FC" trigger statuses --param suffix=WEB >/dev/null
 check "with Omnitron down, the three rows fail" wait_for 60 sh -c \
     "[ \$(kcat -b $BROKERS -C -t $FF_PREFIX.order_status.failed -e -q 2>/dev/null | grep -ac 'ORD-00000') -ge 3 ]"
 omni_fault '{"error_rate": 0}'
 "$FC" replay statuses >"$FF_TMP/replay.out" 2>&1
 check "replay republishes the three rows" sh -c "[ \$(grep -c '  replaying ORD-00000' '$FF_TMP/replay.out') = 3 ]"
 for n in 1 2 3; do
-    check "after the replay ORD-00000$n's items have their invoice" wait_for 60 items_have ORD-00000$n INV-ORD-00000$n
+    check "after the replay ORD-00000$n's items have their invoice" wait_for 60 items_have ORD-00000$n INV-ORD-00000$n-WEB
 done
 ff_done
