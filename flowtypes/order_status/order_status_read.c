@@ -274,7 +274,7 @@ int order_status_read(stage_ctx *c, const flow *f, const envelope *tick)
         store_lock_release(c->store, lock.buf, tick->run_id, &utc);
     strbuf_release(&lock);
     strbuf_reset(&err);
-    if (store_run_note(c->store, tick->run_id, st.rows, st.requests, -1, rc < 0 ? note.buf : NULL, &err) < 0)
+    if (store_run_note(c->store, tick->run_id, st.rows, st.requests, -1, st.pages, rc < 0 ? note.buf : NULL, &err) < 0)
         logev_say("reader", "error", NULL, "%s: run notes: %s", f->name, err.buf);
     int done = store_run_published(c->store, tick->run_id, NULL, 0, 1, &k, &err);
     if (done >= 0)

@@ -5,7 +5,8 @@
 # test_order_status_flow.sh's). Each flow reads the ERP's 5 rows in pages
 # of 2. Asserts what Omnitron holds at the end (every order's items
 # updated, by every flow), the requests the ERP saw for each flow's first
-# run, and, once the ERP ignores its paging parameters, that a page or a
+# run, its finished event's totals (rows are the records, pages apart),
+# and, once the ERP ignores its paging parameters, that a page or a
 # next link already seen in a run stops it with an error on the log topic
 # and leaves the flow's cursor where it was.
 . "$(dirname "$0")/lib.sh"
@@ -72,6 +73,34 @@ check "seek-answer: after= the answer's last_order" first_run seek-answer after 
 check "next-url: the next links (offset 2, then 4)" first_run next-url offset - 2 4
 check "next-token: page_token= the answer's next_token" first_run next-token page_token - t2 t4
 check "offset: offset 0, 2, 4" first_run offset offset 0 2 4
+
+# first_totals FLOW: the first run's finished event counts rows as its
+# records (5 published, 5 written) and says the pages apart (3 pages, 3
+# requests, 5 rows listed)
+first_totals() {
+    log_events | python3 -c '
+import json, sys
+runs, fin = set(), {}
+for l in sys.stdin:
+    try: e = json.loads(l)
+    except Exception: continue
+    if e.get("kind") != "run" or e.get("flow") != sys.argv[1]: continue
+    runs.add(e["run_id"])
+    if e.get("event") == "finished": fin[e["run_id"]] = e
+# the first run: the earliest tick (run ids end with it; the log topic is
+# ordered per partition only)
+e = fin.get(min(runs, key=lambda r: int(r.rsplit("-", 1)[1]))) if runs else None
+if not e: sys.exit(1)   # the first run has not finished yet (a later, empty one may have)
+c, li = e.get("counts", {}), e.get("list", {})
+got = (c.get("published"), c.get("succeeded"), c.get("failed"), li.get("pages"), li.get("requests"), li.get("listed"))
+if got != (5, 5, 0, 3, 3, 5): print(sys.argv[1], "published, succeeded, failed, pages, requests, listed:", got)
+sys.exit(0 if got == (5, 5, 0, 3, 3, 5) else 1)' "$1"
+}
+for f in $FLOWS; do
+    check "$f: the first run's totals: 5 rows published and written, 3 pages apart" wait_for 20 first_totals "$f"
+done
+[ "$FAIL" = 0 ] || for f in $FLOWS; do first_totals $f; done
+check "every finished run adds up" run_totals_add_up
 
 # The ERP now ignores its paging parameters: each request gets the first page
 # (and a next link to itself). A change makes the next runs read 3 pages.
