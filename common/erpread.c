@@ -8,6 +8,7 @@
 #include "erpread.h"
 
 #include <ctype.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -110,6 +111,15 @@ static void value_text(json_t *v, strbuf *out)
         strbuf_add(out, json_string_value(v), json_string_length(v));
     else if (v && !json_is_null(v))
         jsontext_dump(v, out, 0);
+}
+
+/* FNV-1a, 64 bits: a page's digest for the circle guard. */
+static uint64_t fnv1a(const char *s, size_t n)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
+    return h;
 }
 
 /* ---- the request ---- */
@@ -215,13 +225,14 @@ static char **render_headers(const flow_call *call, const attrs *vars, strbuf *e
 int erpread_run(stage_ctx *c, const flow *f, auth_session *auth, const erpread_config *cfg, const attrs *query,
                 const attrs *vars, erpread_page_fn fn, void *arg, erpread_stats *st, strbuf *err)
 {
-    erpread_stats local = { 0, 0, 0, 0 };
+    erpread_stats local;
     strbuf url = STRBUF_INIT, tok = STRBUF_INIT, marker = STRBUF_INIT, next = STRBUF_INIT, body = STRBUF_INIT;
     attrs pp = ATTRS_INIT, hv = ATTRS_INIT;
     json_t *seen = json_object();
     char **headers = NULL;
     long max = cfg->max_requests > 0 ? cfg->max_requests : 1000;
     int rc = -1;
+    int next_is_token = cfg->mode == ERPREAD_NEXT && cfg->next_param && *cfg->next_param;
     if (!st)
         st = &local;
     memset(st, 0, sizeof *st);
@@ -238,6 +249,10 @@ int erpread_run(stage_ctx *c, const flow *f, auth_session *auth, const erpread_c
     first_params(cfg, &pp);
     for (long page = 1;; page++) {
         if (st->requests >= max) {
+            if (cfg->cap_ends_run) {
+                st->capped = 1;
+                break;
+            }
             strbuf_seterr(err, "stopped after %ld requests (erp.read.paging.max_requests): the list did not end", max);
             goto out;
         }
@@ -290,9 +305,24 @@ int erpread_run(stage_ctx *c, const flow *f, auth_session *auth, const erpread_c
         strbuf_release(&perr);
         json_t *rows = jsonpath_get(answer, cfg->rows_path);
         size_t nrows = json_is_array(rows) ? json_array_size(rows) : 0;
-        int empty_tail = page > 1 && json_is_array(rows) && nrows == 0;
+        int empty = json_is_array(rows) && nrows == 0;   /* nothing to hand out */
         int frc = 0;
-        if (!empty_tail) {
+        if (nrows > 0) {   /* the same page again: the ERP ignores the paging */
+            strbuf digest = STRBUF_INIT;
+            strbuf_addf(&digest, "page:%016llx:%zu", (unsigned long long)fnv1a(text->buf, text->len), text->len);
+            int again = json_object_get(seen, digest.buf) != NULL;
+            json_object_set_new(seen, digest.buf, json_true());
+            strbuf_release(&digest);
+            if (again) {
+                strbuf_seterr(err, "%s answered the same page as an earlier request of this run: the ERP ignores "
+                              "the paging (%s); stopped", url.buf, erpread_mode_name(cfg->mode));
+                json_decref(answer);
+                strbuf_release(&jtext);
+                http_response_release(&r);
+                goto out;
+            }
+        }
+        if (!empty) {
             st->pages++;
             st->rows += (long)nrows;
             frc = fn(arg, st->pages, url.buf, answer, text, nrows, err);
@@ -313,10 +343,13 @@ int erpread_run(stage_ctx *c, const flow *f, auth_session *auth, const erpread_c
                 attrs_set(&pp, cfg->offset_param, n.buf);
                 strbuf_release(&n);
             } else if (!end) {
-                json_t *m = jsonpath_get(json_array_get(rows, nrows - 1), cfg->seek_path);
+                json_t *m = jsonpath_get(cfg->seek_in_answer ? answer : json_array_get(rows, nrows - 1),
+                                         cfg->seek_path);
                 strbuf_reset(&marker);
                 value_text(m, &marker);
-                if (!m || json_is_null(m) || !marker.len) {
+                if (cfg->seek_in_answer && !marker.len) {
+                    end = 1;    /* the answer says there is no more */
+                } else if (!m || json_is_null(m) || !marker.len) {
                     strbuf_seterr(err, "%s: the last row has no \"%s\" to ask for the next page with (paging seek)",
                                   url.buf, cfg->seek_path);
                     end = -1;
@@ -334,6 +367,11 @@ int erpread_run(stage_ctx *c, const flow *f, auth_session *auth, const erpread_c
             json_t *nx = jsonpath_get(answer, cfg->next_path);
             if (!nx || json_is_null(nx) || (json_is_string(nx) && !json_string_length(nx))) {
                 end = 1;
+            } else if (next_is_token) {
+                strbuf tk = STRBUF_INIT;
+                value_text(nx, &tk);
+                attrs_set(&pp, cfg->next_param, tk.buf);
+                strbuf_release(&tk);
             } else if (!json_is_string(nx) || http_resolve_url(url.buf, json_string_value(nx), &next) < 0) {
                 strbuf_seterr(err, "%s: the next link at \"%s\" is not a URL", url.buf, cfg->next_path);
                 end = -1;

@@ -30,18 +30,28 @@
  *   offset  <offset_param>=start, start+page_size, ... and
  *           <limit_param>=page_size; stops on an empty or short page;
  *   seek    the first request without a marker, then <seek_param>= the
- *           value at seek_path in the page's last row; stops on an empty
- *           or short page;
+ *           value at seek_path in the page's last row (seek_in_answer: in
+ *           the answer; absent, null or "" there ends the list); stops on
+ *           an empty or short page;
  *   next    the value at next_path in the answer: a URL (absolute, or
- *           relative to the request's) requested next as it is; stops
- *           when it is absent, null or "".
- * A URL (offset, next) or a marker (seek) already requested in the run
- * stops the run with an error (the ERP ignores the paging parameter), as
- * does reaching max_requests; erpread_run then returns -1 with the reason
- * and the pages handed out so far stay handed out.
+ *           relative to the request's) requested next as it is, or, with
+ *           next_param, a token sent as <next_param>= on the request built
+ *           as the first one; stops when it is absent, null or "".
+ * Guards, each stopping the run with an error before the page is handed
+ * out (the ERP ignores the paging parameter, or its list pages in a
+ * circle): a URL (offset, next) or a marker (seek) already requested in
+ * the run, and a page with rows whose answer is the same text as a page
+ * already read in the run. Reaching max_requests with the list not ended
+ * is an error too, unless cap_ends_run: then the run ends there, as read
+ * so far, with st->capped set (a caller that can resume from what it read
+ * takes it so). On an error erpread_run returns -1 with the reason and the
+ * pages handed out so far stay handed out.
  *
  * The rows of a page, for the short-page test and the seek marker, are the
- * array at rows_path ("" the answer itself); no array there: 0 rows.
+ * array at rows_path ("" the answer itself); no array there: 0 rows. A
+ * page whose rows are an empty array (nothing changed since the cursor,
+ * or the end of the list) is not handed out: there is nothing in it to
+ * transform or write.
  */
 #ifndef FF_ERPREAD_H
 #define FF_ERPREAD_H
@@ -70,8 +80,11 @@ typedef struct erpread_config {
     long start;                 /* offset: the first offset */
     const char *offset_param, *limit_param;
     const char *seek_param, *seek_path;
+    int seek_in_answer;         /* seek_path is in the answer, not the last row */
     const char *next_path;
+    const char *next_param;     /* next: "" or NULL: the value is a URL; else a token sent so */
     long max_requests;          /* 0: 1000 */
+    int cap_ends_run;           /* reaching max_requests ends the run (st->capped), no error */
     const struct xmljson_options *xml;  /* the answers are XML, converted so (engines/xml); NULL: JSON */
 } erpread_config;
 
@@ -87,6 +100,7 @@ typedef struct erpread_stats {
     long pages;
     long rows;
     long last_status;           /* the last answer's HTTP status (0: none) */
+    int capped;                 /* cap_ends_run: the run stopped at max_requests */
 } erpread_stats;
 
 /* Reads the whole list. query: the run's query parameters in order

@@ -94,6 +94,8 @@ void logev_run(strbuf *out, const envelope *e, const char *event, const char *st
             strbuf_addf(out, ",\"list\":{\"listed\":%ld,\"requests\":%ld", counts->listed, counts->list_requests);
             if (counts->list_count >= 0)
                 strbuf_addf(out, ",\"count\":%ld", counts->list_count);
+            if (counts->list_pages > 0)
+                strbuf_addf(out, ",\"pages\":%ld", counts->list_pages);
             strbuf_addch(out, '}');
         }
         if (counts->error[0])

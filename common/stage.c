@@ -198,6 +198,7 @@ void stage_outcome(stage_ctx *c, const envelope *e, const char *outcome)
     if (!strcmp(outcome, "succeeded"))
         outcome = "success";
     int failed = !strcmp(outcome, "failed") || !strcmp(outcome, "parked");
+    int withdrawn = !strcmp(outcome, "withdrawn");
     const char *counted = !strcmp(outcome, "success") ? "succeeded" : failed ? "failed" : outcome;
     c->login_refused = 0;
     c->tries = 0;
@@ -205,8 +206,9 @@ void stage_outcome(stage_ctx *c, const envelope *e, const char *outcome)
      * store_record_done below, or here for a replayed record */
     if (!failed && !(e->attempt <= 1 && e->run_id && *e->run_id))
         parking_clear(c, e->flow, lease);
-    count(c, e, "records_total", "Records that reached a final outcome, by flow type, flow and outcome", "outcome",
-          outcome);
+    if (!withdrawn)   /* not an outcome of a record: it left the run's counts */
+        count(c, e, "records_total", "Records that reached a final outcome, by flow type, flow and outcome",
+              "outcome", outcome);
     /* A replayed record belongs to a run that has finished already: its
      * outcome is logged, not counted again; its lease (if its run still
      * holds one) is released all the same. One round trip either way. */

@@ -85,6 +85,10 @@ void stage_fail(stage_ctx *c, const envelope *e, const char *stage, long http_st
  * "done" for STAGE_DONE_LEASE_MS, so a list page read before it finished
  * (Omnitron not yet showing it sent) cannot publish it again. */
 #define STAGE_DONE_LEASE_MS (10LL * 60 * 1000)
+/* "withdrawn": the record leaves the run's published count instead of
+ * being counted (a record that only carried others, published in its place:
+ * an Order Status page once its rows are out), releasing its lease as a
+ * success does. */
 void stage_outcome(stage_ctx *c, const envelope *e, const char *outcome);
 /* Registers the per-flow metrics of every flow in flows at zero, so that
  * /metrics lists them (and dashboards and alerts see a series) before the

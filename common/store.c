@@ -634,9 +634,11 @@ int store_lock_release(store *s, const char *name, const char *owner, strbuf *er
  * "done:<owner>" for that long, so a list read before the record finished
  * cannot publish it again), then the record keys. A key counts once per
  * run: a redelivered record is not counted again. Without keys the amount
- * is 1 (a record without a key). Returns {completed_now, published,
- * published_final, succeeded, failed, skipped, started_ms, exists, listed,
- * list_requests, list_count, error}. */
+ * is 1 (a record without a key). The field "withdrawn" takes the records
+ * out of "published" instead (an Order Status page once its rows are
+ * published in its place), each once per run too. Returns {completed_now,
+ * published, published_final, succeeded, failed, skipped, started_ms,
+ * exists, listed, list_requests, list_count, error, list_pages}. */
 static const char RUN_LUA[] =
     "local k = KEYS[1]\n"
     "if KEYS[3] and redis.call('GET', KEYS[3]) == ARGV[4] then\n"
@@ -651,12 +653,14 @@ static const char RUN_LUA[] =
     "    for i = 6, #ARGV do n = n + redis.call('SADD', KEYS[2], ARGV[i]) end\n"
     "    redis.call('PEXPIRE', KEYS[2], ARGV[3])\n"
     "  elseif ARGV[1] ~= 'published' then n = 1 end\n"
-    "  if n > 0 then redis.call('HINCRBY', k, ARGV[1], n) end\n"
+    "  if n > 0 and ARGV[1] == 'withdrawn' then redis.call('HINCRBY', k, 'published', -n)\n"
+    "  elseif n > 0 then redis.call('HINCRBY', k, ARGV[1], n) end\n"
     "  if ARGV[2] == '1' then redis.call('HSET', k, 'published_final', 1) end\n"
     "  redis.call('PEXPIRE', k, ARGV[3])\n"
     "end\n"
     "local v = redis.call('HMGET', k, 'published', 'published_final', 'succeeded', 'failed', 'skipped',\n"
-    "                     'finished', 'started_ms', 'listed', 'list_requests', 'list_count', 'error')\n"
+    "                     'finished', 'started_ms', 'listed', 'list_requests', 'list_count', 'error',\n"
+    "                     'list_pages')\n"
     "local pub = tonumber(v[1] or '0') or 0\n"
     "local fin = (v[2] == '1') and 1 or 0\n"
     "local s = tonumber(v[3] or '0') or 0\n"
@@ -669,7 +673,7 @@ static const char RUN_LUA[] =
     "  done = 1\n"
     "end\n"
     "return {done, pub, fin, s, f, sk, started, redis.call('EXISTS', k), tonumber(v[8] or '0') or 0,\n"
-    "        tonumber(v[9] or '0') or 0, tonumber(v[10] or '-1') or -1, v[11] or ''}\n";
+    "        tonumber(v[9] or '0') or 0, tonumber(v[10] or '-1') or -1, v[11] or '', tonumber(v[12] or '0') or 0}\n";
 
 /* Runs RUN_LUA; 1/0 completion (or found, when field is ""), -1 error. */
 static int run_script(store *s, const char *run_id, const char *field, const char *const *keys, size_t nkeys,
@@ -714,7 +718,7 @@ static int run_script(store *s, const char *run_id, const char *field, const cha
     strbuf_release(&action);
     if (!r)
         return -1;
-    if (r->type != REDIS_REPLY_ARRAY || r->elements != 12) {
+    if (r->type != REDIS_REPLY_ARRAY || r->elements != 13) {
         strbuf_seterr(err, "store: %s: run script: unexpected reply", s->addr);
         freeReplyObject(r);
         return -1;
@@ -733,6 +737,7 @@ static int run_script(store *s, const char *run_id, const char *field, const cha
         counts->listed = (long)v[8];
         counts->list_requests = (long)v[9];
         counts->list_count = (long)v[10];
+        counts->list_pages = r->element[12]->type == REDIS_REPLY_INTEGER ? (long)r->element[12]->integer : 0;
         if (r->element[11]->type == REDIS_REPLY_STRING)
             snprintf(counts->error, sizeof counts->error, "%s", r->element[11]->str);
     }
@@ -769,24 +774,26 @@ int store_run_published(store *s, const char *run_id, const char *const *keys, s
 }
 
 int store_run_note(store *s, const char *run_id, long listed, long list_requests, long list_count,
-                   const char *error, strbuf *err)
+                   long list_pages, const char *error, strbuf *err)
 {
     static const char NOTE_LUA[] =
         "redis.call('HINCRBY', KEYS[1], 'listed', ARGV[1])\n"
         "redis.call('HINCRBY', KEYS[1], 'list_requests', ARGV[2])\n"
+        "redis.call('HINCRBY', KEYS[1], 'list_pages', ARGV[6])\n"
         "if ARGV[3] ~= '-1' then redis.call('HSET', KEYS[1], 'list_count', ARGV[3]) end\n"
         "if ARGV[4] ~= '' then redis.call('HSET', KEYS[1], 'error', ARGV[4]) end\n"
         "redis.call('PEXPIRE', KEYS[1], ARGV[5])\n"
         "return 1\n";
     strbuf k = STRBUF_INIT;
-    char a[32], b[32], c[32], ttl[32];
+    char a[32], b[32], c[32], ttl[32], pages[32];
     key2(&k, s, "run:", run_id, NULL);
     snprintf(a, sizeof a, "%ld", listed);
     snprintf(b, sizeof b, "%ld", list_requests);
     snprintf(c, sizeof c, "%ld", list_count);
+    snprintf(pages, sizeof pages, "%ld", list_pages);
     snprintf(ttl, sizeof ttl, "%lld", RUN_TTL_MS);
-    const char *argv[] = { "EVAL", NOTE_LUA, "1", k.buf, a, b, c, error ? error : "", ttl };
-    redisReply *r = locked(s, err, 9, argv);
+    const char *argv[] = { "EVAL", NOTE_LUA, "1", k.buf, a, b, c, error ? error : "", ttl, pages };
+    redisReply *r = locked(s, err, 10, argv);
     strbuf_release(&k);
     if (!r)
         return -1;
@@ -803,8 +810,8 @@ int store_record_done(store *s, const char *run_id, const char *outcome, const c
                       const char *owner, int64_t keep_lease_ms, run_counts *counts, strbuf *err)
 {
     if (!outcome || (strcmp(outcome, "succeeded") != 0 && strcmp(outcome, "failed") != 0 &&
-                     strcmp(outcome, "skipped") != 0)) {
-        strbuf_seterr(err, "store: unknown run outcome \"%s\" (want succeeded, failed or skipped)",
+                     strcmp(outcome, "skipped") != 0 && strcmp(outcome, "withdrawn") != 0)) {
+        strbuf_seterr(err, "store: unknown run outcome \"%s\" (want succeeded, failed, skipped or withdrawn)",
                       outcome ? outcome : "(null)");
         return -1;
     }

@@ -18,7 +18,7 @@
  *   <p>lock:<name>                  string owner, TTL (SET NX PX; renew only by owner)
  *   <p>run:<run_id>                 hash: published, published_final, succeeded,
  *                                   failed, skipped, finished, started_ms, listed,
- *                                   list_requests, list_count, error; TTL 7 days
+ *                                   list_requests, list_count, list_pages, error; TTL 7 days
  *   <p>run:<run_id>:published       set: keys published in the run (each counted once)
  *   <p>run:<run_id>:done            set: keys that reached an outcome (each counted once)
  *   <p>tick:<flow>:<due>            SET NX marker: one tick per due time
@@ -97,6 +97,7 @@ typedef struct run_counts {
     long listed;          /* records the reader's lists gave */
     long list_requests;   /* list requests the reader made */
     long list_count;      /* the list's own "count", -1 when it gave none */
+    long list_pages;      /* pages the reader published (0: its records are not pages) */
     char error[512];      /* why the run could not read everything ("" if it could) */
 } run_counts;
 
@@ -125,10 +126,10 @@ int store_run_get(store *s, const char *run_id, run_counts *counts, strbuf *err)
  * ("attempts:<flow>:<key>", parking.h). */
 int store_record_done(store *s, const char *run_id, const char *outcome, const char *flow, const char *key,
                       const char *owner, int64_t keep_lease_ms, run_counts *counts, strbuf *err);
-/* Adds to the run's listed and list_requests, sets its list_count (when
- * not -1) and its error (when not NULL or ""). 0 or -1. */
+/* Adds to the run's listed, list_requests and list_pages, sets its
+ * list_count (when not -1) and its error (when not NULL or ""). 0 or -1. */
 int store_run_note(store *s, const char *run_id, long listed, long list_requests, long list_count,
-                   const char *error, strbuf *err);
+                   long list_pages, const char *error, strbuf *err);
 /* How long a connection failure is retried, with growing waits, before a
  * call fails (0, the default: reconnect once, at once). */
 void store_set_retry(store *s, int64_t budget_ms);

@@ -35,6 +35,8 @@
 
 typedef struct conn_ctx {
     simhttp_req req;
+    char *target;                  /* the raw request target (req.target) */
+    int begun;                     /* on_request has seen the request */
     int too_big;
     struct MHD_Response *parked;   /* answer held back by a delay */
     unsigned parked_status;
@@ -148,16 +150,16 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     simhttp_server *s = cls;
     conn_ctx *c = *con_cls;
     (void)version;
-    if (!c) {
-        c = calloc(1, sizeof(*c));
-        if (!c)
-            return MHD_NO;
+    if (!c)
+        return MHD_NO;   /* on_uri gave none: out of memory */
+    if (!c->begun) {
+        c->begun = 1;
         strbuf_init(&c->req.body, 0);
         strbuf_init(&c->req.out, 0);
         c->req.conn = conn;
         c->req.method = method;
         c->req.path = url;
-        *con_cls = c;
+        c->req.target = c->target ? c->target : url;
         return MHD_YES;
     }
     if (c->parked) {
@@ -209,10 +211,25 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
         return;
     if (c->parked)
         MHD_destroy_response(c->parked);
-    strbuf_release(&c->req.body);
-    strbuf_release(&c->req.out);
+    if (c->begun) {
+        strbuf_release(&c->req.body);
+        strbuf_release(&c->req.out);
+    }
+    free(c->target);
     free(c);
     *con_cls = NULL;
+}
+
+/* MHD_OPTION_URI_LOG_CALLBACK: called with the request target before
+ * anything is decoded; its answer becomes the request's context. */
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+    (void)cls;
+    (void)conn;
+    conn_ctx *c = calloc(1, sizeof(*c));
+    if (c)
+        c->target = strdup(uri ? uri : "");
+    return c;
 }
 
 simhttp_server *simhttp_start(const simhttp_options *opt, simhttp_handler h, void *ctx, strbuf *err)
@@ -259,6 +276,7 @@ simhttp_server *simhttp_start(const simhttp_options *opt, simhttp_handler h, voi
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)300,
         MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned int)1024,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+        MHD_OPTION_URI_LOG_CALLBACK, on_uri, s,
         MHD_OPTION_END);
     if (!s->daemon) {
         strbuf_seterr(err, "cannot listen on %s:%d: %s", bind, opt->port, strerror(errno));

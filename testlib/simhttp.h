@@ -27,6 +27,10 @@
  * simhttp_option() from SIMHTTP_LONGOPTS), simhttp_serve() (start, port
  * file, "listening on" line, wait for a signal, stop) and
  * simhttp_handle_control() (the /_control/state|order|faults|reset routes).
+ *
+ * req->target keeps the request target's bytes as the client sent them
+ * (libmicrohttpd decodes the path it hands on): a simulator records it so
+ * a test can assert exactly how a URL was encoded on the wire.
  */
 #ifndef FF_SIMHTTP_H
 #define FF_SIMHTTP_H
@@ -41,7 +45,9 @@ typedef struct simhttp_server simhttp_server;
 typedef struct simhttp_req {
     void *conn;              /* struct MHD_Connection * (borrowed) */
     const char *method;      /* "GET", "POST", ... (borrowed) */
-    const char *path;        /* URL path without the query (borrowed) */
+    const char *path;        /* URL path without the query, percent-decoded (borrowed) */
+    const char *target;      /* the request target as received: path and query,
+                              * not decoded (owned by simhttp) */
     strbuf body;             /* the request body, owned by simhttp */
     /* The answer, filled by the reply functions. */
     int status;

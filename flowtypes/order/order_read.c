@@ -378,7 +378,7 @@ int order_read(stage_ctx *c, const flow *f, const envelope *tick)
         logev_say("reader", "error", NULL, "%s: %s", f->name, pg.error.buf);
         stage_log_record(c, tick, "read", "failed", 0, pg.error.buf, 0);
     }
-    if (store_run_note(c->store, tick->run_id, pg.listed, pg.requests, pg.count, pg.error.buf, &err) < 0)
+    if (store_run_note(c->store, tick->run_id, pg.listed, pg.requests, pg.count, 0, pg.error.buf, &err) < 0)
         logev_say("reader", "error", NULL, "%s: run notes: %s", f->name, err.buf);
     /* Every record is counted: now the run can complete. */
     int done = flush_published(&rd, c, 1, &k, &err);

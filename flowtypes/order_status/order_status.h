@@ -42,8 +42,12 @@ typedef struct order_status_settings {
     long page_start;
     char *offset_param, *limit_param;
     char *seek_param, *seek_path;
+    char *seek_from;            /* "last_row" or "answer" */
     char *next_path;
+    char *next_param;           /* "": the next value is a URL; else a token's parameter */
     long max_requests;
+    int sorted_by_modified;     /* erp.read.sorted_by_modified_date: the cap moves the cursor */
+    char *modified_date_path;   /* a row's modified date */
     /* the cursor */
     char *cursor_timezone;
     char *cursor_format;
@@ -65,12 +69,15 @@ void order_status_load(flow *f, settings *s);
 void order_status_release(flow *f);
 int order_status_read(stage_ctx *c, const flow *f, const envelope *tick);
 /* The run's query parameters (in order) and the expression's attributes
- * for tick (order_status_read.c's header says which); without a store (c->store
- * NULL: flowctl) there is no cursor, as on a first run. 0, or -1 with err. */
+ * for tick (order_status_read.c's header says which); *cursor_ms gets the
+ * cursor the run starts from (before the look-back); without a store
+ * (c->store NULL: flowctl) there is no cursor, as on a first run. 0, or -1
+ * with err. */
 int order_status_run_query(stage_ctx *c, const flow *f, const order_status_settings *o, const envelope *tick,
-                           int64_t started_ms, attrs *query, attrs *vars, strbuf *err);
-/* The erpread configuration of the flow's settings (pointers into o). */
-void order_status_read_config(const order_status_settings *o, erpread_config *cfg);
+                           int64_t started_ms, attrs *query, attrs *vars, int64_t *cursor_ms, strbuf *err);
+/* The shared ERP reader's configuration of o's settings (pointers into o,
+ * which must outlive cfg). */
+void order_status_erpread_config(const order_status_settings *o, erpread_config *cfg);
 int order_status_receive(const flow *f, envelope *in, strbuf *err);
 void order_status_transform(stage_ctx *c, const flow *f, envelope *in);
 /* The rows of a page after the Script Step: the Mapping on it (when the
@@ -96,6 +103,10 @@ int order_status_format_time(int64_t ms, const char *tz, const char *pattern, st
 /* The cursor's UTC text in Redis ("2024-10-01T00:29:59.000Z") as epoch
  * ms, or -1 when it is not one. */
 int64_t order_status_parse_utc(const char *text);
+/* Reads text, written in pattern (the letters order_status_format_time
+ * writes) as the wall clock in zone tz unless it holds an offset (X, Z):
+ * epoch ms (a fraction past ms is dropped), or -1 when it does not match. */
+int64_t order_status_parse_time(const char *text, const char *tz, const char *pattern);
 /* ms as the UTC text the cursor is kept in. */
 void order_status_utc_text(int64_t ms, strbuf *out);
 

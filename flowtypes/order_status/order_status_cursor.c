@@ -5,7 +5,11 @@
  * The wall clock and offset in a zone come from cron_local_time (the C
  * library's tz database, under cron's lock), so a daylight-saving change
  * is the tz database's, not ours. The pattern is read as Java's
- * SimpleDateFormat reads it, for the letters an ERP date needs.
+ * SimpleDateFormat reads it, for the letters an ERP date needs, both ways:
+ * order_status_parse_time reads a row's modified date back (a sorted
+ * answer's backlog moves the cursor to it), a wall clock in a zone turned
+ * into UTC with the zone's offset at that instant (the offset after a
+ * daylight-saving change when the wall clock is ambiguous or skipped).
  */
 #include "order_status.h"
 
@@ -39,6 +43,25 @@ static int wall_of(int64_t ms, const char *tz, wall *w, strbuf *err)
     return 0;
 }
 
+/* The pattern's quoted text at p (n quotes in a row there): appends the
+ * text it stands for ('' is a quote) to out; returns where the pattern
+ * goes on. */
+static const char *quoted(const char *p, size_t n, strbuf *out)
+{
+    if (n >= 2 && n % 2 == 0) {
+        for (size_t i = 0; i < n / 2; i++)
+            strbuf_addch(out, '\'');
+        return p + n;
+    }
+    const char *q = p + 1;
+    while (*q && !(*q == '\'' && q[1] != '\'')) {
+        if (*q == '\'')
+            q++;
+        strbuf_addch(out, *q++);
+    }
+    return *q ? q + 1 : q;
+}
+
 static void add_num(strbuf *out, long v, int width)
 {
     strbuf_addf(out, "%0*ld", width, v);
@@ -55,19 +78,7 @@ int order_status_format_time(int64_t ms, const char *tz, const char *pattern, st
         while (p[n] == ch)
             n++;
         if (ch == '\'') {
-            if (n >= 2 && n % 2 == 0) {   /* '' is a quote */
-                for (size_t i = 0; i < n / 2; i++)
-                    strbuf_addch(out, '\'');
-                p += n;
-                continue;
-            }
-            const char *q = p + 1;
-            while (*q && !(*q == '\'' && q[1] != '\'')) {
-                if (*q == '\'')
-                    q++;
-                strbuf_addch(out, *q++);
-            }
-            p = *q ? q + 1 : q;
+            p = quoted(p, n, out);
             continue;
         }
         switch (ch) {
@@ -106,6 +117,129 @@ int order_status_format_time(int64_t ms, const char *tz, const char *pattern, st
         p += n;
     }
     return 0;
+}
+
+/* Reads n digits (n 0: one or more) at *p into *v: 0, or -1. */
+static int take_num(const char **p, size_t n, long *v)
+{
+    size_t i = 0;
+    *v = 0;
+    while ((**p >= '0' && **p <= '9') && (n == 0 || i < n)) {
+        *v = *v * 10 + (**p - '0');
+        (*p)++;
+        i++;
+    }
+    return i == 0 || (n && i != n) ? -1 : 0;
+}
+
+/* The offset at *p (Z, +hh, +hhmm, +hh:mm) in minutes: 0, or -1. */
+static int take_offset(const char **p, int *min)
+{
+    long h = 0, m = 0;
+    if (**p == 'Z') {
+        (*p)++;
+        *min = 0;
+        return 0;
+    }
+    int sign = **p == '-' ? -1 : **p == '+' ? 1 : 0;
+    if (!sign)
+        return -1;
+    (*p)++;
+    if (take_num(p, 2, &h) < 0)
+        return -1;
+    if (**p == ':')
+        (*p)++;
+    if (**p >= '0' && **p <= '9' && take_num(p, 2, &m) < 0)
+        return -1;
+    *min = sign * (int)(h * 60 + m);
+    return 0;
+}
+
+int64_t order_status_parse_time(const char *text, const char *tz, const char *pattern)
+{
+    long y = 1970, mo = 1, d = 1, h = 0, mi = 0, sec = 0, ms = 0;
+    int off = 0, has_off = 0;
+    const char *t = text;
+    if (!text)
+        return -1;
+    for (const char *p = pattern; *p;) {
+        char ch = *p;
+        size_t n = 1;
+        long v;
+        while (p[n] == ch)
+            n++;
+        if (ch == '\'') {
+            strbuf lit = STRBUF_INIT;
+            p = quoted(p, n, &lit);
+            int same = strncmp(t, lit.buf, lit.len) == 0;
+            t += same ? lit.len : 0;
+            strbuf_release(&lit);
+            if (!same)
+                return -1;
+            continue;
+        }
+        switch (ch) {
+        case 'y': case 'M': case 'd': case 'H': case 'm': case 's':
+            if (take_num(&t, n == 1 ? 0 : n, &v) < 0)
+                return -1;
+            if (ch == 'y') y = n == 2 ? 2000 + v : v;
+            else if (ch == 'M') mo = v;
+            else if (ch == 'd') d = v;
+            else if (ch == 'H') h = v;
+            else if (ch == 'm') mi = v;
+            else sec = v;
+            break;
+        case 'S': {
+            /* fraction digits: the first three are milliseconds */
+            size_t i = 0;
+            ms = 0;
+            for (; i < n && *t >= '0' && *t <= '9'; i++, t++)
+                if (i < 3)
+                    ms = ms * 10 + (*t - '0');
+            if (i != n)
+                return -1;
+            for (; i < 3; i++)
+                ms *= 10;
+            break;
+        }
+        case 'X':
+        case 'Z':
+            if (take_offset(&t, &off) < 0)
+                return -1;
+            has_off = 1;
+            break;
+        default:
+            for (size_t i = 0; i < n; i++)
+                if (*t++ != ch)
+                    return -1;
+        }
+        p += n;
+    }
+    if (*t || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60)
+        return -1;
+    struct tm tm = { 0 };
+    tm.tm_year = (int)y - 1900;
+    tm.tm_mon = (int)mo - 1;
+    tm.tm_mday = (int)d;
+    tm.tm_hour = (int)h;
+    tm.tm_min = (int)mi;
+    tm.tm_sec = (int)sec;
+    int64_t local = (int64_t)timegm(&tm) * 1000 + ms;
+    if (has_off)
+        return local - (int64_t)off * 60000;
+    /* the zone's offset at the instant this wall clock names */
+    wall w;
+    strbuf err = STRBUF_INIT;
+    int64_t utc = local;
+    for (int i = 0; i < 2; i++) {
+        if (wall_of(utc, tz, &w, &err) < 0) {
+            strbuf_release(&err);
+            return -1;
+        }
+        utc = local - (int64_t)w.off_min * 60000;
+    }
+    strbuf_release(&err);
+    return utc;
 }
 
 void order_status_utc_text(int64_t ms, strbuf *out)

@@ -55,9 +55,10 @@ int order_status_example(stage_ctx *c, const flow *f, const char *key, strbuf *o
     envelope_init(&tick);
     attrs_set(&tick.attrs, o->number_param, key);
     attrs_set(&tick.attrs, "run.is_triggered", "true");
-    order_status_read_config(o, &cfg);
+    order_status_erpread_config(o, &cfg);
     auth_init(&auth, c, f, 1);
-    int rc = order_status_run_query(c, f, o, &tick, clock_wall_ms(), &query, &vars, err);
+    int64_t cursor_ms;
+    int rc = order_status_run_query(c, f, o, &tick, clock_wall_ms(), &query, &vars, &cursor_ms, err);
     if (rc == 0 && erpread_run(c, f, &auth, &cfg, &query, &vars, take_first, &fp, NULL, err) < 0 && !fp.got)
         rc = -1;
     if (rc == 0 && !fp.got) {

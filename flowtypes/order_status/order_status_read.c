@@ -11,7 +11,14 @@
  *     UTC (store_cursor_*); without one, the run's start - first_run;
  *   - then each custom trigger parameter: the run's --param, else its
  *     stored value.
- * The expression URL also sees `last.request`: the cursor's text.
+ * The expression URL also sees `last.request`: the cursor's text, and
+ * the two default trigger parameters, number and the Modified Date key,
+ * as `http.query.param.<name>` even when the run does not send them: ""
+ * then. They exist on every trigger of the product, so the seed's URL
+ * expression, which tests `http.query.param.sku` before it uses `number`,
+ * takes its date branch with an empty date on a trigger by number, as
+ * NiFi evaluates it (with the attribute absent NiFi's replace() would
+ * fail on the null instead).
  *
  * Each ERP page is published as ONE record (the Script and the Mapping run
  * on the whole answer, as the product runs them), keyed "page-<n>", with
@@ -20,6 +27,18 @@
  * Only an automatic run (the scheduler's tick: run.is_triggered "false")
  * moves the cursor, to the time its tick was made, and only when every
  * page was read and published. A manual run never moves it.
+ *
+ * The paging cap (erp.read.paging.max_requests) reached with the list not
+ * ended fails the run and the cursor stays, unless the answer is sorted by
+ * modified date (erp.read.sorted_by_modified_date) and the run is
+ * automatic: then every row published so far is older than every row not
+ * read yet, so the run ends there and the cursor moves to the newest
+ * published row's modified date (erp.read.modified_date_path, read in the
+ * cursor's zone and format) less 1 ms (rows of that same instant not read
+ * yet are read by the next run; rows read twice are harmless). A large
+ * backlog is so worked through over several runs. A cursor that would not
+ * move forward (no row with a modified date, or more than a cap's worth
+ * of rows at one instant) fails the run instead.
  */
 #include "order_status.h"
 
@@ -28,6 +47,7 @@
 #include <string.h>
 
 #include "clock.h"
+#include "jsonpath.h"
 #include "jsontext.h"
 #include "logev.h"
 
@@ -38,7 +58,25 @@ typedef struct pager {
     stage_ctx *c;
     const flow *f;
     const envelope *tick;
+    const order_status_settings *o;
+    int64_t newest_ms;          /* the newest modified date of a published row (-1: none) */
 } pager;
+
+/* Notes the newest modified date of the page's rows (sorted answers). */
+static void note_newest(pager *pg, json_t *answer)
+{
+    const order_status_settings *o = pg->o;
+    json_t *rows = jsonpath_get(answer, o->rows_path);
+    size_t i;
+    json_t *r;
+    json_array_foreach(rows, i, r) {
+        json_t *d = jsonpath_get(r, o->modified_date_path);
+        int64_t ms = json_is_string(d) ? order_status_parse_time(json_string_value(d), o->cursor_timezone,
+                                                                 o->cursor_format) : -1;
+        if (ms > pg->newest_ms)
+            pg->newest_ms = ms;
+    }
+}
 
 static int publish_page(void *arg, long page, const char *url, json_t *answer, const strbuf *text, size_t rows,
                         strbuf *err)
@@ -47,7 +85,6 @@ static int publish_page(void *arg, long page, const char *url, json_t *answer, c
     envelope e;
     strbuf key = STRBUF_INIT, n = STRBUF_INIT;
     int rc = 0;
-    (void)answer;
     (void)rows;
     envelope_init(&e);
     envelope_set(&e.flow, pg->f->name);
@@ -69,6 +106,8 @@ static int publish_page(void *arg, long page, const char *url, json_t *answer, c
         rc = -1;
     else
         stage_log_step(pg->c, &e, "read", "success", 200, NULL, 0);
+    if (rc == 0 && pg->o->sorted_by_modified)
+        note_newest(pg, answer);
     envelope_release(&e);
     strbuf_release(&key);
     strbuf_release(&n);
@@ -82,7 +121,7 @@ static int is_manual(const envelope *tick)
 }
 
 int order_status_run_query(stage_ctx *c, const flow *f, const order_status_settings *o, const envelope *tick,
-                     int64_t started_ms, attrs *query, attrs *vars, strbuf *err)
+                           int64_t started_ms, attrs *query, attrs *vars, int64_t *cursor_ms, strbuf *err)
 {
     const char *number = attrs_get(&tick->attrs, o->number_param);
     const char *md = attrs_get(&tick->attrs, o->modified_key);
@@ -97,6 +136,7 @@ int order_status_run_query(stage_ctx *c, const flow *f, const order_status_setti
     from = got == 1 ? order_status_parse_utc(cur.buf) : -1;
     if (from < 0)
         from = started_ms - o->cursor_first_run_ms;
+    *cursor_ms = from;
     from -= o->cursor_look_back_ms;
     if (order_status_format_time(from, o->cursor_timezone, o->cursor_format, &text, err) < 0) {
         strbuf_release(&cur);
@@ -104,6 +144,11 @@ int order_status_run_query(stage_ctx *c, const flow *f, const order_status_setti
         return -1;
     }
     attrs_set(vars, "last.request", text.buf);
+    /* the default trigger parameters, "" when not sent (see the top) */
+    strbuf_setf(&cur, "http.query.param.%s", o->number_param);
+    attrs_set(vars, cur.buf, "");
+    strbuf_setf(&cur, "http.query.param.%s", o->modified_key);
+    attrs_set(vars, cur.buf, "");
     if (number && *number)
         attrs_set(query, o->number_param, number);
     else if (md && *md)
@@ -130,7 +175,7 @@ int order_status_run_query(stage_ctx *c, const flow *f, const order_status_setti
     return 0;
 }
 
-void order_status_read_config(const order_status_settings *o, erpread_config *cfg)
+void order_status_erpread_config(const order_status_settings *o, erpread_config *cfg)
 {
     memset(cfg, 0, sizeof *cfg);
     cfg->call = &o->read;
@@ -144,9 +189,33 @@ void order_status_read_config(const order_status_settings *o, erpread_config *cf
     cfg->limit_param = o->limit_param;
     cfg->seek_param = o->seek_param;
     cfg->seek_path = o->seek_path;
+    cfg->seek_in_answer = o->seek_from && strcmp(o->seek_from, "answer") == 0;
     cfg->next_path = o->next_path;
+    cfg->next_param = o->next_param;
     cfg->max_requests = o->max_requests;
     cfg->xml = o->xml ? &o->xml_opt : NULL;
+}
+
+/* A sorted run stopped at the cap: *cursor_to gets the newest published
+ * row's modified date less 1 ms. 0, or -1 with err when that would not
+ * move the cursor forward from cursor_ms. */
+static int capped_cursor(const order_status_settings *o, int64_t cursor_ms, const pager *pg, int64_t *cursor_to,
+                         strbuf *err)
+{
+    if (pg->newest_ms < 0) {
+        strbuf_seterr(err, "stopped after %ld requests (erp.read.paging.max_requests) with the list not ended, and "
+                      "no row published had a modified date at \"%s\" in the format %s: the cursor stays",
+                      o->max_requests, o->modified_date_path, o->cursor_format);
+        return -1;
+    }
+    if (pg->newest_ms - 1 <= cursor_ms) {
+        strbuf_seterr(err, "stopped after %ld requests (erp.read.paging.max_requests) with the list not ended, and "
+                      "the newest row read is not newer than the cursor: more rows than a run reads changed at one "
+                      "instant (raise max_requests or page_size); the cursor stays", o->max_requests);
+        return -1;
+    }
+    *cursor_to = pg->newest_ms - 1;
+    return 0;
 }
 
 int order_status_read(stage_ctx *c, const flow *f, const envelope *tick)
@@ -156,16 +225,18 @@ int order_status_read(stage_ctx *c, const flow *f, const envelope *tick)
     attrs query = ATTRS_INIT, vars = ATTRS_INIT;
     auth_session auth;
     erpread_config cfg;
-    erpread_stats st = { 0, 0, 0, 0 };
+    erpread_stats st = { 0, 0, 0, 0, 0 };
     run_counts k;
-    pager pg = { c, f, tick };
+    pager pg = { c, f, tick, o, -1 };
+    int64_t cursor_ms = -1;
     int rc = 0;
     /* the tick's own time: a reader restarted mid-run reads the same run again */
     int64_t started = tick->created_ms > 0 ? tick->created_ms : clock_wall_ms();
     store_run_start(c->store, tick->run_id, clock_wall_ms(), &err);
     stage_log_run(c, tick, "started", "in_progress", NULL);
     auth_init(&auth, c, f, 1);
-    order_status_read_config(o, &cfg);
+    order_status_erpread_config(o, &cfg);
+    cfg.cap_ends_run = o->sorted_by_modified && !is_manual(tick);
     /* one run of a flow reads at a time: a tick that comes while one does
      * (a slow ERP, a short schedule) would read from the same cursor again */
     strbuf lock = STRBUF_INIT;
@@ -181,14 +252,19 @@ int order_status_read(stage_ctx *c, const flow *f, const envelope *tick)
         rc = -1;
         strbuf_setf(&err, "an outbound flow without erp.read: the ERP pushes its rows, there is nothing to read");
         stage_log_record(c, tick, "read", "failed", 0, err.buf, 0);
-    } else if (order_status_run_query(c, f, o, tick, started, &query, &vars, &err) < 0 ||
-        erpread_run(c, f, &auth, &cfg, &query, &vars, publish_page, &pg, &st, &err) < 0) {
+    } else if (order_status_run_query(c, f, o, tick, started, &query, &vars, &cursor_ms, &err) < 0 ||
+        erpread_run(c, f, &auth, &cfg, &query, &vars, publish_page, &pg, &st, &err) < 0 ||
+        (st.capped && capped_cursor(o, cursor_ms, &pg, &started, &err) < 0)) {
         rc = -1;
         logev_say("reader", "error", NULL, "%s: %s", f->name, err.buf);
         stage_log_record(c, tick, "read", "failed", st.last_status, err.buf, 0);
     } else if (!is_manual(tick)) {
         strbuf e2 = STRBUF_INIT;
         order_status_utc_text(started, &utc);
+        if (st.capped)
+            logev_say(c->service, "info", tick, "%s: stopped after %ld requests (erp.read.paging.max_requests) "
+                      "with the list not ended; the answer is sorted by modified date, so the cursor moves to %s "
+                      "and the next run reads on", f->name, st.requests, utc.buf);
         if (store_cursor_set(c->store, f->name, utc.buf, &e2) < 0)
             logev_say("reader", "error", NULL, "%s: cursor: %s", f->name, e2.buf);
         strbuf_release(&e2);
@@ -199,7 +275,7 @@ int order_status_read(stage_ctx *c, const flow *f, const envelope *tick)
         store_lock_release(c->store, lock.buf, tick->run_id, &utc);
     strbuf_release(&lock);
     strbuf_reset(&err);
-    if (store_run_note(c->store, tick->run_id, st.rows, st.requests, -1, rc < 0 ? note.buf : NULL, &err) < 0)
+    if (store_run_note(c->store, tick->run_id, st.rows, st.requests, -1, st.pages, rc < 0 ? note.buf : NULL, &err) < 0)
         logev_say("reader", "error", NULL, "%s: run notes: %s", f->name, err.buf);
     int done = store_run_published(c->store, tick->run_id, NULL, 0, 1, &k, &err);
     if (done >= 0)

@@ -34,9 +34,13 @@ const setting order_status_settings_table[] = {
     { "erp.read.paging.offset_param", SETTING_STR, "offset", "`offset`: the offset's parameter", O(offset_param), 0, 0, 0 },
     { "erp.read.paging.limit_param", SETTING_STR, "limit", "`offset`, `seek`: the page size's parameter (`\"\"`: not sent)", O(limit_param), 0, 0, 0 },
     { "erp.read.paging.seek_param", SETTING_STR, "after", "`seek`: the marker's parameter", O(seek_param), 0, 0, 0 },
-    { "erp.read.paging.seek_path", SETTING_STR, "id", "`seek`: the marker's path in a page's last row", O(seek_path), 0, 0, 0 },
-    { "erp.read.paging.next_path", SETTING_STR, "next", "`next`: the next page's URL in the answer (absolute or relative); absent, null or `\"\"`: the last page", O(next_path), 0, 0, 0 },
-    { "erp.read.paging.max_requests", SETTING_INT, "1000", "requests a run may make; reaching it fails the run and the cursor stays", O(max_requests), 1, 10000000, 0 },
+    { "erp.read.paging.seek_path", SETTING_STR, "id", "`seek`: the marker's path (dotted) in a page's last row, or in the answer with `seek_from` `answer`", O(seek_path), 0, 0, 0 },
+    { "erp.read.paging.seek_from", SETTING_STR, "last_row", "`seek`: where `seek_path` is: `last_row` (a page's last row: no marker there is an error) or `answer` (the whole answer: absent, null or `\"\"` is the last page)", O(seek_from), 0, 0, 0 },
+    { "erp.read.paging.next_path", SETTING_STR, "next", "`next`: the next page's URL (absolute or relative) or token in the answer; absent, null or `\"\"`: the last page", O(next_path), 0, 0, 0 },
+    { "erp.read.paging.next_param", SETTING_STR, "", "`next`: `\"\"`: the value at `next_path` is a URL, requested as it is; else it is a token, sent as this query parameter on the request built as the first one", O(next_param), 0, 0, 0 },
+    { "erp.read.paging.max_requests", SETTING_INT, "1000", "requests a run may make; reaching it with the list not ended fails the run and the cursor stays, unless `erp.read.sorted_by_modified_date`", O(max_requests), 1, 10000000, 0 },
+    { "erp.read.sorted_by_modified_date", SETTING_BOOL, "false", "the ERP's answer is sorted by modified date, oldest first: an automatic run that reaches `max_requests` ends there and moves the cursor to the newest row it published (a backlog is worked through over several runs) instead of failing", O(sorted_by_modified), 0, 0, 0 },
+    { "erp.read.modified_date_path", SETTING_STR, "modified_date", "with `sorted_by_modified_date`: a row's modified date (dotted path in the ERP's row), in `cursor.format` and `cursor.timezone`", O(modified_date_path), 0, 0, 0 },
     { "cursor.timezone", SETTING_STR, "UTC", "the time zone the cursor is sent to the ERP in (IANA name)", O(cursor_timezone), 0, 0, 0 },
     { "cursor.format", SETTING_STR, "yyyy-MM-dd'T'HH:mm:ss.SSSSSS", "the cursor's format (Java SimpleDateFormat letters y M d H m s S X Z, '...' text)", O(cursor_format), 0, 0, 0 },
     { "cursor.first_run", SETTING_DURATION, "24h", "a flow's first automatic run asks for what changed this long before it started", O(cursor_first_run_ms), 0, 0, 0 },
@@ -88,6 +92,8 @@ void order_status_load(flow *f, settings *s)
     if (o->paging_mode && erpread_mode_parse(o->paging_mode, &m) < 0)
         settings_problem(s, "erp.read.paging.mode", "expected one of none, offset, seek, next, got \"%s\"",
                          o->paging_mode);
+    if (o->seek_from && strcmp(o->seek_from, "last_row") && strcmp(o->seek_from, "answer"))
+        settings_problem(s, "erp.read.paging.seek_from", "expected last_row or answer, got \"%s\"", o->seek_from);
     if (o->cursor_timezone && !cron_tz_valid(o->cursor_timezone))
         settings_problem(s, "cursor.timezone", "unknown time zone \"%s\"", o->cursor_timezone);
     if (o->response_type && strcmp(o->response_type, "json") && strcmp(o->response_type, "xml"))

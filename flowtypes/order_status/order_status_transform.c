@@ -129,7 +129,9 @@ void order_status_transform(stage_ctx *c, const flow *f, envelope *e)
         }
     }
     stage_log_step(c, e, "transform", "success", 0, NULL, 0);
-    stage_outcome(c, e, "success");
+    /* the rows are the run's records now: the page leaves its counts (a
+     * page that fails stays, a failed record kept for replay) */
+    stage_outcome(c, e, "withdrawn");
 done:
     for (i = 0; keys && i < n; i++)
         free(keys[i]);

@@ -149,31 +149,6 @@ wait_state() {
         "http://127.0.0.1:$port/_control/state?brief=1&wait_for=$2&wait_min=$3&timeout_ms=$(($4 * 1000))" >/dev/null
     state_at_least "$1" "$2" "$3"
 }
-# status_rows NUMBERS STATUS INVOICE_PREFIX: the ERP's order status rows in
-# the seed's shape ([{"order", "orderitems": [{"id", "status",
-# "invoice_number", "product"}]}]) for those orders (comma-separated), with
-# their real Omnitron item ids; each invoice is INVOICE_PREFIX + number.
-status_rows() {
-    python3 - "$OMNI_PORT" "$1" "$2" "$3" <<'PY'
-import json, sys, urllib.request
-port, nums, status, inv = sys.argv[1], sys.argv[2].split(","), int(sys.argv[3]), sys.argv[4]
-out = []
-for n in nums:
-    o = json.load(urllib.request.urlopen("http://127.0.0.1:%s/_control/order?number=%s" % (port, n)))
-    items = [{"id": it["pk"], "status": status, "invoice_number": inv + n, "product": "p"}
-             for it in o["order"]["orderitem_set"]]
-    out.append({"order": n, "orderitems": items})
-print(json.dumps(out))
-PY
-}
-# items_have NUMBER INVOICE: every item of the order in Omnitron has that invoice
-items_have() {
-    curl -s "http://127.0.0.1:$OMNI_PORT/_control/order?number=$1" | python3 -c '
-import json, sys
-o = json.load(sys.stdin)["order"]
-sys.exit(0 if all(it["invoice_number"] == sys.argv[1] for it in o["orderitem_set"]) else 1)' "$2"
-}
-
 # The ERP simulator holds N distinct orders; Omnitron has N orders marked sent.
 wait_erp_orders() { wait_state erp orders "$1" "${2:-60}"; }
 wait_omni_sent() { wait_state omni sent "$1" "${2:-60}"; }

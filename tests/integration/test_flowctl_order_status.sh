@@ -8,10 +8,11 @@
 . "$(dirname "$0")/lib.sh"
 FC=$BIN/flowctl
 ff_start_infra 6
+. "$(dirname "$0")/order_status_lib.sh"
 ERP=http://127.0.0.1:$ERP_PORT
 OM=http://127.0.0.1:$OMNI_PORT
 
-curl -s -X POST -d "$(status_rows ORD-000001,ORD-000002,ORD-000003 500 INV-)" "$ERP/_control/statuses" >/dev/null
+curl -s -X POST -d "$(os_rows ORD-000001,ORD-000002,ORD-000003 500 INV-)" "$ERP/_control/statuses" >/dev/null
 cp "$FF_ROOT/flows/examples/order_status_mapping.jolt" "$FF_ROOT/tests/integration/fixtures/seed002_status_script.py" "$FF_FLOWS/"
 cat >"$FF_FLOWS/rows.py" <<'PY'
 def transform(row, attributes):
@@ -86,6 +87,6 @@ omni_fault '{"error_rate": 0}'
 "$FC" replay statuses >"$FF_TMP/replay.out" 2>&1
 check "replay republishes the three rows" sh -c "[ \$(grep -c '  replaying ORD-00000' '$FF_TMP/replay.out') = 3 ]"
 for n in 1 2 3; do
-    check "after the replay ORD-00000$n's items have their invoice" wait_for 60 items_have ORD-00000$n INV-ORD-00000$n-WEB
+    check "after the replay ORD-00000$n's items have their invoice" wait_for 60 os_items_have ORD-00000$n INV-ORD-00000$n-WEB
 done
 ff_done

@@ -9,6 +9,7 @@
 # exactly once. A per-row script changes each row before its write.
 . "$(dirname "$0")/lib.sh"
 ff_start_infra 10
+. "$(dirname "$0")/order_status_lib.sh"
 OM=http://127.0.0.1:$OMNI_PORT
 export PUSH_USER=erp-pusher PUSH_PASS=s3cret
 
@@ -46,14 +47,14 @@ AUTH="Authorization: Bearer $TOKEN"
 push() { f=$1; shift; curl -s -o "$FF_TMP/answer" -w '%{http_code}' -H "$AUTH" -X POST --data-binary @"$f" "$@" "$R/outbound/pushed"; }
 
 # a push lands row by row
-python3 - "$(status_rows ORD-000001 500 INV-A1-)" "$(status_rows ORD-000002 500 INV-A2-)" >"$FF_TMP/p1.json" <<'PY'
+python3 - "$(os_rows ORD-000001 500 INV-A1-)" "$(os_rows ORD-000002 500 INV-A2-)" >"$FF_TMP/p1.json" <<'PY'
 import json, sys
 print(json.dumps(json.loads(sys.argv[1]) + json.loads(sys.argv[2])))
 PY
 check "a push of two orders' rows: 202" [ "$(push "$FF_TMP/p1.json")" = 202 ]
 check "each row is one bulk_status_update in Omnitron" wait_state omni bulk_updates 2 60
-check "ORD-000001's items have their invoice" items_have ORD-000001 INV-A1-ORD-000001
-check "ORD-000002's items have their invoice" items_have ORD-000002 INV-A2-ORD-000002
+check "ORD-000001's items have their invoice" os_items_have ORD-000001 INV-A1-ORD-000001
+check "ORD-000002's items have their invoice" os_items_have ORD-000002 INV-A2-ORD-000002
 tracked() {
     curl -s "$OM/_control/order?number=$1" | python3 -c '
 import json, sys
@@ -66,22 +67,22 @@ check "the run's finished event says who pushed it" wait_for 20 sh -c \
 
 # Kafka stalled (the broker stopped, the request in its hands): 503, and
 # the refused push never takes effect, even when Kafka gets it later
-status_rows ORD-000003 500 INV-REFUSED- >"$FF_TMP/refused.json"
+os_rows ORD-000003 500 INV-REFUSED- >"$FF_TMP/refused.json"
 kill -STOP "$(pid_of broker)"
 check "Kafka stalled: the push is answered 503 with Retry-After" sh -c \
     "[ \$(curl -s -o /dev/null -D $FF_TMP/h503 -w '%{http_code}' -H '$AUTH' -X POST --data-binary @$FF_TMP/refused.json $R/outbound/pushed) = 503 ] && grep -qi '^Retry-After' $FF_TMP/h503"
 kill -CONT "$(pid_of broker)"
-status_rows ORD-000004 500 INV-BACK- >"$FF_TMP/back.json"
+os_rows ORD-000004 500 INV-BACK- >"$FF_TMP/back.json"
 check "Kafka back: a push is taken (202)" wait_for 30 sh -c "[ \$(curl -s -o /dev/null -w '%{http_code}' -H '$AUTH' -X POST --data-binary @$FF_TMP/back.json $R/outbound/pushed) = 202 ]"
-check "and lands in Omnitron" wait_for 60 items_have ORD-000004 INV-BACK-ORD-000004
+check "and lands in Omnitron" wait_for 60 os_items_have ORD-000004 INV-BACK-ORD-000004
 late=$(in_topic INV-REFUSED)
 check "the refused push reached Kafka late (the case the claim is for)" [ "${late:-0}" -ge 1 ]
 check "the transformer dropped it and said why" wait_for 20 grep -q "answered 503.*dropped" "$FF_TMP/transformer.log"
-not_items_have() { ! items_have "$@"; }
+not_items_have() { ! os_items_have "$@"; }
 check "nothing of the refused push reached Omnitron" not_items_have ORD-000003 INV-REFUSED-ORD-000003
 
 # the receiver killed mid-push: no 202; a retry with the Idempotency-Key lands once
-status_rows ORD-000005 500 INV-KILL- >"$FF_TMP/kill.json"
+os_rows ORD-000005 500 INV-KILL- >"$FF_TMP/kill.json"
 BEFORE=$(state_int omni bulk_updates)
 kill -STOP "$(pid_of broker)"
 ( curl -s -o /dev/null -w '%{http_code}' -H "$AUTH" -H 'Idempotency-Key: k-kill' -X POST \
@@ -97,7 +98,7 @@ ff_start_service receiver
 wait_for 20 curl -sf "$R/healthz" >/dev/null
 check "its retry with the same Idempotency-Key is answered 202 (once the first attempt's wait is over)" \
     wait_for 40 sh -c "[ \$(curl -s -o $FF_TMP/retry -w '%{http_code}' -H '$AUTH' -H 'Idempotency-Key: k-kill' -X POST --data-binary @$FF_TMP/kill.json $R/outbound/pushed) = 202 ]"
-check "the order's rows land in Omnitron" wait_for 60 items_have ORD-000005 INV-KILL-ORD-000005
+check "the order's rows land in Omnitron" wait_for 60 os_items_have ORD-000005 INV-KILL-ORD-000005
 sleep 3   # anything else of the killed push would have landed by now
 check "exactly once: one bulk_status_update for it" [ "$(state_int omni bulk_updates)" = $((BEFORE + 1)) ]
 check "and one message that took effect: any second one in the records topic was dropped" sh -c \

@@ -287,8 +287,25 @@ static void test_run_counters(void)
     /* an empty run completes on the final publish */
     CHECK_INT(store_run_published(st, "r3", NULL, 0, 1, NULL, &err), 1);
 
+    /* a page withdrawn once its rows are published in its place: the
+     * rows are the run's records; a redelivered page is withdrawn once */
+    const char *page[1] = { "page-0001" }, *rows2[2] = { "ORD-1", "ORD-2" };
+    CHECK_INT(store_run_published(st, "r4", page, 1, 1, NULL, &err), 0);
+    CHECK_INT(store_run_published(st, "r4", rows2, 2, 0, NULL, &err), 0);
+    CHECK_INT(store_record_done(st, "r4", "withdrawn", "f", "page-0001", "r4", 0, &rc, &err), 0);
+    CHECK_INT(rc.published, 2);
+    CHECK_INT(store_record_done(st, "r4", "withdrawn", "f", "page-0001", "r4", 0, &rc, &err), 0);
+    CHECK_INT(rc.published, 2);
+    CHECK_INT(store_record_done(st, "r4", "succeeded", "f", "ORD-1", "r4", 0, &rc, &err), 0);
+    CHECK_INT(store_record_done(st, "r4", "succeeded", "f", "ORD-2", "r4", 0, &rc, &err), 1);
+    CHECK_INT(rc.published, 2);
+    CHECK_INT(rc.succeeded, 2);
+    CHECK_INT(store_run_note(st, "r4", 2, 1, -1, 1, NULL, &err), 0);
+    CHECK_INT(store_run_get(st, "r4", &rc, &err), 1);
+    CHECK_INT(rc.list_pages, 1);
+
     CHECK_INT(store_run_outcome(st, "r1", "won", NULL, &err), -1);
-    CHECK_STR(err.buf, "store: unknown run outcome \"won\" (want succeeded, failed or skipped)");
+    CHECK_STR(err.buf, "store: unknown run outcome \"won\" (want succeeded, failed, skipped or withdrawn)");
     strbuf_release(&err);
 }
 
@@ -356,8 +373,8 @@ static void test_run_counts_records_once(void)
     CHECK_INT(k.succeeded, 1);
     CHECK_INT(k.failed, 1);
     /* run notes: what the reader listed, and why it stopped */
-    CHECK_INT(store_run_note(st, "dup", 3, 2, 40, NULL, &err), 0);
-    CHECK_INT(store_run_note(st, "dup", 1, 1, -1, "the list repeated a page", &err), 0);
+    CHECK_INT(store_run_note(st, "dup", 3, 2, 40, 0, NULL, &err), 0);
+    CHECK_INT(store_run_note(st, "dup", 1, 1, -1, 0, "the list repeated a page", &err), 0);
     CHECK_INT(store_run_get(st, "dup", &k, &err), 1);
     CHECK_INT(k.listed, 4);
     CHECK_INT(k.list_requests, 3);
