@@ -23,7 +23,8 @@
  * number (strtod only when its magnitude could overflow a double), and
  * scan_value/scan_container a value, allocating nothing. parse_str is
  * scan_str plus decoding the strings that have escapes; the containers a
- * shallow parse leaves out go through scan_value. jsontext_minify is
+ * shallow parse leaves out go through scan_value, and so do the values a
+ * filtered parse's filter says it does not need. jsontext_minify is
  * scan_value with `out` set: skip_ws then copies the input between runs of
  * whitespace and comments to out (room for all of the input is reserved
  * once), so a compact document is copied with one memcpy at the end.
@@ -42,6 +43,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 /* ---------------------------------------------------------------- reader */
 
@@ -61,6 +65,10 @@ typedef struct parser {
     const char *run;   /* the input from here on is not copied to out yet */
     jsontext_top *top; /* the caller's, or NULL */
     int top_real;      /* a top-level number is a real (jsontext_parse would make it one) */
+    /* jsontext_parse_filtered only */
+    jsontext_filter_fn filter; /* NULL otherwise */
+    void *filter_ctx;
+    const void *fnode; /* the filter's node for the value being parsed */
 } parser;
 
 /* Byte classes for string scanning: 0 plain, 1 '"', 2 '\\', 3 control,
@@ -133,6 +141,60 @@ static inline uint64_t load8(const char *p)
 
 static const unsigned char is_ws[256] = { ['\t'] = 1, ['\n'] = 1, ['\r'] = 1, [' '] = 1 };
 
+/* The first byte at or after p (before end) that is not whitespace, or end. */
+static inline const char *ws_end(const char *p, const char *end)
+{
+#if defined(__SSE2__)
+    /* 16 bytes at a time: a newline and its indentation in one step */
+    const __m128i sp = _mm_set1_epi8(' '), nl = _mm_set1_epi8('\n'), tab = _mm_set1_epi8('\t'),
+                  cr = _mm_set1_epi8('\r');
+    while (end - p >= 16) {
+        __m128i x = _mm_loadu_si128((const __m128i *)p);
+        __m128i ws = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, sp), _mm_cmpeq_epi8(x, nl)),
+                                  _mm_or_si128(_mm_cmpeq_epi8(x, tab), _mm_cmpeq_epi8(x, cr)));
+        unsigned other = ~(unsigned)_mm_movemask_epi8(ws) & 0xFFFFu;
+        if (other)
+            return p + __builtin_ctz(other);
+        p += 16;
+    }
+#else
+    while (end - p >= 8 && load8(p) == 0x2020202020202020ULL)
+        p += 8; /* indentation */
+#endif
+    while (p < end && is_ws[(unsigned char)*p])
+        p++;
+    return p;
+}
+
+/* Moves p over plain string bytes (none is '"', '\\', a control byte or
+ * >= 0x80) a block at a time while a whole block is left before end; it may
+ * stop before the first byte that is not plain (the caller's byte loop
+ * goes on from there). */
+static inline const char *plain_run(const char *p, const char *end)
+{
+#if defined(__SSE2__)
+    const __m128i q = _mm_set1_epi8('"'), bs = _mm_set1_epi8('\\'), ctl = _mm_set1_epi8(0x20);
+    while (end - p >= 16) {
+        __m128i x = _mm_loadu_si128((const __m128i *)p);
+        /* signed compare: bytes >= 0x80 are negative, below 0x20 too */
+        __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, q), _mm_cmpeq_epi8(x, bs)), _mm_cmplt_epi8(x, ctl));
+        unsigned m = (unsigned)_mm_movemask_epi8(hit);
+        if (m)
+            return p + __builtin_ctz(m);
+        p += 16;
+    }
+#else
+    while (end - p >= 8) {
+        uint64_t w = load8(p);
+        if (HAS_ZERO(w ^ (ONES * '"')) | HAS_ZERO(w ^ (ONES * '\\')) | ((w - ONES * 0x20) & ~w & HIGHS) |
+            (w & HIGHS))
+            break;
+        p += 8;
+    }
+#endif
+    return p;
+}
+
 /* Minify: copies the input not copied yet, up to upto, to out (room reserved). */
 static inline void flush_run(parser *ps, const char *upto)
 {
@@ -147,10 +209,7 @@ static int skip_ws_slow(parser *ps)
 {
     const char *p = ps->p, *end = ps->end, *from = p;
     for (;;) {
-        while (end - p >= 8 && load8(p) == 0x2020202020202020ULL)
-            p += 8; /* indentation */
-        while (p < end && is_ws[(unsigned char)*p])
-            p++;
+        p = ws_end(p, end);
         if (p + 1 >= end || *p != '/')
             break;
         if (p[1] == '/') {
@@ -357,14 +416,7 @@ static int scan_str(parser *ps, const char **s, size_t *n, int *esc, int *nul)
     const char *p = ps->p + 1, *end = ps->end;
     int e = 0, z = 0;
     for (;;) {
-        /* 8 bytes at a time while none is '"', '\\', a control or >= 0x80 */
-        while (end - p >= 8) {
-            uint64_t w = load8(p);
-            if (HAS_ZERO(w ^ (ONES * '"')) | HAS_ZERO(w ^ (ONES * '\\')) |
-                ((w - ONES * 0x20) & ~w & HIGHS) | (w & HIGHS))
-                break;
-            p += 8;
-        }
+        p = plain_run(p, end);
         while (p < end && !str_class[(unsigned char)*p])
             p++;
         if (p >= end) {
@@ -641,7 +693,11 @@ static json_t *parse_object(parser *ps)
             goto fail;
         }
         ps->p++;
-        if (ps->in_pick && ps->pick_fields && ps->depth == ps->pick_depth && !wanted(ps->pick_fields, k, klen)) {
+        const void *node = ps->fnode;
+        if (ps->filter && node != JSONTEXT_BUILD_ALL)
+            ps->fnode = ps->filter(node, k, klen, 0, ps->filter_ctx);
+        if ((ps->filter && !ps->fnode) ||
+            (ps->in_pick && ps->pick_fields && ps->depth == ps->pick_depth && !wanted(ps->pick_fields, k, klen))) {
             /* a member the caller does not need: checked, not built */
             free(kcopy);
             if (skip_ws(ps) || scan_value(ps) < 0)
@@ -662,6 +718,7 @@ static json_t *parse_object(parser *ps)
             json_object_setn_new_nocheck(obj, k, klen, v);
             free(kcopy);
         }
+        ps->fnode = node;
         int more = after_item(ps, '}', open);
         if (more < 0)
             goto fail;
@@ -683,8 +740,16 @@ static json_t *parse_array(parser *ps)
         ps->p++;
         return arr;
     }
-    for (;;) {
-        json_t *v = parse_value(ps);
+    const void *node = ps->fnode;
+    for (size_t i = 0;; i++) {
+        json_t *v;
+        if (ps->filter && node != JSONTEXT_BUILD_ALL)
+            ps->fnode = ps->filter(node, NULL, 0, i, ps->filter_ctx);
+        if (ps->filter && !ps->fnode)
+            v = scan_value(ps) < 0 ? NULL : json_null(); /* keeps the later elements' positions */
+        else
+            v = parse_value(ps);
+        ps->fnode = node;
         if (!v)
             goto fail;
         json_array_append_new(arr, v);
@@ -756,8 +821,9 @@ static int scan_container(parser *ps)
             }
             if (scan_str(ps, &k, &klen, &esc, &nul))
                 goto out;
-            /* (the shallow parse never refused these in the parts it skips) */
-            if (nul && ps->out) {
+            /* (the shallow parse never refused these in the parts it skips;
+             * the filtered one does, as jsontext_parse would) */
+            if (nul && (ps->out || ps->filter)) {
                 fail_at(ps, kat, "NUL byte in object key not supported");
                 goto out;
             }
@@ -866,27 +932,42 @@ static json_t *parse_value(parser *ps)
     }
 }
 
+/* One value and nothing after it, with the parser set up by the caller
+ * (whose scratch buffer this releases). New reference or NULL. */
+static json_t *parse_doc(parser *ps)
+{
+    json_t *v = NULL;
+    if (!skip_ws(ps))
+        v = parse_value(ps);
+    if (v && (skip_ws(ps) || ps->p < ps->end)) {
+        char b[16];
+        fail_at(ps, ps->p, "end of input expected after the value, got %s", what(ps, ps->p, b));
+        json_decref(v);
+        v = NULL;
+    }
+    strbuf_release(&ps->scratch);
+    return v;
+}
+
 static json_t *parse_text(const char *text, size_t len, int build_depth, const char *pick, int pick_depth,
                           const char *const *pick_fields, strbuf *err)
 {
     parser ps = { .start = text, .p = text, .end = text + len, .err = err, .scratch = STRBUF_INIT,
                   .build_depth = build_depth, .pick = pick, .pick_depth = pick_depth, .pick_fields = pick_fields };
-    json_t *v = NULL;
-    if (!skip_ws(&ps))
-        v = parse_value(&ps);
-    if (v && (skip_ws(&ps) || ps.p < ps.end)) {
-        char b[16];
-        fail_at(&ps, ps.p, "end of input expected after the value, got %s", what(&ps, ps.p, b));
-        json_decref(v);
-        v = NULL;
-    }
-    strbuf_release(&ps.scratch);
-    return v;
+    return parse_doc(&ps);
 }
 
 json_t *jsontext_parse(const char *text, size_t len, strbuf *err)
 {
     return parse_text(text, len, 0, NULL, 0, NULL, err);
+}
+
+json_t *jsontext_parse_filtered(const char *text, size_t len, jsontext_filter_fn filter, const void *root, void *ctx,
+                                strbuf *err)
+{
+    parser ps = { .start = text, .p = text, .end = text + len, .err = err, .scratch = STRBUF_INIT,
+                  .filter = filter, .filter_ctx = ctx, .fnode = root ? root : JSONTEXT_BUILD_ALL };
+    return parse_doc(&ps);
 }
 
 json_t *jsontext_parse_shallow(const char *text, size_t len, int depth, strbuf *err)
@@ -1001,6 +1082,27 @@ static void put_int(strbuf *out, json_int_t v)
     put(out, s, (size_t)(e - s));
 }
 
+/* Moves p over bytes the writer copies as they are (none is '"', '\\' or
+ * a control byte) a block at a time while a whole block is left before
+ * end; it may stop early, the caller's byte loop goes on from there. */
+static inline const char *unescaped_run(const char *p, const char *end)
+{
+#if defined(__SSE2__)
+    const __m128i q = _mm_set1_epi8('"'), bs = _mm_set1_epi8('\\'), ctl = _mm_set1_epi8(0x1F);
+    while (end - p >= 16) {
+        __m128i x = _mm_loadu_si128((const __m128i *)p);
+        /* unsigned x <= 0x1F: min(x, 0x1F) == x */
+        __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, q), _mm_cmpeq_epi8(x, bs)),
+                                   _mm_cmpeq_epi8(_mm_min_epu8(x, ctl), x));
+        unsigned m = (unsigned)_mm_movemask_epi8(hit);
+        if (m)
+            return p + __builtin_ctz(m);
+        p += 16;
+    }
+#endif
+    return p;
+}
+
 /* Appends "..." with JSON escaping; runs of plain bytes are copied at once. */
 static void put_str(strbuf *out, const char *s, size_t n)
 {
@@ -1008,6 +1110,9 @@ static void put_str(strbuf *out, const char *s, size_t n)
     const char *end = s + n, *run = s;
     put_ch(out, '"');
     for (const char *p = s; p < end; p++) {
+        p = unescaped_run(p, end);
+        if (p == end)
+            break;
         unsigned char c = (unsigned char)*p;
         if (c >= 0x20 && c != '"' && c != '\\')
             continue;

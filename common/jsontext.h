@@ -42,6 +42,22 @@ json_t *jsontext_parse_shallow(const char *text, size_t len, int depth, strbuf *
  * list's ids, say, without the rest of each entry. New reference or NULL. */
 json_t *jsontext_parse_pick(const char *text, size_t len, int depth, const char *key, int key_depth,
                             const char *const *fields, strbuf *err);
+/* jsontext_parse_filtered asks this, for each member of an object it builds
+ * (key: the decoded key, klen bytes, not NUL-terminated; index 0) and each
+ * element of an array it builds (key NULL, index its position), what to do
+ * with the value, given node, the answer that led to the container (or the
+ * root node). It returns NULL when the value is not needed (it is checked,
+ * not built: an object leaves the member out, an array holds null in its
+ * place), JSONTEXT_BUILD_ALL for the whole value, or the node to ask about
+ * the value's own members. Nodes are the caller's; ctx is passed through. */
+typedef const void *(*jsontext_filter_fn)(const void *node, const char *key, size_t klen, size_t index, void *ctx);
+#define JSONTEXT_BUILD_ALL ((const void *)1)
+/* As jsontext_parse (same checks, same errors in err, anywhere in the text)
+ * but builds only what filter asks for, from root (NULL: everything): for
+ * a consumer that knows which parts of a document it can read. New
+ * reference or NULL. */
+json_t *jsontext_parse_filtered(const char *text, size_t len, jsontext_filter_fn filter, const void *root, void *ctx,
+                                strbuf *err);
 /* What jsontext_minify tells about the top value. */
 #define JSONTEXT_TOP_KEY_MAX 64
 typedef struct jsontext_top {

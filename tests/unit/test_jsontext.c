@@ -392,6 +392,126 @@ static void test_pick(void)
     pick("{\"orderitem_set\":[{\"pk\":1,\"x\":[1,]}]}", 0, NULL, 0, "ERR: line 1 column 34: trailing comma in array");
 }
 
+/* A filter for the filtered parse: a node is a NULL-terminated list of
+ * "key" (built whole) or "key>" (its members filtered by the next node);
+ * "#n" names array element n. */
+typedef struct fnode {
+    const char *keys[6];
+    const struct fnode *sub;
+} fnode;
+
+static const void *test_filter(const void *node, const char *key, size_t klen, size_t index, void *ctx)
+{
+    const fnode *n = node;
+    char buf[32];
+    int *calls = ctx;
+    (*calls)++;
+    if (!key) {
+        klen = (size_t)snprintf(buf, sizeof buf, "#%zu", index);
+        key = buf;
+    }
+    for (int i = 0; n->keys[i]; i++) {
+        size_t l = strlen(n->keys[i]);
+        int deeper = n->keys[i][l - 1] == '>';
+        if (l - (size_t)deeper == klen && !memcmp(n->keys[i], key, klen))
+            return deeper ? (const void *)n->sub : JSONTEXT_BUILD_ALL;
+    }
+    return NULL;
+}
+
+static void filtered(const char *in, const fnode *root, const char *want)
+{
+    strbuf err = STRBUF_INIT;
+    int calls = 0;
+    check_parsed(jsontext_parse_filtered(in, strlen(in), test_filter, root, &calls, &err), &err, want);
+}
+
+static void test_filtered(void)
+{
+    const char *order = "{\"pk\":7,\"number\":\"A\",\"customer\":{\"name\":\"x\",\"address\":{\"city\":\"y\"}},"
+                        "\"items\":[{\"pk\":71,\"product\":{\"sku\":\"S\",\"tags\":[1,2]}},{\"pk\":72}]}";
+    fnode item = { { "product", NULL }, NULL };
+    fnode items = { { "#1", "#0>", NULL }, &item };
+    fnode root = { { "number", "items>", NULL }, &items };
+    /* members not asked for are left out; array elements keep their places */
+    filtered(order, &root, "{\"number\":\"A\",\"items\":[{\"product\":{\"sku\":\"S\",\"tags\":[1,2]}},{\"pk\":72}]}");
+    fnode none = { { NULL }, NULL };
+    filtered(order, &none, "{}");
+    filtered("[1,[2],{\"a\":3}]", &none, "[null,null,null]");
+    /* NULL root: everything, and the filter is never asked */
+    int calls = 0;
+    json_t *v = jsontext_parse_filtered(order, strlen(order), test_filter, NULL, &calls, NULL);
+    CHECK(v && json_object_size(v) == 4 && calls == 0);
+    json_decref(v);
+    /* a scalar top value, and keys compared decoded */
+    filtered("5", &none, "5");
+    fnode esc = { { "items", NULL }, NULL };
+    filtered("{\"it\\u0065ms\":[1],\"x\":2}", &esc, "{\"items\":[1]}");
+    /* the parts left out are checked as the full parse checks them: same
+     * message, same place, NUL keys included */
+    const char *bad[] = { "{\"a\":{\"b\":[1,}}", "{\"a\":{\"b\" 1}}", "{\"a\":{}} x", "{\"a\":[\"\\q\"]}",
+                          "{\"a\":{\"b\":tru}}", "{\"a\":[01]}", "{\"a\":{\"\\u0000\":1}}", "{\"a\":1e999}",
+                          "{\"a\":\"\xff\"}", "[1,2,]" };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        strbuf e1 = STRBUF_INIT, e2 = STRBUF_INIT;
+        json_t *a = jsontext_parse(bad[i], strlen(bad[i]), &e1);
+        json_t *b = jsontext_parse_filtered(bad[i], strlen(bad[i]), test_filter, &none, &calls, &e2);
+        CHECK(a == NULL && b == NULL);
+        CHECK_STR(e2.buf, e1.buf);
+        strbuf_release(&e1);
+        strbuf_release(&e2);
+    }
+}
+
+/* Strings and whitespace of every length around the 16-byte blocks the
+ * scanner and the writer look at, with the special byte at each place. */
+static void test_block_edges(void)
+{
+    const char *specials[] = { "\\\"", "\\n", "\xc3\xa9", "\\u00e9" };
+    for (int len = 0; len < 40; len++) {
+        for (size_t k = 0; k < sizeof specials / sizeof specials[0]; k++) {
+            for (int at = 0; at <= len; at += (len > 8 ? 7 : 1)) {
+                strbuf in = STRBUF_INIT, want = STRBUF_INIT, err = STRBUF_INIT, out = STRBUF_INIT;
+                strbuf_addch(&in, '"');
+                strbuf_addch(&want, '"');
+                for (int i = 0; i < len; i++) {
+                    if (i == at) {
+                        strbuf_addstr(&in, specials[k]);
+                        strbuf_addstr(&want, k == 3 ? "\xc3\xa9" : specials[k]);
+                    }
+                    strbuf_addch(&in, (char)('a' + i % 26));
+                    strbuf_addch(&want, (char)('a' + i % 26));
+                }
+                strbuf_addch(&in, '"');
+                strbuf_addch(&want, '"');
+                /* whitespace runs of every length before and after */
+                strbuf pad = STRBUF_INIT;
+                for (int i = 0; i < len; i++)
+                    strbuf_addch(&pad, " \n\t\r"[i % 4]);
+                strbuf doc = STRBUF_INIT;
+                strbuf_addf(&doc, "%s[%s%s]%s", pad.buf, in.buf, pad.buf, pad.buf);
+                json_t *v = jsontext_parse(doc.buf, doc.len, &err);
+                CHECK(v != NULL);
+                if (v)
+                    jsontext_dump(json_array_get(v, 0), &out, 0);
+                CHECK_STR(out.buf, want.buf);
+                json_decref(v);
+                /* a control byte inside is refused wherever it is */
+                strbuf_setlen(&in, in.len - 1);
+                strbuf_addstr(&in, "\x01\"");
+                v = jsontext_parse(in.buf, in.len, NULL);
+                CHECK(v == NULL);
+                strbuf_release(&in);
+                strbuf_release(&want);
+                strbuf_release(&err);
+                strbuf_release(&out);
+                strbuf_release(&pad);
+                strbuf_release(&doc);
+            }
+        }
+    }
+}
+
 static void test_roundtrip_text(void)
 {
     const char *doc = "{\"id\":\"SO-1\",\"n\":3,\"x\":-2.5,\"ok\":true,\"nil\":null,\"items\":[{\"q\":1,\"tags\":[\"a\",\"b\"]}],"
@@ -733,6 +853,8 @@ int main(void)
     RUN(test_roundtrip_text);
     RUN(test_shallow);
     RUN(test_pick);
+    RUN(test_filtered);
+    RUN(test_block_edges);
     RUN(test_minify);
     RUN(test_minify_errors);
     RUN(test_minify_nesting);
