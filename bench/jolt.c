@@ -12,7 +12,11 @@
  *
  * Three figures, each the median of per-operation times within a round:
  * apply on an already parsed input, the first (shift) step alone, and
- * parse + apply + serialize. With --java RUN (the driver of
+ * parse + apply + serialize, text to text through jolt_apply_text (which
+ * builds only the parts of the input the first step can read; its output
+ * is checked against jolt_apply's first). The same path through
+ * jsontext_parse, jolt_apply and jsontext_dump on the whole tree is
+ * printed too, for reference. With --java RUN (the driver of
  * ../shared/bench/jolt-java, see its README) rounds alternate: one JVM run of
  * `RUN --bench ITERS --warmup W --rounds 1` (W: JOLT_JAVA_WARMUP, default
  * 3 x ITERS), then one round of ours, R times (default 3); the figures
@@ -100,7 +104,7 @@ static double median(double *v, int n)
 
 /* One round's medians, in microseconds. */
 typedef struct figs {
-    double apply, shift, full, parse, dump;
+    double apply, shift, full, full_tree, parse, dump;
 } figs;
 
 typedef struct bench_case {
@@ -133,6 +137,13 @@ static void our_round(const bench_case *c, int iters, double *t, figs *f)
     }
     for (int i = 0; i < iters; i++) {
         double t0 = now_ns();
+        strbuf_reset(&ser);
+        jolt_apply_text(c->chain, c->text, c->len, NULL, &ser, NULL);
+        t[i] = now_ns() - t0;
+    }
+    f->full = median(t, iters) / 1e3;
+    for (int i = 0; i < iters; i++) {
+        double t0 = now_ns();
         json_t *in = jsontext_parse(c->text, c->len, NULL);
         json_t *o = jolt_apply(c->chain, in, NULL, NULL);
         strbuf_reset(&ser);
@@ -141,7 +152,7 @@ static void our_round(const bench_case *c, int iters, double *t, figs *f)
         json_decref(o);
         json_decref(in);
     }
-    f->full = median(t, iters) / 1e3;
+    f->full_tree = median(t, iters) / 1e3;
     for (int i = 0; i < iters; i++) {
         double t0 = now_ns();
         json_t *in = jsontext_parse(c->text, c->len, NULL);
@@ -296,6 +307,15 @@ int main(int argc, char **argv)
         c.shift = jolt_compile_op("shift", json_object_get(first, "spec"), &err);
 
     json_t *out = jolt_apply(c.chain, c.input, NULL, &err);
+    /* the full path goes text to text: it must give jolt_apply's output */
+    strbuf viatext = STRBUF_INIT, direct = STRBUF_INIT;
+    jsontext_dump(out, &direct, 0);
+    if (jolt_apply_text(c.chain, text.buf, text.len, NULL, &viatext, &err) || strcmp(viatext.buf, direct.buf)) {
+        fprintf(stderr, "bench-jolt: jolt_apply_text differs from jolt_apply\n");
+        return 1;
+    }
+    strbuf_release(&viatext);
+    strbuf_release(&direct);
     int equal = expected ? same_json(expected, out) : -1;
     int java_equal = -1, java_equal_unordered = -1;
     if (java) {
@@ -332,7 +352,7 @@ int main(int argc, char **argv)
     free(t);
     /* medians over the rounds */
     double v[MAX_ROUNDS];
-    figs m = {0, 0, 0, 0, 0}, jm = {0, 0, 0, 0, 0};
+    figs m = {0, 0, 0, 0, 0, 0}, jm = {0, 0, 0, 0, 0, 0};
 #define MED(dst, arr, n, fld)                 \
     do {                                      \
         for (int i_ = 0; i_ < (n); i_++)      \
@@ -342,6 +362,7 @@ int main(int argc, char **argv)
     MED(m, ours, rounds, apply);
     MED(m, ours, rounds, shift);
     MED(m, ours, rounds, full);
+    MED(m, ours, rounds, full_tree);
     MED(m, ours, rounds, parse);
     MED(m, ours, rounds, dump);
     MED(jm, theirs, njava, apply);
@@ -363,6 +384,7 @@ int main(int argc, char **argv)
             printf("shift step alone:            %8.2f us\n", m.shift);
         printf("parse + apply + serialize:   %8.2f us\n", m.full);
     }
+    printf("jsontext_parse + jolt_apply + jsontext_dump: %.2f us\n", m.full_tree);
     printf("parse input alone:           %8.2f us\n", m.parse);
     printf("serialize input alone:       %8.2f us\n", m.dump);
     if (expected)
@@ -371,8 +393,8 @@ int main(int argc, char **argv)
         printf("equal to Java's output (member order significant): %s%s\n", java_equal ? "true" : "false",
                !java_equal && java_equal_unordered ? " (equal with key order ignored)" : "");
     printf("{\"bench\":\"jolt\",\"input_bytes\":%zu,\"rounds\":%d,\"iterations\":%d,\"apply_us\":%.3f,\"shift_us\":%.3f,"
-           "\"parse_us\":%.3f,\"dump_us\":%.3f,\"full_us\":%.3f",
-           text.len, rounds, iters, m.apply, m.shift, m.parse, m.dump, m.full);
+           "\"parse_us\":%.3f,\"dump_us\":%.3f,\"full_us\":%.3f,\"full_tree_us\":%.3f",
+           text.len, rounds, iters, m.apply, m.shift, m.parse, m.dump, m.full, m.full_tree);
     if (njava)
         printf(",\"java_rounds\":%d,\"java_apply_us\":%.3f,\"java_shift_us\":%.3f,\"java_full_us\":%.3f,"
                "\"speedup_apply\":%.2f,\"speedup_shift\":%.2f,\"speedup_full\":%.2f",

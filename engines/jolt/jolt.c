@@ -9,6 +9,12 @@
  * value (steps that can take the previous output over change it in place
  * where they own it alone, see jolt_op.apply_owned), so a compiled spec
  * holds no per-apply state and can be shared between threads.
+ *
+ * jolt_apply_text goes from JSON text to JSON text. When the first step
+ * can say which parts of its input it may read (jolt_op.need: a shift
+ * without "@" keys or transposes), the reader builds only those and checks
+ * the rest without building it; the output is the one jolt_apply gives on
+ * the whole input.
  */
 #include "jolt_int.h"
 #include "xalloc.h"
@@ -453,6 +459,29 @@ json_t *jolt_apply_range(const jolt_spec *s, int from, int to, const json_t *inp
 json_t *jolt_apply(const jolt_spec *s, const json_t *input, const json_t *context, strbuf *err)
 {
     return jolt_apply_range(s, 0, s ? s->n : 0, input, context, err);
+}
+
+int jolt_apply_text(const jolt_spec *s, const char *text, size_t len, const json_t *context, strbuf *out,
+                    strbuf *err)
+{
+    if (!s) {
+        strbuf_seterr(err, "no spec");
+        return -1;
+    }
+    /* Build only what the first step can read: a shift reads the values its
+     * keys match, the rest of the input is checked and dropped. */
+    const jolt_op *first = s->n ? &s->ops[0] : NULL;
+    json_t *in = first && first->need ? jsontext_parse_filtered(text, len, first->need, first->need_root, NULL, err)
+                                      : jsontext_parse(text, len, err);
+    if (!in)
+        return -1;
+    json_t *res = jolt_apply(s, in, context, err);
+    json_decref(in);
+    if (!res)
+        return -1;
+    jsontext_dump(res, out, 0);
+    json_decref(res);
+    return 0;
 }
 
 void jolt_free(jolt_spec *s)

@@ -48,6 +48,14 @@ json_t *jolt_apply(const jolt_spec *s, const json_t *input, const json_t *contex
 /* Chain steps [from, to) only; error when from < 0 || to > nsteps || to <= from. */
 json_t *jolt_apply_range(const jolt_spec *s, int from, int to, const json_t *input,
                          const json_t *context, strbuf *err);
+/* JSON text in, JSON text out: the same as jsontext_parse, jolt_apply and a
+ * compact jsontext_dump, but faster where the first step reads only part of
+ * its input (a shift without "@" or transposes: the rest is checked, not
+ * built). Appends the output to out (the caller's) and returns 0, or
+ * returns -1 with err: a syntax error as jsontext_parse reports it, or an
+ * apply error as jolt_apply's. context is borrowed. */
+int jolt_apply_text(const jolt_spec *s, const char *text, size_t len, const json_t *context, strbuf *out,
+                    strbuf *err);
 /* Number of steps in the chain. */
 int jolt_steps(const jolt_spec *s);
 void jolt_free(jolt_spec *s);

@@ -14,6 +14,7 @@
 #include <jansson.h>
 
 #include "jolt.h"
+#include "jsontext.h"
 #include "strbuf.h"
 
 /* The JSON path of the spec part being compiled, for error messages. */
@@ -42,6 +43,12 @@ struct jolt_op {
      * with err as above. */
     json_t *(*apply_owned)(const void *impl, json_t *input, const json_t *context, strbuf *err);
     void (*free_impl)(void *impl);
+    /* Optional: the parts of an input the operation can read, as a filter
+     * for jsontext_parse_filtered and its root node (both the operation's),
+     * so that jolt_apply_text builds only those when this is the first step.
+     * NULL when it may read anything. */
+    jsontext_filter_fn need;
+    const void *need_root;
 };
 
 /* Per-operation compilers; spec is borrowed. 0 on success, -1 with err. */

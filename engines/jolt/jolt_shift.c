@@ -20,6 +20,7 @@
 #include "jolt_int.h"
 #include "xalloc.h"
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,6 +36,8 @@ struct shift_node {
     int nspecial, nlit, ncomp;
     shift_node **special, **lit, **comp;
     int strategy;
+    size_t rawlen; /* strlen(pe->raw) */
+    long rawidx;   /* pe->raw as an array index (Java's parseInt), or -1 */
 };
 
 typedef struct shift_spec {
@@ -199,6 +202,9 @@ static shift_node *node_compile(const char *key, const json_t *rhs, jolt_cpath *
     shift_node *n = xcalloc(1, sizeof *n);
     n->pe = pe;
     n->path = xstrdup(p->path.len ? p->path.buf : "(spec)");
+    n->rawlen = strlen(pe->raw);
+    if (jolt_parse_int(pe->raw, n->rawlen, &n->rawidx) || n->rawidx < 0)
+        n->rawidx = -1;
     int rc;
     if (json_is_object(rhs)) {
         rc = composite_compile(n, rhs, p, err);
@@ -397,6 +403,21 @@ static void shift_write(shift_run *r, const jolt_path *path, const json_t *data)
 
 static int node_apply(shift_run *r, const shift_node *n, const char *key, const json_t *input);
 
+/* Writes i in decimal, NUL-terminated, into buf (room for 21 bytes): an
+ * array index as the key Java matches it by. Returns its length. */
+static size_t index_key(size_t i, char *buf)
+{
+    char tmp[24], *e = tmp + sizeof tmp, *b = e;
+    do {
+        *--b = (char)('0' + i % 10);
+        i /= 10;
+    } while (i);
+    size_t len = (size_t)(e - b);
+    memcpy(buf, b, len);
+    buf[len] = '\0';
+    return len;
+}
+
 static void apply_computed(shift_run *r, const shift_node *n, const char *key, const json_t *sub)
 {
     for (int i = 0; i < n->ncomp; i++)
@@ -443,7 +464,7 @@ static void process_computed(shift_run *r, const shift_node *n, const json_t *in
     } else if (json_is_array(input)) {
         char buf[32];
         for (size_t i = 0; i < json_array_size(input); i++) {
-            snprintf(buf, sizeof buf, "%zu", i);
+            index_key(i, buf);
             apply_computed(r, n, buf, json_array_get(input, i));
         }
     }
@@ -497,7 +518,7 @@ static void process(shift_run *r, const shift_node *n, const json_t *input)
         } else {
             char buf[32];
             for (size_t i = 0; i < json_array_size(input); i++) {
-                snprintf(buf, sizeof buf, "%zu", i);
+                index_key(i, buf);
                 process_conflict_key(r, n, buf, json_array_get(input, i));
             }
         }
@@ -593,6 +614,81 @@ static int node_apply_here(shift_run *r, const shift_node *n, const char *key, c
     return real;
 }
 
+/* ---- what an input must hold for the spec (jolt_apply_text) ---- */
+
+/* Whether the node or one below it reads input data other than the value
+ * its own key matched: "@" and "@(n,path)" keys, and transposes on the
+ * right hand side. Such a spec can read anything: its input is built whole. */
+static int reads_around(const shift_node *n)
+{
+    if (n->pe->kind == PE_AT || n->pe->kind == PE_TRANSPOSE)
+        return 1;
+    for (int i = 0; i < n->nw; i++)
+        for (int j = 0; j < n->writers[i]->n; j++) {
+            const jolt_pe *pe = n->writers[i]->el[j];
+            if (pe->kind == PE_TRANSPOSE || (pe->kind == PE_ARRAY && pe->arr == ARR_TRANSPOSE))
+                return 1;
+        }
+    for (int i = 0; i < n->nspecial; i++)
+        if (reads_around(n->special[i]))
+            return 1;
+    for (int i = 0; i < n->nlit; i++)
+        if (reads_around(n->lit[i]))
+            return 1;
+    for (int i = 0; i < n->ncomp; i++)
+        if (reads_around(n->comp[i]))
+            return 1;
+    return 0;
+}
+
+/* The jsontext_filter_fn of a shift spec without reads_around: the value
+ * under key (or at index of an array) is needed when a child of node can
+ * match that key, and then as a whole when that child is a leaf (its value
+ * is copied out) or when several children can match. Matching depends on
+ * keys alone, so a value no child can match is never read. Over-approximate:
+ * "&" keys count as matching anything. Returns a child node (borrowed from
+ * the compiled spec), JSONTEXT_BUILD_ALL or NULL. */
+static const void *shift_need(const void *node, const char *key, size_t klen, size_t index, void *ctx)
+{
+    (void)ctx;
+    const shift_node *n = node;
+    char buf[128];
+    long idx = -1;
+    if (!key) { /* an array element: matched as its decimal index */
+        if (index > (size_t)INT_MAX)
+            return JSONTEXT_BUILD_ALL;
+        idx = (long)index;
+        key = buf;
+        klen = index_key(index, buf);
+    }
+    const shift_node *cand = NULL;
+    int nc = 0;
+    for (int i = 0; i < n->nlit; i++) {
+        const shift_node *l = n->lit[i];
+        /* arrays: process_literals reads "00" as index 0 too */
+        if ((l->rawlen == klen && !memcmp(l->pe->raw, key, klen)) || (idx >= 0 && l->rawidx == idx)) {
+            cand = l;
+            nc++;
+        }
+    }
+    if (n->ncomp && key != buf) { /* the star matchers want a C string */
+        if (klen >= sizeof buf)
+            return JSONTEXT_BUILD_ALL;
+        memcpy(buf, key, klen);
+        buf[klen] = '\0';
+    }
+    for (int i = 0; i < n->ncomp; i++) {
+        jolt_match m;
+        if (!is_star(n->comp[i]->pe->kind) || jolt_pe_star_match(n->comp[i]->pe, buf, &m)) {
+            cand = n->comp[i];
+            nc++;
+        }
+    }
+    if (nc == 0)
+        return NULL;
+    return nc == 1 && !cand->leaf ? (const void *)cand : JSONTEXT_BUILD_ALL;
+}
+
 static json_t *shift_apply(const void *impl, const json_t *input, const json_t *context, strbuf *err)
 {
     (void)context;
@@ -641,5 +737,9 @@ int jolt_shift_compile(jolt_op *op, const json_t *spec, jolt_cpath *p, strbuf *e
     op->impl = s;
     op->apply = shift_apply;
     op->free_impl = shift_free;
+    if (!reads_around(root)) {
+        op->need = shift_need;
+        op->need_root = root;
+    }
     return 0;
 }

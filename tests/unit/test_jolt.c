@@ -337,6 +337,73 @@ static void test_chain_and_range(void)
     BAD(NULL, "\"foo\"", NULL);
 }
 
+/* jolt_apply_text on input gives the text of jolt_apply's output, or its
+ * error; want (when not NULL) is that text. */
+static void check_text(const char *op, const char *spec, const char *input, const char *want, int line)
+{
+    json_t *s = J(spec), *in = jsontext_parse(input, strlen(input), NULL);
+    strbuf err = STRBUF_INIT, terr = STRBUF_INIT, got = STRBUF_INIT, direct = STRBUF_INIT;
+    jolt_spec *js = op ? jolt_compile_op(op, s, &err) : jolt_compile(s, &err);
+    json_t *out = js && in ? jolt_apply(js, in, NULL, &err) : NULL;
+    if (out)
+        jsontext_dump(out, &direct, 0);
+    else if (!in)
+        jsontext_parse(input, strlen(input), &err); /* the syntax error */
+    int rc = js ? jolt_apply_text(js, input, strlen(input), NULL, &got, &terr) : -1;
+    int ok = js && (out ? rc == 0 && !strcmp(got.buf, direct.buf) : rc == -1 && !strcmp(terr.buf, err.buf));
+    if (want)
+        ok = ok && !strcmp(out ? got.buf : terr.buf, want);
+    if (ok) {
+        unit_passed++;
+    } else {
+        unit_failed++;
+        fprintf(stderr, "FAIL %s: line %d: text path gave %s '%s', jolt_apply '%s' '%s', want '%s'\n", unit_current,
+                line, rc ? "error" : "", rc ? terr.buf : got.buf, direct.buf, err.buf, want ? want : "");
+    }
+    json_decref(out);
+    jolt_free(js);
+    json_decref(s);
+    json_decref(in);
+    strbuf_release(&err);
+    strbuf_release(&terr);
+    strbuf_release(&got);
+    strbuf_release(&direct);
+}
+#define TEXT(op, spec, in, want) check_text(op, spec, in, want, __LINE__)
+
+static void test_apply_text(void)
+{
+    const char *order = "{\"id\":\"A\",\"skip\":{\"big\":[1,2,{\"x\":\"y\"}]},\"items\":[{\"sku\":\"s1\",\"q\":1,"
+                        "\"img\":[\"u\"]},{\"sku\":\"s2\",\"q\":2.5}],\"tags\":[\"a\",\"b\"]}";
+    /* a shift reading part of its input: the rest is checked, not built */
+    TEXT("shift", "{\"id\":\"o.id\",\"items\":{\"*\":{\"sku\":\"l[&1].sku\",\"q\":\"l[&1].qty\"}},\"tags\":\"t\"}",
+         order, "{\"o\":{\"id\":\"A\"},\"l\":[{\"sku\":\"s1\",\"qty\":1},{\"sku\":\"s2\",\"qty\":2.5}],\"t\":[\"a\",\"b\"]}");
+    /* stars, &, $ and # keys, several keys matching one value */
+    TEXT("shift", "{\"i*\":{\"0\":{\"$\":\"k\",\"#x\":\"h\",\"*\":\"v.&\"}},\"*s\":\"star\",\"tags\":\"t\"}", order, NULL);
+    TEXT("shift", "{\"*\":{\"*\":{\"sku|q\":\"m.&2.&1.&\"}}}", order, NULL);
+    /* array elements by literal index, "00" too (Java's parseInt) */
+    TEXT("shift", "{\"items\":{\"1\":{\"q\":\"second\"},\"00\":{\"sku\":\"first\"}}}", order,
+         "{\"second\":2.5,\"first\":\"s1\"}");
+    TEXT("shift", "{\"00\":\"x\",\"2\":\"y\"}", "[5,6,7]", "{\"x\":5,\"y\":7}");
+    /* "@" and "@(n,path)" read around the matched values: built whole */
+    TEXT("shift", "{\"items\":{\"*\":{\"@(2,id)\":\"l[&1].order\",\"@\":\"all[]\"}}}", order, NULL);
+    TEXT("shift", "{\"items\":{\"*\":{\"sku\":\"bysku.@(1,q)\"}}}", order, NULL);
+    /* a scalar where the spec has an object, and a scalar input */
+    TEXT("shift", "{\"id\":{\"A\":{\"$\":\"was\"}}}", order, "{\"was\":\"A\"}");
+    TEXT("shift", "{\"a\":\"b\"}", "7", "null");
+    /* chains: only the first step's needs count */
+    TEXT(NULL, "[{\"operation\":\"shift\",\"spec\":{\"id\":\"id\"}},{\"operation\":\"default\",\"spec\":{\"d\":[1]}}]",
+         order, "{\"id\":\"A\",\"d\":[1]}");
+    TEXT(NULL, "[{\"operation\":\"default\",\"spec\":{\"id\":1}},{\"operation\":\"remove\",\"spec\":{\"skip\":\"\"}}]",
+         order, NULL);
+    /* errors: syntax anywhere (in the parts not built too), apply errors */
+    TEXT("shift", "{\"id\":\"x\"}", "{\"id\":1,\"other\":[1,2,]}", "line 1 column 22: trailing comma in array");
+    TEXT("shift", "{\"id\":\"x\"}", "{\"id\":1,\"other\":{\"\\u0000\":1}}", NULL);
+    TEXT("shift", "{\"id\":\"x\"}", "{\"id\":1} 2", NULL);
+    TEXT("shift", "{\"a\":{\"$(3)\":\"x\"}}", "{\"a\":{\"k\":1}}", "a.$(3): reference above the root of the input");
+    TEXT("shift", "{\"id\":\"x\"}", "", NULL);
+}
+
 static void test_reuse_and_input_untouched(void)
 {
     json_t *s = J("{\"*\":{\"*\":{\"v\":\"out[#2]\"}}}"), *in = J("{\"g\":{\"a\":{\"v\":1},\"b\":{\"v\":2}}}");
@@ -419,6 +486,7 @@ int main(void)
     RUN(test_registered);
     RUN(test_java_parity);
     RUN(test_chain_and_range);
+    RUN(test_apply_text);
     RUN(test_reuse_and_input_untouched);
     RUN(test_threads);
     return unit_done();
