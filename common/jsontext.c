@@ -1111,11 +1111,11 @@ static void put_str(strbuf *out, const char *s, size_t n)
     put_ch(out, '"');
     for (const char *p = s; p < end; p++) {
         p = unescaped_run(p, end);
+        while (p < end && (unsigned char)*p >= 0x20 && *p != '"' && *p != '\\')
+            p++; /* the tail shorter than a block */
         if (p == end)
             break;
         unsigned char c = (unsigned char)*p;
-        if (c >= 0x20 && c != '"' && c != '\\')
-            continue;
         put(out, run, (size_t)(p - run));
         run = p + 1;
         char e[6] = { '\\', 0, '0', '0', hex[c >> 4], hex[c & 15] };
@@ -1329,6 +1329,27 @@ static void dump(const json_t *v, strbuf *out, int flags, int depth)
         put(out, "null", 4);
         break;
     }
+}
+
+void jsontext_dump_string(const char *s, size_t n, strbuf *out)
+{
+    put_str(out, s, n);
+}
+
+int jsontext_utf8_valid(const char *s, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)s, *end = p + n;
+    while (p < end) {
+        if (*p < 0x80) {
+            p++;
+            continue;
+        }
+        size_t k = utf8_len(p, end);
+        if (!k)
+            return 0;
+        p += k;
+    }
+    return 1;
 }
 
 void jsontext_dump(const json_t *v, strbuf *out, int flags)

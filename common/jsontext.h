@@ -83,6 +83,12 @@ json_t *jsontext_load_file(const char *path, strbuf *err);
 #define JSONTEXT_PRETTY 1
 /* Appends the serialisation of v to out. Compact unless JSONTEXT_PRETTY. */
 void jsontext_dump(const json_t *v, strbuf *out, int flags);
+/* Appends s (n bytes) as a JSON string, quoted and escaped as
+ * jsontext_dump writes strings: for writers of values of their own. */
+void jsontext_dump_string(const char *s, size_t n, strbuf *out);
+/* 1 when s (n bytes) is valid UTF-8 by the reader's rules (no overlong
+ * forms, no surrogates, nothing above U+10FFFF; jansson's), else 0. */
+int jsontext_utf8_valid(const char *s, size_t n);
 /* Appends the shortest round-tripping text of a double. */
 void jsontext_dump_real(double d, strbuf *out);
 

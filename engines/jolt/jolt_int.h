@@ -12,6 +12,7 @@
 #define FF_JOLT_INT_H
 
 #include <jansson.h>
+#include <stdint.h>
 
 #include "jolt.h"
 #include "jsontext.h"
@@ -29,6 +30,68 @@ void jolt_cpath_pop(jolt_cpath *p, size_t len);
 /* Writes "<path>: <message>" into err (NULL-safe). Always returns -1. */
 int jolt_cpath_err(const jolt_cpath *p, strbuf *err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+/* ---- the engine's own values, in an arena (jolt_val.c) ---- */
+
+typedef struct jolt_arena jolt_arena;
+/* A new, empty arena; the caller frees it with jolt_arena_free, which
+ * frees every value allocated in it and releases what it holds. */
+jolt_arena *jolt_arena_new(void);
+void jolt_arena_free(jolt_arena *a);
+/* n bytes (aligned for any type), owned by the arena. */
+void *jolt_arena_alloc(jolt_arena *a, size_t n);
+/* Takes the reference to v (NULL is ignored) and releases it with the arena:
+ * for the jansson values that arena values borrow from. */
+void jolt_arena_hold(jolt_arena *a, json_t *v);
+
+enum jolt_val_kind { JV_JSON, JV_OBJ, JV_ARR };
+
+typedef struct jolt_val jolt_val;
+typedef struct jolt_member {
+    const char *key; /* borrowed from the spec or an input, or arena memory */
+    size_t klen;
+    jolt_val *val;
+} jolt_member;
+
+/* A value of the output being built. JV_JSON: a jansson value taken over
+ * unchanged (borrowed; share: 1 when a jansson tree made of it may hold a
+ * reference to it, 0 when it must be copied there, see jolt_val.c); JV_OBJ
+ * and JV_ARR: containers in the arena. Everything is owned by the arena. */
+struct jolt_val {
+    int kind;
+    int share;
+    const json_t *json; /* JV_JSON */
+    size_t n, cap;      /* JV_OBJ, JV_ARR: items, room */
+    jolt_member *m;     /* JV_OBJ, in insertion order */
+    jolt_val **a;       /* JV_ARR */
+    uint32_t *index;    /* JV_OBJ with many members: positions + 1, open addressing */
+    size_t icap;
+};
+
+/* New values in the arena (which owns them). v NULL is json null. */
+jolt_val *jolt_val_json(jolt_arena *a, const json_t *v, int share);
+jolt_val *jolt_val_new(jolt_arena *a, int kind); /* an empty JV_OBJ or JV_ARR */
+int jolt_val_is_null(const jolt_val *v);
+int jolt_val_is_object(const jolt_val *v); /* either form */
+int jolt_val_is_array(const jolt_val *v);
+/* Turns a JV_JSON object or array into an arena container in place, its
+ * items JV_JSON values of the jansson children (same share); before a step
+ * writes inside it. Anything else is left as it is. */
+void jolt_val_own(jolt_arena *a, jolt_val *v);
+/* Member of an arena object (JV_OBJ), borrowed, or NULL. */
+jolt_val *jolt_val_get(const jolt_val *obj, const char *key, size_t klen);
+/* Sets a member of an arena object: an existing key keeps its position.
+ * stable_key: key outlives the arena (a spec's or input's text), else it is
+ * checked as UTF-8 (-1 when it is not, as jansson refuses such keys) and
+ * copied into the arena. 0 on success. */
+int jolt_val_set(jolt_arena *a, jolt_val *obj, const char *key, size_t klen, int stable_key, jolt_val *v);
+void jolt_val_append(jolt_arena *a, jolt_val *arr, jolt_val *v);
+/* arr[idx] = v, padding with nulls; -1 when idx < 0 or idx > max_pad. */
+int jolt_val_put(jolt_arena *a, jolt_val *arr, long idx, jolt_val *v, long max_pad);
+/* A new jansson tree of v (the caller's reference). */
+json_t *jolt_val_to_json(const jolt_val *v);
+/* Appends v's compact JSON text, as jsontext_dump would write the tree. */
+void jolt_val_dump(const jolt_val *v, strbuf *out);
+
 typedef struct jolt_op jolt_op;
 struct jolt_op {
     const char *name;
@@ -37,11 +100,14 @@ struct jolt_op {
      * fails as Java's throws (a reference above the root, say) with
      * "<spec path>: <message>" in err (which may be NULL). */
     json_t *(*apply)(const void *impl, const json_t *input, const json_t *context, strbuf *err);
-    /* Optional. input: a reference the operation takes over; it may change
-     * the value in place where it is the sole owner (refcount 1 all the way
-     * down), copying on write elsewhere. Returns a new reference, or NULL
-     * with err as above. */
-    json_t *(*apply_owned)(const void *impl, json_t *input, const json_t *context, strbuf *err);
+    /* Optional, for steps that build their output in the arena; a chain
+     * runs them on arena values. to_val reads a jansson input (borrowed; it
+     * must outlive the arena) and returns its output, owned by the arena,
+     * or NULL with err as above. on_val changes the arena value *v in place
+     * (it may replace *v); 0, or -1 with err. An operation with one of them
+     * has apply too (jolt_val_to_json of it). */
+    jolt_val *(*to_val)(const void *impl, const json_t *input, const json_t *context, jolt_arena *a, strbuf *err);
+    int (*on_val)(const void *impl, jolt_val **v, const json_t *context, jolt_arena *a, strbuf *err);
     void (*free_impl)(void *impl);
     /* Optional: the parts of an input the operation can read, as a filter
      * for jsontext_parse_filtered and its root node (both the operation's),

@@ -14,8 +14,15 @@
  * Applying walks input and spec in parallel, keeping a jolt_walk stack of the
  * matched keys for reference evaluation, and writes into an output tree with
  * Java's ShiftrTraversr rules: an empty slot takes the value, a list gets the
- * value appended, anything else becomes a list of old and new. Values are
- * copied into the output so the input is never modified.
+ * value appended, anything else becomes a list of old and new. The output is
+ * built in the arena (jolt_val.c): a value taken from the input goes in as
+ * it is, and a container of the input's that a later write goes into is
+ * copied on that write, so the input is never modified.
+ *
+ * A spec also tells which parts of an input it can read at all (shift_need,
+ * for jolt_apply_text's parse): matching depends on keys only, so a value
+ * whose key no spec key can match is never looked at, unless "@" or a
+ * transpose reads around the matched values.
  */
 #include "jolt_int.h"
 #include "xalloc.h"
@@ -238,22 +245,22 @@ static shift_node *node_compile(const char *key, const json_t *rhs, jolt_cpath *
 
 /* Write-path cache: consecutive writes usually share their leading keys
  * ("root", "customer", "line_items"...). Level i remembers which container
- * key led to from which parent, so a repeated prefix costs a strcmp instead
- * of a hash lookup. Only object levels are cached. Containers are never
- * freed during a run except when a slot is replaced (a value turning into a
- * list of old and new), and that clears the cache. */
+ * a literal key (the spec's own text: it stays put) led to from which
+ * parent, so a repeated prefix costs a string compare, not a lookup. Containers stay where
+ * they are during a run except when a slot is replaced (a value turning
+ * into a list of old and new), and that clears the cache. */
 #define WCACHE_LEVELS 8
-#define WCACHE_KEY 48
 
 typedef struct wcache {
-    const json_t *parent; /* NULL: empty */
-    json_t *child;        /* borrowed from the output tree */
-    char key[WCACHE_KEY];
+    const jolt_val *parent; /* NULL: empty */
+    const char *key;
+    jolt_val *child;
 } wcache;
 
 typedef struct shift_run {
     jolt_walk w;
-    json_t *out; /* {"root": ...} */
+    jolt_arena *arena;
+    jolt_val *out; /* {"root": ...}, in the arena */
     strbuf keys;
     wcache wc[WCACHE_LEVELS];
     const char *fail_path; /* the spec key where r->w.fail was first seen */
@@ -270,38 +277,22 @@ static int step_kind(const jolt_pe *pe)
     return STEP_MAP;
 }
 
-static json_t *new_container(int kind)
+/* Puts v in cur at key (an object) or idx (an array) as step kind says;
+ * -1 when refused (a key that is not UTF-8, an index out of range). */
+static int slot_set(shift_run *r, jolt_val *cur, int kind, const char *key, int lit, long idx, jolt_val *v)
 {
-    return kind == STEP_MAP ? json_object() : json_array();
-}
-
-/* array slot set with null padding; takes the reference to v */
-static int array_set(json_t *arr, long idx, json_t *v)
-{
-    if (idx < 0 || idx > MAX_ARRAY_PAD) {
-        json_decref(v);
-        return -1;
-    }
-    while (json_array_size(arr) <= (size_t)idx)
-        json_array_append_new(arr, json_null());
-    json_array_set_new(arr, (size_t)idx, v);
+    if (kind == STEP_MAP)
+        return jolt_val_set(r->arena, cur, key, strlen(key), lit, v);
+    if (kind == STEP_ARRAY)
+        return jolt_val_put(r->arena, cur, idx, v, MAX_ARRAY_PAD);
+    jolt_val_append(r->arena, cur, v);
     return 0;
-}
-
-/* Sets key in an output object, taking the reference to v. Literal keys
- * come from the parsed spec, which jansson has already checked as UTF-8, so
- * they skip the check; computed keys keep it (and a bad one drops the write).
- * Returns 0, or -1 when the key was refused (v is then released). */
-static int map_set(json_t *obj, const char *key, int literal, json_t *v)
-{
-    if (literal)
-        return json_object_set_new_nocheck(obj, key, v);
-    return json_object_set_new(obj, key, v);
 }
 
 /* Writes data at path below r->out. Literal path elements are used as they
  * are (no copy); only computed ones (&, $, #, @(..), [#n]) are evaluated,
- * into the one reusable r->keys buffer. */
+ * into the one reusable r->keys buffer. The value goes in as it is (a
+ * JV_JSON of the input's, copied only if the output becomes jansson). */
 static void shift_write(shift_run *r, const jolt_path *path, const json_t *data)
 {
     int n = path->n;
@@ -324,78 +315,61 @@ static void shift_write(shift_run *r, const jolt_path *path, const json_t *data)
     for (int i = 0; i < n; i++)
         if (!keys[i])
             keys[i] = r->keys.buf + offs[i];
-    json_t *cur = r->out;
+    jolt_arena *a = r->arena;
+    jolt_val *cur = r->out;
     for (int i = 0; i < n; i++) {
         const char *key = keys[i];
         int lit = path->el[i]->kind == PE_LITERAL;
         int kind = step_kind(path->el[i]);
         int last = i == n - 1;
         long idx = 0;
-        wcache *wc = !last && kind == STEP_MAP && i < WCACHE_LEVELS ? &r->wc[i] : NULL;
-        if (wc && wc->parent == cur && !strcmp(wc->key, key)) {
+        wcache *wc = !last && lit && kind == STEP_MAP && i < WCACHE_LEVELS ? &r->wc[i] : NULL;
+        if (wc && wc->parent == cur && (wc->key == key || !strcmp(wc->key, key))) {
             cur = wc->child;
             continue;
         }
         if (kind == STEP_MAP) {
-            if (!json_is_object(cur))
+            if (!jolt_val_is_object(cur))
                 return;
         } else {
-            if (!json_is_array(cur))
+            if (!jolt_val_is_array(cur))
                 return;
             if (kind == STEP_ARRAY && (jolt_parse_int(key, strlen(key), &idx) || idx < 0))
                 return;
         }
-        json_t *sub = NULL;
+        jolt_val_own(a, cur); /* written below: an input's container becomes ours */
+        jolt_val *sub = NULL;
         if (kind == STEP_MAP)
-            sub = json_object_get(cur, key);
+            sub = jolt_val_get(cur, key, strlen(key));
         else if (kind == STEP_ARRAY)
-            sub = (size_t)idx < json_array_size(cur) ? json_array_get(cur, (size_t)idx) : NULL;
-        if (sub && json_is_null(sub))
+            sub = (size_t)idx < cur->n ? cur->a[idx] : NULL;
+        if (sub && jolt_val_is_null(sub))
             sub = NULL;
         if (last) {
+            jolt_val *v = jolt_val_json(a, data, 0);
             if (!sub) {
-                json_t *v = jolt_copy(data);
-                if (kind == STEP_MAP)
-                    map_set(cur, key, lit, v);
-                else if (kind == STEP_ARRAY)
-                    array_set(cur, idx, v);
-                else
-                    json_array_append_new(cur, v);
-            } else if (json_is_array(sub)) {
-                json_array_append_new(sub, jolt_copy(data));
+                slot_set(r, cur, kind, key, lit, idx, v);
+            } else if (jolt_val_is_array(sub)) {
+                jolt_val_own(a, sub);
+                jolt_val_append(a, sub, v);
             } else {
-                json_t *l = json_array();
-                json_array_append(l, sub);
-                json_array_append_new(l, jolt_copy(data));
-                /* sub leaves the tree (it may be a cached container) */
-                memset(r->wc, 0, sizeof r->wc);
-                if (kind == STEP_MAP)
-                    map_set(cur, key, lit, l);
-                else
-                    array_set(cur, idx, l);
+                jolt_val *l = jolt_val_new(a, JV_ARR);
+                jolt_val_append(a, l, sub);
+                jolt_val_append(a, l, v);
+                memset(r->wc, 0, sizeof r->wc); /* sub leaves its slot */
+                slot_set(r, cur, kind, key, lit, idx, l);
             }
             return;
         }
         if (!sub) {
-            sub = new_container(step_kind(path->el[i + 1]));
-            json_t *keep = sub;
-            if (kind == STEP_MAP) {
-                if (map_set(cur, key, lit, sub))
-                    return;
-            } else if (kind == STEP_ARRAY) {
-                if (array_set(cur, idx, sub))
-                    return;
-            } else
-                json_array_append_new(cur, sub);
-            sub = keep;
+            sub = jolt_val_new(a, step_kind(path->el[i + 1]) == STEP_MAP ? JV_OBJ : JV_ARR);
+            if (slot_set(r, cur, kind, key, lit, idx, sub))
+                return;
         }
         if (wc) {
-            size_t kl = strlen(key);
-            if (kl < WCACHE_KEY) {
-                wc->parent = cur;
-                wc->child = sub;
-                memcpy(wc->key, key, kl + 1);
-            }
+            wc->parent = cur;
+            wc->key = key;
+            wc->child = sub;
         }
         cur = sub;
     }
@@ -585,6 +559,7 @@ static int node_apply_here(shift_run *r, const shift_node *n, const char *key, c
         data = tmp = json_string(m->key);
         if (!tmp) /* not UTF-8: keep it as a string anyway */
             data = tmp = json_stringn_nocheck(m->key, strlen(m->key));
+        jolt_arena_hold(r->arena, tmp); /* the output may point at it */
         break;
     case PE_AT:
         data = input;
@@ -604,7 +579,6 @@ static int node_apply_here(shift_run *r, const shift_node *n, const char *key, c
     for (int i = 0; i < n->nw; i++)
         shift_write(r, n->writers[i], data);
     jolt_walk_pop(&r->w);
-    json_decref(tmp);
     if (real) {
         jolt_step *last = jolt_walk_from_end(&r->w, 0);
         if (last)
@@ -689,14 +663,18 @@ static const void *shift_need(const void *node, const char *key, size_t klen, si
     return nc == 1 && !cand->leaf ? (const void *)cand : JSONTEXT_BUILD_ALL;
 }
 
-static json_t *shift_apply(const void *impl, const json_t *input, const json_t *context, strbuf *err)
+/* The output in the arena a (which owns it), or NULL with err when Java
+ * would throw. input is borrowed and must outlive the arena. */
+static jolt_val *shift_to_val(const void *impl, const json_t *input, const json_t *context, jolt_arena *a,
+                              strbuf *err)
 {
     (void)context;
     const shift_spec *s = impl;
     shift_run r;
     memset(&r, 0, sizeof r);
     strbuf_init(&r.keys, 64);
-    r.out = json_object();
+    r.arena = a;
+    r.out = jolt_val_new(a, JV_OBJ);
     jolt_match root;
     jolt_match_init(&root, "root");
     jolt_walk_push(&r.w, input, &root);
@@ -704,16 +682,22 @@ static json_t *shift_apply(const void *impl, const json_t *input, const json_t *
     jolt_walk_release(&r.w);
     jolt_match_release(&root);
     strbuf_release(&r.keys);
-    json_t *res = json_object_get(r.out, "root");
-    res = res ? json_incref(res) : json_null();
-    json_decref(r.out);
     if (r.w.fail) {
         /* Java throws here: the whole transform fails */
         if (err)
             strbuf_setf(err, "%s: %s", r.fail_path ? r.fail_path : "(spec)", r.w.fail);
-        json_decref(res);
         return NULL;
     }
+    jolt_val *res = jolt_val_get(r.out, "root", 4);
+    return res ? res : jolt_val_json(a, json_null(), 1);
+}
+
+static json_t *shift_apply(const void *impl, const json_t *input, const json_t *context, strbuf *err)
+{
+    jolt_arena *a = jolt_arena_new();
+    jolt_val *v = shift_to_val(impl, input, context, a, err);
+    json_t *res = v ? jolt_val_to_json(v) : NULL;
+    jolt_arena_free(a);
     return res;
 }
 
@@ -736,6 +720,7 @@ int jolt_shift_compile(jolt_op *op, const json_t *spec, jolt_cpath *p, strbuf *e
     op->name = "shift";
     op->impl = s;
     op->apply = shift_apply;
+    op->to_val = shift_to_val;
     op->free_impl = shift_free;
     if (!reads_around(root)) {
         op->need = shift_need;

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "jolt.h"
+#include "jolt_int.h"
 #include "jsontext.h"
 #include "same_json.h"
 #include "unit.h"
@@ -404,6 +405,111 @@ static void test_apply_text(void)
     TEXT("shift", "{\"id\":\"x\"}", "", NULL);
 }
 
+/* The engine's arena values (jolt_val.c) on their own. */
+static void test_arena_values(void)
+{
+    jolt_arena *a = jolt_arena_new();
+    /* an object past the size where it keeps an index: order of insertion,
+     * a replaced member keeps its place, lookups hit and miss */
+    jolt_val *o = jolt_val_new(a, JV_OBJ);
+    char key[16];
+    for (int i = 0; i < 200; i++) {
+        int n = snprintf(key, sizeof key, "k%d", (i * 7) % 200);
+        json_t *iv = json_integer(i);
+        jolt_arena_hold(a, iv); /* released with the arena */
+        CHECK_INT(jolt_val_set(a, o, key, (size_t)n, 0, jolt_val_json(a, iv, 1)), 0);
+    }
+    CHECK_INT(o->n, 200);
+    json_t *str = json_string("three");
+    jolt_arena_hold(a, str);
+    jolt_val *three = jolt_val_json(a, str, 1);
+    CHECK_INT(jolt_val_set(a, o, "k21", 3, 1, three), 0);
+    CHECK_INT(o->n, 200);
+    CHECK(jolt_val_get(o, "k21", 3) == three && !strcmp(o->m[3].key, "k21"));
+    CHECK(jolt_val_get(o, "k200", 4) == NULL && jolt_val_get(o, "k", 1) == NULL);
+    int found = 0;
+    for (int i = 0; i < 200; i++) {
+        int n = snprintf(key, sizeof key, "k%d", i);
+        found += jolt_val_get(o, key, (size_t)n) != NULL;
+    }
+    CHECK_INT(found, 200);
+    /* a computed key that is not UTF-8 is refused, as jansson refuses it */
+    CHECK_INT(jolt_val_set(a, o, "\xff", 1, 0, three), -1);
+    /* the jansson tree and the text say the same, in the same order */
+    json_t *j = jolt_val_to_json(o);
+    strbuf t1 = STRBUF_INIT, t2 = STRBUF_INIT;
+    jsontext_dump(j, &t1, 0);
+    jolt_val_dump(o, &t2);
+    CHECK_STR(t2.buf, t1.buf);
+    const char *head = "{\"k0\":0,\"k7\":1,\"k14\":2,\"k21\":\"three\",";
+    CHECK(!strncmp(t1.buf, head, strlen(head)));
+    json_decref(j);
+    /* arrays: padding with nulls, an index too far refused */
+    jolt_val *arr = jolt_val_new(a, JV_ARR);
+    CHECK_INT(jolt_val_put(a, arr, 3, three, 10), 0);
+    CHECK_INT(jolt_val_put(a, arr, 11, three, 10), -1);
+    CHECK_INT(jolt_val_put(a, arr, -1, three, 10), -1);
+    strbuf_reset(&t2);
+    jolt_val_dump(arr, &t2);
+    CHECK_STR(t2.buf, "[null,null,null,\"three\"]");
+    /* copy on write: owning a borrowed container leaves the jansson value
+     * alone; converting copies what must not be shared */
+    json_t *in = J("{\"x\":{\"y\":[1,2.0]},\"z\":true}");
+    jolt_val *v = jolt_val_json(a, in, 0);
+    jolt_val_own(a, v);
+    CHECK(v->kind == JV_OBJ && v->n == 2);
+    jolt_val *x = jolt_val_get(v, "x", 1);
+    jolt_val_own(a, x);
+    jolt_val_set(a, x, "new", 3, 1, jolt_val_json(a, NULL, 1));
+    json_t *back = jolt_val_to_json(v);
+    char *d = dump(back);
+    CHECK_STR(d, "{\"x\":{\"y\":[1,2.0],\"new\":null},\"z\":true}");
+    free(d);
+    d = dump(in);
+    CHECK_STR(d, "{\"x\":{\"y\":[1,2.0]},\"z\":true}");
+    free(d);
+    CHECK(json_object_get(json_object_get(back, "x"), "y") != json_object_get(json_object_get(in, "x"), "y"));
+    json_decref(back);
+    /* shared: a container passed through is a copy of its own at the top,
+     * with its members shared */
+    jolt_val *s = jolt_val_json(a, in, 1);
+    back = jolt_val_to_json(s);
+    CHECK(back != in && json_object_get(back, "x") == json_object_get(in, "x"));
+    json_decref(back);
+    json_decref(in);
+    strbuf_release(&t1);
+    strbuf_release(&t2);
+    jolt_arena_free(a);
+}
+
+/* Outputs built in the arena at sizes and depths past its small cases. */
+static void test_arena_outputs(void)
+{
+    strbuf in = STRBUF_INIT, want = STRBUF_INIT;
+    strbuf_addch(&in, '{');
+    for (int i = 0; i < 3000; i++)
+        strbuf_addf(&in, "%s\"key%d\":%d", i ? "," : "", (i * 37) % 3000, i);
+    strbuf_addch(&in, '}');
+    /* every key to the same place: order kept through the member index */
+    TEXT("shift", "{\"*\":\"&\"}", in.buf, in.buf);
+    /* and each value twice: lists of old and new */
+    TEXT("shift", "{\"*\":[\"&\",\"dup.&\"]}", in.buf, NULL);
+    TEXT(NULL, "[{\"operation\":\"shift\",\"spec\":{\"*\":\"m.&\"}},{\"operation\":\"default\",\"spec\":{\"m\":{\"*\":0,\"key5\":1,\"new\":2}}}]",
+         in.buf, NULL);
+    /* deep output paths (past the write cache's levels) */
+    TEXT("shift", "{\"a\":\"l1.l2.l3.l4.l5.l6.l7.l8.l9.l10.l11.l12\",\"b\":\"l1.l2.l3.l4.l5.l6.l7.l8.l9.l10.l11.m\"}",
+         "{\"a\":1,\"b\":[2]}", "{\"l1\":{\"l2\":{\"l3\":{\"l4\":{\"l5\":{\"l6\":{\"l7\":{\"l8\":{\"l9\":{\"l10\":{\"l11\":"
+         "{\"l12\":1,\"m\":[2]}}}}}}}}}}}}");
+    /* writing into a value copied from the input, at every kind of step */
+    TEXT("shift", "{\"o\":\"x\",\"p\":\"x.q\",\"arr\":\"y\",\"v\":\"y[]\",\"w\":\"y[5]\"}",
+         "{\"o\":{\"k\":1},\"p\":2,\"arr\":[1],\"v\":3,\"w\":4}", "{\"x\":{\"k\":1,\"q\":2},\"y\":[1,3,null,null,null,4]}");
+    /* defaults over the input itself: it is never changed */
+    TEXT("default", "{\"a\":{\"b\":{\"c\":1}},\"l[]\":{\"2\":\"x\",\"*\":{\"d\":true}}}",
+         "{\"a\":{\"b\":null,\"e\":[1]},\"l\":[{},null,null,5]}", "{\"a\":{\"b\":{\"c\":1},\"e\":[1]},\"l\":[{\"d\":true},{\"d\":true},\"x\",5]}");
+    strbuf_release(&in);
+    strbuf_release(&want);
+}
+
 static void test_reuse_and_input_untouched(void)
 {
     json_t *s = J("{\"*\":{\"*\":{\"v\":\"out[#2]\"}}}"), *in = J("{\"g\":{\"a\":{\"v\":1},\"b\":{\"v\":2}}}");
@@ -487,6 +593,8 @@ int main(void)
     RUN(test_java_parity);
     RUN(test_chain_and_range);
     RUN(test_apply_text);
+    RUN(test_arena_values);
+    RUN(test_arena_outputs);
     RUN(test_reuse_and_input_untouched);
     RUN(test_threads);
     return unit_done();
