@@ -240,8 +240,14 @@ static int skip_ws_slow(parser *ps)
 
 static inline int skip_ws(parser *ps)
 {
-    if (ps->p < ps->end && (unsigned char)*ps->p > ' ' && *ps->p != '/')
+    const char *p = ps->p;
+    if (p < ps->end && (unsigned char)*p > ' ' && *p != '/')
         return 0;
+    /* one space before a token (after ':' in pretty text): no call */
+    if (!ps->out && ps->end - p >= 2 && *p == ' ' && (unsigned char)p[1] > ' ' && p[1] != '/') {
+        ps->p = p + 1;
+        return 0;
+    }
     return skip_ws_slow(ps);
 }
 
@@ -460,6 +466,17 @@ static int scan_str(parser *ps, const char **s, size_t *n, int *esc, int *nul)
  * *escaped tells which. Returns 0 or -1. */
 static int parse_str(parser *ps, const char **s, size_t *n, int *escaped)
 {
+    /* the common case inline: plain bytes up to the closing quote */
+    const char *q = plain_run(ps->p + 1, ps->end);
+    while (q < ps->end && !str_class[(unsigned char)*q])
+        q++;
+    if (q < ps->end && *q == '"') {
+        *s = ps->p + 1;
+        *n = (size_t)(q - *s);
+        *escaped = 0;
+        ps->p = q + 1;
+        return 0;
+    }
     int nul;
     if (scan_str(ps, s, n, escaped, &nul))
         return -1;
@@ -645,6 +662,7 @@ static int after_item(parser *ps, char close, const char *open)
 }
 
 static int scan_value(parser *ps);
+static int skip_value(parser *ps);
 
 /* Whether the key (klen bytes) is one of the NULL-terminated names. */
 static int wanted(const char *const *names, const char *k, size_t klen)
@@ -700,7 +718,7 @@ static json_t *parse_object(parser *ps)
             (ps->in_pick && ps->pick_fields && ps->depth == ps->pick_depth && !wanted(ps->pick_fields, k, klen))) {
             /* a member the caller does not need: checked, not built */
             free(kcopy);
-            if (skip_ws(ps) || scan_value(ps) < 0)
+            if (skip_ws(ps) || skip_value(ps) < 0)
                 goto fail;
         } else {
             int saved = ps->build_depth, saved_in = ps->in_pick;
@@ -746,7 +764,7 @@ static json_t *parse_array(parser *ps)
         if (ps->filter && node != JSONTEXT_BUILD_ALL)
             ps->fnode = ps->filter(node, NULL, 0, i, ps->filter_ctx);
         if (ps->filter && !ps->fnode)
-            v = scan_value(ps) < 0 ? NULL : json_null(); /* keeps the later elements' positions */
+            v = skip_value(ps) < 0 ? NULL : json_null(); /* keeps the later elements' positions */
         else
             v = parse_value(ps);
         ps->fnode = node;
@@ -890,6 +908,172 @@ static int scan_value(parser *ps)
     }
 }
 
+/* ---- the fast check of the parts a parse leaves out ----
+ *
+ * skip_fast goes over a value in one loop (an explicit stack instead of
+ * recursion, no error reporting, no position keeping), accepting exactly
+ * what scan_value accepts or giving up: it returns NULL for any error and
+ * for what it leaves to scan_value (comments, numbers with an exponent or
+ * hundreds of digits, nesting near the depth limit). skip_value then runs
+ * scan_value from the same place, which decides and reports the error as
+ * the full parse would. */
+
+/* Whitespace (no comments: a '/' stops it, and then the caller gives up). */
+static inline const char *fast_ws(const char *p, const char *end)
+{
+    if (p < end && (unsigned char)*p > ' ')
+        return p;
+    return ws_end(p, end);
+}
+
+/* The string at p (its opening quote); its end, or NULL. key: a NUL
+ * escape makes it give up (keys may not hold one). */
+static const char *fast_str(const char *p, const char *end, int key)
+{
+    p++;
+    for (;;) {
+        p = plain_run(p, end);
+        while (p < end && !str_class[(unsigned char)*p])
+            p++;
+        if (p >= end)
+            return NULL;
+        switch (str_class[(unsigned char)*p]) {
+        case 1:
+            return p + 1;
+        case 2: {
+            unsigned cp;
+            p++;
+            if (escape_decode(&p, end, &cp) != ESC_OK || (key && cp == 0))
+                return NULL;
+            break;
+        }
+        case 3:
+            return NULL;
+        default: {
+            size_t k = utf8_len((const unsigned char *)p, (const unsigned char *)end);
+            if (!k)
+                return NULL;
+            p += k;
+        }
+        }
+    }
+}
+
+/* The number at p; its end, or NULL (also for an exponent or more than 300
+ * integer digits: whether those overflow a double is scan_number's call). */
+static inline const char *fast_num(const char *p, const char *end)
+{
+    if (*p == '-')
+        p++;
+    const char *digits = p;
+    if (p >= end || *p < '0' || *p > '9')
+        return NULL;
+    if (*p == '0')
+        p++;
+    else
+        while (p < end && *p >= '0' && *p <= '9')
+            p++;
+    if (p - digits > 300)
+        return NULL;
+    if (p < end && *p == '.') {
+        p++;
+        if (p >= end || *p < '0' || *p > '9')
+            return NULL;
+        while (p < end && *p >= '0' && *p <= '9')
+            p++;
+    }
+    if (p < end && (*p == 'e' || *p == 'E' || (*p >= '0' && *p <= '9')))
+        return NULL; /* an exponent; a digit after a leading zero */
+    return p;
+}
+
+#define FAST_STACK 64
+
+static const char *skip_fast(const char *p, const char *end, int depth)
+{
+    char open[FAST_STACK]; /* '{' or '[' of each container we are in */
+    int sp = 0;
+    for (;;) {
+        /* a value at p, whitespace skipped */
+        if (p >= end)
+            return NULL;
+        switch (*p) {
+        case '{':
+        case '[':
+            if (sp == FAST_STACK || depth + sp + 1 >= JSONTEXT_MAX_DEPTH)
+                return NULL;
+            open[sp++] = *p++;
+            p = fast_ws(p, end);
+            if (p < end && *p == (open[sp - 1] == '{' ? '}' : ']')) {
+                p++;
+                sp--;
+                break;
+            }
+            if (open[sp - 1] == '[')
+                continue;
+            goto key;
+        case '"':
+            p = fast_str(p, end, 0);
+            break;
+        case 't':
+            p = end - p >= 4 && !memcmp(p, "true", 4) ? p + 4 : NULL;
+            break;
+        case 'f':
+            p = end - p >= 5 && !memcmp(p, "false", 5) ? p + 5 : NULL;
+            break;
+        case 'n':
+            p = end - p >= 4 && !memcmp(p, "null", 4) ? p + 4 : NULL;
+            break;
+        default:
+            p = fast_num(p, end);
+            break;
+        }
+        /* after a value: the end of it all, ',' or the container's close */
+        for (;;) {
+            if (!p)
+                return NULL;
+            if (sp == 0)
+                return p;
+            p = fast_ws(p, end);
+            if (p >= end)
+                return NULL;
+            if (*p == (open[sp - 1] == '{' ? '}' : ']')) {
+                p++;
+                sp--;
+                continue;
+            }
+            if (*p != ',')
+                return NULL;
+            p = fast_ws(p + 1, end);
+            break;
+        }
+        if (open[sp - 1] == '[')
+            continue;
+    key:
+        if (p >= end || *p != '"')
+            return NULL;
+        p = fast_str(p, end, 1);
+        if (!p)
+            return NULL;
+        p = fast_ws(p, end);
+        if (p >= end || *p != ':')
+            return NULL;
+        p = fast_ws(p + 1, end);
+    }
+}
+
+/* Checks the value at ps->p (whitespace skipped) without building it, as
+ * scan_value does (same errors), fast where it can. Not for minifying. */
+static int skip_value(parser *ps)
+{
+    const char *q = ps->out ? NULL : skip_fast(ps->p, ps->end, ps->depth);
+    if (q) {
+        ps->p = q;
+        return 0;
+    }
+    return scan_value(ps);
+}
+
 /* Parses the value at ps->p (whitespace already skipped). */
 static json_t *parse_value(parser *ps)
 {
@@ -901,7 +1085,7 @@ static json_t *parse_value(parser *ps)
         if (ps->depth >= JSONTEXT_MAX_DEPTH)
             return fail_at(ps, ps->p, "nesting deeper than %d levels", JSONTEXT_MAX_DEPTH);
         if (ps->build_depth && ps->depth >= ps->build_depth)
-            return scan_value(ps) < 0 ? NULL : json_null();
+            return skip_value(ps) < 0 ? NULL : json_null();
         ps->depth++;
         json_t *v = *ps->p == '{' ? parse_object(ps) : parse_array(ps);
         ps->depth--;

@@ -463,6 +463,32 @@ static void test_filtered(void)
     }
 }
 
+/* Nesting around the depth limit inside parts a filtered parse leaves out:
+ * the same verdict and message as the full parse. */
+static void test_filtered_depth(void)
+{
+    static const fnode none = { { NULL }, NULL };
+    for (int n = 500; n < 520; n++) {
+        strbuf doc = STRBUF_INIT, e1 = STRBUF_INIT, e2 = STRBUF_INIT;
+        int calls = 0;
+        strbuf_addstr(&doc, "{\"a\":");
+        for (int i = 0; i < n; i++)
+            strbuf_addch(&doc, i % 2 ? '[' : '{'), i % 2 ? (void)0 : strbuf_addstr(&doc, "\"k\":");
+        for (int i = n - 1; i >= 0; i--)
+            strbuf_addch(&doc, i % 2 ? ']' : '}');
+        strbuf_addch(&doc, '}');
+        json_t *v = jsontext_parse(doc.buf, doc.len, &e1);
+        json_t *f = jsontext_parse_filtered(doc.buf, doc.len, test_filter, &none, &calls, &e2);
+        CHECK((v == NULL) == (f == NULL));
+        CHECK_STR(e2.buf, e1.buf);
+        json_decref(v);
+        json_decref(f);
+        strbuf_release(&doc);
+        strbuf_release(&e1);
+        strbuf_release(&e2);
+    }
+}
+
 /* Strings and whitespace of every length around the 16-byte blocks the
  * scanner and the writer look at, with the special byte at each place. */
 static void test_block_edges(void)
@@ -795,26 +821,30 @@ static void gen(strbuf *sb, int depth)
     strbuf_addstr(sb, ws[next() % 9]);
 }
 
-static void test_minify_random(void)
+/* One to three random edits of doc: a byte replaced by one that matters to
+ * the grammar, or the text cut short. */
+static void edit_randomly(strbuf *doc)
 {
     static const char edits[] = "{}[]\",:\\/*\n 0-.eEu\x80\xc3\x01tfn";
+    for (int k = (int)(next() % 3); k >= 0 && doc->len; k--) {
+        size_t at = (size_t)(next() % doc->len);
+        char ch = edits[next() % (sizeof edits - 1)];
+        if (next() & 1)
+            doc->buf[at] = ch;
+        else
+            strbuf_setlen(doc, at); /* truncate */
+    }
+}
+
+static void test_minify_random(void)
+{
     strbuf doc = STRBUF_INIT, e1 = STRBUF_INIT, e2 = STRBUF_INIT, out = STRBUF_INIT;
     int bad = 0, valid = 0, invalid = 0;
     for (int i = 0; i < 20000 && bad < 5; i++) {
         strbuf_reset(&doc);
         gen(&doc, 0);
-        if (i % 2 && doc.len) { /* one to three edits */
-            for (int k = (int)(next() % 3); k >= 0; k--) {
-                size_t at = (size_t)(next() % doc.len);
-                char ch = edits[next() % (sizeof edits - 1)];
-                if (next() & 1)
-                    doc.buf[at] = ch;
-                else
-                    strbuf_setlen(&doc, at); /* truncate */
-                if (!doc.len)
-                    break;
-            }
-        }
+        if (i % 2)
+            edit_randomly(&doc);
         strbuf_reset(&e1);
         strbuf_reset(&e2);
         strbuf_reset(&out);
@@ -841,6 +871,52 @@ static void test_minify_random(void)
     strbuf_release(&out);
 }
 
+/* Random documents, valid and edited: the parses that build only part of a
+ * document (shallow, and filtered with nothing wanted, where every value
+ * goes through the fast check) accept exactly what the full parse accepts
+ * and fail with its message. */
+static void test_skip_random(void)
+{
+    strbuf doc = STRBUF_INIT, e1 = STRBUF_INIT, e2 = STRBUF_INIT, e3 = STRBUF_INIT;
+    int bad = 0, valid = 0, invalid = 0, calls = 0;
+    static const fnode none = { { NULL }, NULL };
+    for (int i = 0; i < 20000 && bad < 5; i++) {
+        strbuf_reset(&doc);
+        strbuf_addstr(&doc, "{\"k\":");
+        gen(&doc, 0);
+        strbuf_addch(&doc, '}');
+        if (i % 2)
+            edit_randomly(&doc);
+        strbuf_reset(&e1);
+        strbuf_reset(&e2);
+        strbuf_reset(&e3);
+        json_t *v = jsontext_parse(doc.buf, doc.len, &e1);
+        json_t *f = jsontext_parse_filtered(doc.buf, doc.len, test_filter, &none, &calls, &e2);
+        json_t *sh = jsontext_parse_shallow(doc.buf, doc.len, 1, &e3);
+        if (v) {
+            valid++;
+            bad += !f;
+        } else {
+            invalid++;
+            bad += f || strcmp(e1.buf, e2.buf);
+            /* the shallow parse does not refuse NUL keys in what it skips */
+            bad += sh && !strstr(e1.buf, "NUL byte");
+            bad += !sh && strcmp(e1.buf, e3.buf);
+        }
+        if (bad)
+            fprintf(stderr, "    disagree on %s: parse %s, filtered %s, shallow %s\n", doc.buf, e1.buf, e2.buf, e3.buf);
+        json_decref(v);
+        json_decref(f);
+        json_decref(sh);
+    }
+    CHECK_INT(bad, 0);
+    CHECK(valid > 5000 && invalid > 2000);
+    strbuf_release(&doc);
+    strbuf_release(&e1);
+    strbuf_release(&e2);
+    strbuf_release(&e3);
+}
+
 int main(void)
 {
     RUN(test_values);
@@ -854,11 +930,13 @@ int main(void)
     RUN(test_shallow);
     RUN(test_pick);
     RUN(test_filtered);
+    RUN(test_filtered_depth);
     RUN(test_block_edges);
     RUN(test_minify);
     RUN(test_minify_errors);
     RUN(test_minify_nesting);
     RUN(test_minify_top);
     RUN(test_minify_random);
+    RUN(test_skip_random);
     return unit_done();
 }
