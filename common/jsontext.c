@@ -2,7 +2,8 @@
  * jsontext.c: JSON text in and out. See jsontext.h.
  *
  * The reader is a recursive-descent parser over the caller's bytes that
- * builds jansson values directly. Comments are skipped where whitespace is
+ * builds values directly: jansson's, or through a jsontext_builder the
+ * caller's own (the jansson one is just the default builder). Comments are skipped where whitespace is
  * (no copy of the text is made). Strings without escapes are handed to
  * jansson straight from the input (json_stringn_nocheck, and object keys to
  * json_object_setn_new_nocheck), after we validated their UTF-8 ourselves;
@@ -67,6 +68,9 @@ typedef struct parser {
     int top_real;      /* a top-level number is a real (jsontext_parse would make it one) */
     /* jsontext_parse_filtered only */
     jsontext_filter_fn filter; /* NULL otherwise */
+    /* what the values are made of: jansson's (jansson_builder) or the caller's */
+    const jsontext_builder *b;
+    void *bctx;
     void *filter_ctx;
     const void *fnode; /* the filter's node for the value being parsed */
 } parser;
@@ -85,9 +89,9 @@ static const unsigned char str_class[256] = {
 };
 
 /* Reports msg at position at (first error wins). Returns NULL for chaining. */
-static json_t *fail_at(parser *ps, const char *at, const char *fmt, ...)
+static void *fail_at(parser *ps, const char *at, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-static json_t *fail_at(parser *ps, const char *at, const char *fmt, ...)
+static void *fail_at(parser *ps, const char *at, const char *fmt, ...)
 {
     if (ps->failed)
         return NULL;
@@ -574,7 +578,7 @@ static double to_double(const char *tok, size_t len, int *overflow)
     return d;
 }
 
-static json_t *parse_number(parser *ps)
+static void *parse_number(parser *ps)
 {
     const char *tok = ps->p, *digits = tok + (*tok == '-'), *int_end, *exp;
     int is_real, overflow;
@@ -584,14 +588,14 @@ static json_t *parse_number(parser *ps)
         return NULL;
     if (!is_real && int_value(digits, int_end, *tok == '-', &iv) == 0) {
         ps->p = p;
-        return json_integer(iv);
+        return ps->b->integer(ps->bctx, iv);
     }
     /* a real, or an integer too big for json_int_t: a real too (see the top of the file) */
     double d = to_double(tok, (size_t)(p - tok), &overflow);
     if (overflow)
         return fail_at(ps, tok, "real number overflow");
     ps->p = p;
-    return json_real(d);
+    return ps->b->real(ps->bctx, d);
 }
 
 /* Checks the number at ps->p as parse_number does, without making it, and
@@ -629,7 +633,7 @@ static int scan_number(parser *ps)
 
 #define JSONTEXT_MAX_DEPTH 512
 
-static json_t *parse_value(parser *ps);
+static void *parse_value(parser *ps);
 
 /* After a member of the container opened at open and closed by close:
  * consumes ',' (returns 1, the next item follows, whitespace skipped) or
@@ -673,10 +677,10 @@ static int wanted(const char *const *names, const char *k, size_t klen)
     return 0;
 }
 
-static json_t *parse_object(parser *ps)
+static void *parse_object(parser *ps)
 {
     const char *open = ps->p++;
-    json_t *obj = json_object();
+    void *obj = ps->b->object(ps->bctx);
     if (skip_ws(ps))
         goto fail;
     if (ps->p < ps->end && *ps->p == '}') {
@@ -726,14 +730,14 @@ static json_t *parse_object(parser *ps)
                 ps->build_depth = ps->pick_depth;
                 ps->in_pick = 1;
             }
-            json_t *v = skip_ws(ps) ? NULL : parse_value(ps);
+            void *v = skip_ws(ps) ? NULL : parse_value(ps);
             ps->build_depth = saved;
             ps->in_pick = saved_in;
             if (!v) {
                 free(kcopy);
                 goto fail;
             }
-            json_object_setn_new_nocheck(obj, k, klen, v);
+            ps->b->set(ps->bctx, obj, k, klen, !kcopy, v);
             free(kcopy);
         }
         ps->fnode = node;
@@ -744,14 +748,14 @@ static json_t *parse_object(parser *ps)
             return obj;
     }
 fail:
-    json_decref(obj);
+    ps->b->drop(ps->bctx, obj);
     return NULL;
 }
 
-static json_t *parse_array(parser *ps)
+static void *parse_array(parser *ps)
 {
     const char *open = ps->p++;
-    json_t *arr = json_array();
+    void *arr = ps->b->array(ps->bctx);
     if (skip_ws(ps))
         goto fail;
     if (ps->p < ps->end && *ps->p == ']') {
@@ -760,17 +764,17 @@ static json_t *parse_array(parser *ps)
     }
     const void *node = ps->fnode;
     for (size_t i = 0;; i++) {
-        json_t *v;
+        void *v;
         if (ps->filter && node != JSONTEXT_BUILD_ALL)
             ps->fnode = ps->filter(node, NULL, 0, i, ps->filter_ctx);
-        if (ps->filter && !ps->fnode)
-            v = skip_value(ps) < 0 ? NULL : json_null(); /* keeps the later elements' positions */
+        if (ps->filter && !ps->fnode) /* null keeps the later elements' positions */
+            v = skip_value(ps) < 0 ? NULL : ps->b->literal(ps->bctx, JSON_NULL);
         else
             v = parse_value(ps);
         ps->fnode = node;
         if (!v)
             goto fail;
-        json_array_append_new(arr, v);
+        ps->b->append(ps->bctx, arr, v);
         int more = after_item(ps, ']', open);
         if (more < 0)
             goto fail;
@@ -778,16 +782,19 @@ static json_t *parse_array(parser *ps)
             return arr;
     }
 fail:
-    json_decref(arr);
+    ps->b->drop(ps->bctx, arr);
     return NULL;
 }
 
-static json_t *parse_literal(parser *ps, const char *word, size_t n, json_t *v)
+/* Checks the literal word (n bytes) at ps->p and moves past it; 0 or -1. */
+static int parse_literal(parser *ps, const char *word, size_t n)
 {
-    if ((size_t)(ps->end - ps->p) < n || memcmp(ps->p, word, n))
-        return fail_at(ps, ps->p, "invalid literal (expected '%s')", word);
+    if ((size_t)(ps->end - ps->p) < n || memcmp(ps->p, word, n)) {
+        fail_at(ps, ps->p, "invalid literal (expected '%s')", word);
+        return -1;
+    }
     ps->p += n;
-    return v;
+    return 0;
 }
 
 /* Minify: notes a top-level key (raw text k, n bytes; esc: it has escapes)
@@ -889,13 +896,12 @@ static int scan_value(parser *ps)
         int esc, nul;
         return scan_str(ps, &s, &n, &esc, &nul);
     }
-    /* the literals are jansson's singletons: nothing is allocated */
     case 't':
-        return parse_literal(ps, "true", 4, json_true()) ? 0 : -1;
+        return parse_literal(ps, "true", 4);
     case 'f':
-        return parse_literal(ps, "false", 5, json_false()) ? 0 : -1;
+        return parse_literal(ps, "false", 5);
     case 'n':
-        return parse_literal(ps, "null", 4, json_null()) ? 0 : -1;
+        return parse_literal(ps, "null", 4);
     case '-':
     case '0': case '1': case '2': case '3': case '4':
     case '5': case '6': case '7': case '8': case '9':
@@ -1075,7 +1081,7 @@ static int skip_value(parser *ps)
 }
 
 /* Parses the value at ps->p (whitespace already skipped). */
-static json_t *parse_value(parser *ps)
+static void *parse_value(parser *ps)
 {
     if (ps->p >= ps->end)
         return fail_at(ps, ps->p, "value expected, got end of input");
@@ -1085,9 +1091,9 @@ static json_t *parse_value(parser *ps)
         if (ps->depth >= JSONTEXT_MAX_DEPTH)
             return fail_at(ps, ps->p, "nesting deeper than %d levels", JSONTEXT_MAX_DEPTH);
         if (ps->build_depth && ps->depth >= ps->build_depth)
-            return skip_value(ps) < 0 ? NULL : json_null();
+            return skip_value(ps) < 0 ? NULL : ps->b->literal(ps->bctx, JSON_NULL);
         ps->depth++;
-        json_t *v = *ps->p == '{' ? parse_object(ps) : parse_array(ps);
+        void *v = *ps->p == '{' ? parse_object(ps) : parse_array(ps);
         ps->depth--;
         return v;
     }
@@ -1097,14 +1103,14 @@ static json_t *parse_value(parser *ps)
         int esc;
         if (parse_str(ps, &s, &n, &esc))
             return NULL;
-        return json_stringn_nocheck(s, n);
+        return ps->b->string(ps->bctx, s, n, !esc);
     }
     case 't':
-        return parse_literal(ps, "true", 4, json_true());
+        return parse_literal(ps, "true", 4) ? NULL : ps->b->literal(ps->bctx, JSON_TRUE);
     case 'f':
-        return parse_literal(ps, "false", 5, json_false());
+        return parse_literal(ps, "false", 5) ? NULL : ps->b->literal(ps->bctx, JSON_FALSE);
     case 'n':
-        return parse_literal(ps, "null", 4, json_null());
+        return parse_literal(ps, "null", 4) ? NULL : ps->b->literal(ps->bctx, JSON_NULL);
     case '-':
     case '0': case '1': case '2': case '3': case '4':
     case '5': case '6': case '7': case '8': case '9':
@@ -1116,17 +1122,82 @@ static json_t *parse_value(parser *ps)
     }
 }
 
-/* One value and nothing after it, with the parser set up by the caller
- * (whose scratch buffer this releases). New reference or NULL. */
-static json_t *parse_doc(parser *ps)
+/* ---- jansson values: what jsontext_parse makes ---- */
+
+static void *jb_object(void *ctx)
 {
-    json_t *v = NULL;
+    (void)ctx;
+    return json_object();
+}
+
+static void jb_set(void *ctx, void *obj, const char *key, size_t klen, int in_text, void *v)
+{
+    (void)ctx;
+    (void)in_text;
+    json_object_setn_new_nocheck(obj, key, klen, v);
+}
+
+static void *jb_array(void *ctx)
+{
+    (void)ctx;
+    return json_array();
+}
+
+static void jb_append(void *ctx, void *arr, void *v)
+{
+    (void)ctx;
+    json_array_append_new(arr, v);
+}
+
+static void *jb_string(void *ctx, const char *s, size_t n, int in_text)
+{
+    (void)ctx;
+    (void)in_text;
+    return json_stringn_nocheck(s, n);
+}
+
+static void *jb_integer(void *ctx, json_int_t v)
+{
+    (void)ctx;
+    return json_integer(v);
+}
+
+static void *jb_real(void *ctx, double d)
+{
+    (void)ctx;
+    return json_real(d);
+}
+
+static void *jb_literal(void *ctx, json_type t)
+{
+    (void)ctx;
+    /* jansson's singletons: nothing is allocated */
+    return t == JSON_TRUE ? json_true() : t == JSON_FALSE ? json_false() : json_null();
+}
+
+static void jb_drop(void *ctx, void *v)
+{
+    (void)ctx;
+    json_decref(v);
+}
+
+static const jsontext_builder jansson_builder = { jb_object, jb_set,  jb_array,   jb_append, jb_string,
+                                                  jb_integer, jb_real, jb_literal, jb_drop };
+
+/* One value and nothing after it, with the parser set up by the caller
+ * (whose scratch buffer this releases; b NULL: jansson values). The new
+ * value, or NULL. */
+static void *parse_doc(parser *ps)
+{
+    void *v = NULL;
+    if (!ps->b)
+        ps->b = &jansson_builder;
     if (!skip_ws(ps))
         v = parse_value(ps);
     if (v && (skip_ws(ps) || ps->p < ps->end)) {
         char b[16];
         fail_at(ps, ps->p, "end of input expected after the value, got %s", what(ps, ps->p, b));
-        json_decref(v);
+        ps->b->drop(ps->bctx, v);
         v = NULL;
     }
     strbuf_release(&ps->scratch);
@@ -1149,8 +1220,15 @@ json_t *jsontext_parse(const char *text, size_t len, strbuf *err)
 json_t *jsontext_parse_filtered(const char *text, size_t len, jsontext_filter_fn filter, const void *root, void *ctx,
                                 strbuf *err)
 {
+    return jsontext_parse_into(text, len, NULL, NULL, filter, root, ctx, err);
+}
+
+void *jsontext_parse_into(const char *text, size_t len, const jsontext_builder *b, void *bctx,
+                          jsontext_filter_fn filter, const void *root, void *fctx, strbuf *err)
+{
     parser ps = { .start = text, .p = text, .end = text + len, .err = err, .scratch = STRBUF_INIT,
-                  .filter = filter, .filter_ctx = ctx, .fnode = root ? root : JSONTEXT_BUILD_ALL };
+                  .b = b, .bctx = bctx, .filter = filter, .filter_ctx = fctx,
+                  .fnode = root ? root : JSONTEXT_BUILD_ALL };
     return parse_doc(&ps);
 }
 
@@ -1518,6 +1596,11 @@ static void dump(const json_t *v, strbuf *out, int flags, int depth)
 void jsontext_dump_string(const char *s, size_t n, strbuf *out)
 {
     put_str(out, s, n);
+}
+
+void jsontext_dump_integer(json_int_t v, strbuf *out)
+{
+    put_int(out, v);
 }
 
 int jsontext_utf8_valid(const char *s, size_t n)

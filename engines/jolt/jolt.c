@@ -15,7 +15,8 @@
  * jolt_apply_text goes from JSON text to JSON text. When the first step
  * can say which parts of its input it may read (jolt_op.need: a shift
  * without "@" keys or transposes), the reader builds only those and checks
- * the rest without building it; the output is written from the arena
+ * the rest without building it, straight into arena values (no jansson
+ * value at all on that path); the output is written from the arena
  * values, and is the one jolt_apply gives on the whole input.
  */
 #include "jolt_int.h"
@@ -427,14 +428,20 @@ int jolt_steps(const jolt_spec *s)
  * the values in a: steps that build in the arena hand their output on as
  * it is, the others get and give jansson trees. Returns the result (owned
  * by a), or NULL with err. */
-static jolt_val *run_steps(const jolt_spec *s, int from, int to, const json_t *input, const json_t *context,
+static jolt_val *run_steps(const jolt_spec *s, int from, int to, jolt_val *cur, const json_t *context,
                            jolt_arena *a, strbuf *err)
 {
-    jolt_val *cur = jolt_val_json(a, input, 1);
     for (int i = from; i < to; i++) {
         const jolt_op *op = &s->ops[i];
         if (op->on_val) {
             if (op->on_val(op->impl, &cur, context, a, err))
+                return NULL;
+            continue;
+        }
+        if (op->to_val && (op->need || cur->kind == JV_JSON)) {
+            /* it reads arena values as they are */
+            cur = op->to_val(op->impl, cur, context, a, err);
+            if (!cur)
                 return NULL;
             continue;
         }
@@ -443,7 +450,7 @@ static jolt_val *run_steps(const jolt_spec *s, int from, int to, const json_t *i
         json_t *in = cur->kind == JV_JSON ? json_incref((json_t *)cur->json) : jolt_val_to_json(cur);
         jolt_arena_hold(a, in);
         if (op->to_val) {
-            cur = op->to_val(op->impl, in, context, a, err);
+            cur = op->to_val(op->impl, jolt_val_json(a, in, 0), context, a, err);
         } else {
             json_t *next = op->apply(op->impl, in, context, err);
             jolt_arena_hold(a, next);
@@ -475,7 +482,7 @@ json_t *jolt_apply_range(const jolt_spec *s, int from, int to, const json_t *inp
     if (check_range(s, from, to, err))
         return NULL;
     jolt_arena *a = jolt_arena_new();
-    jolt_val *v = run_steps(s, from, to, input, context, a, err);
+    jolt_val *v = run_steps(s, from, to, jolt_val_json(a, input, 1), context, a, err);
     json_t *res = v ? jolt_val_to_json(v) : NULL;
     jolt_arena_free(a);
     return res;
@@ -494,13 +501,18 @@ int jolt_apply_text(const jolt_spec *s, const char *text, size_t len, const json
     /* Build only what the first step can read: a shift reads the values its
      * keys match, the rest of the input is checked and dropped. */
     const jolt_op *first = &s->ops[0];
-    json_t *in = first->need ? jsontext_parse_filtered(text, len, first->need, first->need_root, NULL, err)
-                             : jsontext_parse(text, len, err);
-    if (!in)
-        return -1;
     jolt_arena *a = jolt_arena_new();
-    jolt_arena_hold(a, in);
-    jolt_val *v = run_steps(s, 0, s->n, in, context, a, err);
+    jolt_val *v;
+    if (first->need) {
+        /* straight into arena values: no jansson tree at all */
+        v = jolt_val_parse(a, text, len, first->need, first->need_root, err);
+    } else {
+        json_t *in = jsontext_parse(text, len, err);
+        jolt_arena_hold(a, in);
+        v = in ? jolt_val_json(a, in, 1) : NULL;
+    }
+    if (v)
+        v = run_steps(s, 0, s->n, v, context, a, err);
     if (v)
         jolt_val_dump(v, out); /* straight from the arena: no jansson tree */
     jolt_arena_free(a);

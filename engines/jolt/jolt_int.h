@@ -43,7 +43,7 @@ void *jolt_arena_alloc(jolt_arena *a, size_t n);
  * for the jansson values that arena values borrow from. */
 void jolt_arena_hold(jolt_arena *a, json_t *v);
 
-enum jolt_val_kind { JV_JSON, JV_OBJ, JV_ARR };
+enum jolt_val_kind { JV_JSON, JV_OBJ, JV_ARR, JV_REF, JV_STR, JV_INT, JV_REAL, JV_TRUE, JV_FALSE, JV_NULL };
 
 typedef struct jolt_val jolt_val;
 typedef struct jolt_member {
@@ -52,19 +52,28 @@ typedef struct jolt_member {
     jolt_val *val;
 } jolt_member;
 
-/* A value of the output being built. JV_JSON: a jansson value taken over
- * unchanged (borrowed; share: 1 when a jansson tree made of it may hold a
- * reference to it, 0 when it must be copied there, see jolt_val.c); JV_OBJ
- * and JV_ARR: containers in the arena. Everything is owned by the arena. */
+/* A value of an apply. JV_JSON: a jansson value taken over unchanged
+ * (borrowed; share: 1 when a jansson tree made of it may hold a reference
+ * to it, 0 when it must be copied there, see jolt_val.c); JV_OBJ and
+ * JV_ARR: containers in the arena; JV_REF: an arena container taken over
+ * unchanged (an input's, borrowed like JV_JSON); JV_STR .. JV_NULL:
+ * scalars, as jolt_apply_text's reader makes them (never changed once
+ * made, so several containers may hold one). Everything is owned by the
+ * arena. */
 struct jolt_val {
     int kind;
     int share;
-    const json_t *json; /* JV_JSON */
-    size_t n, cap;      /* JV_OBJ, JV_ARR: items, room */
-    jolt_member *m;     /* JV_OBJ, in insertion order */
-    jolt_val **a;       /* JV_ARR */
-    uint32_t *index;    /* JV_OBJ with many members: positions + 1, open addressing */
+    const json_t *json;   /* JV_JSON */
+    size_t n, cap;        /* JV_OBJ, JV_ARR: items, room; JV_STR: length */
+    jolt_member *m;       /* JV_OBJ, in insertion order */
+    jolt_val **a;         /* JV_ARR */
+    uint32_t *index;      /* JV_OBJ with many members: positions + 1, open addressing */
     size_t icap;
+    const jolt_val *ref;  /* JV_REF */
+    const char *str;      /* JV_STR (in the parsed text or the arena) */
+    int str_plain;        /* JV_STR: written in the text without escapes */
+    json_int_t i;         /* JV_INT */
+    double d;             /* JV_REAL */
 };
 
 /* New values in the arena (which owns them). v NULL is json null. */
@@ -87,6 +96,34 @@ int jolt_val_set(jolt_arena *a, jolt_val *obj, const char *key, size_t klen, int
 void jolt_val_append(jolt_arena *a, jolt_val *arr, jolt_val *v);
 /* arr[idx] = v, padding with nulls; -1 when idx < 0 or idx > max_pad. */
 int jolt_val_put(jolt_arena *a, jolt_val *arr, long idx, jolt_val *v, long max_pad);
+/* Reading an input, in either form (jansson values wrapped in JV_JSON, or
+ * arena values): its JSON type; an object's or array's size; a member or
+ * element (NULL when there is none; a JV_JSON one is wrapped on the way,
+ * in a), and the members in order (it starts zeroed; 0 at the end, else 1
+ * with *key, borrowed for as long as the input lives, and *val). */
+json_type jolt_in_type(const jolt_val *v);
+size_t jolt_in_size(const jolt_val *v);
+const jolt_val *jolt_in_get(jolt_arena *a, const jolt_val *obj, const char *key, size_t klen);
+const jolt_val *jolt_in_at(jolt_arena *a, const jolt_val *arr, size_t i);
+typedef struct jolt_in_iter {
+    void *it;
+    size_t i;
+    int started;
+} jolt_in_iter;
+int jolt_in_next(jolt_arena *a, const jolt_val *obj, jolt_in_iter *it, const char **key, const jolt_val **val);
+/* The jansson value of a JV_JSON input, or NULL (an arena one). */
+const json_t *jolt_in_json(const jolt_val *v);
+/* Appends Java's toString of an input value (jolt_java_tostring). */
+void jolt_in_tostring(const jolt_val *v, strbuf *out);
+/* A value for the output that stands for input value v unchanged: copied
+ * where a step writes into it, never changed itself (a new JV_JSON or
+ * JV_REF for a container, a scalar as it is). Owned by the arena. */
+jolt_val *jolt_val_take(jolt_arena *a, const jolt_val *v);
+/* Parses text (len bytes; it must outlive a) into arena values, building
+ * only what filter asks for (see jsontext_parse_filtered; filter NULL:
+ * everything). The top value, or NULL with err as jsontext_parse says. */
+jolt_val *jolt_val_parse(jolt_arena *a, const char *text, size_t len, jsontext_filter_fn filter, const void *root,
+                         strbuf *err);
 /* A new jansson tree of v (the caller's reference). */
 json_t *jolt_val_to_json(const jolt_val *v);
 /* Appends v's compact JSON text, as jsontext_dump would write the tree. */
@@ -101,12 +138,14 @@ struct jolt_op {
      * "<spec path>: <message>" in err (which may be NULL). */
     json_t *(*apply)(const void *impl, const json_t *input, const json_t *context, strbuf *err);
     /* Optional, for steps that build their output in the arena; a chain
-     * runs them on arena values. to_val reads a jansson input (borrowed; it
-     * must outlive the arena) and returns its output, owned by the arena,
-     * or NULL with err as above. on_val changes the arena value *v in place
-     * (it may replace *v); 0, or -1 with err. An operation with one of them
-     * has apply too (jolt_val_to_json of it). */
-    jolt_val *(*to_val)(const void *impl, const json_t *input, const json_t *context, jolt_arena *a, strbuf *err);
+     * runs them on arena values. to_val reads input (borrowed; what it
+     * points into must outlive the arena: a JV_JSON of a jansson tree, or,
+     * when the operation has `need` below, any arena value) and returns its
+     * output, owned by the arena, or NULL with err as above. on_val changes
+     * the arena value *v in place (it may replace *v); 0, or -1 with err.
+     * An operation with one of them has apply too. */
+    jolt_val *(*to_val)(const void *impl, const jolt_val *input, const json_t *context, jolt_arena *a,
+                        strbuf *err);
     int (*on_val)(const void *impl, jolt_val **v, const json_t *context, jolt_arena *a, strbuf *err);
     void (*free_impl)(void *impl);
     /* Optional: the parts of an input the operation can read, as a filter

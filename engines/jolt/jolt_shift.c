@@ -293,7 +293,7 @@ static int slot_set(shift_run *r, jolt_val *cur, int kind, const char *key, int 
  * are (no copy); only computed ones (&, $, #, @(..), [#n]) are evaluated,
  * into the one reusable r->keys buffer. The value goes in as it is (a
  * JV_JSON of the input's, copied only if the output becomes jansson). */
-static void shift_write(shift_run *r, const jolt_path *path, const json_t *data)
+static void shift_write(shift_run *r, const jolt_path *path, const jolt_val *data)
 {
     int n = path->n;
     const char *keys[n > 0 ? n : 1];
@@ -346,7 +346,7 @@ static void shift_write(shift_run *r, const jolt_path *path, const json_t *data)
         if (sub && jolt_val_is_null(sub))
             sub = NULL;
         if (last) {
-            jolt_val *v = jolt_val_json(a, data, 0);
+            jolt_val *v = data ? jolt_val_take(a, data) : jolt_val_json(a, NULL, 0);
             if (!sub) {
                 slot_set(r, cur, kind, key, lit, idx, v);
             } else if (jolt_val_is_array(sub)) {
@@ -375,7 +375,7 @@ static void shift_write(shift_run *r, const jolt_path *path, const json_t *data)
     }
 }
 
-static int node_apply(shift_run *r, const shift_node *n, const char *key, const json_t *input);
+static int node_apply(shift_run *r, const shift_node *n, const char *key, const jolt_val *input);
 
 /* Writes i in decimal, NUL-terminated, into buf (room for 21 bytes): an
  * array index as the key Java matches it by. Returns its length. */
@@ -392,7 +392,7 @@ static size_t index_key(size_t i, char *buf)
     return len;
 }
 
-static void apply_computed(shift_run *r, const shift_node *n, const char *key, const json_t *sub)
+static void apply_computed(shift_run *r, const shift_node *n, const char *key, const jolt_val *sub)
 {
     for (int i = 0; i < n->ncomp; i++)
         if (node_apply(r, n->comp[i], key, sub))
@@ -407,44 +407,49 @@ static const shift_node *find_literal(const shift_node *n, const char *key)
     return NULL;
 }
 
-static void process_literals(shift_run *r, const shift_node *n, const json_t *input)
+static void process_literals(shift_run *r, const shift_node *n, const jolt_val *input, json_type type)
 {
-    if (json_is_object(input)) {
+    if (type == JSON_OBJECT) {
         for (int i = 0; i < n->nlit; i++) {
-            json_t *sub = json_object_get(input, n->lit[i]->pe->raw);
+            const shift_node *l = n->lit[i];
+            const jolt_val *sub = jolt_in_get(r->arena, input, l->pe->raw, l->rawlen);
             if (sub)
-                node_apply(r, n->lit[i], n->lit[i]->pe->raw, sub);
+                node_apply(r, l, l->pe->raw, sub);
         }
-    } else if (json_is_array(input)) {
+    } else if (type == JSON_ARRAY) {
+        size_t size = jolt_in_size(input);
         for (int i = 0; i < n->nlit; i++) {
-            long idx;
-            const char *k = n->lit[i]->pe->raw;
-            if (jolt_parse_int(k, strlen(k), &idx))
-                continue;
             /* Java: keyInt < size (a negative index would throw; skip it) */
-            if (idx < 0 || (size_t)idx >= json_array_size(input))
+            long idx = n->lit[i]->rawidx;
+            if (idx < 0 || (size_t)idx >= size)
                 continue;
-            node_apply(r, n->lit[i], k, json_array_get(input, (size_t)idx));
+            node_apply(r, n->lit[i], n->lit[i]->pe->raw, jolt_in_at(r->arena, input, (size_t)idx));
         }
     }
 }
 
-static void process_computed(shift_run *r, const shift_node *n, const json_t *input)
+/* Runs fn on each key and value of an object or array input (an array's
+ * keys are its indexes in decimal). */
+static void each_item(shift_run *r, const shift_node *n, const jolt_val *input, json_type type,
+                      void (*fn)(shift_run *, const shift_node *, const char *, const jolt_val *))
 {
-    if (json_is_object(input)) {
+    if (type == JSON_OBJECT) {
+        jolt_in_iter it = { NULL, 0, 0 };
         const char *k;
-        json_t *v;
-        json_object_foreach((json_t *)input, k, v) apply_computed(r, n, k, v);
-    } else if (json_is_array(input)) {
+        const jolt_val *v;
+        while (jolt_in_next(r->arena, input, &it, &k, &v))
+            fn(r, n, k, v);
+    } else if (type == JSON_ARRAY) {
         char buf[32];
-        for (size_t i = 0; i < json_array_size(input); i++) {
+        size_t size = jolt_in_size(input);
+        for (size_t i = 0; i < size; i++) {
             index_key(i, buf);
-            apply_computed(r, n, buf, json_array_get(input, i));
+            fn(r, n, buf, jolt_in_at(r->arena, input, i));
         }
     }
 }
 
-static void process_conflict_key(shift_run *r, const shift_node *n, const char *k, const json_t *v)
+static void process_conflict_key(shift_run *r, const shift_node *n, const char *k, const jolt_val *v)
 {
     const shift_node *lit = find_literal(n, k);
     if (lit)
@@ -453,14 +458,15 @@ static void process_conflict_key(shift_run *r, const shift_node *n, const char *
         apply_computed(r, n, k, v);
 }
 
-static void process(shift_run *r, const shift_node *n, const json_t *input)
+static void process(shift_run *r, const shift_node *n, const jolt_val *input)
 {
-    if (!input || json_is_null(input))
+    json_type type = input ? jolt_in_type(input) : JSON_NULL;
+    if (type == JSON_NULL)
         return;
-    if (!json_is_object(input) && !json_is_array(input)) {
+    if (type != JSON_OBJECT && type != JSON_ARRAY) {
         /* a scalar: its Java toString is matched as a key, with no data */
         strbuf s = STRBUF_INIT;
-        jolt_java_tostring(input, &s);
+        jolt_in_tostring(input, &s);
         if (n->strategy == ST_LITERALS || n->strategy == ST_BOTH) {
             const shift_node *lit = find_literal(n, s.buf);
             if (lit)
@@ -475,36 +481,26 @@ static void process(shift_run *r, const shift_node *n, const json_t *input)
     }
     switch (n->strategy) {
     case ST_LITERALS:
-        process_literals(r, n, input);
+        process_literals(r, n, input, type);
         break;
     case ST_COMPUTED:
-        process_computed(r, n, input);
+        each_item(r, n, input, type, apply_computed);
         break;
     case ST_BOTH:
-        process_literals(r, n, input);
-        process_computed(r, n, input);
+        process_literals(r, n, input, type);
+        each_item(r, n, input, type, apply_computed);
         break;
     case ST_CONFLICT:
-        if (json_is_object(input)) {
-            const char *k;
-            json_t *v;
-            json_object_foreach((json_t *)input, k, v) process_conflict_key(r, n, k, v);
-        } else {
-            char buf[32];
-            for (size_t i = 0; i < json_array_size(input); i++) {
-                index_key(i, buf);
-                process_conflict_key(r, n, buf, json_array_get(input, i));
-            }
-        }
+        each_item(r, n, input, type, process_conflict_key);
         break;
     }
 }
 
-static int node_apply_here(shift_run *r, const shift_node *n, const char *key, const json_t *input);
+static int node_apply_here(shift_run *r, const shift_node *n, const char *key, const jolt_val *input);
 
 /* Applies node n to input under key; 1 when it matched ("handled" the key).
  * A reference failure is charged to the innermost node that saw it. */
-static int node_apply(shift_run *r, const shift_node *n, const char *key, const json_t *input)
+static int node_apply(shift_run *r, const shift_node *n, const char *key, const jolt_val *input)
 {
     int rc = node_apply_here(r, n, key, input);
     if (r->w.fail && !r->fail_path)
@@ -512,7 +508,21 @@ static int node_apply(shift_run *r, const shift_node *n, const char *key, const 
     return rc;
 }
 
-static int node_apply_here(shift_run *r, const shift_node *n, const char *key, const json_t *input)
+/* The walk keeps jansson trees for the references that read the input
+ * ("@(n,path)", transposes): a spec with any of them gets a jansson input
+ * (see shift_need), so an arena input's NULL here is never read. */
+static const json_t *walk_tree(const jolt_val *v)
+{
+    return v ? jolt_in_json(v) : NULL;
+}
+
+/* A jansson value read by a transpose, as an input value (NULL: none). */
+static const jolt_val *wrap(shift_run *r, const json_t *j)
+{
+    return j ? jolt_val_json(r->arena, j, 0) : NULL;
+}
+
+static int node_apply_here(shift_run *r, const shift_node *n, const char *key, const jolt_val *input)
 {
     jolt_match own;
     jolt_match_init(&own, key);
@@ -531,14 +541,16 @@ static int node_apply_here(shift_run *r, const shift_node *n, const char *key, c
         m = parent ? parent->m : &own;
 
     if (!n->leaf) {
-        const json_t *data = input;
+        const jolt_val *data = input;
         if (n->pe->kind == PE_TRANSPOSE) {
-            if (!jolt_transpose_data(n->pe, &r->w, &data)) {
+            const json_t *t;
+            if (!jolt_transpose_data(n->pe, &r->w, &t)) {
                 jolt_match_release(&own);
                 return 0;
             }
+            data = wrap(r, t);
         }
-        jolt_walk_push(&r->w, data, m);
+        jolt_walk_push(&r->w, walk_tree(data), m);
         for (int i = 0; i < n->nspecial; i++)
             node_apply(r, n->special[i], key, data);
         process(r, n, data);
@@ -550,32 +562,36 @@ static int node_apply_here(shift_run *r, const shift_node *n, const char *key, c
         return 1;
     }
 
-    const json_t *data;
-    json_t *tmp = NULL;
+    const jolt_val *data;
     int real = 0;
     switch (n->pe->kind) {
     case PE_DOLLAR:
-    case PE_HASH:
-        data = tmp = json_string(m->key);
+    case PE_HASH: {
+        json_t *tmp = json_string(m->key);
         if (!tmp) /* not UTF-8: keep it as a string anyway */
-            data = tmp = json_stringn_nocheck(m->key, strlen(m->key));
+            tmp = json_stringn_nocheck(m->key, strlen(m->key));
         jolt_arena_hold(r->arena, tmp); /* the output may point at it */
+        data = wrap(r, tmp);
         break;
+    }
     case PE_AT:
         data = input;
         break;
-    case PE_TRANSPOSE:
-        if (!jolt_transpose_data(n->pe, &r->w, &data)) {
+    case PE_TRANSPOSE: {
+        const json_t *t;
+        if (!jolt_transpose_data(n->pe, &r->w, &t)) {
             jolt_match_release(&own);
             return 0;
         }
+        data = wrap(r, t);
         break;
+    }
     default:
         data = input;
         real = 1;
         break;
     }
-    jolt_walk_push(&r->w, input, m);
+    jolt_walk_push(&r->w, walk_tree(input), m);
     for (int i = 0; i < n->nw; i++)
         shift_write(r, n->writers[i], data);
     jolt_walk_pop(&r->w);
@@ -665,7 +681,7 @@ static const void *shift_need(const void *node, const char *key, size_t klen, si
 
 /* The output in the arena a (which owns it), or NULL with err when Java
  * would throw. input is borrowed and must outlive the arena. */
-static jolt_val *shift_to_val(const void *impl, const json_t *input, const json_t *context, jolt_arena *a,
+static jolt_val *shift_to_val(const void *impl, const jolt_val *input, const json_t *context, jolt_arena *a,
                               strbuf *err)
 {
     (void)context;
@@ -677,7 +693,7 @@ static jolt_val *shift_to_val(const void *impl, const json_t *input, const json_
     r.out = jolt_val_new(a, JV_OBJ);
     jolt_match root;
     jolt_match_init(&root, "root");
-    jolt_walk_push(&r.w, input, &root);
+    jolt_walk_push(&r.w, walk_tree(input), &root);
     node_apply(&r, s->root, "root", input);
     jolt_walk_release(&r.w);
     jolt_match_release(&root);
@@ -695,7 +711,7 @@ static jolt_val *shift_to_val(const void *impl, const json_t *input, const json_
 static json_t *shift_apply(const void *impl, const json_t *input, const json_t *context, strbuf *err)
 {
     jolt_arena *a = jolt_arena_new();
-    jolt_val *v = shift_to_val(impl, input, context, a, err);
+    jolt_val *v = shift_to_val(impl, jolt_val_json(a, input, 0), context, a, err);
     json_t *res = v ? jolt_val_to_json(v) : NULL;
     jolt_arena_free(a);
     return res;

@@ -16,6 +16,15 @@
  * container in place (jolt_val_own), its members still pointing at the
  * jansson children: copy on write, one level at a time.
  *
+ * jolt_apply_text reads its input straight into these values too
+ * (jolt_val_parse: a jsontext_builder, so the reader's checks and errors
+ * are jsontext_parse's), scalars included (JV_STR, JV_INT...; a string
+ * written without escapes points into the text and is written back as it
+ * was). The steps read inputs through jolt_in_*, which take either form;
+ * what an output takes over from an arena input is a JV_REF (copied on
+ * write like JV_JSON) or, for a scalar, the scalar itself: scalars are
+ * never changed once made.
+ *
  * At the end the result is written out as JSON text directly
  * (jolt_val_dump) or turned into a jansson tree (jolt_val_to_json). There a
  * JV_JSON value is either copied (containers deep, as jolt_copy does: the
@@ -154,18 +163,28 @@ jolt_val *jolt_val_new(jolt_arena *a, int kind)
     return x;
 }
 
+/* What a JV_REF stands for (anything else is itself). */
+static const jolt_val *deref(const jolt_val *v)
+{
+    while (v->kind == JV_REF)
+        v = v->ref;
+    return v;
+}
+
 int jolt_val_is_null(const jolt_val *v)
 {
-    return v->kind == JV_JSON && json_is_null(v->json);
+    return v->kind == JV_NULL || (v->kind == JV_JSON && json_is_null(v->json));
 }
 
 int jolt_val_is_object(const jolt_val *v)
 {
+    v = deref(v);
     return v->kind == JV_OBJ || (v->kind == JV_JSON && json_is_object(v->json));
 }
 
 int jolt_val_is_array(const jolt_val *v)
 {
+    v = deref(v);
     return v->kind == JV_ARR || (v->kind == JV_JSON && json_is_array(v->json));
 }
 
@@ -258,6 +277,28 @@ static void add_member(jolt_arena *a, jolt_val *o, const char *key, size_t klen,
 
 void jolt_val_own(jolt_arena *a, jolt_val *v)
 {
+    if (v->kind == JV_REF) {
+        /* a copy of the arena container's item list, items taken over */
+        const jolt_val *r = deref(v);
+        if (r->kind == JV_JSON) {
+            v->kind = JV_JSON;
+            v->json = r->json;
+            v->share = 0;
+        } else {
+            v->kind = r->kind;
+            v->n = v->cap = 0;
+            v->m = NULL;
+            v->a = NULL;
+            v->index = NULL;
+            for (size_t i = 0; i < r->n; i++) {
+                if (r->kind == JV_OBJ)
+                    add_member(a, v, r->m[i].key, r->m[i].klen, jolt_val_take(a, r->m[i].val));
+                else
+                    jolt_val_append(a, v, jolt_val_take(a, r->a[i]));
+            }
+            return;
+        }
+    }
     if (v->kind != JV_JSON)
         return;
     const json_t *j = v->json;
@@ -325,23 +366,38 @@ int jolt_val_put(jolt_arena *a, jolt_val *arr, long idx, jolt_val *v, long max_p
 
 /* ---- out of the arena ---- */
 
-static json_t *to_json(const jolt_val *v)
+/* copy: below a JV_REF, where everything is the input's: nothing shared */
+static json_t *to_json(const jolt_val *v, int copy)
 {
     switch (v->kind) {
     case JV_OBJ: {
         json_t *o = json_object();
         for (size_t i = 0; i < v->n; i++)
-            json_object_setn_new_nocheck(o, v->m[i].key, v->m[i].klen, to_json(v->m[i].val));
+            json_object_setn_new_nocheck(o, v->m[i].key, v->m[i].klen, to_json(v->m[i].val, copy));
         return o;
     }
     case JV_ARR: {
         json_t *arr = json_array();
         for (size_t i = 0; i < v->n; i++)
-            json_array_append_new(arr, to_json(v->a[i]));
+            json_array_append_new(arr, to_json(v->a[i], copy));
         return arr;
     }
+    case JV_REF:
+        return to_json(v->ref, 1);
+    case JV_STR:
+        return json_stringn_nocheck(v->str, v->n);
+    case JV_INT:
+        return json_integer(v->i);
+    case JV_REAL:
+        return json_real(v->d);
+    case JV_TRUE:
+        return json_true();
+    case JV_FALSE:
+        return json_false();
+    case JV_NULL:
+        return json_null();
     default:
-        return v->share ? json_incref((json_t *)v->json) : jolt_copy(v->json);
+        return v->share && !copy ? json_incref((json_t *)v->json) : jolt_copy(v->json);
     }
 }
 
@@ -351,7 +407,7 @@ json_t *jolt_val_to_json(const jolt_val *v)
      * the top (a shallow copy), as the jansson steps returned it */
     if (v->kind == JV_JSON && v->share && (json_is_object(v->json) || json_is_array(v->json)))
         return json_copy((json_t *)v->json);
-    return to_json(v);
+    return to_json(v, 0);
 }
 
 void jolt_val_dump(const jolt_val *v, strbuf *out)
@@ -377,8 +433,226 @@ void jolt_val_dump(const jolt_val *v, strbuf *out)
         }
         strbuf_addch(out, ']');
         break;
+    case JV_REF:
+        jolt_val_dump(v->ref, out);
+        break;
+    case JV_STR:
+        if (v->str_plain) { /* nothing to escape: the text as it was */
+            strbuf_grow(out, v->n + 2);
+            out->buf[out->len++] = '"';
+            memcpy(out->buf + out->len, v->str, v->n);
+            out->len += v->n;
+            out->buf[out->len++] = '"';
+            out->buf[out->len] = '\0';
+        } else {
+            jsontext_dump_string(v->str, v->n, out);
+        }
+        break;
+    case JV_INT:
+        jsontext_dump_integer(v->i, out);
+        break;
+    case JV_REAL:
+        jsontext_dump_real(v->d, out);
+        break;
+    case JV_TRUE:
+        strbuf_addstr(out, "true");
+        break;
+    case JV_FALSE:
+        strbuf_addstr(out, "false");
+        break;
+    case JV_NULL:
+        strbuf_addstr(out, "null");
+        break;
     default:
         jsontext_dump(v->json, out, 0);
         break;
     }
+}
+
+/* ---- reading inputs ---- */
+
+json_type jolt_in_type(const jolt_val *v)
+{
+    v = deref(v);
+    switch (v->kind) {
+    case JV_OBJ: return JSON_OBJECT;
+    case JV_ARR: return JSON_ARRAY;
+    case JV_STR: return JSON_STRING;
+    case JV_INT: return JSON_INTEGER;
+    case JV_REAL: return JSON_REAL;
+    case JV_TRUE: return JSON_TRUE;
+    case JV_FALSE: return JSON_FALSE;
+    case JV_NULL: return JSON_NULL;
+    default: return json_typeof(v->json);
+    }
+}
+
+size_t jolt_in_size(const jolt_val *v)
+{
+    v = deref(v);
+    if (v->kind == JV_OBJ || v->kind == JV_ARR)
+        return v->n;
+    if (v->kind == JV_JSON)
+        return json_is_object(v->json) ? json_object_size(v->json) : json_array_size(v->json);
+    return 0;
+}
+
+const jolt_val *jolt_in_get(jolt_arena *a, const jolt_val *obj, const char *key, size_t klen)
+{
+    obj = deref(obj);
+    if (obj->kind == JV_OBJ)
+        return jolt_val_get(obj, key, klen);
+    if (obj->kind != JV_JSON)
+        return NULL;
+    json_t *c = json_object_getn(obj->json, key, klen);
+    return c ? jolt_val_json(a, c, obj->share) : NULL;
+}
+
+const jolt_val *jolt_in_at(jolt_arena *a, const jolt_val *arr, size_t i)
+{
+    arr = deref(arr);
+    if (arr->kind == JV_ARR)
+        return i < arr->n ? arr->a[i] : NULL;
+    if (arr->kind != JV_JSON)
+        return NULL;
+    json_t *c = json_array_get(arr->json, i);
+    return c ? jolt_val_json(a, c, arr->share) : NULL;
+}
+
+int jolt_in_next(jolt_arena *a, const jolt_val *obj, jolt_in_iter *it, const char **key, const jolt_val **val)
+{
+    obj = deref(obj);
+    if (obj->kind == JV_OBJ) {
+        if (it->i >= obj->n)
+            return 0;
+        *key = obj->m[it->i].key;
+        *val = obj->m[it->i].val;
+        it->i++;
+        return 1;
+    }
+    if (obj->kind != JV_JSON)
+        return 0;
+    it->it = it->started ? json_object_iter_next((json_t *)obj->json, it->it) : json_object_iter((json_t *)obj->json);
+    it->started = 1;
+    if (!it->it)
+        return 0;
+    *key = json_object_iter_key(it->it);
+    *val = jolt_val_json(a, json_object_iter_value(it->it), obj->share);
+    return 1;
+}
+
+const json_t *jolt_in_json(const jolt_val *v)
+{
+    v = deref(v);
+    return v->kind == JV_JSON ? v->json : NULL;
+}
+
+void jolt_in_tostring(const jolt_val *v, strbuf *out)
+{
+    v = deref(v);
+    if (v->kind == JV_JSON) {
+        jolt_java_tostring(v->json, out);
+        return;
+    }
+    json_t *j = to_json(v, 1); /* scalars, rarely: no second formatter */
+    jolt_java_tostring(j, out);
+    json_decref(j);
+}
+
+jolt_val *jolt_val_take(jolt_arena *a, const jolt_val *v)
+{
+    switch (v->kind) {
+    case JV_JSON:
+        return jolt_val_json(a, v->json, 0);
+    case JV_OBJ:
+    case JV_ARR:
+    case JV_REF: {
+        jolt_val *r = jolt_val_new(a, JV_REF);
+        r->ref = deref(v);
+        return r;
+    }
+    default:
+        return (jolt_val *)v; /* scalars are never changed */
+    }
+}
+
+/* ---- the reader's builder: arena values straight from the text ---- */
+
+static void *ab_object(void *ctx)
+{
+    return jolt_val_new(ctx, JV_OBJ);
+}
+
+static void ab_set(void *ctx, void *obj, const char *key, size_t klen, int in_text, void *v)
+{
+    jolt_val *o = obj;
+    long i = find(o, key, klen);
+    if (i >= 0) { /* a duplicate key: the last value, at the first place */
+        o->m[i].val = v;
+        return;
+    }
+    (void)in_text; /* copied all the same: the engine reads keys as C strings */
+    char *k = jolt_arena_alloc(ctx, klen + 1);
+    memcpy(k, key, klen);
+    k[klen] = '\0';
+    add_member(ctx, o, k, klen, v);
+}
+
+static void *ab_array(void *ctx)
+{
+    return jolt_val_new(ctx, JV_ARR);
+}
+
+static void ab_append(void *ctx, void *arr, void *v)
+{
+    jolt_val_append(ctx, arr, v);
+}
+
+static void *ab_string(void *ctx, const char *s, size_t n, int in_text)
+{
+    jolt_val *v = jolt_val_new(ctx, JV_STR);
+    if (!in_text) { /* decoded escapes: the reader's scratch, copied */
+        char *c = jolt_arena_alloc(ctx, n + 1);
+        memcpy(c, s, n);
+        c[n] = '\0';
+        s = c;
+    }
+    v->str = s;
+    v->n = n;
+    v->str_plain = in_text;
+    return v;
+}
+
+static void *ab_integer(void *ctx, json_int_t i)
+{
+    jolt_val *v = jolt_val_new(ctx, JV_INT);
+    v->i = i;
+    return v;
+}
+
+static void *ab_real(void *ctx, double d)
+{
+    jolt_val *v = jolt_val_new(ctx, JV_REAL);
+    v->d = d;
+    return v;
+}
+
+static void *ab_literal(void *ctx, json_type t)
+{
+    return jolt_val_new(ctx, t == JSON_TRUE ? JV_TRUE : t == JSON_FALSE ? JV_FALSE : JV_NULL);
+}
+
+static void ab_drop(void *ctx, void *v)
+{
+    (void)ctx;
+    (void)v; /* the arena's */
+}
+
+static const jsontext_builder arena_builder = { ab_object, ab_set,  ab_array,   ab_append, ab_string,
+                                                ab_integer, ab_real, ab_literal, ab_drop };
+
+jolt_val *jolt_val_parse(jolt_arena *a, const char *text, size_t len, jsontext_filter_fn filter, const void *root,
+                         strbuf *err)
+{
+    return jsontext_parse_into(text, len, &arena_builder, a, filter, root, NULL, err);
 }

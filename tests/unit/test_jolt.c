@@ -482,6 +482,45 @@ static void test_arena_values(void)
     jolt_arena_free(a);
 }
 
+/* Text read straight into arena values writes out as the jansson reader's
+ * tree does (member order, duplicates, integer vs real, escapes), and
+ * malformed text fails with the same message. */
+static void test_arena_parse(void)
+{
+    const char *docs[] = {
+        "{\"b\":1,\"a\":[1,2.0,-0,-0.0,1E2,1e-7,123456789012345678901234,9223372036854775807],\"b\":3}",
+        "[\"plain\",\"esc \\\" \\\\ \\/ \\n \\u00e9 \\ud83d\\ude00\",\"\\u0000in\",\"\xc3\xa9t\xc3\xa9\",true,false,null,{}]",
+        "  {\"k\\u0065y\" : { \"deep\" : [ [ [ [ {\"x\":\"y\"} ] ] ] ] } }  ",
+        "/* comment */ {\"a\": 1 // line\n}",
+        "\"top\"", "42", "-1.5", "null",
+        "{\"a\":[1,}", "{\"a\" 1}", "[1] x", "{\"\\u0000\":1}", "\"\\ud800\"", "[01]", "1e400", "", "{\"a\":\"\x01\"}",
+    };
+    for (size_t i = 0; i < sizeof docs / sizeof docs[0]; i++) {
+        strbuf e1 = STRBUF_INIT, e2 = STRBUF_INIT, t1 = STRBUF_INIT, t2 = STRBUF_INIT;
+        json_t *j = jsontext_parse(docs[i], strlen(docs[i]), &e1);
+        jolt_arena *a = jolt_arena_new();
+        jolt_val *v = jolt_val_parse(a, docs[i], strlen(docs[i]), NULL, NULL, &e2);
+        CHECK((j == NULL) == (v == NULL));
+        if (j && v) {
+            jsontext_dump(j, &t1, 0);
+            jolt_val_dump(v, &t2);
+            CHECK_STR(t2.buf, t1.buf);
+            /* and to a jansson tree: the same again, kinds included */
+            json_t *back = jolt_val_to_json(v);
+            CHECK(same_json_ordered(j, back));
+            json_decref(back);
+        } else {
+            CHECK_STR(e2.buf, e1.buf);
+        }
+        jolt_arena_free(a);
+        json_decref(j);
+        strbuf_release(&e1);
+        strbuf_release(&e2);
+        strbuf_release(&t1);
+        strbuf_release(&t2);
+    }
+}
+
 /* Outputs built in the arena at sizes and depths past its small cases. */
 static void test_arena_outputs(void)
 {
@@ -595,6 +634,7 @@ int main(void)
     RUN(test_apply_text);
     RUN(test_arena_values);
     RUN(test_arena_outputs);
+    RUN(test_arena_parse);
     RUN(test_reuse_and_input_untouched);
     RUN(test_threads);
     return unit_done();
