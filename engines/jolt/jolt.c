@@ -519,6 +519,61 @@ int jolt_apply_text(const jolt_spec *s, const char *text, size_t len, const json
     return v ? 0 : -1;
 }
 
+struct jolt_doc {
+    jolt_arena *a;
+    jolt_val *v;
+};
+
+/* A document of v, taking a over; with v NULL (an error) a is freed and
+ * there is none. */
+static jolt_doc *doc_new(jolt_arena *a, jolt_val *v)
+{
+    if (!v) {
+        jolt_arena_free(a);
+        return NULL;
+    }
+    jolt_doc *d = xmalloc(sizeof *d);
+    d->a = a;
+    d->v = v;
+    return d;
+}
+
+jolt_doc *jolt_doc_parse(const char *text, size_t len, strbuf *err)
+{
+    jolt_arena *a = jolt_arena_new();
+    char *copy = jolt_arena_alloc(a, len + 1); /* strings point into it */
+    memcpy(copy, text, len);
+    copy[len] = '\0';
+    return doc_new(a, jolt_val_parse(a, copy, len, NULL, NULL, err));
+}
+
+jolt_doc *jolt_apply_doc(const jolt_spec *s, const jolt_doc *in, const json_t *context, strbuf *err)
+{
+    if (check_range(s, 0, s ? s->n : 0, err))
+        return NULL;
+    jolt_arena *a = jolt_arena_new();
+    /* taken over as it is: a step that writes into it copies (in stays) */
+    return doc_new(a, run_steps(s, 0, s->n, jolt_val_take(a, in->v), context, a, err));
+}
+
+void jolt_doc_dump(const jolt_doc *d, strbuf *out)
+{
+    jolt_val_dump(d->v, out);
+}
+
+json_t *jolt_doc_json(const jolt_doc *d)
+{
+    return jolt_val_to_json(d->v);
+}
+
+void jolt_doc_free(jolt_doc *d)
+{
+    if (!d)
+        return;
+    jolt_arena_free(d->a);
+    free(d);
+}
+
 void jolt_free(jolt_spec *s)
 {
     if (!s)

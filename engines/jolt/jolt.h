@@ -56,6 +56,22 @@ json_t *jolt_apply_range(const jolt_spec *s, int from, int to, const json_t *inp
  * apply error as jolt_apply's. context is borrowed. */
 int jolt_apply_text(const jolt_spec *s, const char *text, size_t len, const json_t *context, strbuf *out,
                     strbuf *err);
+/* The engine's own form of a JSON document (arena values: see
+ * jolt_val.c), for applying specs without jansson values on either side.
+ * jolt_doc_parse reads text (copied: the document does not borrow it) with
+ * jsontext_parse's rules and errors; NULL with err when it is malformed.
+ * jolt_apply_doc applies s to in (never changed; context borrowed) and
+ * returns the output as a new document, or NULL with err as jolt_apply's;
+ * the output may share values with in: free it first. jolt_doc_dump
+ * appends the compact JSON text (jsontext_dump's), jolt_doc_json returns a
+ * new jansson tree of it (the caller's reference). The caller frees each
+ * document with jolt_doc_free. */
+typedef struct jolt_doc jolt_doc;
+jolt_doc *jolt_doc_parse(const char *text, size_t len, strbuf *err);
+jolt_doc *jolt_apply_doc(const jolt_spec *s, const jolt_doc *in, const json_t *context, strbuf *err);
+void jolt_doc_dump(const jolt_doc *d, strbuf *out);
+json_t *jolt_doc_json(const jolt_doc *d);
+void jolt_doc_free(jolt_doc *d);
 /* Number of steps in the chain. */
 int jolt_steps(const jolt_spec *s);
 void jolt_free(jolt_spec *s);

@@ -93,6 +93,8 @@ jolt_val *jolt_val_get(const jolt_val *obj, const char *key, size_t klen);
  * checked as UTF-8 (-1 when it is not, as jansson refuses such keys) and
  * copied into the arena. 0 on success. */
 int jolt_val_set(jolt_arena *a, jolt_val *obj, const char *key, size_t klen, int stable_key, jolt_val *v);
+/* jolt_val_set for a key known not to be there yet (no lookup). */
+int jolt_val_add(jolt_arena *a, jolt_val *obj, const char *key, size_t klen, int stable_key, jolt_val *v);
 void jolt_val_append(jolt_arena *a, jolt_val *arr, jolt_val *v);
 /* arr[idx] = v, padding with nulls; -1 when idx < 0 or idx > max_pad. */
 int jolt_val_put(jolt_arena *a, jolt_val *arr, long idx, jolt_val *v, long max_pad);

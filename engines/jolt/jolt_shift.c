@@ -277,12 +277,14 @@ static int step_kind(const jolt_pe *pe)
     return STEP_MAP;
 }
 
-/* Puts v in cur at key (an object) or idx (an array) as step kind says;
- * -1 when refused (a key that is not UTF-8, an index out of range). */
-static int slot_set(shift_run *r, jolt_val *cur, int kind, const char *key, int lit, long idx, jolt_val *v)
+/* Puts v in cur at key (klen bytes; an object) or idx (an array) as step
+ * kind says; fresh: the key is known not to be there. -1 when refused (a
+ * key that is not UTF-8, an index out of range). */
+static int slot_set(shift_run *r, jolt_val *cur, int kind, const char *key, size_t klen, int lit, long idx,
+                    jolt_val *v, int fresh)
 {
     if (kind == STEP_MAP)
-        return jolt_val_set(r->arena, cur, key, strlen(key), lit, v);
+        return (fresh ? jolt_val_add : jolt_val_set)(r->arena, cur, key, klen, lit, v);
     if (kind == STEP_ARRAY)
         return jolt_val_put(r->arena, cur, idx, v, MAX_ARRAY_PAD);
     jolt_val_append(r->arena, cur, v);
@@ -339,16 +341,18 @@ static void shift_write(shift_run *r, const jolt_path *path, const jolt_val *dat
         }
         jolt_val_own(a, cur); /* written below: an input's container becomes ours */
         jolt_val *sub = NULL;
+        size_t klen = kind == STEP_MAP ? strlen(key) : 0;
         if (kind == STEP_MAP)
-            sub = jolt_val_get(cur, key, strlen(key));
+            sub = jolt_val_get(cur, key, klen);
         else if (kind == STEP_ARRAY)
             sub = (size_t)idx < cur->n ? cur->a[idx] : NULL;
+        int fresh = !sub; /* (a null there is replaced in its place) */
         if (sub && jolt_val_is_null(sub))
             sub = NULL;
         if (last) {
             jolt_val *v = data ? jolt_val_take(a, data) : jolt_val_json(a, NULL, 0);
             if (!sub) {
-                slot_set(r, cur, kind, key, lit, idx, v);
+                slot_set(r, cur, kind, key, klen, lit, idx, v, fresh);
             } else if (jolt_val_is_array(sub)) {
                 jolt_val_own(a, sub);
                 jolt_val_append(a, sub, v);
@@ -357,13 +361,13 @@ static void shift_write(shift_run *r, const jolt_path *path, const jolt_val *dat
                 jolt_val_append(a, l, sub);
                 jolt_val_append(a, l, v);
                 memset(r->wc, 0, sizeof r->wc); /* sub leaves its slot */
-                slot_set(r, cur, kind, key, lit, idx, l);
+                slot_set(r, cur, kind, key, klen, lit, idx, l, 0);
             }
             return;
         }
         if (!sub) {
             sub = jolt_val_new(a, step_kind(path->el[i + 1]) == STEP_MAP ? JV_OBJ : JV_ARR);
-            if (slot_set(r, cur, kind, key, lit, idx, sub))
+            if (slot_set(r, cur, kind, key, klen, lit, idx, sub, fresh))
                 return;
         }
         if (wc) {

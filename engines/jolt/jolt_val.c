@@ -335,6 +335,11 @@ int jolt_val_set(jolt_arena *a, jolt_val *obj, const char *key, size_t klen, int
         obj->m[i].val = v; /* in place: the member keeps its position */
         return 0;
     }
+    return jolt_val_add(a, obj, key, klen, stable_key, v);
+}
+
+int jolt_val_add(jolt_arena *a, jolt_val *obj, const char *key, size_t klen, int stable_key, jolt_val *v)
+{
     if (!stable_key) {
         /* a computed key: checked as jansson checks keys, and copied */
         if (!jsontext_utf8_valid(key, klen))

@@ -521,6 +521,70 @@ static void test_arena_parse(void)
     }
 }
 
+/* jolt_doc: a document read once into the engine's values, specs applied
+ * to it any number of times, as jolt_apply does on the jansson tree. */
+static void test_docs(void)
+{
+    const char *input = "{\"id\":\"A\",\"n\":null,\"items\":[{\"sku\":\"s1\",\"q\":1,\"t\":[\"x\"]},{\"sku\":\"s2\",\"q\":2.5}],"
+                        "\"m\":{\"k\":\"v\",\"e\":\"\\u00e9\\n\"}}";
+    const char *specs[] = {
+        "[{\"operation\":\"shift\",\"spec\":{\"id\":\"o.id\",\"items\":{\"*\":{\"sku\":\"l[&1].sku\",\"t\":\"l[&1].t\"}},\"m\":\"m\"}},"
+        "{\"operation\":\"default\",\"spec\":{\"l[]\":{\"*\":{\"t\":[],\"d\":0}},\"m\":{\"x\":1}}}]",
+        /* the input's own containers defaulted: copied on write */
+        "[{\"operation\":\"default\",\"spec\":{\"n\":1,\"m\":{\"x\":1},\"items[]\":{\"*\":{\"d\":true}}}}]",
+        /* '@' and a transpose: the shift reads a jansson tree */
+        "[{\"operation\":\"shift\",\"spec\":{\"items\":{\"*\":{\"@\":\"all[]\",\"sku\":\"by.@(1,q)\"}}}}]",
+        /* steps that take jansson trees, between arena ones */
+        "[{\"operation\":\"remove\",\"spec\":{\"m\":\"\"}},{\"operation\":\"shift\",\"spec\":{\"*\":\"&\"}},"
+        "{\"operation\":\"sort\"},{\"operation\":\"default\",\"spec\":{\"z\":[1]}}]",
+        "[{\"operation\":\"shift\",\"spec\":{\"m\":{\"$(3)\":\"x\"}}}]",
+    };
+    strbuf err = STRBUF_INIT, before = STRBUF_INIT, after = STRBUF_INIT;
+    jolt_doc *in = jolt_doc_parse(input, strlen(input), &err);
+    CHECK(in != NULL);
+    jolt_doc_dump(in, &before);
+    json_t *jin = J(input);
+    for (size_t i = 0; i < sizeof specs / sizeof specs[0]; i++) {
+        json_t *sp = J(specs[i]);
+        jolt_spec *js = jolt_compile(sp, &err);
+        CHECK(js != NULL);
+        for (int round = 0; round < 2; round++) {
+            strbuf e1 = STRBUF_INIT, e2 = STRBUF_INIT;
+            json_t *want = jolt_apply(js, jin, NULL, &e1);
+            jolt_doc *out = jolt_apply_doc(js, in, NULL, &e2);
+            CHECK((want == NULL) == (out == NULL));
+            if (want && out) {
+                char *w = dump(want);
+                strbuf got = STRBUF_INIT;
+                jolt_doc_dump(out, &got);
+                CHECK_STR(got.buf, w);
+                json_t *j = jolt_doc_json(out);
+                CHECK(same_json_ordered(want, j));
+                json_decref(j);
+                strbuf_release(&got);
+                free(w);
+            } else {
+                CHECK_STR(e2.buf, e1.buf);
+            }
+            jolt_doc_free(out);
+            json_decref(want);
+            strbuf_release(&e1);
+            strbuf_release(&e2);
+        }
+        jolt_free(js);
+        json_decref(sp);
+    }
+    /* the input document is as it was */
+    jolt_doc_dump(in, &after);
+    CHECK_STR(after.buf, before.buf);
+    jolt_doc_free(in);
+    CHECK(jolt_doc_parse("{\"a\":", 5, &err) == NULL && strstr(err.buf, "line 1"));
+    json_decref(jin);
+    strbuf_release(&err);
+    strbuf_release(&before);
+    strbuf_release(&after);
+}
+
 /* Outputs built in the arena at sizes and depths past its small cases. */
 static void test_arena_outputs(void)
 {
@@ -635,6 +699,7 @@ int main(void)
     RUN(test_arena_values);
     RUN(test_arena_outputs);
     RUN(test_arena_parse);
+    RUN(test_docs);
     RUN(test_reuse_and_input_untouched);
     RUN(test_threads);
     return unit_done();
