@@ -267,14 +267,46 @@ typedef struct jolt_walk {
     const char *fail;
 } jolt_walk;
 
-void jolt_walk_push(jolt_walk *w, const json_t *tree, jolt_match *m);
-void jolt_walk_pop(jolt_walk *w);
+void jolt_walk_grow(jolt_walk *w);
+
+/* Inline: a shift calls these for every spec node it visits. */
+static inline void jolt_walk_push(jolt_walk *w, const json_t *tree, jolt_match *m)
+{
+    if (w->n == w->cap)
+        jolt_walk_grow(w);
+    w->st[w->n].tree = tree;
+    w->st[w->n].m = m;
+    w->n++;
+}
+
+static inline void jolt_walk_pop(jolt_walk *w)
+{
+    if (w->n)
+        w->n--;
+}
 void jolt_walk_release(jolt_walk *w);
 /* NULL when i reaches past the root */
-jolt_step *jolt_walk_from_end(const jolt_walk *w, int i);
+static inline jolt_step *jolt_walk_from_end(const jolt_walk *w, int i)
+{
+    if (i < 0 || i >= w->n)
+        return NULL;
+    return &w->st[w->n - 1 - i];
+}
 
-void jolt_match_init(jolt_match *m, const char *key);
-void jolt_match_release(jolt_match *m);
+static inline void jolt_match_init(jolt_match *m, const char *key)
+{
+    m->key = key;
+    m->ng = 0;
+    m->hash = 0;
+    m->orig = -1;
+    m->own = (strbuf)STRBUF_INIT;
+}
+
+static inline void jolt_match_release(jolt_match *m)
+{
+    if (m->own.alloc)
+        strbuf_release(&m->own);
+}
 /* Appends capture group g of m; -1 when out of range. */
 int jolt_match_group(const jolt_match *m, int g, strbuf *out);
 
