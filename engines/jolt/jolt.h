@@ -19,6 +19,14 @@
  * not have ("[0].spec.a.$(3): reference above the root of the input"), and
  * for chain range errors.
  *
+ * Values: an apply keeps its values in an arena of the engine's own
+ * (jolt_val.c) and builds jansson values only where the caller wants them.
+ * Three ways in and out, the same output: jolt_apply (jansson tree in and
+ * out), jolt_apply_text (JSON text in and out, no jansson value at all when
+ * the first step is a shift without "@" or transposes: the reader then
+ * builds only what that shift can read), and jolt_doc (a document read once
+ * into the engine's values, applied any number of times).
+ *
  * Output member order follows Java's LinkedHashMap wherever Java's is
  * defined (a cardinality MANY wrap moves the key to the end, say). Where it
  * is not (the keys a "default" step adds: Java orders them by identity hash

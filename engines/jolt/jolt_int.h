@@ -80,12 +80,28 @@ struct jolt_val {
 jolt_val *jolt_val_json(jolt_arena *a, const json_t *v, int share);
 jolt_val *jolt_val_new(jolt_arena *a, int kind); /* an empty JV_OBJ or JV_ARR */
 int jolt_val_is_null(const jolt_val *v);
-int jolt_val_is_object(const jolt_val *v); /* either form */
-int jolt_val_is_array(const jolt_val *v);
-/* Turns a JV_JSON object or array into an arena container in place, its
- * items JV_JSON values of the jansson children (same share); before a step
- * writes inside it. Anything else is left as it is. */
-void jolt_val_own(jolt_arena *a, jolt_val *v);
+/* Whether v is an object (array) in either form; the _any forms do the
+ * work, the inline ones settle the arena's own containers first. */
+int jolt_val_is_object_any(const jolt_val *v);
+int jolt_val_is_array_any(const jolt_val *v);
+static inline int jolt_val_is_object(const jolt_val *v)
+{
+    return v->kind == JV_OBJ || jolt_val_is_object_any(v);
+}
+static inline int jolt_val_is_array(const jolt_val *v)
+{
+    return v->kind == JV_ARR || jolt_val_is_array_any(v);
+}
+/* Turns a JV_JSON or JV_REF object or array into an arena container in
+ * place, its items taken over (JV_JSON of the jansson children, same
+ * share; the referenced container's items); before a step writes inside
+ * it. Anything else is left as it is. */
+void jolt_val_own_copy(jolt_arena *a, jolt_val *v);
+static inline void jolt_val_own(jolt_arena *a, jolt_val *v)
+{
+    if (v->kind == JV_JSON || v->kind == JV_REF)
+        jolt_val_own_copy(a, v);
+}
 /* Member of an arena object (JV_OBJ), borrowed, or NULL. */
 jolt_val *jolt_val_get(const jolt_val *obj, const char *key, size_t klen);
 /* Sets a member of an arena object: an existing key keeps its position.

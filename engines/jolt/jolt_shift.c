@@ -44,11 +44,20 @@ struct shift_node {
     shift_node **special, **lit, **comp;
     int strategy;
     size_t rawlen; /* strlen(pe->raw) */
+    /* per writer, per path element: the literal key, interned across the
+     * spec (one pointer per distinct text, so the write cache compares
+     * pointers), and its length; key NULL for a computed element */
+    struct wkey {
+        const char *key;
+        size_t len;
+    } **wkeys;
     long rawidx;   /* pe->raw as an array index (Java's parseInt), or -1 */
 };
 
 typedef struct shift_spec {
     shift_node *root;
+    char **keys; /* the interned literal keys of the writers' paths */
+    size_t nkeys;
 } shift_spec;
 
 static void node_free(shift_node *n)
@@ -60,6 +69,10 @@ static void node_free(shift_node *n)
     for (int i = 0; i < n->nw; i++)
         jolt_path_free(n->writers[i]);
     free(n->writers);
+    if (n->wkeys)
+        for (int i = 0; i < n->nw; i++)
+            free(n->wkeys[i]);
+    free(n->wkeys);
     for (int i = 0; i < n->nspecial; i++)
         node_free(n->special[i]);
     for (int i = 0; i < n->nlit; i++)
@@ -245,8 +258,9 @@ static shift_node *node_compile(const char *key, const json_t *rhs, jolt_cpath *
 
 /* Write-path cache: consecutive writes usually share their leading keys
  * ("root", "customer", "line_items"...). Level i remembers which container
- * a literal key (the spec's own text: it stays put) led to from which
- * parent, so a repeated prefix costs a string compare, not a lookup. Containers stay where
+ * a literal key (interned: one pointer per text across the spec) led to
+ * from which parent, so a repeated prefix costs a pointer compare, not a
+ * lookup. Containers stay where
  * they are during a run except when a slot is replaced (a value turning
  * into a list of old and new), and that clears the cache. */
 #define WCACHE_LEVELS 8
@@ -295,28 +309,31 @@ static int slot_set(shift_run *r, jolt_val *cur, int kind, const char *key, size
  * are (no copy); only computed ones (&, $, #, @(..), [#n]) are evaluated,
  * into the one reusable r->keys buffer. The value goes in as it is (a
  * JV_JSON of the input's, copied only if the output becomes jansson). */
-static void shift_write(shift_run *r, const jolt_path *path, const jolt_val *data)
+static void shift_write(shift_run *r, const jolt_path *path, const struct wkey *wk, const jolt_val *data)
 {
     int n = path->n;
     const char *keys[n > 0 ? n : 1];
-    size_t offs[n > 0 ? n : 1];
+    size_t offs[n > 0 ? n : 1], lens[n > 0 ? n : 1];
     strbuf_reset(&r->keys);
     for (int i = 0; i < n; i++) {
-        const jolt_pe *pe = path->el[i];
-        if (pe->kind == PE_LITERAL) {
-            keys[i] = pe->raw;
+        if (wk[i].key) {
+            keys[i] = wk[i].key;
+            lens[i] = wk[i].len;
             continue;
         }
         keys[i] = NULL;
         offs[i] = r->keys.len;
-        if (jolt_pe_eval(pe, &r->w, &r->keys))
+        if (jolt_pe_eval(path->el[i], &r->w, &r->keys))
             return;
         strbuf_addch(&r->keys, '\0');
     }
-    /* the buffer may have moved while growing: resolve offsets now */
+    /* the buffer may have moved while growing: resolve offsets now (a key
+     * is used as a C string, up to a NUL a transposed value may hold) */
     for (int i = 0; i < n; i++)
-        if (!keys[i])
+        if (!keys[i]) {
             keys[i] = r->keys.buf + offs[i];
+            lens[i] = strlen(keys[i]);
+        }
     jolt_arena *a = r->arena;
     jolt_val *cur = r->out;
     for (int i = 0; i < n; i++) {
@@ -326,7 +343,7 @@ static void shift_write(shift_run *r, const jolt_path *path, const jolt_val *dat
         int last = i == n - 1;
         long idx = 0;
         wcache *wc = !last && lit && kind == STEP_MAP && i < WCACHE_LEVELS ? &r->wc[i] : NULL;
-        if (wc && wc->parent == cur && (wc->key == key || !strcmp(wc->key, key))) {
+        if (wc && wc->parent == cur && wc->key == key) { /* interned: one pointer per text */
             cur = wc->child;
             continue;
         }
@@ -336,12 +353,12 @@ static void shift_write(shift_run *r, const jolt_path *path, const jolt_val *dat
         } else {
             if (!jolt_val_is_array(cur))
                 return;
-            if (kind == STEP_ARRAY && (jolt_parse_int(key, strlen(key), &idx) || idx < 0))
+            if (kind == STEP_ARRAY && (jolt_parse_int(key, lens[i], &idx) || idx < 0))
                 return;
         }
         jolt_val_own(a, cur); /* written below: an input's container becomes ours */
         jolt_val *sub = NULL;
-        size_t klen = kind == STEP_MAP ? strlen(key) : 0;
+        size_t klen = lens[i];
         if (kind == STEP_MAP)
             sub = jolt_val_get(cur, key, klen);
         else if (kind == STEP_ARRAY)
@@ -597,7 +614,7 @@ static int node_apply_here(shift_run *r, const shift_node *n, const char *key, c
     }
     jolt_walk_push(&r->w, walk_tree(input), m);
     for (int i = 0; i < n->nw; i++)
-        shift_write(r, n->writers[i], data);
+        shift_write(r, n->writers[i], n->wkeys[i], data);
     jolt_walk_pop(&r->w);
     if (real) {
         jolt_step *last = jolt_walk_from_end(&r->w, 0);
@@ -725,7 +742,43 @@ static void shift_free(void *impl)
 {
     shift_spec *s = impl;
     node_free(s->root);
+    for (size_t i = 0; i < s->nkeys; i++)
+        free(s->keys[i]);
+    free(s->keys);
     free(s);
+}
+
+/* The spec's one copy of key (made on first sight). */
+static const char *intern(shift_spec *s, const char *key)
+{
+    for (size_t i = 0; i < s->nkeys; i++)
+        if (!strcmp(s->keys[i], key))
+            return s->keys[i];
+    s->keys = xrealloc(s->keys, (s->nkeys + 1) * sizeof *s->keys);
+    return s->keys[s->nkeys++] = xstrdup(key);
+}
+
+/* Fills the wkeys of n and the nodes below it. */
+static void intern_writers(shift_spec *s, shift_node *n)
+{
+    if (n->nw) {
+        n->wkeys = xcalloc((size_t)n->nw, sizeof *n->wkeys);
+        for (int i = 0; i < n->nw; i++) {
+            const jolt_path *p = n->writers[i];
+            n->wkeys[i] = xcalloc((size_t)(p->n ? p->n : 1), sizeof *n->wkeys[i]);
+            for (int j = 0; j < p->n; j++)
+                if (p->el[j]->kind == PE_LITERAL) {
+                    n->wkeys[i][j].key = intern(s, p->el[j]->raw);
+                    n->wkeys[i][j].len = strlen(p->el[j]->raw);
+                }
+        }
+    }
+    for (int i = 0; i < n->nspecial; i++)
+        intern_writers(s, n->special[i]);
+    for (int i = 0; i < n->nlit; i++)
+        intern_writers(s, n->lit[i]);
+    for (int i = 0; i < n->ncomp; i++)
+        intern_writers(s, n->comp[i]);
 }
 
 int jolt_shift_compile(jolt_op *op, const json_t *spec, jolt_cpath *p, strbuf *err)
@@ -737,6 +790,7 @@ int jolt_shift_compile(jolt_op *op, const json_t *spec, jolt_cpath *p, strbuf *e
         return -1;
     shift_spec *s = xcalloc(1, sizeof *s);
     s->root = root;
+    intern_writers(s, root);
     op->name = "shift";
     op->impl = s;
     op->apply = shift_apply;

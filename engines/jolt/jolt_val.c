@@ -176,13 +176,13 @@ int jolt_val_is_null(const jolt_val *v)
     return v->kind == JV_NULL || (v->kind == JV_JSON && json_is_null(v->json));
 }
 
-int jolt_val_is_object(const jolt_val *v)
+int jolt_val_is_object_any(const jolt_val *v)
 {
     v = deref(v);
     return v->kind == JV_OBJ || (v->kind == JV_JSON && json_is_object(v->json));
 }
 
-int jolt_val_is_array(const jolt_val *v)
+int jolt_val_is_array_any(const jolt_val *v)
 {
     v = deref(v);
     return v->kind == JV_ARR || (v->kind == JV_JSON && json_is_array(v->json));
@@ -275,7 +275,7 @@ static void add_member(jolt_arena *a, jolt_val *o, const char *key, size_t klen,
         index_build(a, o);
 }
 
-void jolt_val_own(jolt_arena *a, jolt_val *v)
+void jolt_val_own_copy(jolt_arena *a, jolt_val *v)
 {
     if (v->kind == JV_REF) {
         /* a copy of the arena container's item list, items taken over */
