@@ -7,6 +7,11 @@
  * model where Jolt relies on it: Java's toString of a scalar (used when a
  * scalar becomes a key or a string), value equality with ints and doubles
  * kept apart, and the error path stack used during compilation.
+ *
+ * The engine's own values (jolt_val, in a per-apply arena: jolt_val.c) are
+ * declared here too: shift and default build their output in them (the
+ * jolt_op's to_val and on_val), and jolt_apply_text's reader makes its
+ * input of them; steps read an input of either form through jolt_in_*.
  */
 #ifndef FF_JOLT_INT_H
 #define FF_JOLT_INT_H
