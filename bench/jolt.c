@@ -12,7 +12,14 @@
  *
  * Three figures, each the median of per-operation times within a round:
  * apply on an already parsed input, the first (shift) step alone, and
- * parse + apply + serialize. With --java RUN (the driver of
+ * parse + apply + serialize. Apply and shift run on the engine's own
+ * values (jolt_doc_parse once, jolt_apply_doc timed, its output freed
+ * outside the timer as Java's is left to the GC); the full path goes text
+ * to text through jolt_apply_text (which builds only the parts of the
+ * input the first step can read). Both outputs are checked against
+ * jolt_apply's first. The same three on jansson trees (jolt_apply, and
+ * jsontext_parse + jolt_apply + jsontext_dump) are printed too, for
+ * reference. With --java RUN (the driver of
  * ../shared/bench/jolt-java, see its README) rounds alternate: one JVM run of
  * `RUN --bench ITERS --warmup W --rounds 1` (W: JOLT_JAVA_WARMUP, default
  * 3 x ITERS), then one round of ours, R times (default 3); the figures
@@ -100,37 +107,51 @@ static double median(double *v, int n)
 
 /* One round's medians, in microseconds. */
 typedef struct figs {
-    double apply, shift, full, parse, dump;
+    double apply, shift, full, apply_tree, shift_tree, full_tree, parse, dump;
 } figs;
 
 typedef struct bench_case {
     const char *text; /* input JSON text */
     size_t len;
     json_t *input;    /* parsed */
+    jolt_doc *doc;    /* parsed into the engine's own values */
     jolt_spec *chain;
     jolt_spec *shift; /* the first step when it is a shift, or NULL */
 } bench_case;
 
-static void our_round(const bench_case *c, int iters, double *t, figs *f)
+/* Median microseconds of applying s to the parsed input, iters times:
+ * on the engine's own values (doc) or on the jansson tree. */
+static double time_apply(const bench_case *c, const jolt_spec *s, int doc, int iters, double *t)
 {
-    strbuf ser = STRBUF_INIT;
     for (int i = 0; i < iters; i++) {
         double t0 = now_ns();
-        json_t *o = jolt_apply(c->chain, c->input, NULL, NULL);
-        t[i] = now_ns() - t0;
-        json_decref(o);
-    }
-    f->apply = median(t, iters) / 1e3;
-    f->shift = 0;
-    if (c->shift) {
-        for (int i = 0; i < iters; i++) {
-            double t0 = now_ns();
-            json_t *o = jolt_apply(c->shift, c->input, NULL, NULL);
+        if (doc) {
+            jolt_doc *o = jolt_apply_doc(s, c->doc, NULL, NULL);
+            t[i] = now_ns() - t0;
+            jolt_doc_free(o);
+        } else {
+            json_t *o = jolt_apply(s, c->input, NULL, NULL);
             t[i] = now_ns() - t0;
             json_decref(o);
         }
-        f->shift = median(t, iters) / 1e3;
     }
+    return median(t, iters) / 1e3;
+}
+
+static void our_round(const bench_case *c, int iters, double *t, figs *f)
+{
+    strbuf ser = STRBUF_INIT;
+    f->apply = time_apply(c, c->chain, 1, iters, t);
+    f->apply_tree = time_apply(c, c->chain, 0, iters, t);
+    f->shift = c->shift ? time_apply(c, c->shift, 1, iters, t) : 0;
+    f->shift_tree = c->shift ? time_apply(c, c->shift, 0, iters, t) : 0;
+    for (int i = 0; i < iters; i++) {
+        double t0 = now_ns();
+        strbuf_reset(&ser);
+        jolt_apply_text(c->chain, c->text, c->len, NULL, &ser, NULL);
+        t[i] = now_ns() - t0;
+    }
+    f->full = median(t, iters) / 1e3;
     for (int i = 0; i < iters; i++) {
         double t0 = now_ns();
         json_t *in = jsontext_parse(c->text, c->len, NULL);
@@ -141,7 +162,7 @@ static void our_round(const bench_case *c, int iters, double *t, figs *f)
         json_decref(o);
         json_decref(in);
     }
-    f->full = median(t, iters) / 1e3;
+    f->full_tree = median(t, iters) / 1e3;
     for (int i = 0; i < iters; i++) {
         double t0 = now_ns();
         json_t *in = jsontext_parse(c->text, c->len, NULL);
@@ -283,8 +304,9 @@ int main(int argc, char **argv)
         }
     }
     json_t *spec = jsontext_parse(spectext.buf, spectext.len, &err);
-    bench_case c = {text.buf, text.len, NULL, NULL, NULL};
+    bench_case c = {text.buf, text.len, NULL, NULL, NULL, NULL};
     c.input = spec ? jsontext_parse(text.buf, text.len, &err) : NULL;
+    c.doc = c.input ? jolt_doc_parse(text.buf, text.len, &err) : NULL;
     c.chain = c.input ? jolt_compile(spec, &err) : NULL;
     if (!c.chain) {
         fprintf(stderr, "bench-jolt: %s\n", err.buf);
@@ -296,6 +318,24 @@ int main(int argc, char **argv)
         c.shift = jolt_compile_op("shift", json_object_get(first, "spec"), &err);
 
     json_t *out = jolt_apply(c.chain, c.input, NULL, &err);
+    /* the full path goes text to text: it must give jolt_apply's output */
+    strbuf viatext = STRBUF_INIT, direct = STRBUF_INIT;
+    jsontext_dump(out, &direct, 0);
+    if (jolt_apply_text(c.chain, text.buf, text.len, NULL, &viatext, &err) || strcmp(viatext.buf, direct.buf)) {
+        fprintf(stderr, "bench-jolt: jolt_apply_text differs from jolt_apply\n");
+        return 1;
+    }
+    jolt_doc *dout = jolt_apply_doc(c.chain, c.doc, NULL, &err);
+    strbuf_reset(&viatext);
+    if (dout)
+        jolt_doc_dump(dout, &viatext);
+    jolt_doc_free(dout);
+    if (strcmp(viatext.buf, direct.buf)) {
+        fprintf(stderr, "bench-jolt: jolt_apply_doc differs from jolt_apply\n");
+        return 1;
+    }
+    strbuf_release(&viatext);
+    strbuf_release(&direct);
     int equal = expected ? same_json(expected, out) : -1;
     int java_equal = -1, java_equal_unordered = -1;
     if (java) {
@@ -332,7 +372,7 @@ int main(int argc, char **argv)
     free(t);
     /* medians over the rounds */
     double v[MAX_ROUNDS];
-    figs m = {0, 0, 0, 0, 0}, jm = {0, 0, 0, 0, 0};
+    figs m = {0, 0, 0, 0, 0, 0, 0, 0}, jm = {0, 0, 0, 0, 0, 0, 0, 0};
 #define MED(dst, arr, n, fld)                 \
     do {                                      \
         for (int i_ = 0; i_ < (n); i_++)      \
@@ -342,6 +382,9 @@ int main(int argc, char **argv)
     MED(m, ours, rounds, apply);
     MED(m, ours, rounds, shift);
     MED(m, ours, rounds, full);
+    MED(m, ours, rounds, full_tree);
+    MED(m, ours, rounds, apply_tree);
+    MED(m, ours, rounds, shift_tree);
     MED(m, ours, rounds, parse);
     MED(m, ours, rounds, dump);
     MED(jm, theirs, njava, apply);
@@ -363,6 +406,9 @@ int main(int argc, char **argv)
             printf("shift step alone:            %8.2f us\n", m.shift);
         printf("parse + apply + serialize:   %8.2f us\n", m.full);
     }
+    printf("on jansson trees (jolt_apply): apply %.2f us, shift %.2f us, jsontext_parse + jolt_apply + "
+           "jsontext_dump %.2f us\n",
+           m.apply_tree, m.shift_tree, m.full_tree);
     printf("parse input alone:           %8.2f us\n", m.parse);
     printf("serialize input alone:       %8.2f us\n", m.dump);
     if (expected)
@@ -371,8 +417,8 @@ int main(int argc, char **argv)
         printf("equal to Java's output (member order significant): %s%s\n", java_equal ? "true" : "false",
                !java_equal && java_equal_unordered ? " (equal with key order ignored)" : "");
     printf("{\"bench\":\"jolt\",\"input_bytes\":%zu,\"rounds\":%d,\"iterations\":%d,\"apply_us\":%.3f,\"shift_us\":%.3f,"
-           "\"parse_us\":%.3f,\"dump_us\":%.3f,\"full_us\":%.3f",
-           text.len, rounds, iters, m.apply, m.shift, m.parse, m.dump, m.full);
+           "\"parse_us\":%.3f,\"dump_us\":%.3f,\"full_us\":%.3f,\"apply_tree_us\":%.3f,\"shift_tree_us\":%.3f,\"full_tree_us\":%.3f",
+           text.len, rounds, iters, m.apply, m.shift, m.parse, m.dump, m.full, m.apply_tree, m.shift_tree, m.full_tree);
     if (njava)
         printf(",\"java_rounds\":%d,\"java_apply_us\":%.3f,\"java_shift_us\":%.3f,\"java_full_us\":%.3f,"
                "\"speedup_apply\":%.2f,\"speedup_shift\":%.2f,\"speedup_full\":%.2f",
@@ -388,6 +434,7 @@ int main(int argc, char **argv)
         unlink(specpath.buf);
         rmdir(tmpdir);
     }
+    jolt_doc_free(c.doc);
     jolt_free(c.shift);
     jolt_free(c.chain);
     json_decref(spec);

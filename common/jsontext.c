@@ -2,7 +2,8 @@
  * jsontext.c: JSON text in and out. See jsontext.h.
  *
  * The reader is a recursive-descent parser over the caller's bytes that
- * builds jansson values directly. Comments are skipped where whitespace is
+ * builds values directly: jansson's, or through a jsontext_builder the
+ * caller's own (the jansson one is just the default builder). Comments are skipped where whitespace is
  * (no copy of the text is made). Strings without escapes are handed to
  * jansson straight from the input (json_stringn_nocheck, and object keys to
  * json_object_setn_new_nocheck), after we validated their UTF-8 ourselves;
@@ -23,7 +24,8 @@
  * number (strtod only when its magnitude could overflow a double), and
  * scan_value/scan_container a value, allocating nothing. parse_str is
  * scan_str plus decoding the strings that have escapes; the containers a
- * shallow parse leaves out go through scan_value. jsontext_minify is
+ * shallow parse leaves out go through scan_value, and so do the values a
+ * filtered parse's filter says it does not need. jsontext_minify is
  * scan_value with `out` set: skip_ws then copies the input between runs of
  * whitespace and comments to out (room for all of the input is reserved
  * once), so a compact document is copied with one memcpy at the end.
@@ -42,6 +44,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 /* ---------------------------------------------------------------- reader */
 
@@ -61,6 +66,13 @@ typedef struct parser {
     const char *run;   /* the input from here on is not copied to out yet */
     jsontext_top *top; /* the caller's, or NULL */
     int top_real;      /* a top-level number is a real (jsontext_parse would make it one) */
+    /* jsontext_parse_filtered only */
+    jsontext_filter_fn filter; /* NULL otherwise */
+    /* what the values are made of: jansson's (jansson_builder) or the caller's */
+    const jsontext_builder *b;
+    void *bctx;
+    void *filter_ctx;
+    const void *fnode; /* the filter's node for the value being parsed */
 } parser;
 
 /* Byte classes for string scanning: 0 plain, 1 '"', 2 '\\', 3 control,
@@ -77,9 +89,9 @@ static const unsigned char str_class[256] = {
 };
 
 /* Reports msg at position at (first error wins). Returns NULL for chaining. */
-static json_t *fail_at(parser *ps, const char *at, const char *fmt, ...)
+static void *fail_at(parser *ps, const char *at, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-static json_t *fail_at(parser *ps, const char *at, const char *fmt, ...)
+static void *fail_at(parser *ps, const char *at, const char *fmt, ...)
 {
     if (ps->failed)
         return NULL;
@@ -133,6 +145,60 @@ static inline uint64_t load8(const char *p)
 
 static const unsigned char is_ws[256] = { ['\t'] = 1, ['\n'] = 1, ['\r'] = 1, [' '] = 1 };
 
+/* The first byte at or after p (before end) that is not whitespace, or end. */
+static inline const char *ws_end(const char *p, const char *end)
+{
+#if defined(__SSE2__)
+    /* 16 bytes at a time: a newline and its indentation in one step */
+    const __m128i sp = _mm_set1_epi8(' '), nl = _mm_set1_epi8('\n'), tab = _mm_set1_epi8('\t'),
+                  cr = _mm_set1_epi8('\r');
+    while (end - p >= 16) {
+        __m128i x = _mm_loadu_si128((const __m128i *)p);
+        __m128i ws = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, sp), _mm_cmpeq_epi8(x, nl)),
+                                  _mm_or_si128(_mm_cmpeq_epi8(x, tab), _mm_cmpeq_epi8(x, cr)));
+        unsigned other = ~(unsigned)_mm_movemask_epi8(ws) & 0xFFFFu;
+        if (other)
+            return p + __builtin_ctz(other);
+        p += 16;
+    }
+#else
+    while (end - p >= 8 && load8(p) == 0x2020202020202020ULL)
+        p += 8; /* indentation */
+#endif
+    while (p < end && is_ws[(unsigned char)*p])
+        p++;
+    return p;
+}
+
+/* Moves p over plain string bytes (none is '"', '\\', a control byte or
+ * >= 0x80) a block at a time while a whole block is left before end; it may
+ * stop before the first byte that is not plain (the caller's byte loop
+ * goes on from there). */
+static inline const char *plain_run(const char *p, const char *end)
+{
+#if defined(__SSE2__)
+    const __m128i q = _mm_set1_epi8('"'), bs = _mm_set1_epi8('\\'), ctl = _mm_set1_epi8(0x20);
+    while (end - p >= 16) {
+        __m128i x = _mm_loadu_si128((const __m128i *)p);
+        /* signed compare: bytes >= 0x80 are negative, below 0x20 too */
+        __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, q), _mm_cmpeq_epi8(x, bs)), _mm_cmplt_epi8(x, ctl));
+        unsigned m = (unsigned)_mm_movemask_epi8(hit);
+        if (m)
+            return p + __builtin_ctz(m);
+        p += 16;
+    }
+#else
+    while (end - p >= 8) {
+        uint64_t w = load8(p);
+        if (HAS_ZERO(w ^ (ONES * '"')) | HAS_ZERO(w ^ (ONES * '\\')) | ((w - ONES * 0x20) & ~w & HIGHS) |
+            (w & HIGHS))
+            break;
+        p += 8;
+    }
+#endif
+    return p;
+}
+
 /* Minify: copies the input not copied yet, up to upto, to out (room reserved). */
 static inline void flush_run(parser *ps, const char *upto)
 {
@@ -147,10 +213,7 @@ static int skip_ws_slow(parser *ps)
 {
     const char *p = ps->p, *end = ps->end, *from = p;
     for (;;) {
-        while (end - p >= 8 && load8(p) == 0x2020202020202020ULL)
-            p += 8; /* indentation */
-        while (p < end && is_ws[(unsigned char)*p])
-            p++;
+        p = ws_end(p, end);
         if (p + 1 >= end || *p != '/')
             break;
         if (p[1] == '/') {
@@ -181,8 +244,14 @@ static int skip_ws_slow(parser *ps)
 
 static inline int skip_ws(parser *ps)
 {
-    if (ps->p < ps->end && (unsigned char)*ps->p > ' ' && *ps->p != '/')
+    const char *p = ps->p;
+    if (p < ps->end && (unsigned char)*p > ' ' && *p != '/')
         return 0;
+    /* one space before a token (after ':' in pretty text): no call */
+    if (!ps->out && ps->end - p >= 2 && *p == ' ' && (unsigned char)p[1] > ' ' && p[1] != '/') {
+        ps->p = p + 1;
+        return 0;
+    }
     return skip_ws_slow(ps);
 }
 
@@ -357,14 +426,7 @@ static int scan_str(parser *ps, const char **s, size_t *n, int *esc, int *nul)
     const char *p = ps->p + 1, *end = ps->end;
     int e = 0, z = 0;
     for (;;) {
-        /* 8 bytes at a time while none is '"', '\\', a control or >= 0x80 */
-        while (end - p >= 8) {
-            uint64_t w = load8(p);
-            if (HAS_ZERO(w ^ (ONES * '"')) | HAS_ZERO(w ^ (ONES * '\\')) |
-                ((w - ONES * 0x20) & ~w & HIGHS) | (w & HIGHS))
-                break;
-            p += 8;
-        }
+        p = plain_run(p, end);
         while (p < end && !str_class[(unsigned char)*p])
             p++;
         if (p >= end) {
@@ -408,6 +470,17 @@ static int scan_str(parser *ps, const char **s, size_t *n, int *esc, int *nul)
  * *escaped tells which. Returns 0 or -1. */
 static int parse_str(parser *ps, const char **s, size_t *n, int *escaped)
 {
+    /* the common case inline: plain bytes up to the closing quote */
+    const char *q = plain_run(ps->p + 1, ps->end);
+    while (q < ps->end && !str_class[(unsigned char)*q])
+        q++;
+    if (q < ps->end && *q == '"') {
+        *s = ps->p + 1;
+        *n = (size_t)(q - *s);
+        *escaped = 0;
+        ps->p = q + 1;
+        return 0;
+    }
     int nul;
     if (scan_str(ps, s, n, escaped, &nul))
         return -1;
@@ -505,7 +578,7 @@ static double to_double(const char *tok, size_t len, int *overflow)
     return d;
 }
 
-static json_t *parse_number(parser *ps)
+static void *parse_number(parser *ps)
 {
     const char *tok = ps->p, *digits = tok + (*tok == '-'), *int_end, *exp;
     int is_real, overflow;
@@ -515,14 +588,14 @@ static json_t *parse_number(parser *ps)
         return NULL;
     if (!is_real && int_value(digits, int_end, *tok == '-', &iv) == 0) {
         ps->p = p;
-        return json_integer(iv);
+        return ps->b->integer(ps->bctx, iv);
     }
     /* a real, or an integer too big for json_int_t: a real too (see the top of the file) */
     double d = to_double(tok, (size_t)(p - tok), &overflow);
     if (overflow)
         return fail_at(ps, tok, "real number overflow");
     ps->p = p;
-    return json_real(d);
+    return ps->b->real(ps->bctx, d);
 }
 
 /* Checks the number at ps->p as parse_number does, without making it, and
@@ -560,7 +633,7 @@ static int scan_number(parser *ps)
 
 #define JSONTEXT_MAX_DEPTH 512
 
-static json_t *parse_value(parser *ps);
+static void *parse_value(parser *ps);
 
 /* After a member of the container opened at open and closed by close:
  * consumes ',' (returns 1, the next item follows, whitespace skipped) or
@@ -593,6 +666,7 @@ static int after_item(parser *ps, char close, const char *open)
 }
 
 static int scan_value(parser *ps);
+static int skip_value(parser *ps);
 
 /* Whether the key (klen bytes) is one of the NULL-terminated names. */
 static int wanted(const char *const *names, const char *k, size_t klen)
@@ -603,10 +677,10 @@ static int wanted(const char *const *names, const char *k, size_t klen)
     return 0;
 }
 
-static json_t *parse_object(parser *ps)
+static void *parse_object(parser *ps)
 {
     const char *open = ps->p++;
-    json_t *obj = json_object();
+    void *obj = ps->b->object(ps->bctx);
     if (skip_ws(ps))
         goto fail;
     if (ps->p < ps->end && *ps->p == '}') {
@@ -641,10 +715,14 @@ static json_t *parse_object(parser *ps)
             goto fail;
         }
         ps->p++;
-        if (ps->in_pick && ps->pick_fields && ps->depth == ps->pick_depth && !wanted(ps->pick_fields, k, klen)) {
+        const void *node = ps->fnode;
+        if (ps->filter && node != JSONTEXT_BUILD_ALL)
+            ps->fnode = ps->filter(node, k, klen, 0, ps->filter_ctx);
+        if ((ps->filter && !ps->fnode) ||
+            (ps->in_pick && ps->pick_fields && ps->depth == ps->pick_depth && !wanted(ps->pick_fields, k, klen))) {
             /* a member the caller does not need: checked, not built */
             free(kcopy);
-            if (skip_ws(ps) || scan_value(ps) < 0)
+            if (skip_ws(ps) || skip_value(ps) < 0)
                 goto fail;
         } else {
             int saved = ps->build_depth, saved_in = ps->in_pick;
@@ -652,16 +730,17 @@ static json_t *parse_object(parser *ps)
                 ps->build_depth = ps->pick_depth;
                 ps->in_pick = 1;
             }
-            json_t *v = skip_ws(ps) ? NULL : parse_value(ps);
+            void *v = skip_ws(ps) ? NULL : parse_value(ps);
             ps->build_depth = saved;
             ps->in_pick = saved_in;
             if (!v) {
                 free(kcopy);
                 goto fail;
             }
-            json_object_setn_new_nocheck(obj, k, klen, v);
+            ps->b->set(ps->bctx, obj, k, klen, !kcopy, v);
             free(kcopy);
         }
+        ps->fnode = node;
         int more = after_item(ps, '}', open);
         if (more < 0)
             goto fail;
@@ -669,25 +748,33 @@ static json_t *parse_object(parser *ps)
             return obj;
     }
 fail:
-    json_decref(obj);
+    ps->b->drop(ps->bctx, obj);
     return NULL;
 }
 
-static json_t *parse_array(parser *ps)
+static void *parse_array(parser *ps)
 {
     const char *open = ps->p++;
-    json_t *arr = json_array();
+    void *arr = ps->b->array(ps->bctx);
     if (skip_ws(ps))
         goto fail;
     if (ps->p < ps->end && *ps->p == ']') {
         ps->p++;
         return arr;
     }
-    for (;;) {
-        json_t *v = parse_value(ps);
+    const void *node = ps->fnode;
+    for (size_t i = 0;; i++) {
+        void *v;
+        if (ps->filter && node != JSONTEXT_BUILD_ALL)
+            ps->fnode = ps->filter(node, NULL, 0, i, ps->filter_ctx);
+        if (ps->filter && !ps->fnode) /* null keeps the later elements' positions */
+            v = skip_value(ps) < 0 ? NULL : ps->b->literal(ps->bctx, JSON_NULL);
+        else
+            v = parse_value(ps);
+        ps->fnode = node;
         if (!v)
             goto fail;
-        json_array_append_new(arr, v);
+        ps->b->append(ps->bctx, arr, v);
         int more = after_item(ps, ']', open);
         if (more < 0)
             goto fail;
@@ -695,16 +782,19 @@ static json_t *parse_array(parser *ps)
             return arr;
     }
 fail:
-    json_decref(arr);
+    ps->b->drop(ps->bctx, arr);
     return NULL;
 }
 
-static json_t *parse_literal(parser *ps, const char *word, size_t n, json_t *v)
+/* Checks the literal word (n bytes) at ps->p and moves past it; 0 or -1. */
+static int parse_literal(parser *ps, const char *word, size_t n)
 {
-    if ((size_t)(ps->end - ps->p) < n || memcmp(ps->p, word, n))
-        return fail_at(ps, ps->p, "invalid literal (expected '%s')", word);
+    if ((size_t)(ps->end - ps->p) < n || memcmp(ps->p, word, n)) {
+        fail_at(ps, ps->p, "invalid literal (expected '%s')", word);
+        return -1;
+    }
     ps->p += n;
-    return v;
+    return 0;
 }
 
 /* Minify: notes a top-level key (raw text k, n bytes; esc: it has escapes)
@@ -756,8 +846,9 @@ static int scan_container(parser *ps)
             }
             if (scan_str(ps, &k, &klen, &esc, &nul))
                 goto out;
-            /* (the shallow parse never refused these in the parts it skips) */
-            if (nul && ps->out) {
+            /* (the shallow parse never refused these in the parts it skips;
+             * the filtered one does, as jsontext_parse would) */
+            if (nul && (ps->out || ps->filter)) {
                 fail_at(ps, kat, "NUL byte in object key not supported");
                 goto out;
             }
@@ -805,13 +896,12 @@ static int scan_value(parser *ps)
         int esc, nul;
         return scan_str(ps, &s, &n, &esc, &nul);
     }
-    /* the literals are jansson's singletons: nothing is allocated */
     case 't':
-        return parse_literal(ps, "true", 4, json_true()) ? 0 : -1;
+        return parse_literal(ps, "true", 4);
     case 'f':
-        return parse_literal(ps, "false", 5, json_false()) ? 0 : -1;
+        return parse_literal(ps, "false", 5);
     case 'n':
-        return parse_literal(ps, "null", 4, json_null()) ? 0 : -1;
+        return parse_literal(ps, "null", 4);
     case '-':
     case '0': case '1': case '2': case '3': case '4':
     case '5': case '6': case '7': case '8': case '9':
@@ -824,8 +914,174 @@ static int scan_value(parser *ps)
     }
 }
 
+/* ---- the fast check of the parts a parse leaves out ----
+ *
+ * skip_fast goes over a value in one loop (an explicit stack instead of
+ * recursion, no error reporting, no position keeping), accepting exactly
+ * what scan_value accepts or giving up: it returns NULL for any error and
+ * for what it leaves to scan_value (comments, numbers with an exponent or
+ * hundreds of digits, nesting near the depth limit). skip_value then runs
+ * scan_value from the same place, which decides and reports the error as
+ * the full parse would. */
+
+/* Whitespace (no comments: a '/' stops it, and then the caller gives up). */
+static inline const char *fast_ws(const char *p, const char *end)
+{
+    if (p < end && (unsigned char)*p > ' ')
+        return p;
+    return ws_end(p, end);
+}
+
+/* The string at p (its opening quote); its end, or NULL. key: a NUL
+ * escape makes it give up (keys may not hold one). */
+static const char *fast_str(const char *p, const char *end, int key)
+{
+    p++;
+    for (;;) {
+        p = plain_run(p, end);
+        while (p < end && !str_class[(unsigned char)*p])
+            p++;
+        if (p >= end)
+            return NULL;
+        switch (str_class[(unsigned char)*p]) {
+        case 1:
+            return p + 1;
+        case 2: {
+            unsigned cp;
+            p++;
+            if (escape_decode(&p, end, &cp) != ESC_OK || (key && cp == 0))
+                return NULL;
+            break;
+        }
+        case 3:
+            return NULL;
+        default: {
+            size_t k = utf8_len((const unsigned char *)p, (const unsigned char *)end);
+            if (!k)
+                return NULL;
+            p += k;
+        }
+        }
+    }
+}
+
+/* The number at p; its end, or NULL (also for an exponent or more than 300
+ * integer digits: whether those overflow a double is scan_number's call). */
+static inline const char *fast_num(const char *p, const char *end)
+{
+    if (*p == '-')
+        p++;
+    const char *digits = p;
+    if (p >= end || *p < '0' || *p > '9')
+        return NULL;
+    if (*p == '0')
+        p++;
+    else
+        while (p < end && *p >= '0' && *p <= '9')
+            p++;
+    if (p - digits > 300)
+        return NULL;
+    if (p < end && *p == '.') {
+        p++;
+        if (p >= end || *p < '0' || *p > '9')
+            return NULL;
+        while (p < end && *p >= '0' && *p <= '9')
+            p++;
+    }
+    if (p < end && (*p == 'e' || *p == 'E' || (*p >= '0' && *p <= '9')))
+        return NULL; /* an exponent; a digit after a leading zero */
+    return p;
+}
+
+#define FAST_STACK 64
+
+static const char *skip_fast(const char *p, const char *end, int depth)
+{
+    char open[FAST_STACK]; /* '{' or '[' of each container we are in */
+    int sp = 0;
+    for (;;) {
+        /* a value at p, whitespace skipped */
+        if (p >= end)
+            return NULL;
+        switch (*p) {
+        case '{':
+        case '[':
+            if (sp == FAST_STACK || depth + sp + 1 >= JSONTEXT_MAX_DEPTH)
+                return NULL;
+            open[sp++] = *p++;
+            p = fast_ws(p, end);
+            if (p < end && *p == (open[sp - 1] == '{' ? '}' : ']')) {
+                p++;
+                sp--;
+                break;
+            }
+            if (open[sp - 1] == '[')
+                continue;
+            goto key;
+        case '"':
+            p = fast_str(p, end, 0);
+            break;
+        case 't':
+            p = end - p >= 4 && !memcmp(p, "true", 4) ? p + 4 : NULL;
+            break;
+        case 'f':
+            p = end - p >= 5 && !memcmp(p, "false", 5) ? p + 5 : NULL;
+            break;
+        case 'n':
+            p = end - p >= 4 && !memcmp(p, "null", 4) ? p + 4 : NULL;
+            break;
+        default:
+            p = fast_num(p, end);
+            break;
+        }
+        /* after a value: the end of it all, ',' or the container's close */
+        for (;;) {
+            if (!p)
+                return NULL;
+            if (sp == 0)
+                return p;
+            p = fast_ws(p, end);
+            if (p >= end)
+                return NULL;
+            if (*p == (open[sp - 1] == '{' ? '}' : ']')) {
+                p++;
+                sp--;
+                continue;
+            }
+            if (*p != ',')
+                return NULL;
+            p = fast_ws(p + 1, end);
+            break;
+        }
+        if (open[sp - 1] == '[')
+            continue;
+    key:
+        if (p >= end || *p != '"')
+            return NULL;
+        p = fast_str(p, end, 1);
+        if (!p)
+            return NULL;
+        p = fast_ws(p, end);
+        if (p >= end || *p != ':')
+            return NULL;
+        p = fast_ws(p + 1, end);
+    }
+}
+
+/* Checks the value at ps->p (whitespace skipped) without building it, as
+ * scan_value does (same errors), fast where it can. Not for minifying. */
+static int skip_value(parser *ps)
+{
+    const char *q = ps->out ? NULL : skip_fast(ps->p, ps->end, ps->depth);
+    if (q) {
+        ps->p = q;
+        return 0;
+    }
+    return scan_value(ps);
+}
+
 /* Parses the value at ps->p (whitespace already skipped). */
-static json_t *parse_value(parser *ps)
+static void *parse_value(parser *ps)
 {
     if (ps->p >= ps->end)
         return fail_at(ps, ps->p, "value expected, got end of input");
@@ -835,9 +1091,9 @@ static json_t *parse_value(parser *ps)
         if (ps->depth >= JSONTEXT_MAX_DEPTH)
             return fail_at(ps, ps->p, "nesting deeper than %d levels", JSONTEXT_MAX_DEPTH);
         if (ps->build_depth && ps->depth >= ps->build_depth)
-            return scan_value(ps) < 0 ? NULL : json_null();
+            return skip_value(ps) < 0 ? NULL : ps->b->literal(ps->bctx, JSON_NULL);
         ps->depth++;
-        json_t *v = *ps->p == '{' ? parse_object(ps) : parse_array(ps);
+        void *v = *ps->p == '{' ? parse_object(ps) : parse_array(ps);
         ps->depth--;
         return v;
     }
@@ -847,14 +1103,14 @@ static json_t *parse_value(parser *ps)
         int esc;
         if (parse_str(ps, &s, &n, &esc))
             return NULL;
-        return json_stringn_nocheck(s, n);
+        return ps->b->string(ps->bctx, s, n, !esc);
     }
     case 't':
-        return parse_literal(ps, "true", 4, json_true());
+        return parse_literal(ps, "true", 4) ? NULL : ps->b->literal(ps->bctx, JSON_TRUE);
     case 'f':
-        return parse_literal(ps, "false", 5, json_false());
+        return parse_literal(ps, "false", 5) ? NULL : ps->b->literal(ps->bctx, JSON_FALSE);
     case 'n':
-        return parse_literal(ps, "null", 4, json_null());
+        return parse_literal(ps, "null", 4) ? NULL : ps->b->literal(ps->bctx, JSON_NULL);
     case '-':
     case '0': case '1': case '2': case '3': case '4':
     case '5': case '6': case '7': case '8': case '9':
@@ -866,27 +1122,114 @@ static json_t *parse_value(parser *ps)
     }
 }
 
+/* ---- jansson values: what jsontext_parse makes ---- */
+
+static void *jb_object(void *ctx)
+{
+    (void)ctx;
+    return json_object();
+}
+
+static void jb_set(void *ctx, void *obj, const char *key, size_t klen, int in_text, void *v)
+{
+    (void)ctx;
+    (void)in_text;
+    json_object_setn_new_nocheck(obj, key, klen, v);
+}
+
+static void *jb_array(void *ctx)
+{
+    (void)ctx;
+    return json_array();
+}
+
+static void jb_append(void *ctx, void *arr, void *v)
+{
+    (void)ctx;
+    json_array_append_new(arr, v);
+}
+
+static void *jb_string(void *ctx, const char *s, size_t n, int in_text)
+{
+    (void)ctx;
+    (void)in_text;
+    return json_stringn_nocheck(s, n);
+}
+
+static void *jb_integer(void *ctx, json_int_t v)
+{
+    (void)ctx;
+    return json_integer(v);
+}
+
+static void *jb_real(void *ctx, double d)
+{
+    (void)ctx;
+    return json_real(d);
+}
+
+static void *jb_literal(void *ctx, json_type t)
+{
+    (void)ctx;
+    /* jansson's singletons: nothing is allocated */
+    return t == JSON_TRUE ? json_true() : t == JSON_FALSE ? json_false() : json_null();
+}
+
+static void jb_drop(void *ctx, void *v)
+{
+    (void)ctx;
+    json_decref(v);
+}
+
+static const jsontext_builder jansson_builder = { jb_object, jb_set,  jb_array,   jb_append, jb_string,
+                                                  jb_integer, jb_real, jb_literal, jb_drop };
+
+/* One value and nothing after it, with the parser set up by the caller
+ * (whose scratch buffer this releases; b NULL: jansson values). The new
+ * value, or NULL. */
+static void *parse_doc(parser *ps)
+{
+    void *v = NULL;
+    if (!ps->b)
+        ps->b = &jansson_builder;
+    if (!skip_ws(ps))
+        v = parse_value(ps);
+    if (v && (skip_ws(ps) || ps->p < ps->end)) {
+        char b[16];
+        fail_at(ps, ps->p, "end of input expected after the value, got %s", what(ps, ps->p, b));
+        ps->b->drop(ps->bctx, v);
+        v = NULL;
+    }
+    strbuf_release(&ps->scratch);
+    return v;
+}
+
 static json_t *parse_text(const char *text, size_t len, int build_depth, const char *pick, int pick_depth,
                           const char *const *pick_fields, strbuf *err)
 {
     parser ps = { .start = text, .p = text, .end = text + len, .err = err, .scratch = STRBUF_INIT,
                   .build_depth = build_depth, .pick = pick, .pick_depth = pick_depth, .pick_fields = pick_fields };
-    json_t *v = NULL;
-    if (!skip_ws(&ps))
-        v = parse_value(&ps);
-    if (v && (skip_ws(&ps) || ps.p < ps.end)) {
-        char b[16];
-        fail_at(&ps, ps.p, "end of input expected after the value, got %s", what(&ps, ps.p, b));
-        json_decref(v);
-        v = NULL;
-    }
-    strbuf_release(&ps.scratch);
-    return v;
+    return parse_doc(&ps);
 }
 
 json_t *jsontext_parse(const char *text, size_t len, strbuf *err)
 {
     return parse_text(text, len, 0, NULL, 0, NULL, err);
+}
+
+json_t *jsontext_parse_filtered(const char *text, size_t len, jsontext_filter_fn filter, const void *root, void *ctx,
+                                strbuf *err)
+{
+    return jsontext_parse_into(text, len, NULL, NULL, filter, root, ctx, err);
+}
+
+void *jsontext_parse_into(const char *text, size_t len, const jsontext_builder *b, void *bctx,
+                          jsontext_filter_fn filter, const void *root, void *fctx, strbuf *err)
+{
+    parser ps = { .start = text, .p = text, .end = text + len, .err = err, .scratch = STRBUF_INIT,
+                  .b = b, .bctx = bctx, .filter = filter, .filter_ctx = fctx,
+                  .fnode = root ? root : JSONTEXT_BUILD_ALL };
+    return parse_doc(&ps);
 }
 
 json_t *jsontext_parse_shallow(const char *text, size_t len, int depth, strbuf *err)
@@ -1001,6 +1344,27 @@ static void put_int(strbuf *out, json_int_t v)
     put(out, s, (size_t)(e - s));
 }
 
+/* Moves p over bytes the writer copies as they are (none is '"', '\\' or
+ * a control byte) a block at a time while a whole block is left before
+ * end; it may stop early, the caller's byte loop goes on from there. */
+static inline const char *unescaped_run(const char *p, const char *end)
+{
+#if defined(__SSE2__)
+    const __m128i q = _mm_set1_epi8('"'), bs = _mm_set1_epi8('\\'), ctl = _mm_set1_epi8(0x1F);
+    while (end - p >= 16) {
+        __m128i x = _mm_loadu_si128((const __m128i *)p);
+        /* unsigned x <= 0x1F: min(x, 0x1F) == x */
+        __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, q), _mm_cmpeq_epi8(x, bs)),
+                                   _mm_cmpeq_epi8(_mm_min_epu8(x, ctl), x));
+        unsigned m = (unsigned)_mm_movemask_epi8(hit);
+        if (m)
+            return p + __builtin_ctz(m);
+        p += 16;
+    }
+#endif
+    return p;
+}
+
 /* Appends "..." with JSON escaping; runs of plain bytes are copied at once. */
 static void put_str(strbuf *out, const char *s, size_t n)
 {
@@ -1008,9 +1372,12 @@ static void put_str(strbuf *out, const char *s, size_t n)
     const char *end = s + n, *run = s;
     put_ch(out, '"');
     for (const char *p = s; p < end; p++) {
+        p = unescaped_run(p, end);
+        while (p < end && (unsigned char)*p >= 0x20 && *p != '"' && *p != '\\')
+            p++; /* the tail shorter than a block */
+        if (p == end)
+            break;
         unsigned char c = (unsigned char)*p;
-        if (c >= 0x20 && c != '"' && c != '\\')
-            continue;
         put(out, run, (size_t)(p - run));
         run = p + 1;
         char e[6] = { '\\', 0, '0', '0', hex[c >> 4], hex[c & 15] };
@@ -1224,6 +1591,32 @@ static void dump(const json_t *v, strbuf *out, int flags, int depth)
         put(out, "null", 4);
         break;
     }
+}
+
+void jsontext_dump_string(const char *s, size_t n, strbuf *out)
+{
+    put_str(out, s, n);
+}
+
+void jsontext_dump_integer(json_int_t v, strbuf *out)
+{
+    put_int(out, v);
+}
+
+int jsontext_utf8_valid(const char *s, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)s, *end = p + n;
+    while (p < end) {
+        if (*p < 0x80) {
+            p++;
+            continue;
+        }
+        size_t k = utf8_len(p, end);
+        if (!k)
+            return 0;
+        p += k;
+    }
+    return 1;
 }
 
 void jsontext_dump(const json_t *v, strbuf *out, int flags)

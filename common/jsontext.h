@@ -42,6 +42,49 @@ json_t *jsontext_parse_shallow(const char *text, size_t len, int depth, strbuf *
  * list's ids, say, without the rest of each entry. New reference or NULL. */
 json_t *jsontext_parse_pick(const char *text, size_t len, int depth, const char *key, int key_depth,
                             const char *const *fields, strbuf *err);
+/* jsontext_parse_filtered asks this, for each member of an object it builds
+ * (key: the decoded key, klen bytes, not NUL-terminated; index 0) and each
+ * element of an array it builds (key NULL, index its position), what to do
+ * with the value, given node, the answer that led to the container (or the
+ * root node). It returns NULL when the value is not needed (it is checked,
+ * not built: an object leaves the member out, an array holds null in its
+ * place), JSONTEXT_BUILD_ALL for the whole value, or the node to ask about
+ * the value's own members. Nodes are the caller's; ctx is passed through. */
+typedef const void *(*jsontext_filter_fn)(const void *node, const char *key, size_t klen, size_t index, void *ctx);
+#define JSONTEXT_BUILD_ALL ((const void *)1)
+/* As jsontext_parse (same checks, same errors in err, anywhere in the text)
+ * but builds only what filter asks for, from root (NULL: everything): for
+ * a consumer that knows which parts of a document it can read. New
+ * reference or NULL. */
+json_t *jsontext_parse_filtered(const char *text, size_t len, jsontext_filter_fn filter, const void *root, void *ctx,
+                                strbuf *err);
+/* What the reader makes values of, for jsontext_parse_into: the caller's
+ * own value type (a void * each) instead of jansson's. Each function gets
+ * ctx. object/array make an empty container; set adds a member (key: the
+ * decoded key, klen bytes, not NUL-terminated; in_text: key points into
+ * the parsed text, so it lives as long as that, else it is only valid
+ * during the call), a key already there keeping its place and taking the
+ * new value; append adds an element; string (s and in_text as key's),
+ * integer, real and literal (JSON_TRUE, JSON_FALSE, JSON_NULL) make
+ * scalars; drop frees a value the reader made and gave up on (after an
+ * error). The values set or appended belong to their container. None may
+ * fail (they abort on memory exhaustion, like xmalloc). */
+typedef struct jsontext_builder {
+    void *(*object)(void *ctx);
+    void (*set)(void *ctx, void *obj, const char *key, size_t klen, int in_text, void *v);
+    void *(*array)(void *ctx);
+    void (*append)(void *ctx, void *arr, void *v);
+    void *(*string)(void *ctx, const char *s, size_t n, int in_text);
+    void *(*integer)(void *ctx, json_int_t v);
+    void *(*real)(void *ctx, double d);
+    void *(*literal)(void *ctx, json_type t);
+    void (*drop)(void *ctx, void *v);
+} jsontext_builder;
+/* jsontext_parse_filtered with values made by b (NULL: jansson's), filter
+ * and root as there (filter NULL: everything). Returns the top value as b
+ * made it (the caller's), or NULL with err. */
+void *jsontext_parse_into(const char *text, size_t len, const jsontext_builder *b, void *bctx,
+                          jsontext_filter_fn filter, const void *root, void *fctx, strbuf *err);
 /* What jsontext_minify tells about the top value. */
 #define JSONTEXT_TOP_KEY_MAX 64
 typedef struct jsontext_top {
@@ -67,6 +110,14 @@ json_t *jsontext_load_file(const char *path, strbuf *err);
 #define JSONTEXT_PRETTY 1
 /* Appends the serialisation of v to out. Compact unless JSONTEXT_PRETTY. */
 void jsontext_dump(const json_t *v, strbuf *out, int flags);
+/* Appends s (n bytes) as a JSON string, quoted and escaped as
+ * jsontext_dump writes strings: for writers of values of their own. */
+void jsontext_dump_string(const char *s, size_t n, strbuf *out);
+/* Appends an integer as jsontext_dump writes it. */
+void jsontext_dump_integer(json_int_t v, strbuf *out);
+/* 1 when s (n bytes) is valid UTF-8 by the reader's rules (no overlong
+ * forms, no surrogates, nothing above U+10FFFF; jansson's), else 0. */
+int jsontext_utf8_valid(const char *s, size_t n);
 /* Appends the shortest round-tripping text of a double. */
 void jsontext_dump_real(double d, strbuf *out);
 

@@ -5,10 +5,19 @@
  * equality, value copies).
  *
  * A jolt_spec is an array of compiled operations. Applying runs them in
- * order, each step reading the previous step's output and returning a fresh
- * value (steps that can take the previous output over change it in place
- * where they own it alone, see jolt_op.apply_owned), so a compiled spec
- * holds no per-apply state and can be shared between threads.
+ * order, each step reading the previous step's output, with the values of
+ * one apply in one arena (jolt_val.c, freed at the end): shift builds its
+ * output there and default fills its defaults in there, so a shift then
+ * default chain builds no jansson value until the end; the other steps
+ * take and give jansson trees. A compiled spec holds no per-apply state and
+ * can be shared between threads.
+ *
+ * jolt_apply_text goes from JSON text to JSON text. When the first step
+ * can say which parts of its input it may read (jolt_op.need: a shift
+ * without "@" keys or transposes), the reader builds only those and checks
+ * the rest without building it, straight into arena values (no jansson
+ * value at all on that path); the output is written from the arena
+ * values, and is the one jolt_apply gives on the whole input.
  */
 #include "jolt_int.h"
 #include "xalloc.h"
@@ -415,44 +424,154 @@ int jolt_steps(const jolt_spec *s)
     return s ? s->n : 0;
 }
 
-json_t *jolt_apply_range(const jolt_spec *s, int from, int to, const json_t *input,
-                         const json_t *context, strbuf *err)
+/* Runs steps [from, to) of s on input (borrowed; NULL is json null) with
+ * the values in a: steps that build in the arena hand their output on as
+ * it is, the others get and give jansson trees. Returns the result (owned
+ * by a), or NULL with err. */
+static jolt_val *run_steps(const jolt_spec *s, int from, int to, jolt_val *cur, const json_t *context,
+                           jolt_arena *a, strbuf *err)
+{
+    for (int i = from; i < to; i++) {
+        const jolt_op *op = &s->ops[i];
+        if (op->on_val) {
+            if (op->on_val(op->impl, &cur, context, a, err))
+                return NULL;
+            continue;
+        }
+        if (op->to_val && (op->need || cur->kind == JV_JSON)) {
+            /* it reads arena values as they are */
+            cur = op->to_val(op->impl, cur, context, a, err);
+            if (!cur)
+                return NULL;
+            continue;
+        }
+        /* a jansson input (borrowed by the step: a value taken over as it
+         * is needs no copy); the arena keeps it while values point into it */
+        json_t *in = cur->kind == JV_JSON ? json_incref((json_t *)cur->json) : jolt_val_to_json(cur);
+        jolt_arena_hold(a, in);
+        if (op->to_val) {
+            cur = op->to_val(op->impl, jolt_val_json(a, in, 0), context, a, err);
+        } else {
+            json_t *next = op->apply(op->impl, in, context, err);
+            jolt_arena_hold(a, next);
+            cur = next ? jolt_val_json(a, next, 1) : NULL;
+        }
+        if (!cur)
+            return NULL; /* err says where in the spec */
+    }
+    return cur;
+}
+
+/* Checks a chain range; 0, or -1 with err. */
+static int check_range(const jolt_spec *s, int from, int to, strbuf *err)
 {
     if (!s) {
         strbuf_seterr(err, "no spec");
-        return NULL;
+        return -1;
     }
     if (from < 0 || to > s->n || to <= from) {
         strbuf_seterr(err, "bad chain range [%d, %d) for %d steps", from, to, s->n);
+        return -1;
+    }
+    return 0;
+}
+
+json_t *jolt_apply_range(const jolt_spec *s, int from, int to, const json_t *input,
+                         const json_t *context, strbuf *err)
+{
+    if (check_range(s, from, to, err))
         return NULL;
-    }
-    json_t *null_in = NULL;
-    if (!input)
-        input = null_in = json_null();
-    json_t *cur = json_incref((json_t *)input);
-    for (int i = from; i < to; i++) {
-        /* Hand the previous step's output over when the operation can take
-         * it: it then changes what only it owns in place instead of copying.
-         * The caller's input still has the caller's reference, so it is
-         * never exclusively owned and never changed. */
-        const jolt_op *op = &s->ops[i];
-        if (op->apply_owned) {
-            cur = op->apply_owned(op->impl, cur, context, err);
-        } else {
-            json_t *next = op->apply(op->impl, cur, context, err);
-            json_decref(cur);
-            cur = next;
-        }
-        if (!cur)
-            break; /* err says where in the spec */
-    }
-    json_decref(null_in);
-    return cur;
+    jolt_arena *a = jolt_arena_new();
+    jolt_val *v = run_steps(s, from, to, jolt_val_json(a, input, 1), context, a, err);
+    json_t *res = v ? jolt_val_to_json(v) : NULL;
+    jolt_arena_free(a);
+    return res;
 }
 
 json_t *jolt_apply(const jolt_spec *s, const json_t *input, const json_t *context, strbuf *err)
 {
     return jolt_apply_range(s, 0, s ? s->n : 0, input, context, err);
+}
+
+int jolt_apply_text(const jolt_spec *s, const char *text, size_t len, const json_t *context, strbuf *out,
+                    strbuf *err)
+{
+    if (check_range(s, 0, s ? s->n : 0, err))
+        return -1;
+    /* Build only what the first step can read: a shift reads the values its
+     * keys match, the rest of the input is checked and dropped. */
+    const jolt_op *first = &s->ops[0];
+    jolt_arena *a = jolt_arena_new();
+    jolt_val *v;
+    if (first->need) {
+        /* straight into arena values: no jansson tree at all */
+        v = jolt_val_parse(a, text, len, first->need, first->need_root, err);
+    } else {
+        json_t *in = jsontext_parse(text, len, err);
+        jolt_arena_hold(a, in);
+        v = in ? jolt_val_json(a, in, 1) : NULL;
+    }
+    if (v)
+        v = run_steps(s, 0, s->n, v, context, a, err);
+    if (v)
+        jolt_val_dump(v, out); /* straight from the arena: no jansson tree */
+    jolt_arena_free(a);
+    return v ? 0 : -1;
+}
+
+struct jolt_doc {
+    jolt_arena *a;
+    jolt_val *v;
+};
+
+/* A document of v, taking a over; with v NULL (an error) a is freed and
+ * there is none. */
+static jolt_doc *doc_new(jolt_arena *a, jolt_val *v)
+{
+    if (!v) {
+        jolt_arena_free(a);
+        return NULL;
+    }
+    jolt_doc *d = xmalloc(sizeof *d);
+    d->a = a;
+    d->v = v;
+    return d;
+}
+
+jolt_doc *jolt_doc_parse(const char *text, size_t len, strbuf *err)
+{
+    jolt_arena *a = jolt_arena_new();
+    char *copy = jolt_arena_alloc(a, len + 1); /* strings point into it */
+    memcpy(copy, text, len);
+    copy[len] = '\0';
+    return doc_new(a, jolt_val_parse(a, copy, len, NULL, NULL, err));
+}
+
+jolt_doc *jolt_apply_doc(const jolt_spec *s, const jolt_doc *in, const json_t *context, strbuf *err)
+{
+    if (check_range(s, 0, s ? s->n : 0, err))
+        return NULL;
+    jolt_arena *a = jolt_arena_new();
+    /* taken over as it is: a step that writes into it copies (in stays) */
+    return doc_new(a, run_steps(s, 0, s->n, jolt_val_take(a, in->v), context, a, err));
+}
+
+void jolt_doc_dump(const jolt_doc *d, strbuf *out)
+{
+    jolt_val_dump(d->v, out);
+}
+
+json_t *jolt_doc_json(const jolt_doc *d)
+{
+    return jolt_val_to_json(d->v);
+}
+
+void jolt_doc_free(jolt_doc *d)
+{
+    if (!d)
+        return;
+    jolt_arena_free(d->a);
+    free(d);
 }
 
 void jolt_free(jolt_spec *s)

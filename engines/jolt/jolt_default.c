@@ -14,14 +14,12 @@
  * wrong type (array vs
  * object) in the input wins and is left alone.
  *
- * The caller's value is never modified, but it is not deep-copied either:
- * containers are copied on write. A container is changed in place only when
- * this step owns it exclusively (refcount 1, reached from a parent it owns
- * exclusively); otherwise it is replaced by a shallow copy first (whose
- * children, now shared, are in turn copied only if a default is written
- * below them). In a chain the previous step's output is handed over with
- * its reference (default_apply_owned), so a fresh shift output is usually
- * defaulted in place with no copy at all.
+ * The step works on arena values (jolt_val.c). The caller's value is never
+ * modified, but it is not deep-copied either: a container is turned into
+ * an arena container (its members still the caller's values) only when
+ * defaults go in below it, one level at a time. In a chain the previous
+ * step's output is handed over as it is, so a shift's output is defaulted
+ * in place with no copy at all.
  */
 #include "jolt_int.h"
 #include "xalloc.h"
@@ -38,6 +36,7 @@ struct dkey {
     char *raw;
     int nkeys;
     char **keys;
+    size_t *klens; /* strlen of each of keys */
     long *ints;
     long keyint;
     int nchild;
@@ -59,6 +58,7 @@ static void dkey_free(dkey *k)
     for (int i = 0; i < k->nkeys; i++)
         free(k->keys[i]);
     free(k->keys);
+    free(k->klens);
     free(k->ints);
     for (int i = 0; i < k->nchild; i++)
         dkey_free(k->child[i]);
@@ -156,6 +156,9 @@ static dkey *dkey_compile(const char *json_key, const json_t *spec, int is_array
             }
         }
     }
+    k->klens = xcalloc((size_t)k->nkeys + 1, sizeof *k->klens);
+    for (int i = 0; i < k->nkeys; i++)
+        k->klens[i] = strlen(k->keys[i]);
     if (json_is_object(spec)) {
         k->child = calloc(json_object_size(spec) + 1, sizeof *k->child);
         const char *ck;
@@ -189,154 +192,126 @@ fail:
     return NULL;
 }
 
-static void apply_children(const dkey *k, json_t *defaultee);
+static void apply_children(jolt_arena *a, const dkey *k, jolt_val *defaultee);
 
-/* Copy on write: returns v if this step may change it (sole owner),
- * otherwise a shallow copy that replaces v in its (exclusively owned) parent.
- * Scalars are returned as is: defaults never change them in place. Borrowed. */
-static json_t *own_in_map(json_t *map, const char *key, json_t *v)
+static jolt_val *new_container(jolt_arena *a, const dkey *k)
 {
-    if (!(json_is_object(v) || json_is_array(v)) || v->refcount == 1)
-        return v;
-    json_t *c = json_copy(v);
-    json_object_set_new(map, key, c);
-    return c;
+    return jolt_val_new(a, k->array_output ? JV_ARR : JV_OBJ);
 }
 
-static json_t *own_in_list(json_t *list, size_t idx, json_t *v)
+/* The default for a missing (or null) slot: a copy of the spec's literal
+ * (made when the output becomes jansson), or a new container for k's
+ * children. */
+static jolt_val *fill(jolt_arena *a, const dkey *k)
 {
-    if (!(json_is_object(v) || json_is_array(v)) || v->refcount == 1)
-        return v;
-    json_t *c = json_copy(v);
-    json_array_set_new(list, idx, c);
-    return c;
+    if (!k->child)
+        return jolt_val_json(a, k->literal, 0);
+    jolt_val *v = new_container(a, k);
+    apply_children(a, k, v);
+    return v;
 }
 
-static json_t *new_container(const dkey *k)
+static void apply_map_literal(jolt_arena *a, const dkey *k, const char *key, size_t klen, jolt_val *map)
 {
-    return k->array_output ? json_array() : json_object();
+    jolt_val *v = jolt_val_get(map, key, klen);
+    if (!v || jolt_val_is_null(v))
+        jolt_val_set(a, map, key, klen, 1, fill(a, k));
+    else if (k->child)
+        apply_children(a, k, v);
 }
 
-static void apply_map_literal(const dkey *k, const char *key, json_t *map)
+static void apply_list_literal(jolt_arena *a, const dkey *k, long idx, jolt_val *list)
 {
-    json_t *v = json_object_get(map, key);
-    if (!k->child) {
-        if (!v || json_is_null(v))
-            json_object_set_new(map, key, jolt_copy(k->literal));
-    } else {
-        if (!v || json_is_null(v)) {
-            v = new_container(k);
-            json_object_set_new(map, key, v);
-        } else {
-            v = own_in_map(map, key, v);
-        }
-        apply_children(k, v);
-    }
-}
-
-static void apply_list_literal(const dkey *k, long idx, json_t *list)
-{
-    if (idx < 0 || (size_t)idx >= json_array_size(list))
+    if (idx < 0 || (size_t)idx >= list->n)
         return;
-    json_t *v = json_array_get(list, (size_t)idx);
-    if (!k->child) {
-        if (!v || json_is_null(v))
-            json_array_set_new(list, (size_t)idx, jolt_copy(k->literal));
-    } else {
-        if (!v || json_is_null(v)) {
-            v = new_container(k);
-            json_array_set_new(list, (size_t)idx, v);
-        } else {
-            v = own_in_list(list, (size_t)idx, v);
-        }
-        apply_children(k, v);
-    }
+    jolt_val *v = list->a[idx];
+    if (jolt_val_is_null(v))
+        list->a[idx] = fill(a, k);
+    else if (k->child)
+        apply_children(a, k, v);
 }
 
-static void apply_child(const dkey *k, json_t *container, int as_array)
+/* container: owned by the arena, in arena form (jolt_val_own'ed). */
+static void apply_child(jolt_arena *a, const dkey *k, jolt_val *container, int as_array)
 {
     if (!as_array) {
-        if (!json_is_object(container))
+        if (container->kind != JV_OBJ)
             return;
         if (k->op == D_LITERAL) {
-            apply_map_literal(k, k->keys[0], container);
+            apply_map_literal(a, k, k->keys[0], k->klens[0], container);
         } else if (k->op == D_OR) {
             for (int i = 0; i < k->nkeys; i++)
-                if (json_object_get(container, k->keys[i]))
-                    apply_map_literal(k, k->keys[i], container);
+                if (jolt_val_get(container, k->keys[i], k->klens[i]))
+                    apply_map_literal(a, k, k->keys[i], k->klens[i], container);
         } else {
-            /* snapshot the keys: applying may not add keys, but be safe */
-            size_t n = json_object_size(container), i = 0;
-            const char **keys = calloc(n + 1, sizeof *keys);
-            const char *ck;
-            json_t *cv;
-            json_object_foreach(container, ck, cv) keys[i++] = ck;
-            for (size_t j = 0; j < i; j++)
-                apply_map_literal(k, keys[j], container);
-            free(keys);
+            /* every key there now (applying adds none: it only fills
+             * slots that exist) */
+            for (size_t i = 0; i < container->n; i++)
+                apply_map_literal(a, k, container->m[i].key, container->m[i].klen, container);
         }
     } else {
-        if (!json_is_array(container))
+        if (container->kind != JV_ARR)
             return;
         if (k->op == D_LITERAL) {
-            apply_list_literal(k, k->keyint, container);
+            apply_list_literal(a, k, k->keyint, container);
         } else if (k->op == D_OR) {
             for (int i = 0; i < k->nkeys; i++)
-                if (k->ints[i] >= 0 && (size_t)k->ints[i] < json_array_size(container))
-                    apply_list_literal(k, k->ints[i], container);
+                apply_list_literal(a, k, k->ints[i], container);
         } else {
-            size_t n = json_array_size(container);
+            size_t n = container->n;
             for (size_t i = 0; i < n; i++)
-                apply_list_literal(k, (long)i, container);
+                apply_list_literal(a, k, (long)i, container);
         }
     }
 }
 
 #define MAX_DEFAULT_ARRAY (1 << 20)
 
-static void apply_children(const dkey *k, json_t *defaultee)
+static void apply_children(jolt_arena *a, const dkey *k, jolt_val *defaultee)
 {
     if (!defaultee || !k->child)
         return;
-    if (k->array_output && json_is_array(defaultee)) {
+    /* defaults go in below: a container of the input's becomes ours (the
+     * input itself is never changed) */
+    if (!(k->array_output ? jolt_val_is_array(defaultee) : jolt_val_is_object(defaultee)))
+        return;
+    jolt_val_own(a, defaultee);
+    if (k->array_output) {
         long want = k->out_size < MAX_DEFAULT_ARRAY ? k->out_size : MAX_DEFAULT_ARRAY;
-        while ((long)json_array_size(defaultee) <= want)
-            json_array_append_new(defaultee, json_null());
+        while ((long)defaultee->n <= want)
+            jolt_val_append(a, defaultee, jolt_val_json(a, json_null(), 1));
     }
     for (int i = 0; i < k->nchild; i++)
-        apply_child(k->child[i], defaultee, k->array_output);
+        apply_child(a, k->child[i], defaultee, k->array_output);
 }
 
-/* input: a reference this step takes over (its value is changed in place
- * only where the step is its sole owner). Returns a new reference. */
-static json_t *default_apply_owned(const void *impl, json_t *input, const json_t *context, strbuf *err)
+/* Fills the defaults into *v (arena form; a null or missing input becomes
+ * an empty object). Always 0. */
+static int default_on_val(const void *impl, jolt_val **v, const json_t *context, jolt_arena *a, strbuf *err)
 {
     (void)err;
     (void)context;
     const default_spec *s = impl;
-    json_t *out;
-    if (!input || json_is_null(input)) {
-        json_decref(input);
-        out = json_object();
-    } else if ((json_is_object(input) || json_is_array(input)) && input->refcount != 1) {
-        out = json_copy(input); /* shallow: children are copied on write */
-        json_decref(input);
-    } else {
-        out = input;
-    }
-    if (json_is_array(out)) {
+    if (!*v || jolt_val_is_null(*v))
+        *v = jolt_val_new(a, JV_OBJ);
+    if (jolt_val_is_array(*v)) {
         if (s->array_root)
-            apply_children(s->array_root, out);
+            apply_children(a, s->array_root, *v);
     } else {
-        apply_children(s->map_root, out);
+        apply_children(a, s->map_root, *v);
     }
-    return out;
+    return 0;
 }
 
 /* input: borrowed, never modified. Returns a new reference. */
 static json_t *default_apply(const void *impl, const json_t *input, const json_t *context, strbuf *err)
 {
-    return default_apply_owned(impl, input ? json_incref((json_t *)input) : NULL, context, err);
+    jolt_arena *a = jolt_arena_new();
+    jolt_val *v = jolt_val_json(a, input, 1);
+    default_on_val(impl, &v, context, a, err);
+    json_t *res = jolt_val_to_json(v);
+    jolt_arena_free(a);
+    return res;
 }
 
 static void default_free(void *impl)
@@ -360,7 +335,7 @@ int jolt_default_compile(jolt_op *op, const json_t *spec, jolt_cpath *p, strbuf 
     op->name = "default";
     op->impl = s;
     op->apply = default_apply;
-    op->apply_owned = default_apply_owned;
+    op->on_val = default_on_val;
     op->free_impl = default_free;
     return 0;
 }

@@ -7,13 +7,20 @@
  * model where Jolt relies on it: Java's toString of a scalar (used when a
  * scalar becomes a key or a string), value equality with ints and doubles
  * kept apart, and the error path stack used during compilation.
+ *
+ * The engine's own values (jolt_val, in a per-apply arena: jolt_val.c) are
+ * declared here too: shift and default build their output in them (the
+ * jolt_op's to_val and on_val), and jolt_apply_text's reader makes its
+ * input of them; steps read an input of either form through jolt_in_*.
  */
 #ifndef FF_JOLT_INT_H
 #define FF_JOLT_INT_H
 
 #include <jansson.h>
+#include <stdint.h>
 
 #include "jolt.h"
+#include "jsontext.h"
 #include "strbuf.h"
 
 /* The JSON path of the spec part being compiled, for error messages. */
@@ -28,6 +35,123 @@ void jolt_cpath_pop(jolt_cpath *p, size_t len);
 /* Writes "<path>: <message>" into err (NULL-safe). Always returns -1. */
 int jolt_cpath_err(const jolt_cpath *p, strbuf *err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+/* ---- the engine's own values, in an arena (jolt_val.c) ---- */
+
+typedef struct jolt_arena jolt_arena;
+/* A new, empty arena; the caller frees it with jolt_arena_free, which
+ * frees every value allocated in it and releases what it holds. */
+jolt_arena *jolt_arena_new(void);
+void jolt_arena_free(jolt_arena *a);
+/* n bytes (aligned for any type), owned by the arena. */
+void *jolt_arena_alloc(jolt_arena *a, size_t n);
+/* Takes the reference to v (NULL is ignored) and releases it with the arena:
+ * for the jansson values that arena values borrow from. */
+void jolt_arena_hold(jolt_arena *a, json_t *v);
+
+enum jolt_val_kind { JV_JSON, JV_OBJ, JV_ARR, JV_REF, JV_STR, JV_INT, JV_REAL, JV_TRUE, JV_FALSE, JV_NULL };
+
+typedef struct jolt_val jolt_val;
+typedef struct jolt_member {
+    const char *key; /* borrowed from the spec or an input, or arena memory */
+    size_t klen;
+    jolt_val *val;
+} jolt_member;
+
+/* A value of an apply. JV_JSON: a jansson value taken over unchanged
+ * (borrowed; share: 1 when a jansson tree made of it may hold a reference
+ * to it, 0 when it must be copied there, see jolt_val.c); JV_OBJ and
+ * JV_ARR: containers in the arena; JV_REF: an arena container taken over
+ * unchanged (an input's, borrowed like JV_JSON); JV_STR .. JV_NULL:
+ * scalars, as jolt_apply_text's reader makes them (never changed once
+ * made, so several containers may hold one). Everything is owned by the
+ * arena. */
+struct jolt_val {
+    int kind;
+    int share;
+    const json_t *json;   /* JV_JSON */
+    size_t n, cap;        /* JV_OBJ, JV_ARR: items, room; JV_STR: length */
+    jolt_member *m;       /* JV_OBJ, in insertion order */
+    jolt_val **a;         /* JV_ARR */
+    uint32_t *index;      /* JV_OBJ with many members: positions + 1, open addressing */
+    size_t icap;
+    const jolt_val *ref;  /* JV_REF */
+    const char *str;      /* JV_STR (in the parsed text or the arena) */
+    int str_plain;        /* JV_STR: written in the text without escapes */
+    json_int_t i;         /* JV_INT */
+    double d;             /* JV_REAL */
+};
+
+/* New values in the arena (which owns them). v NULL is json null. */
+jolt_val *jolt_val_json(jolt_arena *a, const json_t *v, int share);
+jolt_val *jolt_val_new(jolt_arena *a, int kind); /* an empty JV_OBJ or JV_ARR */
+int jolt_val_is_null(const jolt_val *v);
+/* Whether v is an object (array) in either form; the _any forms do the
+ * work, the inline ones settle the arena's own containers first. */
+int jolt_val_is_object_any(const jolt_val *v);
+int jolt_val_is_array_any(const jolt_val *v);
+static inline int jolt_val_is_object(const jolt_val *v)
+{
+    return v->kind == JV_OBJ || jolt_val_is_object_any(v);
+}
+static inline int jolt_val_is_array(const jolt_val *v)
+{
+    return v->kind == JV_ARR || jolt_val_is_array_any(v);
+}
+/* Turns a JV_JSON or JV_REF object or array into an arena container in
+ * place, its items taken over (JV_JSON of the jansson children, same
+ * share; the referenced container's items); before a step writes inside
+ * it. Anything else is left as it is. */
+void jolt_val_own_copy(jolt_arena *a, jolt_val *v);
+static inline void jolt_val_own(jolt_arena *a, jolt_val *v)
+{
+    if (v->kind == JV_JSON || v->kind == JV_REF)
+        jolt_val_own_copy(a, v);
+}
+/* Member of an arena object (JV_OBJ), borrowed, or NULL. */
+jolt_val *jolt_val_get(const jolt_val *obj, const char *key, size_t klen);
+/* Sets a member of an arena object: an existing key keeps its position.
+ * stable_key: key outlives the arena (a spec's or input's text), else it is
+ * checked as UTF-8 (-1 when it is not, as jansson refuses such keys) and
+ * copied into the arena. 0 on success. */
+int jolt_val_set(jolt_arena *a, jolt_val *obj, const char *key, size_t klen, int stable_key, jolt_val *v);
+/* jolt_val_set for a key known not to be there yet (no lookup). */
+int jolt_val_add(jolt_arena *a, jolt_val *obj, const char *key, size_t klen, int stable_key, jolt_val *v);
+void jolt_val_append(jolt_arena *a, jolt_val *arr, jolt_val *v);
+/* arr[idx] = v, padding with nulls; -1 when idx < 0 or idx > max_pad. */
+int jolt_val_put(jolt_arena *a, jolt_val *arr, long idx, jolt_val *v, long max_pad);
+/* Reading an input, in either form (jansson values wrapped in JV_JSON, or
+ * arena values): its JSON type; an object's or array's size; a member or
+ * element (NULL when there is none; a JV_JSON one is wrapped on the way,
+ * in a), and the members in order (it starts zeroed; 0 at the end, else 1
+ * with *key, borrowed for as long as the input lives, and *val). */
+json_type jolt_in_type(const jolt_val *v);
+size_t jolt_in_size(const jolt_val *v);
+const jolt_val *jolt_in_get(jolt_arena *a, const jolt_val *obj, const char *key, size_t klen);
+const jolt_val *jolt_in_at(jolt_arena *a, const jolt_val *arr, size_t i);
+typedef struct jolt_in_iter {
+    void *it;
+    size_t i;
+    int started;
+} jolt_in_iter;
+int jolt_in_next(jolt_arena *a, const jolt_val *obj, jolt_in_iter *it, const char **key, const jolt_val **val);
+/* The jansson value of a JV_JSON input, or NULL (an arena one). */
+const json_t *jolt_in_json(const jolt_val *v);
+/* Appends Java's toString of an input value (jolt_java_tostring). */
+void jolt_in_tostring(const jolt_val *v, strbuf *out);
+/* A value for the output that stands for input value v unchanged: copied
+ * where a step writes into it, never changed itself (a new JV_JSON or
+ * JV_REF for a container, a scalar as it is). Owned by the arena. */
+jolt_val *jolt_val_take(jolt_arena *a, const jolt_val *v);
+/* Parses text (len bytes; it must outlive a) into arena values, building
+ * only what filter asks for (see jsontext_parse_filtered; filter NULL:
+ * everything). The top value, or NULL with err as jsontext_parse says. */
+jolt_val *jolt_val_parse(jolt_arena *a, const char *text, size_t len, jsontext_filter_fn filter, const void *root,
+                         strbuf *err);
+/* A new jansson tree of v (the caller's reference). */
+json_t *jolt_val_to_json(const jolt_val *v);
+/* Appends v's compact JSON text, as jsontext_dump would write the tree. */
+void jolt_val_dump(const jolt_val *v, strbuf *out);
+
 typedef struct jolt_op jolt_op;
 struct jolt_op {
     const char *name;
@@ -36,12 +160,23 @@ struct jolt_op {
      * fails as Java's throws (a reference above the root, say) with
      * "<spec path>: <message>" in err (which may be NULL). */
     json_t *(*apply)(const void *impl, const json_t *input, const json_t *context, strbuf *err);
-    /* Optional. input: a reference the operation takes over; it may change
-     * the value in place where it is the sole owner (refcount 1 all the way
-     * down), copying on write elsewhere. Returns a new reference, or NULL
-     * with err as above. */
-    json_t *(*apply_owned)(const void *impl, json_t *input, const json_t *context, strbuf *err);
+    /* Optional, for steps that build their output in the arena; a chain
+     * runs them on arena values. to_val reads input (borrowed; what it
+     * points into must outlive the arena: a JV_JSON of a jansson tree, or,
+     * when the operation has `need` below, any arena value) and returns its
+     * output, owned by the arena, or NULL with err as above. on_val changes
+     * the arena value *v in place (it may replace *v); 0, or -1 with err.
+     * An operation with one of them has apply too. */
+    jolt_val *(*to_val)(const void *impl, const jolt_val *input, const json_t *context, jolt_arena *a,
+                        strbuf *err);
+    int (*on_val)(const void *impl, jolt_val **v, const json_t *context, jolt_arena *a, strbuf *err);
     void (*free_impl)(void *impl);
+    /* Optional: the parts of an input the operation can read, as a filter
+     * for jsontext_parse_filtered and its root node (both the operation's),
+     * so that jolt_apply_text builds only those when this is the first step.
+     * NULL when it may read anything. */
+    jsontext_filter_fn need;
+    const void *need_root;
 };
 
 /* Per-operation compilers; spec is borrowed. 0 on success, -1 with err. */
@@ -153,14 +288,46 @@ typedef struct jolt_walk {
     const char *fail;
 } jolt_walk;
 
-void jolt_walk_push(jolt_walk *w, const json_t *tree, jolt_match *m);
-void jolt_walk_pop(jolt_walk *w);
+void jolt_walk_grow(jolt_walk *w);
+
+/* Inline: a shift calls these for every spec node it visits. */
+static inline void jolt_walk_push(jolt_walk *w, const json_t *tree, jolt_match *m)
+{
+    if (w->n == w->cap)
+        jolt_walk_grow(w);
+    w->st[w->n].tree = tree;
+    w->st[w->n].m = m;
+    w->n++;
+}
+
+static inline void jolt_walk_pop(jolt_walk *w)
+{
+    if (w->n)
+        w->n--;
+}
 void jolt_walk_release(jolt_walk *w);
 /* NULL when i reaches past the root */
-jolt_step *jolt_walk_from_end(const jolt_walk *w, int i);
+static inline jolt_step *jolt_walk_from_end(const jolt_walk *w, int i)
+{
+    if (i < 0 || i >= w->n)
+        return NULL;
+    return &w->st[w->n - 1 - i];
+}
 
-void jolt_match_init(jolt_match *m, const char *key);
-void jolt_match_release(jolt_match *m);
+static inline void jolt_match_init(jolt_match *m, const char *key)
+{
+    m->key = key;
+    m->ng = 0;
+    m->hash = 0;
+    m->orig = -1;
+    m->own = (strbuf)STRBUF_INIT;
+}
+
+static inline void jolt_match_release(jolt_match *m)
+{
+    if (m->own.alloc)
+        strbuf_release(&m->own);
+}
 /* Appends capture group g of m; -1 when out of range. */
 int jolt_match_group(const jolt_match *m, int g, strbuf *out);
 

@@ -21,21 +21,10 @@
 
 /* ---- walk ---- */
 
-void jolt_walk_push(jolt_walk *w, const json_t *tree, jolt_match *m)
+void jolt_walk_grow(jolt_walk *w)
 {
-    if (w->n == w->cap) {
-        w->cap = w->cap ? w->cap * 2 : 16;
-        w->st = xrealloc(w->st, (size_t)w->cap * sizeof *w->st);
-    }
-    w->st[w->n].tree = tree;
-    w->st[w->n].m = m;
-    w->n++;
-}
-
-void jolt_walk_pop(jolt_walk *w)
-{
-    if (w->n)
-        w->n--;
+    w->cap = w->cap ? w->cap * 2 : 16;
+    w->st = xrealloc(w->st, (size_t)w->cap * sizeof *w->st);
 }
 
 void jolt_walk_release(jolt_walk *w)
@@ -59,26 +48,7 @@ static int walk_fail(const jolt_walk *w, const char *msg)
 #define FAIL_ROOT "reference above the root of the input"
 #define FAIL_GROUP "reference to a capture group the key does not have"
 
-jolt_step *jolt_walk_from_end(const jolt_walk *w, int i)
-{
-    if (i < 0 || i >= w->n)
-        return NULL;
-    return &w->st[w->n - 1 - i];
-}
 
-void jolt_match_init(jolt_match *m, const char *key)
-{
-    m->key = key;
-    m->ng = 0;
-    m->hash = 0;
-    m->orig = -1;
-    strbuf_init(&m->own, 0);
-}
-
-void jolt_match_release(jolt_match *m)
-{
-    strbuf_release(&m->own);
-}
 
 /* Points *s / *len at capture group g of m (borrowed); -1 when out of range. */
 static int match_group_span(const jolt_match *m, int g, const char **s, size_t *len)

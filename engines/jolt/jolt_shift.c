@@ -14,12 +14,20 @@
  * Applying walks input and spec in parallel, keeping a jolt_walk stack of the
  * matched keys for reference evaluation, and writes into an output tree with
  * Java's ShiftrTraversr rules: an empty slot takes the value, a list gets the
- * value appended, anything else becomes a list of old and new. Values are
- * copied into the output so the input is never modified.
+ * value appended, anything else becomes a list of old and new. The output is
+ * built in the arena (jolt_val.c): a value taken from the input goes in as
+ * it is, and a container of the input's that a later write goes into is
+ * copied on that write, so the input is never modified.
+ *
+ * A spec also tells which parts of an input it can read at all (shift_need,
+ * for jolt_apply_text's parse): matching depends on keys only, so a value
+ * whose key no spec key can match is never looked at, unless "@" or a
+ * transpose reads around the matched values.
  */
 #include "jolt_int.h"
 #include "xalloc.h"
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,10 +43,21 @@ struct shift_node {
     int nspecial, nlit, ncomp;
     shift_node **special, **lit, **comp;
     int strategy;
+    size_t rawlen; /* strlen(pe->raw) */
+    /* per writer, per path element: the literal key, interned across the
+     * spec (one pointer per distinct text, so the write cache compares
+     * pointers), and its length; key NULL for a computed element */
+    struct wkey {
+        const char *key;
+        size_t len;
+    } **wkeys;
+    long rawidx;   /* pe->raw as an array index (Java's parseInt), or -1 */
 };
 
 typedef struct shift_spec {
     shift_node *root;
+    char **keys; /* the interned literal keys of the writers' paths */
+    size_t nkeys;
 } shift_spec;
 
 static void node_free(shift_node *n)
@@ -50,6 +69,10 @@ static void node_free(shift_node *n)
     for (int i = 0; i < n->nw; i++)
         jolt_path_free(n->writers[i]);
     free(n->writers);
+    if (n->wkeys)
+        for (int i = 0; i < n->nw; i++)
+            free(n->wkeys[i]);
+    free(n->wkeys);
     for (int i = 0; i < n->nspecial; i++)
         node_free(n->special[i]);
     for (int i = 0; i < n->nlit; i++)
@@ -199,6 +222,9 @@ static shift_node *node_compile(const char *key, const json_t *rhs, jolt_cpath *
     shift_node *n = xcalloc(1, sizeof *n);
     n->pe = pe;
     n->path = xstrdup(p->path.len ? p->path.buf : "(spec)");
+    n->rawlen = strlen(pe->raw);
+    if (jolt_parse_int(pe->raw, n->rawlen, &n->rawidx) || n->rawidx < 0)
+        n->rawidx = -1;
     int rc;
     if (json_is_object(rhs)) {
         rc = composite_compile(n, rhs, p, err);
@@ -232,22 +258,23 @@ static shift_node *node_compile(const char *key, const json_t *rhs, jolt_cpath *
 
 /* Write-path cache: consecutive writes usually share their leading keys
  * ("root", "customer", "line_items"...). Level i remembers which container
- * key led to from which parent, so a repeated prefix costs a strcmp instead
- * of a hash lookup. Only object levels are cached. Containers are never
- * freed during a run except when a slot is replaced (a value turning into a
- * list of old and new), and that clears the cache. */
+ * a literal key (interned: one pointer per text across the spec) led to
+ * from which parent, so a repeated prefix costs a pointer compare, not a
+ * lookup. Containers stay where
+ * they are during a run except when a slot is replaced (a value turning
+ * into a list of old and new), and that clears the cache. */
 #define WCACHE_LEVELS 8
-#define WCACHE_KEY 48
 
 typedef struct wcache {
-    const json_t *parent; /* NULL: empty */
-    json_t *child;        /* borrowed from the output tree */
-    char key[WCACHE_KEY];
+    const jolt_val *parent; /* NULL: empty */
+    const char *key;
+    jolt_val *child;
 } wcache;
 
 typedef struct shift_run {
     jolt_walk w;
-    json_t *out; /* {"root": ...} */
+    jolt_arena *arena;
+    jolt_val *out; /* {"root": ...}, in the arena */
     strbuf keys;
     wcache wc[WCACHE_LEVELS];
     const char *fail_path; /* the spec key where r->w.fail was first seen */
@@ -264,140 +291,129 @@ static int step_kind(const jolt_pe *pe)
     return STEP_MAP;
 }
 
-static json_t *new_container(int kind)
+/* Puts v in cur at key (klen bytes; an object) or idx (an array) as step
+ * kind says; fresh: the key is known not to be there. -1 when refused (a
+ * key that is not UTF-8, an index out of range). */
+static int slot_set(shift_run *r, jolt_val *cur, int kind, const char *key, size_t klen, int lit, long idx,
+                    jolt_val *v, int fresh)
 {
-    return kind == STEP_MAP ? json_object() : json_array();
-}
-
-/* array slot set with null padding; takes the reference to v */
-static int array_set(json_t *arr, long idx, json_t *v)
-{
-    if (idx < 0 || idx > MAX_ARRAY_PAD) {
-        json_decref(v);
-        return -1;
-    }
-    while (json_array_size(arr) <= (size_t)idx)
-        json_array_append_new(arr, json_null());
-    json_array_set_new(arr, (size_t)idx, v);
+    if (kind == STEP_MAP)
+        return (fresh ? jolt_val_add : jolt_val_set)(r->arena, cur, key, klen, lit, v);
+    if (kind == STEP_ARRAY)
+        return jolt_val_put(r->arena, cur, idx, v, MAX_ARRAY_PAD);
+    jolt_val_append(r->arena, cur, v);
     return 0;
-}
-
-/* Sets key in an output object, taking the reference to v. Literal keys
- * come from the parsed spec, which jansson has already checked as UTF-8, so
- * they skip the check; computed keys keep it (and a bad one drops the write).
- * Returns 0, or -1 when the key was refused (v is then released). */
-static int map_set(json_t *obj, const char *key, int literal, json_t *v)
-{
-    if (literal)
-        return json_object_set_new_nocheck(obj, key, v);
-    return json_object_set_new(obj, key, v);
 }
 
 /* Writes data at path below r->out. Literal path elements are used as they
  * are (no copy); only computed ones (&, $, #, @(..), [#n]) are evaluated,
- * into the one reusable r->keys buffer. */
-static void shift_write(shift_run *r, const jolt_path *path, const json_t *data)
+ * into the one reusable r->keys buffer. The value goes in as it is (a
+ * JV_JSON of the input's, copied only if the output becomes jansson). */
+static void shift_write(shift_run *r, const jolt_path *path, const struct wkey *wk, const jolt_val *data)
 {
     int n = path->n;
     const char *keys[n > 0 ? n : 1];
-    size_t offs[n > 0 ? n : 1];
+    size_t offs[n > 0 ? n : 1], lens[n > 0 ? n : 1];
     strbuf_reset(&r->keys);
     for (int i = 0; i < n; i++) {
-        const jolt_pe *pe = path->el[i];
-        if (pe->kind == PE_LITERAL) {
-            keys[i] = pe->raw;
+        if (wk[i].key) {
+            keys[i] = wk[i].key;
+            lens[i] = wk[i].len;
             continue;
         }
         keys[i] = NULL;
         offs[i] = r->keys.len;
-        if (jolt_pe_eval(pe, &r->w, &r->keys))
+        if (jolt_pe_eval(path->el[i], &r->w, &r->keys))
             return;
         strbuf_addch(&r->keys, '\0');
     }
-    /* the buffer may have moved while growing: resolve offsets now */
+    /* the buffer may have moved while growing: resolve offsets now (a key
+     * is used as a C string, up to a NUL a transposed value may hold) */
     for (int i = 0; i < n; i++)
-        if (!keys[i])
+        if (!keys[i]) {
             keys[i] = r->keys.buf + offs[i];
-    json_t *cur = r->out;
+            lens[i] = strlen(keys[i]);
+        }
+    jolt_arena *a = r->arena;
+    jolt_val *cur = r->out;
     for (int i = 0; i < n; i++) {
         const char *key = keys[i];
         int lit = path->el[i]->kind == PE_LITERAL;
         int kind = step_kind(path->el[i]);
         int last = i == n - 1;
         long idx = 0;
-        wcache *wc = !last && kind == STEP_MAP && i < WCACHE_LEVELS ? &r->wc[i] : NULL;
-        if (wc && wc->parent == cur && !strcmp(wc->key, key)) {
+        wcache *wc = !last && lit && kind == STEP_MAP && i < WCACHE_LEVELS ? &r->wc[i] : NULL;
+        if (wc && wc->parent == cur && wc->key == key) { /* interned: one pointer per text */
             cur = wc->child;
             continue;
         }
         if (kind == STEP_MAP) {
-            if (!json_is_object(cur))
+            if (!jolt_val_is_object(cur))
                 return;
         } else {
-            if (!json_is_array(cur))
+            if (!jolt_val_is_array(cur))
                 return;
-            if (kind == STEP_ARRAY && (jolt_parse_int(key, strlen(key), &idx) || idx < 0))
+            if (kind == STEP_ARRAY && (jolt_parse_int(key, lens[i], &idx) || idx < 0))
                 return;
         }
-        json_t *sub = NULL;
+        jolt_val_own(a, cur); /* written below: an input's container becomes ours */
+        jolt_val *sub = NULL;
+        size_t klen = lens[i];
         if (kind == STEP_MAP)
-            sub = json_object_get(cur, key);
+            sub = jolt_val_get(cur, key, klen);
         else if (kind == STEP_ARRAY)
-            sub = (size_t)idx < json_array_size(cur) ? json_array_get(cur, (size_t)idx) : NULL;
-        if (sub && json_is_null(sub))
+            sub = (size_t)idx < cur->n ? cur->a[idx] : NULL;
+        int fresh = !sub; /* (a null there is replaced in its place) */
+        if (sub && jolt_val_is_null(sub))
             sub = NULL;
         if (last) {
+            jolt_val *v = data ? jolt_val_take(a, data) : jolt_val_json(a, NULL, 0);
             if (!sub) {
-                json_t *v = jolt_copy(data);
-                if (kind == STEP_MAP)
-                    map_set(cur, key, lit, v);
-                else if (kind == STEP_ARRAY)
-                    array_set(cur, idx, v);
-                else
-                    json_array_append_new(cur, v);
-            } else if (json_is_array(sub)) {
-                json_array_append_new(sub, jolt_copy(data));
+                slot_set(r, cur, kind, key, klen, lit, idx, v, fresh);
+            } else if (jolt_val_is_array(sub)) {
+                jolt_val_own(a, sub);
+                jolt_val_append(a, sub, v);
             } else {
-                json_t *l = json_array();
-                json_array_append(l, sub);
-                json_array_append_new(l, jolt_copy(data));
-                /* sub leaves the tree (it may be a cached container) */
-                memset(r->wc, 0, sizeof r->wc);
-                if (kind == STEP_MAP)
-                    map_set(cur, key, lit, l);
-                else
-                    array_set(cur, idx, l);
+                jolt_val *l = jolt_val_new(a, JV_ARR);
+                jolt_val_append(a, l, sub);
+                jolt_val_append(a, l, v);
+                memset(r->wc, 0, sizeof r->wc); /* sub leaves its slot */
+                slot_set(r, cur, kind, key, klen, lit, idx, l, 0);
             }
             return;
         }
         if (!sub) {
-            sub = new_container(step_kind(path->el[i + 1]));
-            json_t *keep = sub;
-            if (kind == STEP_MAP) {
-                if (map_set(cur, key, lit, sub))
-                    return;
-            } else if (kind == STEP_ARRAY) {
-                if (array_set(cur, idx, sub))
-                    return;
-            } else
-                json_array_append_new(cur, sub);
-            sub = keep;
+            sub = jolt_val_new(a, step_kind(path->el[i + 1]) == STEP_MAP ? JV_OBJ : JV_ARR);
+            if (slot_set(r, cur, kind, key, klen, lit, idx, sub, fresh))
+                return;
         }
         if (wc) {
-            size_t kl = strlen(key);
-            if (kl < WCACHE_KEY) {
-                wc->parent = cur;
-                wc->child = sub;
-                memcpy(wc->key, key, kl + 1);
-            }
+            wc->parent = cur;
+            wc->key = key;
+            wc->child = sub;
         }
         cur = sub;
     }
 }
 
-static int node_apply(shift_run *r, const shift_node *n, const char *key, const json_t *input);
+static int node_apply(shift_run *r, const shift_node *n, const char *key, const jolt_val *input);
 
-static void apply_computed(shift_run *r, const shift_node *n, const char *key, const json_t *sub)
+/* Writes i in decimal, NUL-terminated, into buf (room for 21 bytes): an
+ * array index as the key Java matches it by. Returns its length. */
+static size_t index_key(size_t i, char *buf)
+{
+    char tmp[24], *e = tmp + sizeof tmp, *b = e;
+    do {
+        *--b = (char)('0' + i % 10);
+        i /= 10;
+    } while (i);
+    size_t len = (size_t)(e - b);
+    memcpy(buf, b, len);
+    buf[len] = '\0';
+    return len;
+}
+
+static void apply_computed(shift_run *r, const shift_node *n, const char *key, const jolt_val *sub)
 {
     for (int i = 0; i < n->ncomp; i++)
         if (node_apply(r, n->comp[i], key, sub))
@@ -412,44 +428,49 @@ static const shift_node *find_literal(const shift_node *n, const char *key)
     return NULL;
 }
 
-static void process_literals(shift_run *r, const shift_node *n, const json_t *input)
+static void process_literals(shift_run *r, const shift_node *n, const jolt_val *input, json_type type)
 {
-    if (json_is_object(input)) {
+    if (type == JSON_OBJECT) {
         for (int i = 0; i < n->nlit; i++) {
-            json_t *sub = json_object_get(input, n->lit[i]->pe->raw);
+            const shift_node *l = n->lit[i];
+            const jolt_val *sub = jolt_in_get(r->arena, input, l->pe->raw, l->rawlen);
             if (sub)
-                node_apply(r, n->lit[i], n->lit[i]->pe->raw, sub);
+                node_apply(r, l, l->pe->raw, sub);
         }
-    } else if (json_is_array(input)) {
+    } else if (type == JSON_ARRAY) {
+        size_t size = jolt_in_size(input);
         for (int i = 0; i < n->nlit; i++) {
-            long idx;
-            const char *k = n->lit[i]->pe->raw;
-            if (jolt_parse_int(k, strlen(k), &idx))
-                continue;
             /* Java: keyInt < size (a negative index would throw; skip it) */
-            if (idx < 0 || (size_t)idx >= json_array_size(input))
+            long idx = n->lit[i]->rawidx;
+            if (idx < 0 || (size_t)idx >= size)
                 continue;
-            node_apply(r, n->lit[i], k, json_array_get(input, (size_t)idx));
+            node_apply(r, n->lit[i], n->lit[i]->pe->raw, jolt_in_at(r->arena, input, (size_t)idx));
         }
     }
 }
 
-static void process_computed(shift_run *r, const shift_node *n, const json_t *input)
+/* Runs fn on each key and value of an object or array input (an array's
+ * keys are its indexes in decimal). */
+static void each_item(shift_run *r, const shift_node *n, const jolt_val *input, json_type type,
+                      void (*fn)(shift_run *, const shift_node *, const char *, const jolt_val *))
 {
-    if (json_is_object(input)) {
+    if (type == JSON_OBJECT) {
+        jolt_in_iter it = { NULL, 0, 0 };
         const char *k;
-        json_t *v;
-        json_object_foreach((json_t *)input, k, v) apply_computed(r, n, k, v);
-    } else if (json_is_array(input)) {
+        const jolt_val *v;
+        while (jolt_in_next(r->arena, input, &it, &k, &v))
+            fn(r, n, k, v);
+    } else if (type == JSON_ARRAY) {
         char buf[32];
-        for (size_t i = 0; i < json_array_size(input); i++) {
-            snprintf(buf, sizeof buf, "%zu", i);
-            apply_computed(r, n, buf, json_array_get(input, i));
+        size_t size = jolt_in_size(input);
+        for (size_t i = 0; i < size; i++) {
+            index_key(i, buf);
+            fn(r, n, buf, jolt_in_at(r->arena, input, i));
         }
     }
 }
 
-static void process_conflict_key(shift_run *r, const shift_node *n, const char *k, const json_t *v)
+static void process_conflict_key(shift_run *r, const shift_node *n, const char *k, const jolt_val *v)
 {
     const shift_node *lit = find_literal(n, k);
     if (lit)
@@ -458,14 +479,15 @@ static void process_conflict_key(shift_run *r, const shift_node *n, const char *
         apply_computed(r, n, k, v);
 }
 
-static void process(shift_run *r, const shift_node *n, const json_t *input)
+static void process(shift_run *r, const shift_node *n, const jolt_val *input)
 {
-    if (!input || json_is_null(input))
+    json_type type = input ? jolt_in_type(input) : JSON_NULL;
+    if (type == JSON_NULL)
         return;
-    if (!json_is_object(input) && !json_is_array(input)) {
+    if (type != JSON_OBJECT && type != JSON_ARRAY) {
         /* a scalar: its Java toString is matched as a key, with no data */
         strbuf s = STRBUF_INIT;
-        jolt_java_tostring(input, &s);
+        jolt_in_tostring(input, &s);
         if (n->strategy == ST_LITERALS || n->strategy == ST_BOTH) {
             const shift_node *lit = find_literal(n, s.buf);
             if (lit)
@@ -480,36 +502,26 @@ static void process(shift_run *r, const shift_node *n, const json_t *input)
     }
     switch (n->strategy) {
     case ST_LITERALS:
-        process_literals(r, n, input);
+        process_literals(r, n, input, type);
         break;
     case ST_COMPUTED:
-        process_computed(r, n, input);
+        each_item(r, n, input, type, apply_computed);
         break;
     case ST_BOTH:
-        process_literals(r, n, input);
-        process_computed(r, n, input);
+        process_literals(r, n, input, type);
+        each_item(r, n, input, type, apply_computed);
         break;
     case ST_CONFLICT:
-        if (json_is_object(input)) {
-            const char *k;
-            json_t *v;
-            json_object_foreach((json_t *)input, k, v) process_conflict_key(r, n, k, v);
-        } else {
-            char buf[32];
-            for (size_t i = 0; i < json_array_size(input); i++) {
-                snprintf(buf, sizeof buf, "%zu", i);
-                process_conflict_key(r, n, buf, json_array_get(input, i));
-            }
-        }
+        each_item(r, n, input, type, process_conflict_key);
         break;
     }
 }
 
-static int node_apply_here(shift_run *r, const shift_node *n, const char *key, const json_t *input);
+static int node_apply_here(shift_run *r, const shift_node *n, const char *key, const jolt_val *input);
 
 /* Applies node n to input under key; 1 when it matched ("handled" the key).
  * A reference failure is charged to the innermost node that saw it. */
-static int node_apply(shift_run *r, const shift_node *n, const char *key, const json_t *input)
+static int node_apply(shift_run *r, const shift_node *n, const char *key, const jolt_val *input)
 {
     int rc = node_apply_here(r, n, key, input);
     if (r->w.fail && !r->fail_path)
@@ -517,7 +529,21 @@ static int node_apply(shift_run *r, const shift_node *n, const char *key, const 
     return rc;
 }
 
-static int node_apply_here(shift_run *r, const shift_node *n, const char *key, const json_t *input)
+/* The walk keeps jansson trees for the references that read the input
+ * ("@(n,path)", transposes): a spec with any of them gets a jansson input
+ * (see shift_need), so an arena input's NULL here is never read. */
+static const json_t *walk_tree(const jolt_val *v)
+{
+    return v ? jolt_in_json(v) : NULL;
+}
+
+/* A jansson value read by a transpose, as an input value (NULL: none). */
+static const jolt_val *wrap(shift_run *r, const json_t *j)
+{
+    return j ? jolt_val_json(r->arena, j, 0) : NULL;
+}
+
+static int node_apply_here(shift_run *r, const shift_node *n, const char *key, const jolt_val *input)
 {
     jolt_match own;
     jolt_match_init(&own, key);
@@ -536,14 +562,16 @@ static int node_apply_here(shift_run *r, const shift_node *n, const char *key, c
         m = parent ? parent->m : &own;
 
     if (!n->leaf) {
-        const json_t *data = input;
+        const jolt_val *data = input;
         if (n->pe->kind == PE_TRANSPOSE) {
-            if (!jolt_transpose_data(n->pe, &r->w, &data)) {
+            const json_t *t;
+            if (!jolt_transpose_data(n->pe, &r->w, &t)) {
                 jolt_match_release(&own);
                 return 0;
             }
+            data = wrap(r, t);
         }
-        jolt_walk_push(&r->w, data, m);
+        jolt_walk_push(&r->w, walk_tree(data), m);
         for (int i = 0; i < n->nspecial; i++)
             node_apply(r, n->special[i], key, data);
         process(r, n, data);
@@ -555,35 +583,39 @@ static int node_apply_here(shift_run *r, const shift_node *n, const char *key, c
         return 1;
     }
 
-    const json_t *data;
-    json_t *tmp = NULL;
+    const jolt_val *data;
     int real = 0;
     switch (n->pe->kind) {
     case PE_DOLLAR:
-    case PE_HASH:
-        data = tmp = json_string(m->key);
+    case PE_HASH: {
+        json_t *tmp = json_string(m->key);
         if (!tmp) /* not UTF-8: keep it as a string anyway */
-            data = tmp = json_stringn_nocheck(m->key, strlen(m->key));
+            tmp = json_stringn_nocheck(m->key, strlen(m->key));
+        jolt_arena_hold(r->arena, tmp); /* the output may point at it */
+        data = wrap(r, tmp);
         break;
+    }
     case PE_AT:
         data = input;
         break;
-    case PE_TRANSPOSE:
-        if (!jolt_transpose_data(n->pe, &r->w, &data)) {
+    case PE_TRANSPOSE: {
+        const json_t *t;
+        if (!jolt_transpose_data(n->pe, &r->w, &t)) {
             jolt_match_release(&own);
             return 0;
         }
+        data = wrap(r, t);
         break;
+    }
     default:
         data = input;
         real = 1;
         break;
     }
-    jolt_walk_push(&r->w, input, m);
+    jolt_walk_push(&r->w, walk_tree(input), m);
     for (int i = 0; i < n->nw; i++)
-        shift_write(r, n->writers[i], data);
+        shift_write(r, n->writers[i], n->wkeys[i], data);
     jolt_walk_pop(&r->w);
-    json_decref(tmp);
     if (real) {
         jolt_step *last = jolt_walk_from_end(&r->w, 0);
         if (last)
@@ -593,31 +625,116 @@ static int node_apply_here(shift_run *r, const shift_node *n, const char *key, c
     return real;
 }
 
-static json_t *shift_apply(const void *impl, const json_t *input, const json_t *context, strbuf *err)
+/* ---- what an input must hold for the spec (jolt_apply_text) ---- */
+
+/* Whether the node or one below it reads input data other than the value
+ * its own key matched: "@" and "@(n,path)" keys, and transposes on the
+ * right hand side. Such a spec can read anything: its input is built whole. */
+static int reads_around(const shift_node *n)
+{
+    if (n->pe->kind == PE_AT || n->pe->kind == PE_TRANSPOSE)
+        return 1;
+    for (int i = 0; i < n->nw; i++)
+        for (int j = 0; j < n->writers[i]->n; j++) {
+            const jolt_pe *pe = n->writers[i]->el[j];
+            if (pe->kind == PE_TRANSPOSE || (pe->kind == PE_ARRAY && pe->arr == ARR_TRANSPOSE))
+                return 1;
+        }
+    for (int i = 0; i < n->nspecial; i++)
+        if (reads_around(n->special[i]))
+            return 1;
+    for (int i = 0; i < n->nlit; i++)
+        if (reads_around(n->lit[i]))
+            return 1;
+    for (int i = 0; i < n->ncomp; i++)
+        if (reads_around(n->comp[i]))
+            return 1;
+    return 0;
+}
+
+/* The jsontext_filter_fn of a shift spec without reads_around: the value
+ * under key (or at index of an array) is needed when a child of node can
+ * match that key, and then as a whole when that child is a leaf (its value
+ * is copied out) or when several children can match. Matching depends on
+ * keys alone, so a value no child can match is never read. Over-approximate:
+ * "&" keys count as matching anything. Returns a child node (borrowed from
+ * the compiled spec), JSONTEXT_BUILD_ALL or NULL. */
+static const void *shift_need(const void *node, const char *key, size_t klen, size_t index, void *ctx)
+{
+    (void)ctx;
+    const shift_node *n = node;
+    char buf[128];
+    long idx = -1;
+    if (!key) { /* an array element: matched as its decimal index */
+        if (index > (size_t)INT_MAX)
+            return JSONTEXT_BUILD_ALL;
+        idx = (long)index;
+        key = buf;
+        klen = index_key(index, buf);
+    }
+    const shift_node *cand = NULL;
+    int nc = 0;
+    for (int i = 0; i < n->nlit; i++) {
+        const shift_node *l = n->lit[i];
+        /* arrays: process_literals reads "00" as index 0 too */
+        if ((l->rawlen == klen && !memcmp(l->pe->raw, key, klen)) || (idx >= 0 && l->rawidx == idx)) {
+            cand = l;
+            nc++;
+        }
+    }
+    if (n->ncomp && key != buf) { /* the star matchers want a C string */
+        if (klen >= sizeof buf)
+            return JSONTEXT_BUILD_ALL;
+        memcpy(buf, key, klen);
+        buf[klen] = '\0';
+    }
+    for (int i = 0; i < n->ncomp; i++) {
+        jolt_match m;
+        if (!is_star(n->comp[i]->pe->kind) || jolt_pe_star_match(n->comp[i]->pe, buf, &m)) {
+            cand = n->comp[i];
+            nc++;
+        }
+    }
+    if (nc == 0)
+        return NULL;
+    return nc == 1 && !cand->leaf ? (const void *)cand : JSONTEXT_BUILD_ALL;
+}
+
+/* The output in the arena a (which owns it), or NULL with err when Java
+ * would throw. input is borrowed and must outlive the arena. */
+static jolt_val *shift_to_val(const void *impl, const jolt_val *input, const json_t *context, jolt_arena *a,
+                              strbuf *err)
 {
     (void)context;
     const shift_spec *s = impl;
     shift_run r;
     memset(&r, 0, sizeof r);
     strbuf_init(&r.keys, 64);
-    r.out = json_object();
+    r.arena = a;
+    r.out = jolt_val_new(a, JV_OBJ);
     jolt_match root;
     jolt_match_init(&root, "root");
-    jolt_walk_push(&r.w, input, &root);
+    jolt_walk_push(&r.w, walk_tree(input), &root);
     node_apply(&r, s->root, "root", input);
     jolt_walk_release(&r.w);
     jolt_match_release(&root);
     strbuf_release(&r.keys);
-    json_t *res = json_object_get(r.out, "root");
-    res = res ? json_incref(res) : json_null();
-    json_decref(r.out);
     if (r.w.fail) {
         /* Java throws here: the whole transform fails */
         if (err)
             strbuf_setf(err, "%s: %s", r.fail_path ? r.fail_path : "(spec)", r.w.fail);
-        json_decref(res);
         return NULL;
     }
+    jolt_val *res = jolt_val_get(r.out, "root", 4);
+    return res ? res : jolt_val_json(a, json_null(), 1);
+}
+
+static json_t *shift_apply(const void *impl, const json_t *input, const json_t *context, strbuf *err)
+{
+    jolt_arena *a = jolt_arena_new();
+    jolt_val *v = shift_to_val(impl, jolt_val_json(a, input, 0), context, a, err);
+    json_t *res = v ? jolt_val_to_json(v) : NULL;
+    jolt_arena_free(a);
     return res;
 }
 
@@ -625,7 +742,43 @@ static void shift_free(void *impl)
 {
     shift_spec *s = impl;
     node_free(s->root);
+    for (size_t i = 0; i < s->nkeys; i++)
+        free(s->keys[i]);
+    free(s->keys);
     free(s);
+}
+
+/* The spec's one copy of key (made on first sight). */
+static const char *intern(shift_spec *s, const char *key)
+{
+    for (size_t i = 0; i < s->nkeys; i++)
+        if (!strcmp(s->keys[i], key))
+            return s->keys[i];
+    s->keys = xrealloc(s->keys, (s->nkeys + 1) * sizeof *s->keys);
+    return s->keys[s->nkeys++] = xstrdup(key);
+}
+
+/* Fills the wkeys of n and the nodes below it. */
+static void intern_writers(shift_spec *s, shift_node *n)
+{
+    if (n->nw) {
+        n->wkeys = xcalloc((size_t)n->nw, sizeof *n->wkeys);
+        for (int i = 0; i < n->nw; i++) {
+            const jolt_path *p = n->writers[i];
+            n->wkeys[i] = xcalloc((size_t)(p->n ? p->n : 1), sizeof *n->wkeys[i]);
+            for (int j = 0; j < p->n; j++)
+                if (p->el[j]->kind == PE_LITERAL) {
+                    n->wkeys[i][j].key = intern(s, p->el[j]->raw);
+                    n->wkeys[i][j].len = strlen(p->el[j]->raw);
+                }
+        }
+    }
+    for (int i = 0; i < n->nspecial; i++)
+        intern_writers(s, n->special[i]);
+    for (int i = 0; i < n->nlit; i++)
+        intern_writers(s, n->lit[i]);
+    for (int i = 0; i < n->ncomp; i++)
+        intern_writers(s, n->comp[i]);
 }
 
 int jolt_shift_compile(jolt_op *op, const json_t *spec, jolt_cpath *p, strbuf *err)
@@ -637,9 +790,15 @@ int jolt_shift_compile(jolt_op *op, const json_t *spec, jolt_cpath *p, strbuf *e
         return -1;
     shift_spec *s = xcalloc(1, sizeof *s);
     s->root = root;
+    intern_writers(s, root);
     op->name = "shift";
     op->impl = s;
     op->apply = shift_apply;
+    op->to_val = shift_to_val;
     op->free_impl = shift_free;
+    if (!reads_around(root)) {
+        op->need = shift_need;
+        op->need_root = root;
+    }
     return 0;
 }

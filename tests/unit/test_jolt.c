@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "jolt.h"
+#include "jolt_int.h"
 #include "jsontext.h"
 #include "same_json.h"
 #include "unit.h"
@@ -337,6 +338,281 @@ static void test_chain_and_range(void)
     BAD(NULL, "\"foo\"", NULL);
 }
 
+/* jolt_apply_text on input gives the text of jolt_apply's output, or its
+ * error; want (when not NULL) is that text. */
+static void check_text(const char *op, const char *spec, const char *input, const char *want, int line)
+{
+    json_t *s = J(spec), *in = jsontext_parse(input, strlen(input), NULL);
+    strbuf err = STRBUF_INIT, terr = STRBUF_INIT, got = STRBUF_INIT, direct = STRBUF_INIT;
+    jolt_spec *js = op ? jolt_compile_op(op, s, &err) : jolt_compile(s, &err);
+    json_t *out = js && in ? jolt_apply(js, in, NULL, &err) : NULL;
+    if (out)
+        jsontext_dump(out, &direct, 0);
+    else if (!in)
+        jsontext_parse(input, strlen(input), &err); /* the syntax error */
+    int rc = js ? jolt_apply_text(js, input, strlen(input), NULL, &got, &terr) : -1;
+    int ok = js && (out ? rc == 0 && !strcmp(got.buf, direct.buf) : rc == -1 && !strcmp(terr.buf, err.buf));
+    if (want)
+        ok = ok && !strcmp(out ? got.buf : terr.buf, want);
+    if (ok) {
+        unit_passed++;
+    } else {
+        unit_failed++;
+        fprintf(stderr, "FAIL %s: line %d: text path gave %s '%s', jolt_apply '%s' '%s', want '%s'\n", unit_current,
+                line, rc ? "error" : "", rc ? terr.buf : got.buf, direct.buf, err.buf, want ? want : "");
+    }
+    json_decref(out);
+    jolt_free(js);
+    json_decref(s);
+    json_decref(in);
+    strbuf_release(&err);
+    strbuf_release(&terr);
+    strbuf_release(&got);
+    strbuf_release(&direct);
+}
+#define TEXT(op, spec, in, want) check_text(op, spec, in, want, __LINE__)
+
+static void test_apply_text(void)
+{
+    const char *order = "{\"id\":\"A\",\"skip\":{\"big\":[1,2,{\"x\":\"y\"}]},\"items\":[{\"sku\":\"s1\",\"q\":1,"
+                        "\"img\":[\"u\"]},{\"sku\":\"s2\",\"q\":2.5}],\"tags\":[\"a\",\"b\"]}";
+    /* a shift reading part of its input: the rest is checked, not built */
+    TEXT("shift", "{\"id\":\"o.id\",\"items\":{\"*\":{\"sku\":\"l[&1].sku\",\"q\":\"l[&1].qty\"}},\"tags\":\"t\"}",
+         order, "{\"o\":{\"id\":\"A\"},\"l\":[{\"sku\":\"s1\",\"qty\":1},{\"sku\":\"s2\",\"qty\":2.5}],\"t\":[\"a\",\"b\"]}");
+    /* stars, &, $ and # keys, several keys matching one value */
+    TEXT("shift", "{\"i*\":{\"0\":{\"$\":\"k\",\"#x\":\"h\",\"*\":\"v.&\"}},\"*s\":\"star\",\"tags\":\"t\"}", order, NULL);
+    TEXT("shift", "{\"*\":{\"*\":{\"sku|q\":\"m.&2.&1.&\"}}}", order, NULL);
+    /* array elements by literal index, "00" too (Java's parseInt) */
+    TEXT("shift", "{\"items\":{\"1\":{\"q\":\"second\"},\"00\":{\"sku\":\"first\"}}}", order,
+         "{\"second\":2.5,\"first\":\"s1\"}");
+    TEXT("shift", "{\"00\":\"x\",\"2\":\"y\"}", "[5,6,7]", "{\"x\":5,\"y\":7}");
+    /* "@" and "@(n,path)" read around the matched values: built whole */
+    TEXT("shift", "{\"items\":{\"*\":{\"@(2,id)\":\"l[&1].order\",\"@\":\"all[]\"}}}", order, NULL);
+    TEXT("shift", "{\"items\":{\"*\":{\"sku\":\"bysku.@(1,q)\"}}}", order, NULL);
+    /* a scalar where the spec has an object, and a scalar input */
+    TEXT("shift", "{\"id\":{\"A\":{\"$\":\"was\"}}}", order, "{\"was\":\"A\"}");
+    TEXT("shift", "{\"a\":\"b\"}", "7", "null");
+    /* chains: only the first step's needs count */
+    TEXT(NULL, "[{\"operation\":\"shift\",\"spec\":{\"id\":\"id\"}},{\"operation\":\"default\",\"spec\":{\"d\":[1]}}]",
+         order, "{\"id\":\"A\",\"d\":[1]}");
+    TEXT(NULL, "[{\"operation\":\"default\",\"spec\":{\"id\":1}},{\"operation\":\"remove\",\"spec\":{\"skip\":\"\"}}]",
+         order, NULL);
+    /* errors: syntax anywhere (in the parts not built too), apply errors */
+    TEXT("shift", "{\"id\":\"x\"}", "{\"id\":1,\"other\":[1,2,]}", "line 1 column 22: trailing comma in array");
+    TEXT("shift", "{\"id\":\"x\"}", "{\"id\":1,\"other\":{\"\\u0000\":1}}", NULL);
+    TEXT("shift", "{\"id\":\"x\"}", "{\"id\":1} 2", NULL);
+    TEXT("shift", "{\"a\":{\"$(3)\":\"x\"}}", "{\"a\":{\"k\":1}}", "a.$(3): reference above the root of the input");
+    TEXT("shift", "{\"id\":\"x\"}", "", NULL);
+}
+
+/* The engine's arena values (jolt_val.c) on their own. */
+static void test_arena_values(void)
+{
+    jolt_arena *a = jolt_arena_new();
+    /* an object past the size where it keeps an index: order of insertion,
+     * a replaced member keeps its place, lookups hit and miss */
+    jolt_val *o = jolt_val_new(a, JV_OBJ);
+    char key[16];
+    for (int i = 0; i < 200; i++) {
+        int n = snprintf(key, sizeof key, "k%d", (i * 7) % 200);
+        json_t *iv = json_integer(i);
+        jolt_arena_hold(a, iv); /* released with the arena */
+        CHECK_INT(jolt_val_set(a, o, key, (size_t)n, 0, jolt_val_json(a, iv, 1)), 0);
+    }
+    CHECK_INT(o->n, 200);
+    json_t *str = json_string("three");
+    jolt_arena_hold(a, str);
+    jolt_val *three = jolt_val_json(a, str, 1);
+    CHECK_INT(jolt_val_set(a, o, "k21", 3, 1, three), 0);
+    CHECK_INT(o->n, 200);
+    CHECK(jolt_val_get(o, "k21", 3) == three && !strcmp(o->m[3].key, "k21"));
+    CHECK(jolt_val_get(o, "k200", 4) == NULL && jolt_val_get(o, "k", 1) == NULL);
+    int found = 0;
+    for (int i = 0; i < 200; i++) {
+        int n = snprintf(key, sizeof key, "k%d", i);
+        found += jolt_val_get(o, key, (size_t)n) != NULL;
+    }
+    CHECK_INT(found, 200);
+    /* a computed key that is not UTF-8 is refused, as jansson refuses it */
+    CHECK_INT(jolt_val_set(a, o, "\xff", 1, 0, three), -1);
+    /* the jansson tree and the text say the same, in the same order */
+    json_t *j = jolt_val_to_json(o);
+    strbuf t1 = STRBUF_INIT, t2 = STRBUF_INIT;
+    jsontext_dump(j, &t1, 0);
+    jolt_val_dump(o, &t2);
+    CHECK_STR(t2.buf, t1.buf);
+    const char *head = "{\"k0\":0,\"k7\":1,\"k14\":2,\"k21\":\"three\",";
+    CHECK(!strncmp(t1.buf, head, strlen(head)));
+    json_decref(j);
+    /* arrays: padding with nulls, an index too far refused */
+    jolt_val *arr = jolt_val_new(a, JV_ARR);
+    CHECK_INT(jolt_val_put(a, arr, 3, three, 10), 0);
+    CHECK_INT(jolt_val_put(a, arr, 11, three, 10), -1);
+    CHECK_INT(jolt_val_put(a, arr, -1, three, 10), -1);
+    strbuf_reset(&t2);
+    jolt_val_dump(arr, &t2);
+    CHECK_STR(t2.buf, "[null,null,null,\"three\"]");
+    /* copy on write: owning a borrowed container leaves the jansson value
+     * alone; converting copies what must not be shared */
+    json_t *in = J("{\"x\":{\"y\":[1,2.0]},\"z\":true}");
+    jolt_val *v = jolt_val_json(a, in, 0);
+    jolt_val_own(a, v);
+    CHECK(v->kind == JV_OBJ && v->n == 2);
+    jolt_val *x = jolt_val_get(v, "x", 1);
+    jolt_val_own(a, x);
+    jolt_val_set(a, x, "new", 3, 1, jolt_val_json(a, NULL, 1));
+    json_t *back = jolt_val_to_json(v);
+    char *d = dump(back);
+    CHECK_STR(d, "{\"x\":{\"y\":[1,2.0],\"new\":null},\"z\":true}");
+    free(d);
+    d = dump(in);
+    CHECK_STR(d, "{\"x\":{\"y\":[1,2.0]},\"z\":true}");
+    free(d);
+    CHECK(json_object_get(json_object_get(back, "x"), "y") != json_object_get(json_object_get(in, "x"), "y"));
+    json_decref(back);
+    /* shared: a container passed through is a copy of its own at the top,
+     * with its members shared */
+    jolt_val *s = jolt_val_json(a, in, 1);
+    back = jolt_val_to_json(s);
+    CHECK(back != in && json_object_get(back, "x") == json_object_get(in, "x"));
+    json_decref(back);
+    json_decref(in);
+    strbuf_release(&t1);
+    strbuf_release(&t2);
+    jolt_arena_free(a);
+}
+
+/* Text read straight into arena values writes out as the jansson reader's
+ * tree does (member order, duplicates, integer vs real, escapes), and
+ * malformed text fails with the same message. */
+static void test_arena_parse(void)
+{
+    const char *docs[] = {
+        "{\"b\":1,\"a\":[1,2.0,-0,-0.0,1E2,1e-7,123456789012345678901234,9223372036854775807],\"b\":3}",
+        "[\"plain\",\"esc \\\" \\\\ \\/ \\n \\u00e9 \\ud83d\\ude00\",\"\\u0000in\",\"\xc3\xa9t\xc3\xa9\",true,false,null,{}]",
+        "  {\"k\\u0065y\" : { \"deep\" : [ [ [ [ {\"x\":\"y\"} ] ] ] ] } }  ",
+        "/* comment */ {\"a\": 1 // line\n}",
+        "\"top\"", "42", "-1.5", "null",
+        "{\"a\":[1,}", "{\"a\" 1}", "[1] x", "{\"\\u0000\":1}", "\"\\ud800\"", "[01]", "1e400", "", "{\"a\":\"\x01\"}",
+    };
+    for (size_t i = 0; i < sizeof docs / sizeof docs[0]; i++) {
+        strbuf e1 = STRBUF_INIT, e2 = STRBUF_INIT, t1 = STRBUF_INIT, t2 = STRBUF_INIT;
+        json_t *j = jsontext_parse(docs[i], strlen(docs[i]), &e1);
+        jolt_arena *a = jolt_arena_new();
+        jolt_val *v = jolt_val_parse(a, docs[i], strlen(docs[i]), NULL, NULL, &e2);
+        CHECK((j == NULL) == (v == NULL));
+        if (j && v) {
+            jsontext_dump(j, &t1, 0);
+            jolt_val_dump(v, &t2);
+            CHECK_STR(t2.buf, t1.buf);
+            /* and to a jansson tree: the same again, kinds included */
+            json_t *back = jolt_val_to_json(v);
+            CHECK(same_json_ordered(j, back));
+            json_decref(back);
+        } else {
+            CHECK_STR(e2.buf, e1.buf);
+        }
+        jolt_arena_free(a);
+        json_decref(j);
+        strbuf_release(&e1);
+        strbuf_release(&e2);
+        strbuf_release(&t1);
+        strbuf_release(&t2);
+    }
+}
+
+/* jolt_doc: a document read once into the engine's values, specs applied
+ * to it any number of times, as jolt_apply does on the jansson tree. */
+static void test_docs(void)
+{
+    const char *input = "{\"id\":\"A\",\"n\":null,\"items\":[{\"sku\":\"s1\",\"q\":1,\"t\":[\"x\"]},{\"sku\":\"s2\",\"q\":2.5}],"
+                        "\"m\":{\"k\":\"v\",\"e\":\"\\u00e9\\n\"}}";
+    const char *specs[] = {
+        "[{\"operation\":\"shift\",\"spec\":{\"id\":\"o.id\",\"items\":{\"*\":{\"sku\":\"l[&1].sku\",\"t\":\"l[&1].t\"}},\"m\":\"m\"}},"
+        "{\"operation\":\"default\",\"spec\":{\"l[]\":{\"*\":{\"t\":[],\"d\":0}},\"m\":{\"x\":1}}}]",
+        /* the input's own containers defaulted: copied on write */
+        "[{\"operation\":\"default\",\"spec\":{\"n\":1,\"m\":{\"x\":1},\"items[]\":{\"*\":{\"d\":true}}}}]",
+        /* '@' and a transpose: the shift reads a jansson tree */
+        "[{\"operation\":\"shift\",\"spec\":{\"items\":{\"*\":{\"@\":\"all[]\",\"sku\":\"by.@(1,q)\"}}}}]",
+        /* steps that take jansson trees, between arena ones */
+        "[{\"operation\":\"remove\",\"spec\":{\"m\":\"\"}},{\"operation\":\"shift\",\"spec\":{\"*\":\"&\"}},"
+        "{\"operation\":\"sort\"},{\"operation\":\"default\",\"spec\":{\"z\":[1]}}]",
+        "[{\"operation\":\"shift\",\"spec\":{\"m\":{\"$(3)\":\"x\"}}}]",
+    };
+    strbuf err = STRBUF_INIT, before = STRBUF_INIT, after = STRBUF_INIT;
+    jolt_doc *in = jolt_doc_parse(input, strlen(input), &err);
+    CHECK(in != NULL);
+    jolt_doc_dump(in, &before);
+    json_t *jin = J(input);
+    for (size_t i = 0; i < sizeof specs / sizeof specs[0]; i++) {
+        json_t *sp = J(specs[i]);
+        jolt_spec *js = jolt_compile(sp, &err);
+        CHECK(js != NULL);
+        for (int round = 0; round < 2; round++) {
+            strbuf e1 = STRBUF_INIT, e2 = STRBUF_INIT;
+            json_t *want = jolt_apply(js, jin, NULL, &e1);
+            jolt_doc *out = jolt_apply_doc(js, in, NULL, &e2);
+            CHECK((want == NULL) == (out == NULL));
+            if (want && out) {
+                char *w = dump(want);
+                strbuf got = STRBUF_INIT;
+                jolt_doc_dump(out, &got);
+                CHECK_STR(got.buf, w);
+                json_t *j = jolt_doc_json(out);
+                CHECK(same_json_ordered(want, j));
+                json_decref(j);
+                strbuf_release(&got);
+                free(w);
+            } else {
+                CHECK_STR(e2.buf, e1.buf);
+            }
+            jolt_doc_free(out);
+            json_decref(want);
+            strbuf_release(&e1);
+            strbuf_release(&e2);
+        }
+        jolt_free(js);
+        json_decref(sp);
+    }
+    /* the input document is as it was */
+    jolt_doc_dump(in, &after);
+    CHECK_STR(after.buf, before.buf);
+    jolt_doc_free(in);
+    CHECK(jolt_doc_parse("{\"a\":", 5, &err) == NULL && strstr(err.buf, "line 1"));
+    json_decref(jin);
+    strbuf_release(&err);
+    strbuf_release(&before);
+    strbuf_release(&after);
+}
+
+/* Outputs built in the arena at sizes and depths past its small cases. */
+static void test_arena_outputs(void)
+{
+    strbuf in = STRBUF_INIT, want = STRBUF_INIT;
+    strbuf_addch(&in, '{');
+    for (int i = 0; i < 3000; i++)
+        strbuf_addf(&in, "%s\"key%d\":%d", i ? "," : "", (i * 37) % 3000, i);
+    strbuf_addch(&in, '}');
+    /* every key to the same place: order kept through the member index */
+    TEXT("shift", "{\"*\":\"&\"}", in.buf, in.buf);
+    /* and each value twice: lists of old and new */
+    TEXT("shift", "{\"*\":[\"&\",\"dup.&\"]}", in.buf, NULL);
+    TEXT(NULL, "[{\"operation\":\"shift\",\"spec\":{\"*\":\"m.&\"}},{\"operation\":\"default\",\"spec\":{\"m\":{\"*\":0,\"key5\":1,\"new\":2}}}]",
+         in.buf, NULL);
+    /* deep output paths (past the write cache's levels) */
+    TEXT("shift", "{\"a\":\"l1.l2.l3.l4.l5.l6.l7.l8.l9.l10.l11.l12\",\"b\":\"l1.l2.l3.l4.l5.l6.l7.l8.l9.l10.l11.m\"}",
+         "{\"a\":1,\"b\":[2]}", "{\"l1\":{\"l2\":{\"l3\":{\"l4\":{\"l5\":{\"l6\":{\"l7\":{\"l8\":{\"l9\":{\"l10\":{\"l11\":"
+         "{\"l12\":1,\"m\":[2]}}}}}}}}}}}}");
+    /* writing into a value copied from the input, at every kind of step */
+    TEXT("shift", "{\"o\":\"x\",\"p\":\"x.q\",\"arr\":\"y\",\"v\":\"y[]\",\"w\":\"y[5]\"}",
+         "{\"o\":{\"k\":1},\"p\":2,\"arr\":[1],\"v\":3,\"w\":4}", "{\"x\":{\"k\":1,\"q\":2},\"y\":[1,3,null,null,null,4]}");
+    /* defaults over the input itself: it is never changed */
+    TEXT("default", "{\"a\":{\"b\":{\"c\":1}},\"l[]\":{\"2\":\"x\",\"*\":{\"d\":true}}}",
+         "{\"a\":{\"b\":null,\"e\":[1]},\"l\":[{},null,null,5]}", "{\"a\":{\"b\":{\"c\":1},\"e\":[1]},\"l\":[{\"d\":true},{\"d\":true},\"x\",5]}");
+    strbuf_release(&in);
+    strbuf_release(&want);
+}
+
 static void test_reuse_and_input_untouched(void)
 {
     json_t *s = J("{\"*\":{\"*\":{\"v\":\"out[#2]\"}}}"), *in = J("{\"g\":{\"a\":{\"v\":1},\"b\":{\"v\":2}}}");
@@ -419,6 +695,11 @@ int main(void)
     RUN(test_registered);
     RUN(test_java_parity);
     RUN(test_chain_and_range);
+    RUN(test_apply_text);
+    RUN(test_arena_values);
+    RUN(test_arena_outputs);
+    RUN(test_arena_parse);
+    RUN(test_docs);
     RUN(test_reuse_and_input_untouched);
     RUN(test_threads);
     return unit_done();

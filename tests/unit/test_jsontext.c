@@ -392,6 +392,152 @@ static void test_pick(void)
     pick("{\"orderitem_set\":[{\"pk\":1,\"x\":[1,]}]}", 0, NULL, 0, "ERR: line 1 column 34: trailing comma in array");
 }
 
+/* A filter for the filtered parse: a node is a NULL-terminated list of
+ * "key" (built whole) or "key>" (its members filtered by the next node);
+ * "#n" names array element n. */
+typedef struct fnode {
+    const char *keys[6];
+    const struct fnode *sub;
+} fnode;
+
+static const void *test_filter(const void *node, const char *key, size_t klen, size_t index, void *ctx)
+{
+    const fnode *n = node;
+    char buf[32];
+    int *calls = ctx;
+    (*calls)++;
+    if (!key) {
+        klen = (size_t)snprintf(buf, sizeof buf, "#%zu", index);
+        key = buf;
+    }
+    for (int i = 0; n->keys[i]; i++) {
+        size_t l = strlen(n->keys[i]);
+        int deeper = n->keys[i][l - 1] == '>';
+        if (l - (size_t)deeper == klen && !memcmp(n->keys[i], key, klen))
+            return deeper ? (const void *)n->sub : JSONTEXT_BUILD_ALL;
+    }
+    return NULL;
+}
+
+static void filtered(const char *in, const fnode *root, const char *want)
+{
+    strbuf err = STRBUF_INIT;
+    int calls = 0;
+    check_parsed(jsontext_parse_filtered(in, strlen(in), test_filter, root, &calls, &err), &err, want);
+}
+
+static void test_filtered(void)
+{
+    const char *order = "{\"pk\":7,\"number\":\"A\",\"customer\":{\"name\":\"x\",\"address\":{\"city\":\"y\"}},"
+                        "\"items\":[{\"pk\":71,\"product\":{\"sku\":\"S\",\"tags\":[1,2]}},{\"pk\":72}]}";
+    fnode item = { { "product", NULL }, NULL };
+    fnode items = { { "#1", "#0>", NULL }, &item };
+    fnode root = { { "number", "items>", NULL }, &items };
+    /* members not asked for are left out; array elements keep their places */
+    filtered(order, &root, "{\"number\":\"A\",\"items\":[{\"product\":{\"sku\":\"S\",\"tags\":[1,2]}},{\"pk\":72}]}");
+    fnode none = { { NULL }, NULL };
+    filtered(order, &none, "{}");
+    filtered("[1,[2],{\"a\":3}]", &none, "[null,null,null]");
+    /* NULL root: everything, and the filter is never asked */
+    int calls = 0;
+    json_t *v = jsontext_parse_filtered(order, strlen(order), test_filter, NULL, &calls, NULL);
+    CHECK(v && json_object_size(v) == 4 && calls == 0);
+    json_decref(v);
+    /* a scalar top value, and keys compared decoded */
+    filtered("5", &none, "5");
+    fnode esc = { { "items", NULL }, NULL };
+    filtered("{\"it\\u0065ms\":[1],\"x\":2}", &esc, "{\"items\":[1]}");
+    /* the parts left out are checked as the full parse checks them: same
+     * message, same place, NUL keys included */
+    const char *bad[] = { "{\"a\":{\"b\":[1,}}", "{\"a\":{\"b\" 1}}", "{\"a\":{}} x", "{\"a\":[\"\\q\"]}",
+                          "{\"a\":{\"b\":tru}}", "{\"a\":[01]}", "{\"a\":{\"\\u0000\":1}}", "{\"a\":1e999}",
+                          "{\"a\":\"\xff\"}", "[1,2,]" };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        strbuf e1 = STRBUF_INIT, e2 = STRBUF_INIT;
+        json_t *a = jsontext_parse(bad[i], strlen(bad[i]), &e1);
+        json_t *b = jsontext_parse_filtered(bad[i], strlen(bad[i]), test_filter, &none, &calls, &e2);
+        CHECK(a == NULL && b == NULL);
+        CHECK_STR(e2.buf, e1.buf);
+        strbuf_release(&e1);
+        strbuf_release(&e2);
+    }
+}
+
+/* Nesting around the depth limit inside parts a filtered parse leaves out:
+ * the same verdict and message as the full parse. */
+static void test_filtered_depth(void)
+{
+    static const fnode none = { { NULL }, NULL };
+    for (int n = 500; n < 520; n++) {
+        strbuf doc = STRBUF_INIT, e1 = STRBUF_INIT, e2 = STRBUF_INIT;
+        int calls = 0;
+        strbuf_addstr(&doc, "{\"a\":");
+        for (int i = 0; i < n; i++)
+            strbuf_addch(&doc, i % 2 ? '[' : '{'), i % 2 ? (void)0 : strbuf_addstr(&doc, "\"k\":");
+        for (int i = n - 1; i >= 0; i--)
+            strbuf_addch(&doc, i % 2 ? ']' : '}');
+        strbuf_addch(&doc, '}');
+        json_t *v = jsontext_parse(doc.buf, doc.len, &e1);
+        json_t *f = jsontext_parse_filtered(doc.buf, doc.len, test_filter, &none, &calls, &e2);
+        CHECK((v == NULL) == (f == NULL));
+        CHECK_STR(e2.buf, e1.buf);
+        json_decref(v);
+        json_decref(f);
+        strbuf_release(&doc);
+        strbuf_release(&e1);
+        strbuf_release(&e2);
+    }
+}
+
+/* Strings and whitespace of every length around the 16-byte blocks the
+ * scanner and the writer look at, with the special byte at each place. */
+static void test_block_edges(void)
+{
+    const char *specials[] = { "\\\"", "\\n", "\xc3\xa9", "\\u00e9" };
+    for (int len = 0; len < 40; len++) {
+        for (size_t k = 0; k < sizeof specials / sizeof specials[0]; k++) {
+            for (int at = 0; at <= len; at += (len > 8 ? 7 : 1)) {
+                strbuf in = STRBUF_INIT, want = STRBUF_INIT, err = STRBUF_INIT, out = STRBUF_INIT;
+                strbuf_addch(&in, '"');
+                strbuf_addch(&want, '"');
+                for (int i = 0; i < len; i++) {
+                    if (i == at) {
+                        strbuf_addstr(&in, specials[k]);
+                        strbuf_addstr(&want, k == 3 ? "\xc3\xa9" : specials[k]);
+                    }
+                    strbuf_addch(&in, (char)('a' + i % 26));
+                    strbuf_addch(&want, (char)('a' + i % 26));
+                }
+                strbuf_addch(&in, '"');
+                strbuf_addch(&want, '"');
+                /* whitespace runs of every length before and after */
+                strbuf pad = STRBUF_INIT;
+                for (int i = 0; i < len; i++)
+                    strbuf_addch(&pad, " \n\t\r"[i % 4]);
+                strbuf doc = STRBUF_INIT;
+                strbuf_addf(&doc, "%s[%s%s]%s", pad.buf, in.buf, pad.buf, pad.buf);
+                json_t *v = jsontext_parse(doc.buf, doc.len, &err);
+                CHECK(v != NULL);
+                if (v)
+                    jsontext_dump(json_array_get(v, 0), &out, 0);
+                CHECK_STR(out.buf, want.buf);
+                json_decref(v);
+                /* a control byte inside is refused wherever it is */
+                strbuf_setlen(&in, in.len - 1);
+                strbuf_addstr(&in, "\x01\"");
+                v = jsontext_parse(in.buf, in.len, NULL);
+                CHECK(v == NULL);
+                strbuf_release(&in);
+                strbuf_release(&want);
+                strbuf_release(&err);
+                strbuf_release(&out);
+                strbuf_release(&pad);
+                strbuf_release(&doc);
+            }
+        }
+    }
+}
+
 static void test_roundtrip_text(void)
 {
     const char *doc = "{\"id\":\"SO-1\",\"n\":3,\"x\":-2.5,\"ok\":true,\"nil\":null,\"items\":[{\"q\":1,\"tags\":[\"a\",\"b\"]}],"
@@ -675,26 +821,30 @@ static void gen(strbuf *sb, int depth)
     strbuf_addstr(sb, ws[next() % 9]);
 }
 
-static void test_minify_random(void)
+/* One to three random edits of doc: a byte replaced by one that matters to
+ * the grammar, or the text cut short. */
+static void edit_randomly(strbuf *doc)
 {
     static const char edits[] = "{}[]\",:\\/*\n 0-.eEu\x80\xc3\x01tfn";
+    for (int k = (int)(next() % 3); k >= 0 && doc->len; k--) {
+        size_t at = (size_t)(next() % doc->len);
+        char ch = edits[next() % (sizeof edits - 1)];
+        if (next() & 1)
+            doc->buf[at] = ch;
+        else
+            strbuf_setlen(doc, at); /* truncate */
+    }
+}
+
+static void test_minify_random(void)
+{
     strbuf doc = STRBUF_INIT, e1 = STRBUF_INIT, e2 = STRBUF_INIT, out = STRBUF_INIT;
     int bad = 0, valid = 0, invalid = 0;
     for (int i = 0; i < 20000 && bad < 5; i++) {
         strbuf_reset(&doc);
         gen(&doc, 0);
-        if (i % 2 && doc.len) { /* one to three edits */
-            for (int k = (int)(next() % 3); k >= 0; k--) {
-                size_t at = (size_t)(next() % doc.len);
-                char ch = edits[next() % (sizeof edits - 1)];
-                if (next() & 1)
-                    doc.buf[at] = ch;
-                else
-                    strbuf_setlen(&doc, at); /* truncate */
-                if (!doc.len)
-                    break;
-            }
-        }
+        if (i % 2)
+            edit_randomly(&doc);
         strbuf_reset(&e1);
         strbuf_reset(&e2);
         strbuf_reset(&out);
@@ -721,6 +871,52 @@ static void test_minify_random(void)
     strbuf_release(&out);
 }
 
+/* Random documents, valid and edited: the parses that build only part of a
+ * document (shallow, and filtered with nothing wanted, where every value
+ * goes through the fast check) accept exactly what the full parse accepts
+ * and fail with its message. */
+static void test_skip_random(void)
+{
+    strbuf doc = STRBUF_INIT, e1 = STRBUF_INIT, e2 = STRBUF_INIT, e3 = STRBUF_INIT;
+    int bad = 0, valid = 0, invalid = 0, calls = 0;
+    static const fnode none = { { NULL }, NULL };
+    for (int i = 0; i < 20000 && bad < 5; i++) {
+        strbuf_reset(&doc);
+        strbuf_addstr(&doc, "{\"k\":");
+        gen(&doc, 0);
+        strbuf_addch(&doc, '}');
+        if (i % 2)
+            edit_randomly(&doc);
+        strbuf_reset(&e1);
+        strbuf_reset(&e2);
+        strbuf_reset(&e3);
+        json_t *v = jsontext_parse(doc.buf, doc.len, &e1);
+        json_t *f = jsontext_parse_filtered(doc.buf, doc.len, test_filter, &none, &calls, &e2);
+        json_t *sh = jsontext_parse_shallow(doc.buf, doc.len, 1, &e3);
+        if (v) {
+            valid++;
+            bad += !f;
+        } else {
+            invalid++;
+            bad += f || strcmp(e1.buf, e2.buf);
+            /* the shallow parse does not refuse NUL keys in what it skips */
+            bad += sh && !strstr(e1.buf, "NUL byte");
+            bad += !sh && strcmp(e1.buf, e3.buf);
+        }
+        if (bad)
+            fprintf(stderr, "    disagree on %s: parse %s, filtered %s, shallow %s\n", doc.buf, e1.buf, e2.buf, e3.buf);
+        json_decref(v);
+        json_decref(f);
+        json_decref(sh);
+    }
+    CHECK_INT(bad, 0);
+    CHECK(valid > 5000 && invalid > 2000);
+    strbuf_release(&doc);
+    strbuf_release(&e1);
+    strbuf_release(&e2);
+    strbuf_release(&e3);
+}
+
 int main(void)
 {
     RUN(test_values);
@@ -733,10 +929,14 @@ int main(void)
     RUN(test_roundtrip_text);
     RUN(test_shallow);
     RUN(test_pick);
+    RUN(test_filtered);
+    RUN(test_filtered_depth);
+    RUN(test_block_edges);
     RUN(test_minify);
     RUN(test_minify_errors);
     RUN(test_minify_nesting);
     RUN(test_minify_top);
     RUN(test_minify_random);
+    RUN(test_skip_random);
     return unit_done();
 }

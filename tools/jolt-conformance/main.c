@@ -260,7 +260,32 @@ static void each_fixture(const char *root, const char *sub, folder_stat *fs, fix
     strbuf_release(&dir);
 }
 
-/* Runs op on input and compares; mode 0 Diffy, 1 AOOD, 2 Diffy + key order */
+/* Whether jolt_apply_text on input's text gives what jolt_apply gave (out,
+ * or NULL and its error message err): the same text, or the same error. */
+static int text_path_agrees(const jolt_spec *s, const json_t *input, const json_t *ctx, const json_t *out,
+                            const char *err)
+{
+    strbuf in = STRBUF_INIT, got = STRBUF_INIT, want = STRBUF_INIT, terr = STRBUF_INIT;
+    json_t *null_in = input ? NULL : json_null();
+    jsontext_dump(input ? input : null_in, &in, JSONTEXT_PRETTY);
+    int rc = jolt_apply_text(s, in.buf, in.len, ctx, &got, &terr);
+    int same;
+    if (out) {
+        jsontext_dump(out, &want, 0);
+        same = rc == 0 && !strcmp(got.buf, want.buf);
+    } else {
+        same = rc != 0 && !strcmp(terr.buf, err);
+    }
+    json_decref(null_in);
+    strbuf_release(&in);
+    strbuf_release(&got);
+    strbuf_release(&want);
+    strbuf_release(&terr);
+    return same;
+}
+
+/* Runs op on input and compares; mode 0 Diffy, 1 AOOD, 2 Diffy + key order.
+ * The text path (jolt_apply_text) must agree with jolt_apply too. */
 static void run_case(folder_stat *fs, const char *file, const char *op, const json_t *spec,
                      const json_t *input, const json_t *ctx, const json_t *expected, int mode)
 {
@@ -287,7 +312,12 @@ static void run_case(folder_stat *fs, const char *file, const char *op, const js
     int ok = out && diffy(expected, out, mode == 1);
     if (ok && mode == 2)
         ok = key_order(expected, out);
-    record(fs, file, ok, out ? (mode == 2 ? "mismatch (diffy or key order)" : "mismatch") : err.buf, expected, out);
+    int text_ok = text_path_agrees(s, input, ctx, out, err.buf);
+    record(fs, file, ok && text_ok,
+           !text_ok ? "jolt_apply_text differs from jolt_apply"
+           : out    ? (mode == 2 ? "mismatch (diffy or key order)" : "mismatch")
+                    : err.buf,
+           expected, out);
     json_decref(out);
     jolt_free(s);
     strbuf_release(&err);
