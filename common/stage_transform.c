@@ -116,26 +116,22 @@ void stage_transform(stage_ctx *c, envelope *e)
     if (stage_script_step(c, f, e) != 0)
         goto done;
     if (f->mapping) {
-        json_t *in = jsontext_parse(e->body.buf, e->body.len, &err);
-        if (!in) {
-            strbuf msg = STRBUF_INIT;
-            strbuf_addf(&msg, "mapping: the record is not valid JSON: %s", err.buf);
+        /* text to text: the engine reads only what the mapping can use */
+        if (jolt_apply_text(f->mapping, e->body.buf, e->body.len, NULL, &out, &err) < 0) {
+            strbuf msg = STRBUF_INIT, perr = STRBUF_INIT;
+            json_t *in = jsontext_parse(e->body.buf, e->body.len, &perr);   /* which of the two it was */
+            if (!in)
+                strbuf_addf(&msg, "mapping: the record is not valid JSON: %s", perr.buf);
+            else
+                strbuf_addf(&msg, "mapping: %s", err.buf);
+            json_decref(in);
             stage_fail(c, e, "mapping", 0, msg.buf);
             strbuf_release(&msg);
-            goto done;
-        }
-        json_t *mapped = jolt_apply(f->mapping, in, NULL, &err);
-        json_decref(in);
-        if (!mapped) {
-            strbuf msg = STRBUF_INIT;
-            strbuf_addf(&msg, "mapping: %s", err.buf);
-            stage_fail(c, e, "mapping", 0, msg.buf);
-            strbuf_release(&msg);
+            strbuf_release(&perr);
             goto done;
         }
         strbuf_reset(&e->body);
-        jsontext_dump(mapped, &e->body, 0);
-        json_decref(mapped);
+        strbuf_add(&e->body, out.buf, out.len);
     }
     if (stage_emit(c, TOPIC_MAPPED, e, &err) < 0)
         stage_fail(c, e, "transform", 0, err.buf);

@@ -835,6 +835,7 @@ static void test_transform_mapping(void)
     envelope_init(&out);
     CHECK_INT(decode_keyed("t.order.failed", "ORD-9", &out), 0);
     CHECK_STR(out.stage, "mapping");
+    CHECK(out.error && strncmp(out.error, "mapping: the record is not valid JSON: ", 39) == 0);
     envelope_release(&bad);
     envelope_release(&out);
     envelope_release(&in);
