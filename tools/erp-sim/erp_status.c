@@ -32,6 +32,11 @@
  *   GET /_control/status_targets    every request's target (path and
  *       query) exactly as it was received, not decoded: the bytes a
  *       client's URL encoding put on the wire.
+ *   POST /order_status?...  the same, for a flow that reads with POST: its
+ *       JSON body (the flow's Extra Params) is noted as "_body" with the
+ *       request's arguments.
+ *   POST /_control/status_paging {"require_header": ["X-Api-Key", "k1"]}
+ *       every status request must carry that header (else 401); null: none.
  *   POST /_control/status_paging {"ignore_paging": true}   an ERP that
  *       ignores offset, after and page_token (every request gets the first
  *       page, "next" is the request's own target, "next_token" t0): a list
@@ -53,6 +58,7 @@ static json_t *rows;       /* order -> row */
 static json_t *requests;   /* the requests' query arguments */
 static json_t *targets;    /* the requests' raw targets */
 static int ignore_paging;
+static char need_header[128], need_value[256];   /* a header every status request must carry ("": none) */
 
 static void now_text(strbuf *out)
 {
@@ -223,8 +229,20 @@ static void query(simhttp_req *req)
     long o = off ? atol(off) : 0, l = lim ? atol(lim) : -1;
     json_t *args = json_object();
     simhttp_foreach(req, 0, note_arg, args);
+    if (!strcmp(req->method, "POST")) {   /* the Extra Params: the JSON body, noted as it came */
+        json_t *body = simhttp_body_json(req, NULL);
+        json_object_set_new(args, "_body", body ? body : json_string("(not JSON)"));
+    }
     pthread_mutex_lock(&mu);
     note_request(req, args);
+    if (need_header[0]) {
+        const char *got = simhttp_header(req, need_header);
+        if (!got || strcmp(got, need_value) != 0) {
+            pthread_mutex_unlock(&mu);
+            simhttp_reply_error(req, 401, "error", "the %s header is missing or wrong", need_header);
+            return;
+        }
+    }
     if (tok && tok[0] == 't')
         o = atol(tok + 1);
     if (ignore_paging) {
@@ -338,10 +356,18 @@ static void set_paging(simhttp_req *req)
     strbuf err = STRBUF_INIT;
     json_t *b = simhttp_body_json(req, &err);
     if (!json_is_object(b)) {
-        simhttp_reply_error(req, 400, "error", "expected {\"ignore_paging\": true|false} %s", err.buf);
+        simhttp_reply_error(req, 400, "error", "expected {\"ignore_paging\": true|false, \"require_header\": [name, value]|null} %s", err.buf);
     } else {
         pthread_mutex_lock(&mu);
-        ignore_paging = json_is_true(json_object_get(b, "ignore_paging"));
+        if (json_object_get(b, "ignore_paging"))
+            ignore_paging = json_is_true(json_object_get(b, "ignore_paging"));
+        json_t *h = json_object_get(b, "require_header");
+        if (json_is_array(h) && json_array_size(h) == 2) {
+            snprintf(need_header, sizeof need_header, "%s", json_string_value(json_array_get(h, 0)) ?: "");
+            snprintf(need_value, sizeof need_value, "%s", json_string_value(json_array_get(h, 1)) ?: "");
+        } else if (json_is_null(h)) {
+            need_header[0] = need_value[0] = '\0';
+        }
         pthread_mutex_unlock(&mu);
         simhttp_reply_json(req, 200, b);
     }
@@ -375,7 +401,7 @@ int erp_status_handle(simhttp_req *req)
         else
             service_run(req);
     } else if (!strcmp(req->path, "/order_status") || !strcmp(req->path, "/order_status/")) {
-        if (strcmp(req->method, "GET"))
+        if (strcmp(req->method, "GET") && strcmp(req->method, "POST"))
             simhttp_reply_error(req, 405, "error", "method %s not allowed", req->method);
         else
             query(req);
