@@ -13,7 +13,8 @@ curl -s -X POST -d "$(os_rows ORD-000001,ORD-000002,ORD-000003 500 INV-)" "$ERP/
 curl -s -X POST -d '{"require_header": ["X-Api-Key", "k1"]}' "$ERP/_control/status_paging" >/dev/null
 os_write_flow posted 'read.update({"method": "POST", "headers": {"X-Api-Key": "${literal(\"k\"):append(\"1\")}"},
                                    "params": {"warehouse": "W1", "channel": 2}, "paging": {"mode": "offset", "page_size": 2}})'
-os_write_flow got 'read.update({"headers": {"X-Api-Key": "k1"}, "params": {"warehouse": "W2"}}); f["schedule"]["cron"] = "@every 1h"'
+os_write_flow got 'read.update({"headers": {"X-Api-Key": "k1"}, "params": {"warehouse": "W2"}}); f["schedule"]["cron"] = "@every 1h"
+f["cursor"] = {"timezone": "Europe/Istanbul", "first_run": "24h"}'
 os_write_flow headless 'f["schedule"]["cron"] = "@every 1h"'
 ff_start_services
 check "POST with the header: every order's rows land" wait_state omni bulk_updates 3 60
@@ -34,6 +35,14 @@ sys.exit(0 if ok else 1)' "$1"
 check "the POST's body is the Extra Params; the cursor and the paging stay in the URL" saw post
 "$BIN/flowctl" trigger got >/dev/null
 check "GET: the Extra Params are query parameters" wait_for 30 saw get
+check "the cursor reaches the URL in the flow's time zone and the seed's format (a first run: 24 h ago, Istanbul time)" \
+    sh -c "curl -s $ERP/_control/status_requests | python3 -c '
+import datetime, json, re, sys
+r = [x for x in json.load(sys.stdin) if x.get(\"warehouse\") == \"W2\"][0][\"modified_date__gt\"]
+ok = re.fullmatch(r\"\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{6}\", r) is not None
+want = datetime.datetime.utcnow() + datetime.timedelta(hours=3) - datetime.timedelta(hours=24)
+ok = ok and abs((datetime.datetime.strptime(r, \"%Y-%m-%dT%H:%M:%S.%f\") - want).total_seconds()) < 300
+sys.exit(0 if ok else 1)'"
 finished() { kcat -b "$BROKERS" -C -t "$FF_PREFIX.log" -e -q 2>/dev/null | grep "\"flow\":\"$1\"" | grep -q '"event":"finished"'; }
 wait_for 30 finished got
 B=$(state_int omni bulk_updates)
