@@ -80,10 +80,25 @@ for n in range(1, 51):
 req = urllib.request.Request("http://127.0.0.1:%s/_control/statuses" % ep, data=json.dumps(rows).encode(), method="POST")
 urllib.request.urlopen(req).read()
 PY
+# the outbound Order Status Flow: the ERP pushes rows to the receiver
+# (flows/examples/order_status_outbound.json, its pusher's credentials below)
+export ERP_PUSH_USERNAME=demo-erp ERP_PUSH_PASSWORD=demo-secret
+python3 - flows/examples/order_status_outbound.json "$RUN/flows/order_status_outbound.json" "$OPORT" <<'PY' || exit 1
+import json, sys
+src, dst, op = sys.argv[1:4]
+f = json.loads(open(src).read().replace("127.0.0.1:18001", "127.0.0.1:" + op))
+json.dump(f, open(dst, "w"), indent=2)
+PY
 "$BIN/flowctl" validate "$RUN/flows" || exit 1
 # the receiver: ERP pushes and trigger URLs (docs/operations.md)
 export FLOWFLEET_RECEIVER_PORT=${FLOWFLEET_RECEIVER_PORT:-$(port_or_free 18088)}
 for s in scheduler reader transformer writer receiver; do start "$s" "$BIN/flowfleet-$s"; done
+python3 - "$OPORT" >"$RUN/push-example.json" <<'PY'
+import json, sys, urllib.request
+o = json.load(urllib.request.urlopen("http://127.0.0.1:%s/_control/order?number=ORD-000051" % sys.argv[1]))
+print(json.dumps([{"order": "ORD-000051", "orderitems": [{"id": it["pk"], "status": 550, "invoice_number": "INV-PUSHED-51"}
+                                                         for it in o["order"]["orderitem_set"]]}]))
+PY
 # what the transformer does to an order: the ERP's body for the first one
 "$BIN/flowctl" order orders ORD-000001 >"$RUN/ORD-000001.json" 2>"$RUN/preview.log" &&
     "$BIN/flowctl" preview orders --input "$RUN/ORD-000001.json" --json >"$RUN/preview.json" 2>>"$RUN/preview.log"
@@ -104,7 +119,9 @@ demo: point flowctl at this demo from another terminal:
   then: $BIN/flowctl runs | run RUN_ID | tail orders | show-failed orders KEY
 demo: state: curl -s 127.0.0.1:$OPORT/_control/state   curl -s 127.0.0.1:$EPORT/_control/state
 demo: the Order Status Flow (order-statuses) writes the ERP's statuses of ORD-000001..50 to Omnitron
-      every 10 s; the receiver listens on 127.0.0.1:$FLOWFLEET_RECEIVER_PORT
+      every 10 s; the receiver listens on 127.0.0.1:$FLOWFLEET_RECEIVER_PORT. Push statuses as the ERP would:
+  T=\$(curl -s -d 'username=$ERP_PUSH_USERNAME&password=$ERP_PUSH_PASSWORD' 127.0.0.1:$FLOWFLEET_RECEIVER_PORT/api/nifi/login)
+  curl -s -H "Authorization: Bearer \$T" -d @$RUN/push-example.json 127.0.0.1:$FLOWFLEET_RECEIVER_PORT/outbound/pushed
 demo: the first run starts within 5 seconds. Below: runs, and records that did not succeed
       (DEMO_TAIL=all for every record). Ctrl-C stops the demo.
 ------------------------------------------------------------------------------
