@@ -349,6 +349,17 @@ int jolt_pe_star_match(const jolt_pe *pe, const char *key, jolt_match *m);
 int jolt_pe_match(const jolt_pe *pe, const char *key, const jolt_walk *w, jolt_match *m);
 /* Evaluates an output element into out (appended). -1 when it has no value. */
 int jolt_pe_eval(const jolt_pe *pe, const jolt_walk *w, strbuf *out);
+/* The text an output element evaluates to, when that is one capture of
+ * the walk ("&n", "&(n,m)" or "$n" alone): 1 with *s, *len borrowed from
+ * the walk's keys (valid while the walk stands); 0 when it is not such an
+ * element (use jolt_pe_eval); -1 when it has no value (w->fail as
+ * jolt_pe_eval sets it). */
+int jolt_pe_eval_span(const jolt_pe *pe, const jolt_walk *w, const char **s, size_t *len);
+/* The index an output array element ("[n]", "[&n]", "[#n]", "[@(..)]")
+ * evaluates to, as jolt_pe_eval and Java's parseInt would give it, without
+ * the text: 0 with *idx >= 0, or -1 when it has none. scratch: the caller's
+ * buffer for a transposed value (reset here). */
+int jolt_pe_eval_index(const jolt_pe *pe, const jolt_walk *w, strbuf *scratch, long *idx);
 /* Transpose data lookup: 1 and *out (borrowed, may be json null) when found. */
 int jolt_transpose_data(const jolt_pe *pe, const jolt_walk *w, const json_t **out);
 /* Reads a path below tree: 1 when present. */

@@ -33,6 +33,25 @@
 
 enum { ST_LITERALS, ST_COMPUTED, ST_CONFLICT, ST_BOTH };
 
+enum { STEP_MAP, STEP_ARRAY, STEP_AUTO };
+
+/* One element of a writer's output path, resolved at compile time as far as
+ * the input does not matter: a literal key interned across the spec (one
+ * pointer per distinct text, so the write cache compares pointers) with its
+ * length, or NULL for a computed element (&, $, @(..), [n], [&n], [#n]:
+ * evaluated per write); how the step goes into its container (an object's
+ * key, an array's index or an append); the container it creates when the
+ * slot is empty (what the next step goes into); and whether the write cache
+ * keeps the step (a literal key, not the last step, within its levels). */
+typedef struct wstep {
+    const jolt_pe *pe;
+    const char *key;
+    size_t len;
+    int kind;  /* STEP_* */
+    int child; /* JV_OBJ or JV_ARR; unused on the last step */
+    int cache;
+} wstep;
+
 typedef struct shift_node shift_node;
 struct shift_node {
     jolt_pe *pe;
@@ -44,13 +63,8 @@ struct shift_node {
     shift_node **special, **lit, **comp;
     int strategy;
     size_t rawlen; /* strlen(pe->raw) */
-    /* per writer, per path element: the literal key, interned across the
-     * spec (one pointer per distinct text, so the write cache compares
-     * pointers), and its length; key NULL for a computed element */
-    struct wkey {
-        const char *key;
-        size_t len;
-    } **wkeys;
+    /* per writer, per path element: its write step (wstep, below) */
+    struct wstep **wplan;
     long rawidx;   /* pe->raw as an array index (Java's parseInt), or -1 */
 };
 
@@ -69,10 +83,10 @@ static void node_free(shift_node *n)
     for (int i = 0; i < n->nw; i++)
         jolt_path_free(n->writers[i]);
     free(n->writers);
-    if (n->wkeys)
+    if (n->wplan)
         for (int i = 0; i < n->nw; i++)
-            free(n->wkeys[i]);
-    free(n->wkeys);
+            free(n->wplan[i]);
+    free(n->wplan);
     for (int i = 0; i < n->nspecial; i++)
         node_free(n->special[i]);
     for (int i = 0; i < n->nlit; i++)
@@ -282,15 +296,6 @@ typedef struct shift_run {
 
 #define MAX_ARRAY_PAD (1 << 20)
 
-enum { STEP_MAP, STEP_ARRAY, STEP_AUTO };
-
-static int step_kind(const jolt_pe *pe)
-{
-    if (pe->kind == PE_ARRAY)
-        return pe->arr == ARR_AUTO ? STEP_AUTO : STEP_ARRAY;
-    return STEP_MAP;
-}
-
 /* Puts v in cur at key (klen bytes; an object) or idx (an array) as step
  * kind says; fresh: the key is known not to be there. -1 when refused (a
  * key that is not UTF-8, an index out of range). */
@@ -305,68 +310,77 @@ static int slot_set(shift_run *r, jolt_val *cur, int kind, const char *key, size
     return 0;
 }
 
-/* Writes data at path below r->out. Literal path elements are used as they
- * are (no copy); only computed ones (&, $, #, @(..), [#n]) are evaluated,
- * into the one reusable r->keys buffer. The value goes in as it is (a
- * JV_JSON of the input's, copied only if the output becomes jansson). */
-static void shift_write(shift_run *r, const jolt_path *path, const struct wkey *wk, const jolt_val *data)
+/* Writes data at path (its compiled steps ws) below r->out. Literal keys
+ * are used as they are (no copy); computed ones are evaluated first, all of
+ * them (one without a value drops the write before anything is made): a
+ * capture alone ("&1") is borrowed from the walk, other texts go into the
+ * one reusable r->keys buffer, array indexes are read as numbers. The value
+ * goes in as it is (a JV_JSON of the input's, copied only if the output
+ * becomes jansson). */
+static void shift_write(shift_run *r, const jolt_path *path, const wstep *ws, const jolt_val *data)
 {
     int n = path->n;
-    const char *keys[n > 0 ? n : 1];
-    size_t offs[n > 0 ? n : 1], lens[n > 0 ? n : 1];
-    strbuf_reset(&r->keys);
+    struct rkey {
+        const char *key; /* NULL: at off in r->keys */
+        size_t off, len;
+        long idx;
+    } rk[n > 0 ? n : 1];
+    int inbuf = 0;
     for (int i = 0; i < n; i++) {
-        if (wk[i].key) {
-            keys[i] = wk[i].key;
-            lens[i] = wk[i].len;
+        const wstep *s = &ws[i];
+        if (s->key || s->kind == STEP_AUTO)
+            continue;
+        if (s->kind == STEP_ARRAY) {
+            if (jolt_pe_eval_index(s->pe, &r->w, &r->keys, &rk[i].idx))
+                return;
             continue;
         }
-        keys[i] = NULL;
-        offs[i] = r->keys.len;
-        if (jolt_pe_eval(path->el[i], &r->w, &r->keys))
+        int rc = jolt_pe_eval_span(s->pe, &r->w, &rk[i].key, &rk[i].len);
+        if (rc < 0)
             return;
-        strbuf_addch(&r->keys, '\0');
+        if (rc == 0) {
+            if (!inbuf++)
+                strbuf_reset(&r->keys);
+            rk[i].key = NULL;
+            rk[i].off = r->keys.len;
+            if (jolt_pe_eval(s->pe, &r->w, &r->keys))
+                return;
+            strbuf_addch(&r->keys, '\0');
+        }
     }
     /* the buffer may have moved while growing: resolve offsets now (a key
      * is used as a C string, up to a NUL a transposed value may hold) */
-    for (int i = 0; i < n; i++)
-        if (!keys[i]) {
-            keys[i] = r->keys.buf + offs[i];
-            lens[i] = strlen(keys[i]);
+    for (int i = 0; inbuf && i < n; i++)
+        if (!ws[i].key && ws[i].kind == STEP_MAP && !rk[i].key) {
+            rk[i].key = r->keys.buf + rk[i].off;
+            rk[i].len = strlen(rk[i].key);
         }
     jolt_arena *a = r->arena;
     jolt_val *cur = r->out;
     for (int i = 0; i < n; i++) {
-        const char *key = keys[i];
-        int lit = path->el[i]->kind == PE_LITERAL;
-        int kind = step_kind(path->el[i]);
-        int last = i == n - 1;
-        long idx = 0;
-        wcache *wc = !last && lit && kind == STEP_MAP && i < WCACHE_LEVELS ? &r->wc[i] : NULL;
+        const wstep *s = &ws[i];
+        const char *key = s->key ? s->key : rk[i].key;
+        size_t klen = s->key ? s->len : rk[i].len;
+        int kind = s->kind;
+        wcache *wc = s->cache ? &r->wc[i] : NULL;
         if (wc && wc->parent == cur && wc->key == key) { /* interned: one pointer per text */
             cur = wc->child;
             continue;
         }
-        if (kind == STEP_MAP) {
-            if (!jolt_val_is_object(cur))
-                return;
-        } else {
-            if (!jolt_val_is_array(cur))
-                return;
-            if (kind == STEP_ARRAY && (jolt_parse_int(key, lens[i], &idx) || idx < 0))
-                return;
-        }
+        long idx = kind == STEP_ARRAY ? rk[i].idx : 0;
+        if (kind == STEP_MAP ? !jolt_val_is_object(cur) : !jolt_val_is_array(cur))
+            return;
         jolt_val_own(a, cur); /* written below: an input's container becomes ours */
         jolt_val *sub = NULL;
-        size_t klen = lens[i];
         if (kind == STEP_MAP)
             sub = jolt_val_get(cur, key, klen);
         else if (kind == STEP_ARRAY)
             sub = (size_t)idx < cur->n ? cur->a[idx] : NULL;
         int fresh = !sub; /* (a null there is replaced in its place) */
+        int lit = s->key != NULL;
         if (sub && jolt_val_is_null(sub))
             sub = NULL;
-        if (last) {
+        if (i == n - 1) {
             jolt_val *v = data ? jolt_val_take(a, data) : jolt_val_json(a, NULL, 0);
             if (!sub) {
                 slot_set(r, cur, kind, key, klen, lit, idx, v, fresh);
@@ -383,7 +397,7 @@ static void shift_write(shift_run *r, const jolt_path *path, const struct wkey *
             return;
         }
         if (!sub) {
-            sub = jolt_val_new(a, step_kind(path->el[i + 1]) == STEP_MAP ? JV_OBJ : JV_ARR);
+            sub = jolt_val_new(a, s->child);
             if (slot_set(r, cur, kind, key, klen, lit, idx, sub, fresh))
                 return;
         }
@@ -614,7 +628,7 @@ static int node_apply_here(shift_run *r, const shift_node *n, const char *key, c
     }
     jolt_walk_push(&r->w, walk_tree(input), m);
     for (int i = 0; i < n->nw; i++)
-        shift_write(r, n->writers[i], n->wkeys[i], data);
+        shift_write(r, n->writers[i], n->wplan[i], data);
     jolt_walk_pop(&r->w);
     if (real) {
         jolt_step *last = jolt_walk_from_end(&r->w, 0);
@@ -758,27 +772,40 @@ static const char *intern(shift_spec *s, const char *key)
     return s->keys[s->nkeys++] = xstrdup(key);
 }
 
-/* Fills the wkeys of n and the nodes below it. */
-static void intern_writers(shift_spec *s, shift_node *n)
+static int step_kind(const jolt_pe *pe)
+{
+    if (pe->kind == PE_ARRAY)
+        return pe->arr == ARR_AUTO ? STEP_AUTO : STEP_ARRAY;
+    return STEP_MAP;
+}
+
+/* Compiles the wplan of n and of the nodes below it. */
+static void plan_writers(shift_spec *s, shift_node *n)
 {
     if (n->nw) {
-        n->wkeys = xcalloc((size_t)n->nw, sizeof *n->wkeys);
+        n->wplan = xcalloc((size_t)n->nw, sizeof *n->wplan);
         for (int i = 0; i < n->nw; i++) {
             const jolt_path *p = n->writers[i];
-            n->wkeys[i] = xcalloc((size_t)(p->n ? p->n : 1), sizeof *n->wkeys[i]);
-            for (int j = 0; j < p->n; j++)
+            wstep *ws = n->wplan[i] = xcalloc((size_t)(p->n ? p->n : 1), sizeof *ws);
+            for (int j = 0; j < p->n; j++) {
+                ws[j].pe = p->el[j];
+                ws[j].kind = step_kind(p->el[j]);
                 if (p->el[j]->kind == PE_LITERAL) {
-                    n->wkeys[i][j].key = intern(s, p->el[j]->raw);
-                    n->wkeys[i][j].len = strlen(p->el[j]->raw);
+                    ws[j].key = intern(s, p->el[j]->raw);
+                    ws[j].len = strlen(p->el[j]->raw);
                 }
+                int last = j == p->n - 1;
+                ws[j].child = !last && step_kind(p->el[j + 1]) == STEP_MAP ? JV_OBJ : JV_ARR;
+                ws[j].cache = !last && ws[j].key && ws[j].kind == STEP_MAP && j < WCACHE_LEVELS;
+            }
         }
     }
     for (int i = 0; i < n->nspecial; i++)
-        intern_writers(s, n->special[i]);
+        plan_writers(s, n->special[i]);
     for (int i = 0; i < n->nlit; i++)
-        intern_writers(s, n->lit[i]);
+        plan_writers(s, n->lit[i]);
     for (int i = 0; i < n->ncomp; i++)
-        intern_writers(s, n->comp[i]);
+        plan_writers(s, n->comp[i]);
 }
 
 int jolt_shift_compile(jolt_op *op, const json_t *spec, jolt_cpath *p, strbuf *err)
@@ -790,7 +817,7 @@ int jolt_shift_compile(jolt_op *op, const json_t *spec, jolt_cpath *p, strbuf *e
         return -1;
     shift_spec *s = xcalloc(1, sizeof *s);
     s->root = root;
-    intern_writers(s, root);
+    plan_writers(s, root);
     op->name = "shift";
     op->impl = s;
     op->apply = shift_apply;
