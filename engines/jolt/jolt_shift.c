@@ -42,7 +42,8 @@ enum { STEP_MAP, STEP_ARRAY, STEP_AUTO };
  * evaluated per write); how the step goes into its container (an object's
  * key, an array's index or an append); the container it creates when the
  * slot is empty (what the next step goes into); and whether the write cache
- * keeps the step (a literal key, not the last step, within its levels). */
+ * keeps the step (a literal key or an array index, not the last step,
+ * within its levels). */
 typedef struct wstep {
     const jolt_pe *pe;
     const char *key;
@@ -51,6 +52,18 @@ typedef struct wstep {
     int child; /* JV_OBJ or JV_ARR; unused on the last step */
     int cache;
 } wstep;
+
+/* A writer's output path, compiled: its steps; how many leading ones are
+ * literal object keys before the last step (the prefix), and the prefix's
+ * number in the spec (shift_spec.pfx; -1 when there is none), so that a
+ * run resolves each distinct prefix once (shift_run.pc); and where the
+ * first computed step is (n when there is none). */
+typedef struct wplan {
+    int n;
+    wstep *step;
+    int npfx, pfx;
+    int first_comp;
+} wplan;
 
 typedef struct shift_node shift_node;
 struct shift_node {
@@ -63,8 +76,7 @@ struct shift_node {
     shift_node **special, **lit, **comp;
     int strategy;
     size_t rawlen; /* strlen(pe->raw) */
-    /* per writer, per path element: its write step (wstep, below) */
-    struct wstep **wplan;
+    wplan *wplan; /* per writer */
     long rawidx;   /* pe->raw as an array index (Java's parseInt), or -1 */
 };
 
@@ -72,6 +84,11 @@ typedef struct shift_spec {
     shift_node *root;
     char **keys; /* the interned literal keys of the writers' paths */
     size_t nkeys;
+    /* the distinct prefixes of the writers' paths (wplan), each an array
+     * of interned keys */
+    const char ***pfx;
+    int *pfxlen;
+    int npfx;
 } shift_spec;
 
 static void node_free(shift_node *n)
@@ -85,7 +102,7 @@ static void node_free(shift_node *n)
     free(n->writers);
     if (n->wplan)
         for (int i = 0; i < n->nw; i++)
-            free(n->wplan[i]);
+            free(n->wplan[i].step);
     free(n->wplan);
     for (int i = 0; i < n->nspecial; i++)
         node_free(n->special[i]);
@@ -270,18 +287,19 @@ static shift_node *node_compile(const char *key, const json_t *rhs, jolt_cpath *
 
 /* ---- apply ---- */
 
-/* Write-path cache: consecutive writes usually share their leading keys
- * ("root", "customer", "line_items"...). Level i remembers which container
- * a literal key (interned: one pointer per text across the spec) led to
- * from which parent, so a repeated prefix costs a pointer compare, not a
- * lookup. Containers stay where
- * they are during a run except when a slot is replaced (a value turning
- * into a list of old and new), and that clears the cache. */
+/* Write-path cache: consecutive writes usually share their leading steps
+ * ("root", "customer", "line_items", "[&1]"...). Level i remembers which
+ * container a step led to from which parent: a literal key (interned: one
+ * pointer per text across the spec) or an array index, so a repeated prefix
+ * costs two compares, not a lookup. Containers stay where they are during a
+ * run except when a slot is replaced (a value turning into a list of old
+ * and new), and that clears the cache. */
 #define WCACHE_LEVELS 8
 
 typedef struct wcache {
     const jolt_val *parent; /* NULL: empty */
-    const char *key;
+    const char *key;        /* NULL for an array index */
+    long idx;
     jolt_val *child;
 } wcache;
 
@@ -291,6 +309,8 @@ typedef struct shift_run {
     jolt_val *out; /* {"root": ...}, in the arena */
     strbuf keys;
     wcache wc[WCACHE_LEVELS];
+    jolt_val **pc; /* per prefix of the spec (wplan): the container it led to, or NULL */
+    size_t npc;
     const char *fail_path; /* the spec key where r->w.fail was first seen */
 } shift_run;
 
@@ -317,16 +337,17 @@ static int slot_set(shift_run *r, jolt_val *cur, int kind, const char *key, size
  * one reusable r->keys buffer, array indexes are read as numbers. The value
  * goes in as it is (a JV_JSON of the input's, copied only if the output
  * becomes jansson). */
-static void shift_write(shift_run *r, const jolt_path *path, const wstep *ws, const jolt_val *data)
+static void shift_write(shift_run *r, const wplan *pl, const jolt_val *data)
 {
-    int n = path->n;
+    int n = pl->n;
+    const wstep *ws = pl->step;
     struct rkey {
         const char *key; /* NULL: at off in r->keys */
         size_t off, len;
         long idx;
     } rk[n > 0 ? n : 1];
     int inbuf = 0;
-    for (int i = 0; i < n; i++) {
+    for (int i = pl->first_comp; i < n; i++) {
         const wstep *s = &ws[i];
         if (s->key || s->kind == STEP_AUTO)
             continue;
@@ -350,24 +371,31 @@ static void shift_write(shift_run *r, const jolt_path *path, const wstep *ws, co
     }
     /* the buffer may have moved while growing: resolve offsets now (a key
      * is used as a C string, up to a NUL a transposed value may hold) */
-    for (int i = 0; inbuf && i < n; i++)
+    for (int i = pl->first_comp; inbuf && i < n; i++)
         if (!ws[i].key && ws[i].kind == STEP_MAP && !rk[i].key) {
             rk[i].key = r->keys.buf + rk[i].off;
             rk[i].len = strlen(rk[i].key);
         }
     jolt_arena *a = r->arena;
     jolt_val *cur = r->out;
-    for (int i = 0; i < n; i++) {
+    int i = 0;
+    if (pl->pfx >= 0 && r->pc[pl->pfx]) {
+        cur = r->pc[pl->pfx];
+        i = pl->npfx;
+    }
+    for (; i < n; i++) {
         const wstep *s = &ws[i];
+        if (i == pl->npfx && pl->pfx >= 0)
+            r->pc[pl->pfx] = cur;
         const char *key = s->key ? s->key : rk[i].key;
         size_t klen = s->key ? s->len : rk[i].len;
         int kind = s->kind;
+        long idx = kind == STEP_ARRAY ? rk[i].idx : 0;
         wcache *wc = s->cache ? &r->wc[i] : NULL;
-        if (wc && wc->parent == cur && wc->key == key) { /* interned: one pointer per text */
+        if (wc && wc->parent == cur && wc->key == s->key && wc->idx == idx) {
             cur = wc->child;
             continue;
         }
-        long idx = kind == STEP_ARRAY ? rk[i].idx : 0;
         if (kind == STEP_MAP ? !jolt_val_is_object(cur) : !jolt_val_is_array(cur))
             return;
         jolt_val_own(a, cur); /* written below: an input's container becomes ours */
@@ -391,7 +419,9 @@ static void shift_write(shift_run *r, const jolt_path *path, const wstep *ws, co
                 jolt_val *l = jolt_val_new(a, JV_ARR);
                 jolt_val_append(a, l, sub);
                 jolt_val_append(a, l, v);
-                memset(r->wc, 0, sizeof r->wc); /* sub leaves its slot */
+                /* sub leaves its slot */
+                memset(r->wc, 0, sizeof r->wc);
+                memset(r->pc, 0, r->npc * sizeof *r->pc);
                 slot_set(r, cur, kind, key, klen, lit, idx, l, 0);
             }
             return;
@@ -403,7 +433,8 @@ static void shift_write(shift_run *r, const jolt_path *path, const wstep *ws, co
         }
         if (wc) {
             wc->parent = cur;
-            wc->key = key;
+            wc->key = s->key;
+            wc->idx = idx;
             wc->child = sub;
         }
         cur = sub;
@@ -628,7 +659,7 @@ static int node_apply_here(shift_run *r, const shift_node *n, const char *key, c
     }
     jolt_walk_push(&r->w, walk_tree(input), m);
     for (int i = 0; i < n->nw; i++)
-        shift_write(r, n->writers[i], n->wplan[i], data);
+        shift_write(r, &n->wplan[i], data);
     jolt_walk_pop(&r->w);
     if (real) {
         jolt_step *last = jolt_walk_from_end(&r->w, 0);
@@ -726,6 +757,9 @@ static jolt_val *shift_to_val(const void *impl, const jolt_val *input, const jso
     strbuf_init(&r.keys, 64);
     r.arena = a;
     r.out = jolt_val_new(a, JV_OBJ);
+    r.npc = (size_t)s->npfx;
+    r.pc = jolt_arena_alloc(a, (r.npc ? r.npc : 1) * sizeof *r.pc);
+    memset(r.pc, 0, r.npc * sizeof *r.pc);
     jolt_match root;
     jolt_match_init(&root, "root");
     jolt_walk_push(&r.w, walk_tree(input), &root);
@@ -759,6 +793,10 @@ static void shift_free(void *impl)
     for (size_t i = 0; i < s->nkeys; i++)
         free(s->keys[i]);
     free(s->keys);
+    for (int i = 0; i < s->npfx; i++)
+        free(s->pfx[i]);
+    free(s->pfx);
+    free(s->pfxlen);
     free(s);
 }
 
@@ -779,6 +817,20 @@ static int step_kind(const jolt_pe *pe)
     return STEP_MAP;
 }
 
+/* The number of prefix keys[0..n) among the spec's (added on first sight). */
+static int intern_prefix(shift_spec *s, const char **keys, int n)
+{
+    for (int i = 0; i < s->npfx; i++)
+        if (s->pfxlen[i] == n && !memcmp(s->pfx[i], keys, (size_t)n * sizeof *keys))
+            return i;
+    s->pfx = xrealloc(s->pfx, (size_t)(s->npfx + 1) * sizeof *s->pfx);
+    s->pfxlen = xrealloc(s->pfxlen, (size_t)(s->npfx + 1) * sizeof *s->pfxlen);
+    s->pfx[s->npfx] = xmalloc((size_t)n * sizeof *keys);
+    memcpy(s->pfx[s->npfx], keys, (size_t)n * sizeof *keys);
+    s->pfxlen[s->npfx] = n;
+    return s->npfx++;
+}
+
 /* Compiles the wplan of n and of the nodes below it. */
 static void plan_writers(shift_spec *s, shift_node *n)
 {
@@ -786,17 +838,31 @@ static void plan_writers(shift_spec *s, shift_node *n)
         n->wplan = xcalloc((size_t)n->nw, sizeof *n->wplan);
         for (int i = 0; i < n->nw; i++) {
             const jolt_path *p = n->writers[i];
-            wstep *ws = n->wplan[i] = xcalloc((size_t)(p->n ? p->n : 1), sizeof *ws);
+            wplan *pl = &n->wplan[i];
+            wstep *ws = pl->step = xcalloc((size_t)(p->n ? p->n : 1), sizeof *ws);
+            pl->n = p->n;
+            pl->first_comp = p->n;
             for (int j = 0; j < p->n; j++) {
                 ws[j].pe = p->el[j];
                 ws[j].kind = step_kind(p->el[j]);
                 if (p->el[j]->kind == PE_LITERAL) {
                     ws[j].key = intern(s, p->el[j]->raw);
                     ws[j].len = strlen(p->el[j]->raw);
+                } else if (pl->first_comp == p->n) {
+                    pl->first_comp = j;
                 }
                 int last = j == p->n - 1;
                 ws[j].child = !last && step_kind(p->el[j + 1]) == STEP_MAP ? JV_OBJ : JV_ARR;
-                ws[j].cache = !last && ws[j].key && ws[j].kind == STEP_MAP && j < WCACHE_LEVELS;
+                ws[j].cache = !last && (ws[j].key || ws[j].kind == STEP_ARRAY) && j < WCACHE_LEVELS;
+                if (!last && ws[j].key && ws[j].kind == STEP_MAP && pl->npfx == j)
+                    pl->npfx = j + 1;
+            }
+            pl->pfx = -1;
+            if (pl->npfx) {
+                const char *keys[pl->npfx];
+                for (int j = 0; j < pl->npfx; j++)
+                    keys[j] = ws[j].key;
+                pl->pfx = intern_prefix(s, keys, pl->npfx);
             }
         }
     }
