@@ -84,6 +84,7 @@ typedef struct shift_spec {
     shift_node *root;
     char **keys; /* the interned literal keys of the writers' paths */
     size_t nkeys;
+    int reads_around; /* reads_around(root) */
     /* the distinct prefixes of the writers' paths (wplan), each an array
      * of interned keys */
     const char ***pfx;
@@ -312,18 +313,20 @@ typedef struct shift_run {
     jolt_val **pc; /* per prefix of the spec (wplan): the container it led to, or NULL */
     size_t npc;
     const char *fail_path; /* the spec key where r->w.fail was first seen */
+    int trees;             /* the spec reads around (reads_around): the walk keeps the input's trees */
 } shift_run;
 
 #define MAX_ARRAY_PAD (1 << 20)
 
-/* Puts v in cur at key (klen bytes; an object) or idx (an array) as step
- * kind says; fresh: the key is known not to be there. -1 when refused (a
- * key that is not UTF-8, an index out of range). */
-static int slot_set(shift_run *r, jolt_val *cur, int kind, const char *key, size_t klen, int lit, long idx,
-                    jolt_val *v, int fresh)
+/* Puts v in cur as the step kind says: into an object's member slot
+ * (jolt_val_slot's), at idx of an array, or appended. -1 when refused (an
+ * index out of range). */
+static int slot_set(shift_run *r, jolt_val *cur, int kind, jolt_val **slot, long idx, jolt_val *v)
 {
-    if (kind == STEP_MAP)
-        return (fresh ? jolt_val_add : jolt_val_set)(r->arena, cur, key, klen, lit, v);
+    if (kind == STEP_MAP) {
+        *slot = v;
+        return 0;
+    }
     if (kind == STEP_ARRAY)
         return jolt_val_put(r->arena, cur, idx, v, MAX_ARRAY_PAD);
     jolt_val_append(r->arena, cur, v);
@@ -399,19 +402,23 @@ static void shift_write(shift_run *r, const wplan *pl, const jolt_val *data)
         if (kind == STEP_MAP ? !jolt_val_is_object(cur) : !jolt_val_is_array(cur))
             return;
         jolt_val_own(a, cur); /* written below: an input's container becomes ours */
-        jolt_val *sub = NULL;
-        if (kind == STEP_MAP)
-            sub = jolt_val_get(cur, key, klen);
-        else if (kind == STEP_ARRAY)
+        jolt_val *sub = NULL, **slot = NULL;
+        if (kind == STEP_MAP) {
+            /* the member, or a new one (filled below, whatever happens) */
+            int fresh;
+            slot = jolt_val_slot(a, cur, key, klen, s->key != NULL, &fresh);
+            if (!slot)
+                return;
+            sub = fresh ? NULL : *slot;
+        } else if (kind == STEP_ARRAY) {
             sub = (size_t)idx < cur->n ? cur->a[idx] : NULL;
-        int fresh = !sub; /* (a null there is replaced in its place) */
-        int lit = s->key != NULL;
-        if (sub && jolt_val_is_null(sub))
+        }
+        if (sub && jolt_val_is_null(sub)) /* replaced in its place */
             sub = NULL;
         if (i == n - 1) {
             jolt_val *v = data ? jolt_val_take(a, data) : jolt_val_json(a, NULL, 0);
             if (!sub) {
-                slot_set(r, cur, kind, key, klen, lit, idx, v, fresh);
+                slot_set(r, cur, kind, slot, idx, v);
             } else if (jolt_val_is_array(sub)) {
                 jolt_val_own(a, sub);
                 jolt_val_append(a, sub, v);
@@ -422,13 +429,13 @@ static void shift_write(shift_run *r, const wplan *pl, const jolt_val *data)
                 /* sub leaves its slot */
                 memset(r->wc, 0, sizeof r->wc);
                 memset(r->pc, 0, r->npc * sizeof *r->pc);
-                slot_set(r, cur, kind, key, klen, lit, idx, l, 0);
+                slot_set(r, cur, kind, slot, idx, l);
             }
             return;
         }
         if (!sub) {
             sub = jolt_val_new(a, s->child);
-            if (slot_set(r, cur, kind, key, klen, lit, idx, sub, fresh))
+            if (slot_set(r, cur, kind, slot, idx, sub))
                 return;
         }
         if (wc) {
@@ -576,10 +583,11 @@ static int node_apply(shift_run *r, const shift_node *n, const char *key, const 
 
 /* The walk keeps jansson trees for the references that read the input
  * ("@(n,path)", transposes): a spec with any of them gets a jansson input
- * (see shift_need), so an arena input's NULL here is never read. */
-static const json_t *walk_tree(const jolt_val *v)
+ * (see shift_need), so an arena input's NULL here is never read. A spec
+ * without them (r->trees 0) never reads the trees at all. */
+static const json_t *walk_tree(const shift_run *r, const jolt_val *v)
 {
-    return v ? jolt_in_json(v) : NULL;
+    return r->trees && v ? jolt_in_json(v) : NULL;
 }
 
 /* A jansson value read by a transpose, as an input value (NULL: none). */
@@ -616,7 +624,7 @@ static int node_apply_here(shift_run *r, const shift_node *n, const char *key, c
             }
             data = wrap(r, t);
         }
-        jolt_walk_push(&r->w, walk_tree(data), m);
+        jolt_walk_push(&r->w, walk_tree(r, data), m);
         for (int i = 0; i < n->nspecial; i++)
             node_apply(r, n->special[i], key, data);
         process(r, n, data);
@@ -657,7 +665,7 @@ static int node_apply_here(shift_run *r, const shift_node *n, const char *key, c
         real = 1;
         break;
     }
-    jolt_walk_push(&r->w, walk_tree(input), m);
+    jolt_walk_push(&r->w, walk_tree(r, input), m);
     for (int i = 0; i < n->nw; i++)
         shift_write(r, &n->wplan[i], data);
     jolt_walk_pop(&r->w);
@@ -754,15 +762,16 @@ static jolt_val *shift_to_val(const void *impl, const jolt_val *input, const jso
     const shift_spec *s = impl;
     shift_run r;
     memset(&r, 0, sizeof r);
-    strbuf_init(&r.keys, 64);
+    r.keys = (strbuf)STRBUF_INIT; /* allocated on the first computed key */
     r.arena = a;
+    r.trees = s->reads_around;
     r.out = jolt_val_new(a, JV_OBJ);
     r.npc = (size_t)s->npfx;
     r.pc = jolt_arena_alloc(a, (r.npc ? r.npc : 1) * sizeof *r.pc);
     memset(r.pc, 0, r.npc * sizeof *r.pc);
     jolt_match root;
     jolt_match_init(&root, "root");
-    jolt_walk_push(&r.w, walk_tree(input), &root);
+    jolt_walk_push(&r.w, walk_tree(&r, input), &root);
     node_apply(&r, s->root, "root", input);
     jolt_walk_release(&r.w);
     jolt_match_release(&root);
@@ -889,7 +898,8 @@ int jolt_shift_compile(jolt_op *op, const json_t *spec, jolt_cpath *p, strbuf *e
     op->apply = shift_apply;
     op->to_val = shift_to_val;
     op->free_impl = shift_free;
-    if (!reads_around(root)) {
+    s->reads_around = reads_around(root);
+    if (!s->reads_around) {
         op->need = shift_need;
         op->need_root = root;
     }

@@ -242,7 +242,7 @@ static void index_build(jolt_arena *a, jolt_val *o)
 }
 
 /* Position of key in an arena object, or -1. */
-static long find(const jolt_val *o, const char *key, size_t klen)
+static inline long find(const jolt_val *o, const char *key, size_t klen)
 {
     if (o->index) {
         size_t mask = o->icap - 1;
@@ -260,9 +260,10 @@ static long find(const jolt_val *o, const char *key, size_t klen)
 }
 
 /* Appends a member known to be new. */
-static void add_member(jolt_arena *a, jolt_val *o, const char *key, size_t klen, jolt_val *v)
+static inline void add_member(jolt_arena *a, jolt_val *o, const char *key, size_t klen, jolt_val *v)
 {
-    grow(a, o);
+    if (o->n == o->cap)
+        grow(a, o);
     o->m[o->n].key = key;
     o->m[o->n].klen = klen;
     o->m[o->n].val = v;
@@ -338,19 +339,41 @@ int jolt_val_set(jolt_arena *a, jolt_val *obj, const char *key, size_t klen, int
     return jolt_val_add(a, obj, key, klen, stable_key, v);
 }
 
+/* A key for a member: key itself when stable (see jolt_val_set), else
+ * checked as jansson checks keys and copied into the arena; NULL when it
+ * is not UTF-8. */
+static const char *member_key(jolt_arena *a, const char *key, size_t klen, int stable)
+{
+    if (stable)
+        return key;
+    if (!jsontext_utf8_valid(key, klen))
+        return NULL;
+    char *k = jolt_arena_alloc(a, klen + 1);
+    memcpy(k, key, klen);
+    k[klen] = '\0';
+    return k;
+}
+
 int jolt_val_add(jolt_arena *a, jolt_val *obj, const char *key, size_t klen, int stable_key, jolt_val *v)
 {
-    if (!stable_key) {
-        /* a computed key: checked as jansson checks keys, and copied */
-        if (!jsontext_utf8_valid(key, klen))
-            return -1;
-        char *k = jolt_arena_alloc(a, klen + 1);
-        memcpy(k, key, klen);
-        k[klen] = '\0';
-        key = k;
-    }
+    if (!(key = member_key(a, key, klen, stable_key)))
+        return -1;
     add_member(a, obj, key, klen, v);
     return 0;
+}
+
+jolt_val **jolt_val_slot(jolt_arena *a, jolt_val *obj, const char *key, size_t klen, int stable_key, int *fresh)
+{
+    long i = find(obj, key, klen);
+    if (i >= 0) {
+        *fresh = 0;
+        return &obj->m[i].val;
+    }
+    if (!(key = member_key(a, key, klen, stable_key)))
+        return NULL;
+    add_member(a, obj, key, klen, NULL);
+    *fresh = 1;
+    return &obj->m[obj->n - 1].val;
 }
 
 void jolt_val_append(jolt_arena *a, jolt_val *arr, jolt_val *v)
@@ -502,7 +525,7 @@ size_t jolt_in_size(const jolt_val *v)
     return 0;
 }
 
-const jolt_val *jolt_in_get(jolt_arena *a, const jolt_val *obj, const char *key, size_t klen)
+const jolt_val *jolt_in_get_any(jolt_arena *a, const jolt_val *obj, const char *key, size_t klen)
 {
     obj = deref(obj);
     if (obj->kind == JV_OBJ)
@@ -564,7 +587,7 @@ void jolt_in_tostring(const jolt_val *v, strbuf *out)
     json_decref(j);
 }
 
-jolt_val *jolt_val_take(jolt_arena *a, const jolt_val *v)
+jolt_val *jolt_val_take_any(jolt_arena *a, const jolt_val *v)
 {
     switch (v->kind) {
     case JV_JSON:
