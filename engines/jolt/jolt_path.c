@@ -911,6 +911,19 @@ int jolt_pe_eval_index(const jolt_pe *pe, const jolt_walk *w, strbuf *scratch, l
         jolt_step *st = jolt_walk_from_end(w, pe->ref.path);
         if (!st)
             return walk_fail(w, FAIL_ROOT);
+        if (pe->ref.group == 0) {
+            /* the common "[&n]" of an array's element: its key is a short
+             * decimal index, read here without measuring it first */
+            const char *k = st->m->key;
+            long v = 0;
+            int i = 0;
+            while (i < 9 && k[i] >= '0' && k[i] <= '9')
+                v = v * 10 + (k[i++] - '0');
+            if (i && !k[i]) {
+                *idx = v;
+                return 0;
+            }
+        }
         if (match_group_span(st->m, pe->ref.group, &gs, &gl))
             return walk_fail(w, FAIL_GROUP);
         break;
