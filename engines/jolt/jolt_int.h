@@ -109,6 +109,10 @@ static inline void jolt_val_own(jolt_arena *a, jolt_val *v)
 }
 /* Member of an arena object (JV_OBJ), borrowed, or NULL. */
 jolt_val *jolt_val_get(const jolt_val *obj, const char *key, size_t klen);
+/* jolt_val_get for a series of lookups in one object, *hint (0 at first)
+ * where the last one found its member: the search starts there, so keys
+ * asked for in the object's own order are found at the first compare. */
+jolt_val *jolt_val_get_hint(const jolt_val *obj, const char *key, size_t klen, size_t *hint);
 /* Sets a member of an arena object: an existing key keeps its position.
  * stable_key: key outlives the arena (a spec's or input's text), else it is
  * checked as UTF-8 (-1 when it is not, as jansson refuses such keys) and

@@ -483,9 +483,11 @@ static const shift_node *find_literal(const shift_node *n, const char *key)
 static void process_literals(shift_run *r, const shift_node *n, const jolt_val *input, json_type type)
 {
     if (type == JSON_OBJECT) {
+        size_t hint = 0; /* spec keys often come in the input's order */
         for (int i = 0; i < n->nlit; i++) {
             const shift_node *l = n->lit[i];
-            const jolt_val *sub = jolt_in_get(r->arena, input, l->pe->raw, l->rawlen);
+            const jolt_val *sub = input->kind == JV_OBJ ? jolt_val_get_hint(input, l->pe->raw, l->rawlen, &hint)
+                                                        : jolt_in_get(r->arena, input, l->pe->raw, l->rawlen);
             if (sub)
                 node_apply(r, l, l->pe->raw, sub);
         }

@@ -241,6 +241,11 @@ static void index_build(jolt_arena *a, jolt_val *o)
         index_put(o, i);
 }
 
+static inline int key_is(const jolt_member *m, const char *key, size_t klen)
+{
+    return m->klen == klen && (!klen || m->key[0] == key[0]) && !memcmp(m->key, key, klen);
+}
+
 /* Position of key in an arena object, or -1. */
 static inline long find(const jolt_val *o, const char *key, size_t klen)
 {
@@ -254,7 +259,7 @@ static inline long find(const jolt_val *o, const char *key, size_t klen)
         return -1;
     }
     for (size_t i = 0; i < o->n; i++)
-        if (o->m[i].klen == klen && (!klen || o->m[i].key[0] == key[0]) && !memcmp(o->m[i].key, key, klen))
+        if (key_is(&o->m[i], key, klen))
             return (long)i;
     return -1;
 }
@@ -360,6 +365,22 @@ int jolt_val_add(jolt_arena *a, jolt_val *obj, const char *key, size_t klen, int
         return -1;
     add_member(a, obj, key, klen, v);
     return 0;
+}
+
+jolt_val *jolt_val_get_hint(const jolt_val *obj, const char *key, size_t klen, size_t *hint)
+{
+    size_t n = obj->n;
+    if (obj->index || !n)
+        return jolt_val_get(obj, key, klen);
+    size_t i = *hint < n ? *hint : 0;
+    for (size_t k = 0; k < n; k++) {
+        if (key_is(&obj->m[i], key, klen)) {
+            *hint = i + 1;
+            return obj->m[i].val;
+        }
+        i = i + 1 < n ? i + 1 : 0;
+    }
+    return NULL;
 }
 
 jolt_val **jolt_val_slot(jolt_arena *a, jolt_val *obj, const char *key, size_t klen, int stable_key, int *fresh)
