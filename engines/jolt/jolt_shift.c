@@ -727,32 +727,39 @@ static const void *shift_need(const void *node, const char *key, size_t klen, si
         key = buf;
         klen = index_key(index, buf);
     }
-    const shift_node *cand = NULL;
-    int nc = 0;
+    const shift_node *cand = NULL; /* the one child that matches so far */
     for (int i = 0; i < n->nlit; i++) {
         const shift_node *l = n->lit[i];
         /* arrays: process_literals reads "00" as index 0 too */
-        if ((l->rawlen == klen && !memcmp(l->pe->raw, key, klen)) || (idx >= 0 && l->rawidx == idx)) {
+        if ((l->rawlen == klen && (!klen || l->pe->raw[0] == key[0]) && !memcmp(l->pe->raw, key, klen)) ||
+            (idx >= 0 && l->rawidx == idx)) {
+            if (cand)
+                return JSONTEXT_BUILD_ALL;
             cand = l;
-            nc++;
         }
     }
-    if (n->ncomp && key != buf) { /* the star matchers want a C string */
-        if (klen >= sizeof buf)
-            return JSONTEXT_BUILD_ALL;
-        memcpy(buf, key, klen);
-        buf[klen] = '\0';
-    }
+    int copied = key == buf;
     for (int i = 0; i < n->ncomp; i++) {
-        jolt_match m;
-        if (!is_star(n->comp[i]->pe->kind) || jolt_pe_star_match(n->comp[i]->pe, buf, &m)) {
-            cand = n->comp[i];
-            nc++;
+        const jolt_pe *pe = n->comp[i]->pe;
+        if (pe->kind != PE_STAR_ALL && is_star(pe->kind)) {
+            jolt_match m;
+            if (!copied) { /* the star matchers want a C string */
+                if (klen >= sizeof buf)
+                    return JSONTEXT_BUILD_ALL;
+                memcpy(buf, key, klen);
+                buf[klen] = '\0';
+                copied = 1;
+            }
+            if (!jolt_pe_star_match(pe, buf, &m))
+                continue;
         }
+        if (cand)
+            return JSONTEXT_BUILD_ALL;
+        cand = n->comp[i];
     }
-    if (nc == 0)
+    if (!cand)
         return NULL;
-    return nc == 1 && !cand->leaf ? (const void *)cand : JSONTEXT_BUILD_ALL;
+    return cand->leaf ? JSONTEXT_BUILD_ALL : (const void *)cand;
 }
 
 /* The output in the arena a (which owns it), or NULL with err when Java
