@@ -19,6 +19,14 @@
  * it is, and a container of the input's that a later write goes into is
  * copied on that write, so the input is never modified.
  *
+ * Everything about a write that does not depend on the input is settled at
+ * compile time (wplan): each output path element's interned key or how to
+ * compute it, its step kind, the container it creates, and the path's
+ * leading literal keys as a prefix interned across the spec. A run then
+ * resolves each prefix once (shift_run.pc) and keeps the steps after it in
+ * a per-level cache, so consecutive writes into one object cost a lookup
+ * of their last key only.
+ *
  * A spec also tells which parts of an input it can read at all (shift_need,
  * for jolt_apply_text's parse): matching depends on keys only, so a value
  * whose key no spec key can match is never looked at, unless "@" or a
