@@ -457,6 +457,8 @@ static void shift_write(shift_run *r, const wplan *pl, const jolt_val *data)
 }
 
 static int node_apply(shift_run *r, const shift_node *n, const char *key, const jolt_val *input);
+static void leaf_writes(shift_run *r, const shift_node *n, jolt_match *m, const jolt_val *input,
+                        const jolt_val *data, int real);
 
 /* Writes i in decimal, NUL-terminated, into buf (room for 21 bytes): an
  * array index as the key Java matches it by. Returns its length. */
@@ -496,8 +498,17 @@ static void process_literals(shift_run *r, const shift_node *n, const jolt_val *
             const shift_node *l = n->lit[i];
             const jolt_val *sub = input->kind == JV_OBJ ? jolt_val_get_hint(input, l->pe->raw, l->rawlen, &hint)
                                                         : jolt_in_get(r->arena, input, l->pe->raw, l->rawlen);
-            if (sub)
+            if (!sub)
+                continue;
+            if (l->leaf) { /* node_apply's work for a literal leaf, without its dispatch */
+                jolt_match m;
+                jolt_match_init(&m, l->pe->raw);
+                leaf_writes(r, l, &m, sub, sub, 1);
+                if (r->w.fail && !r->fail_path)
+                    r->fail_path = l->path;
+            } else {
                 node_apply(r, l, l->pe->raw, sub);
+            }
         }
     } else if (type == JSON_ARRAY) {
         size_t size = jolt_in_size(input);
@@ -606,6 +617,22 @@ static const jolt_val *wrap(shift_run *r, const json_t *j)
     return j ? jolt_val_json(r->arena, j, 0) : NULL;
 }
 
+/* The writes of leaf n, its key matched as m on input; real: the match
+ * counts for "#" (a leaf that takes its input's value). */
+static void leaf_writes(shift_run *r, const shift_node *n, jolt_match *m, const jolt_val *input,
+                        const jolt_val *data, int real)
+{
+    jolt_walk_push(&r->w, walk_tree(r, input), m);
+    for (int i = 0; i < n->nw; i++)
+        shift_write(r, &n->wplan[i], data);
+    jolt_walk_pop(&r->w);
+    if (real) {
+        jolt_step *last = jolt_walk_from_end(&r->w, 0);
+        if (last)
+            last->m->hash++;
+    }
+}
+
 static int node_apply_here(shift_run *r, const shift_node *n, const char *key, const jolt_val *input)
 {
     jolt_match own;
@@ -675,15 +702,7 @@ static int node_apply_here(shift_run *r, const shift_node *n, const char *key, c
         real = 1;
         break;
     }
-    jolt_walk_push(&r->w, walk_tree(r, input), m);
-    for (int i = 0; i < n->nw; i++)
-        shift_write(r, &n->wplan[i], data);
-    jolt_walk_pop(&r->w);
-    if (real) {
-        jolt_step *last = jolt_walk_from_end(&r->w, 0);
-        if (last)
-            last->m->hash++;
-    }
+    leaf_writes(r, n, m, input, data, real);
     jolt_match_release(&own);
     return real;
 }
