@@ -109,6 +109,10 @@ static inline void jolt_val_own(jolt_arena *a, jolt_val *v)
 }
 /* Member of an arena object (JV_OBJ), borrowed, or NULL. */
 jolt_val *jolt_val_get(const jolt_val *obj, const char *key, size_t klen);
+/* jolt_val_get for a series of lookups in one object, *hint (0 at first)
+ * where the last one found its member: the search starts there, so keys
+ * asked for in the object's own order are found at the first compare. */
+jolt_val *jolt_val_get_hint(const jolt_val *obj, const char *key, size_t klen, size_t *hint);
 /* Sets a member of an arena object: an existing key keeps its position.
  * stable_key: key outlives the arena (a spec's or input's text), else it is
  * checked as UTF-8 (-1 when it is not, as jansson refuses such keys) and
@@ -116,6 +120,12 @@ jolt_val *jolt_val_get(const jolt_val *obj, const char *key, size_t klen);
 int jolt_val_set(jolt_arena *a, jolt_val *obj, const char *key, size_t klen, int stable_key, jolt_val *v);
 /* jolt_val_set for a key known not to be there yet (no lookup). */
 int jolt_val_add(jolt_arena *a, jolt_val *obj, const char *key, size_t klen, int stable_key, jolt_val *v);
+/* The value slot of key in an arena object, for a get and a set with one
+ * lookup: the member's (*fresh 0; its value may be json null), or a new
+ * member's at the end (*fresh 1, its value NULL: the caller stores one
+ * there before it changes obj again). Keys as jolt_val_set; NULL when a
+ * new key is refused. The slot is obj's, valid until obj grows. */
+jolt_val **jolt_val_slot(jolt_arena *a, jolt_val *obj, const char *key, size_t klen, int stable_key, int *fresh);
 void jolt_val_append(jolt_arena *a, jolt_val *arr, jolt_val *v);
 /* arr[idx] = v, padding with nulls; -1 when idx < 0 or idx > max_pad. */
 int jolt_val_put(jolt_arena *a, jolt_val *arr, long idx, jolt_val *v, long max_pad);
@@ -126,7 +136,11 @@ int jolt_val_put(jolt_arena *a, jolt_val *arr, long idx, jolt_val *v, long max_p
  * with *key, borrowed for as long as the input lives, and *val). */
 json_type jolt_in_type(const jolt_val *v);
 size_t jolt_in_size(const jolt_val *v);
-const jolt_val *jolt_in_get(jolt_arena *a, const jolt_val *obj, const char *key, size_t klen);
+const jolt_val *jolt_in_get_any(jolt_arena *a, const jolt_val *obj, const char *key, size_t klen);
+static inline const jolt_val *jolt_in_get(jolt_arena *a, const jolt_val *obj, const char *key, size_t klen)
+{
+    return obj->kind == JV_OBJ ? jolt_val_get(obj, key, klen) : jolt_in_get_any(a, obj, key, klen);
+}
 const jolt_val *jolt_in_at(jolt_arena *a, const jolt_val *arr, size_t i);
 typedef struct jolt_in_iter {
     void *it;
@@ -141,7 +155,11 @@ void jolt_in_tostring(const jolt_val *v, strbuf *out);
 /* A value for the output that stands for input value v unchanged: copied
  * where a step writes into it, never changed itself (a new JV_JSON or
  * JV_REF for a container, a scalar as it is). Owned by the arena. */
-jolt_val *jolt_val_take(jolt_arena *a, const jolt_val *v);
+jolt_val *jolt_val_take_any(jolt_arena *a, const jolt_val *v);
+static inline jolt_val *jolt_val_take(jolt_arena *a, const jolt_val *v)
+{
+    return v->kind >= JV_STR ? (jolt_val *)v : jolt_val_take_any(a, v); /* a scalar as it is */
+}
 /* Parses text (len bytes; it must outlive a) into arena values, building
  * only what filter asks for (see jsontext_parse_filtered; filter NULL:
  * everything). The top value, or NULL with err as jsontext_parse says. */
@@ -349,6 +367,17 @@ int jolt_pe_star_match(const jolt_pe *pe, const char *key, jolt_match *m);
 int jolt_pe_match(const jolt_pe *pe, const char *key, const jolt_walk *w, jolt_match *m);
 /* Evaluates an output element into out (appended). -1 when it has no value. */
 int jolt_pe_eval(const jolt_pe *pe, const jolt_walk *w, strbuf *out);
+/* The text an output element evaluates to, when that is one capture of
+ * the walk ("&n", "&(n,m)" or "$n" alone): 1 with *s, *len borrowed from
+ * the walk's keys (valid while the walk stands); 0 when it is not such an
+ * element (use jolt_pe_eval); -1 when it has no value (w->fail as
+ * jolt_pe_eval sets it). */
+int jolt_pe_eval_span(const jolt_pe *pe, const jolt_walk *w, const char **s, size_t *len);
+/* The index an output array element ("[n]", "[&n]", "[#n]", "[@(..)]")
+ * evaluates to, as jolt_pe_eval and Java's parseInt would give it, without
+ * the text: 0 with *idx >= 0, or -1 when it has none. scratch: the caller's
+ * buffer for a transposed value (reset here). */
+int jolt_pe_eval_index(const jolt_pe *pe, const jolt_walk *w, strbuf *scratch, long *idx);
 /* Transpose data lookup: 1 and *out (borrowed, may be json null) when found. */
 int jolt_transpose_data(const jolt_pe *pe, const jolt_walk *w, const json_t **out);
 /* Reads a path below tree: 1 when present. */

@@ -875,6 +875,72 @@ int jolt_pe_eval(const jolt_pe *pe, const jolt_walk *w, strbuf *out)
     }
 }
 
+int jolt_pe_eval_span(const jolt_pe *pe, const jolt_walk *w, const char **s, size_t *len)
+{
+    const jolt_ref *ref;
+    if (pe->kind == PE_AMP && pe->ntok == 1 && !pe->toks[0].lit)
+        ref = &pe->toks[0].ref;
+    else if (pe->kind == PE_DOLLAR)
+        ref = &pe->ref;
+    else
+        return 0;
+    jolt_step *st = jolt_walk_from_end(w, ref->path);
+    if (!st)
+        return walk_fail(w, FAIL_ROOT);
+    if (match_group_span(st->m, ref->group, s, len))
+        return walk_fail(w, FAIL_GROUP);
+    return 1;
+}
+
+int jolt_pe_eval_index(const jolt_pe *pe, const jolt_walk *w, strbuf *scratch, long *idx)
+{
+    const char *gs;
+    size_t gl;
+    switch (pe->arr) {
+    case ARR_EXPLICIT:
+        *idx = pe->index;
+        return pe->index < 0 || pe->index > INT_MAX ? -1 : 0;
+    case ARR_HASH: {
+        jolt_step *st = jolt_walk_from_end(w, pe->ref.path);
+        if (!st)
+            return walk_fail(w, FAIL_ROOT);
+        *idx = st->m->hash;
+        return *idx < 0 ? -1 : 0;
+    }
+    case ARR_REF: {
+        jolt_step *st = jolt_walk_from_end(w, pe->ref.path);
+        if (!st)
+            return walk_fail(w, FAIL_ROOT);
+        if (pe->ref.group == 0) {
+            /* the common "[&n]" of an array's element: its key is a short
+             * decimal index, read here without measuring it first */
+            const char *k = st->m->key;
+            long v = 0;
+            int i = 0;
+            while (i < 9 && k[i] >= '0' && k[i] <= '9')
+                v = v * 10 + (k[i++] - '0');
+            if (i && !k[i]) {
+                *idx = v;
+                return 0;
+            }
+        }
+        if (match_group_span(st->m, pe->ref.group, &gs, &gl))
+            return walk_fail(w, FAIL_GROUP);
+        break;
+    }
+    case ARR_TRANSPOSE:
+        strbuf_reset(scratch);
+        if (jolt_pe_eval(pe->tpe, w, scratch))
+            return -1;
+        gs = scratch->buf;
+        gl = scratch->len;
+        break;
+    default:
+        return -1;
+    }
+    return jolt_parse_int(gs, gl, idx) || *idx < 0 ? -1 : 0;
+}
+
 int jolt_pe_match(const jolt_pe *pe, const char *key, const jolt_walk *w, jolt_match *m)
 {
     switch (pe->kind) {

@@ -19,6 +19,14 @@
  * it is, and a container of the input's that a later write goes into is
  * copied on that write, so the input is never modified.
  *
+ * Everything about a write that does not depend on the input is settled at
+ * compile time (wplan): each output path element's interned key or how to
+ * compute it, its step kind, the container it creates, and the path's
+ * leading literal keys as a prefix interned across the spec. A run then
+ * resolves each prefix once (shift_run.pc) and keeps the steps after it in
+ * a per-level cache, so consecutive writes into one object cost a lookup
+ * of their last key only.
+ *
  * A spec also tells which parts of an input it can read at all (shift_need,
  * for jolt_apply_text's parse): matching depends on keys only, so a value
  * whose key no spec key can match is never looked at, unless "@" or a
@@ -33,6 +41,38 @@
 
 enum { ST_LITERALS, ST_COMPUTED, ST_CONFLICT, ST_BOTH };
 
+enum { STEP_MAP, STEP_ARRAY, STEP_AUTO };
+
+/* One element of a writer's output path, resolved at compile time as far as
+ * the input does not matter: a literal key interned across the spec (one
+ * pointer per distinct text, so the write cache compares pointers) with its
+ * length, or NULL for a computed element (&, $, @(..), [n], [&n], [#n]:
+ * evaluated per write); how the step goes into its container (an object's
+ * key, an array's index or an append); the container it creates when the
+ * slot is empty (what the next step goes into); and whether the write cache
+ * keeps the step (a literal key or an array index, not the last step,
+ * within its levels). */
+typedef struct wstep {
+    const jolt_pe *pe;
+    const char *key;
+    size_t len;
+    int kind;  /* STEP_* */
+    int child; /* JV_OBJ or JV_ARR; unused on the last step */
+    int cache;
+} wstep;
+
+/* A writer's output path, compiled: its steps; how many leading ones are
+ * literal object keys before the last step (the prefix), and the prefix's
+ * number in the spec (shift_spec.pfx; -1 when there is none), so that a
+ * run resolves each distinct prefix once (shift_run.pc); and where the
+ * first computed step is (n when there is none). */
+typedef struct wplan {
+    int n;
+    wstep *step;
+    int npfx, pfx;
+    int first_comp;
+} wplan;
+
 typedef struct shift_node shift_node;
 struct shift_node {
     jolt_pe *pe;
@@ -44,13 +84,7 @@ struct shift_node {
     shift_node **special, **lit, **comp;
     int strategy;
     size_t rawlen; /* strlen(pe->raw) */
-    /* per writer, per path element: the literal key, interned across the
-     * spec (one pointer per distinct text, so the write cache compares
-     * pointers), and its length; key NULL for a computed element */
-    struct wkey {
-        const char *key;
-        size_t len;
-    } **wkeys;
+    wplan *wplan; /* per writer */
     long rawidx;   /* pe->raw as an array index (Java's parseInt), or -1 */
 };
 
@@ -58,6 +92,12 @@ typedef struct shift_spec {
     shift_node *root;
     char **keys; /* the interned literal keys of the writers' paths */
     size_t nkeys;
+    int reads_around; /* reads_around(root) */
+    /* the distinct prefixes of the writers' paths (wplan), each an array
+     * of interned keys */
+    const char ***pfx;
+    int *pfxlen;
+    int npfx;
 } shift_spec;
 
 static void node_free(shift_node *n)
@@ -69,10 +109,10 @@ static void node_free(shift_node *n)
     for (int i = 0; i < n->nw; i++)
         jolt_path_free(n->writers[i]);
     free(n->writers);
-    if (n->wkeys)
+    if (n->wplan)
         for (int i = 0; i < n->nw; i++)
-            free(n->wkeys[i]);
-    free(n->wkeys);
+            free(n->wplan[i].step);
+    free(n->wplan);
     for (int i = 0; i < n->nspecial; i++)
         node_free(n->special[i]);
     for (int i = 0; i < n->nlit; i++)
@@ -256,18 +296,19 @@ static shift_node *node_compile(const char *key, const json_t *rhs, jolt_cpath *
 
 /* ---- apply ---- */
 
-/* Write-path cache: consecutive writes usually share their leading keys
- * ("root", "customer", "line_items"...). Level i remembers which container
- * a literal key (interned: one pointer per text across the spec) led to
- * from which parent, so a repeated prefix costs a pointer compare, not a
- * lookup. Containers stay where
- * they are during a run except when a slot is replaced (a value turning
- * into a list of old and new), and that clears the cache. */
+/* Write-path cache: consecutive writes usually share their leading steps
+ * ("root", "customer", "line_items", "[&1]"...). Level i remembers which
+ * container a step led to from which parent: a literal key (interned: one
+ * pointer per text across the spec) or an array index, so a repeated prefix
+ * costs two compares, not a lookup. Containers stay where they are during a
+ * run except when a slot is replaced (a value turning into a list of old
+ * and new), and that clears the cache. */
 #define WCACHE_LEVELS 8
 
 typedef struct wcache {
     const jolt_val *parent; /* NULL: empty */
-    const char *key;
+    const char *key;        /* NULL for an array index */
+    long idx;
     jolt_val *child;
 } wcache;
 
@@ -277,99 +318,115 @@ typedef struct shift_run {
     jolt_val *out; /* {"root": ...}, in the arena */
     strbuf keys;
     wcache wc[WCACHE_LEVELS];
+    jolt_val **pc; /* per prefix of the spec (wplan): the container it led to, or NULL */
+    size_t npc;
     const char *fail_path; /* the spec key where r->w.fail was first seen */
+    int trees;             /* the spec reads around (reads_around): the walk keeps the input's trees */
 } shift_run;
 
 #define MAX_ARRAY_PAD (1 << 20)
 
-enum { STEP_MAP, STEP_ARRAY, STEP_AUTO };
-
-static int step_kind(const jolt_pe *pe)
+/* Puts v in cur as the step kind says: into an object's member slot
+ * (jolt_val_slot's), at idx of an array, or appended. -1 when refused (an
+ * index out of range). */
+static int slot_set(shift_run *r, jolt_val *cur, int kind, jolt_val **slot, long idx, jolt_val *v)
 {
-    if (pe->kind == PE_ARRAY)
-        return pe->arr == ARR_AUTO ? STEP_AUTO : STEP_ARRAY;
-    return STEP_MAP;
-}
-
-/* Puts v in cur at key (klen bytes; an object) or idx (an array) as step
- * kind says; fresh: the key is known not to be there. -1 when refused (a
- * key that is not UTF-8, an index out of range). */
-static int slot_set(shift_run *r, jolt_val *cur, int kind, const char *key, size_t klen, int lit, long idx,
-                    jolt_val *v, int fresh)
-{
-    if (kind == STEP_MAP)
-        return (fresh ? jolt_val_add : jolt_val_set)(r->arena, cur, key, klen, lit, v);
+    if (kind == STEP_MAP) {
+        *slot = v;
+        return 0;
+    }
     if (kind == STEP_ARRAY)
         return jolt_val_put(r->arena, cur, idx, v, MAX_ARRAY_PAD);
     jolt_val_append(r->arena, cur, v);
     return 0;
 }
 
-/* Writes data at path below r->out. Literal path elements are used as they
- * are (no copy); only computed ones (&, $, #, @(..), [#n]) are evaluated,
- * into the one reusable r->keys buffer. The value goes in as it is (a
- * JV_JSON of the input's, copied only if the output becomes jansson). */
-static void shift_write(shift_run *r, const jolt_path *path, const struct wkey *wk, const jolt_val *data)
+/* Writes data at path (its compiled steps ws) below r->out. Literal keys
+ * are used as they are (no copy); computed ones are evaluated first, all of
+ * them (one without a value drops the write before anything is made): a
+ * capture alone ("&1") is borrowed from the walk, other texts go into the
+ * one reusable r->keys buffer, array indexes are read as numbers. The value
+ * goes in as it is (a JV_JSON of the input's, copied only if the output
+ * becomes jansson). */
+static void shift_write(shift_run *r, const wplan *pl, const jolt_val *data)
 {
-    int n = path->n;
-    const char *keys[n > 0 ? n : 1];
-    size_t offs[n > 0 ? n : 1], lens[n > 0 ? n : 1];
-    strbuf_reset(&r->keys);
-    for (int i = 0; i < n; i++) {
-        if (wk[i].key) {
-            keys[i] = wk[i].key;
-            lens[i] = wk[i].len;
+    int n = pl->n;
+    const wstep *ws = pl->step;
+    struct rkey {
+        const char *key; /* NULL: at off in r->keys */
+        size_t off, len;
+        long idx;
+    } rk[n > 0 ? n : 1];
+    int inbuf = 0;
+    for (int i = pl->first_comp; i < n; i++) {
+        const wstep *s = &ws[i];
+        if (s->key || s->kind == STEP_AUTO)
+            continue;
+        if (s->kind == STEP_ARRAY) {
+            if (jolt_pe_eval_index(s->pe, &r->w, &r->keys, &rk[i].idx))
+                return;
             continue;
         }
-        keys[i] = NULL;
-        offs[i] = r->keys.len;
-        if (jolt_pe_eval(path->el[i], &r->w, &r->keys))
+        int rc = jolt_pe_eval_span(s->pe, &r->w, &rk[i].key, &rk[i].len);
+        if (rc < 0)
             return;
-        strbuf_addch(&r->keys, '\0');
+        if (rc == 0) {
+            if (!inbuf++)
+                strbuf_reset(&r->keys);
+            rk[i].key = NULL;
+            rk[i].off = r->keys.len;
+            if (jolt_pe_eval(s->pe, &r->w, &r->keys))
+                return;
+            strbuf_addch(&r->keys, '\0');
+        }
     }
     /* the buffer may have moved while growing: resolve offsets now (a key
      * is used as a C string, up to a NUL a transposed value may hold) */
-    for (int i = 0; i < n; i++)
-        if (!keys[i]) {
-            keys[i] = r->keys.buf + offs[i];
-            lens[i] = strlen(keys[i]);
+    for (int i = pl->first_comp; inbuf && i < n; i++)
+        if (!ws[i].key && ws[i].kind == STEP_MAP && !rk[i].key) {
+            rk[i].key = r->keys.buf + rk[i].off;
+            rk[i].len = strlen(rk[i].key);
         }
     jolt_arena *a = r->arena;
     jolt_val *cur = r->out;
-    for (int i = 0; i < n; i++) {
-        const char *key = keys[i];
-        int lit = path->el[i]->kind == PE_LITERAL;
-        int kind = step_kind(path->el[i]);
-        int last = i == n - 1;
-        long idx = 0;
-        wcache *wc = !last && lit && kind == STEP_MAP && i < WCACHE_LEVELS ? &r->wc[i] : NULL;
-        if (wc && wc->parent == cur && wc->key == key) { /* interned: one pointer per text */
+    int i = 0;
+    if (pl->pfx >= 0 && r->pc[pl->pfx]) {
+        cur = r->pc[pl->pfx];
+        i = pl->npfx;
+    }
+    for (; i < n; i++) {
+        const wstep *s = &ws[i];
+        if (i == pl->npfx && pl->pfx >= 0)
+            r->pc[pl->pfx] = cur;
+        const char *key = s->key ? s->key : rk[i].key;
+        size_t klen = s->key ? s->len : rk[i].len;
+        int kind = s->kind;
+        long idx = kind == STEP_ARRAY ? rk[i].idx : 0;
+        wcache *wc = s->cache ? &r->wc[i] : NULL;
+        if (wc && wc->parent == cur && wc->key == s->key && wc->idx == idx) {
             cur = wc->child;
             continue;
         }
-        if (kind == STEP_MAP) {
-            if (!jolt_val_is_object(cur))
-                return;
-        } else {
-            if (!jolt_val_is_array(cur))
-                return;
-            if (kind == STEP_ARRAY && (jolt_parse_int(key, lens[i], &idx) || idx < 0))
-                return;
-        }
+        if (kind == STEP_MAP ? !jolt_val_is_object(cur) : !jolt_val_is_array(cur))
+            return;
         jolt_val_own(a, cur); /* written below: an input's container becomes ours */
-        jolt_val *sub = NULL;
-        size_t klen = lens[i];
-        if (kind == STEP_MAP)
-            sub = jolt_val_get(cur, key, klen);
-        else if (kind == STEP_ARRAY)
+        jolt_val *sub = NULL, **slot = NULL;
+        if (kind == STEP_MAP) {
+            /* the member, or a new one (filled below, whatever happens) */
+            int fresh;
+            slot = jolt_val_slot(a, cur, key, klen, s->key != NULL, &fresh);
+            if (!slot)
+                return;
+            sub = fresh ? NULL : *slot;
+        } else if (kind == STEP_ARRAY) {
             sub = (size_t)idx < cur->n ? cur->a[idx] : NULL;
-        int fresh = !sub; /* (a null there is replaced in its place) */
-        if (sub && jolt_val_is_null(sub))
+        }
+        if (sub && jolt_val_is_null(sub)) /* replaced in its place */
             sub = NULL;
-        if (last) {
+        if (i == n - 1) {
             jolt_val *v = data ? jolt_val_take(a, data) : jolt_val_json(a, NULL, 0);
             if (!sub) {
-                slot_set(r, cur, kind, key, klen, lit, idx, v, fresh);
+                slot_set(r, cur, kind, slot, idx, v);
             } else if (jolt_val_is_array(sub)) {
                 jolt_val_own(a, sub);
                 jolt_val_append(a, sub, v);
@@ -377,19 +434,22 @@ static void shift_write(shift_run *r, const jolt_path *path, const struct wkey *
                 jolt_val *l = jolt_val_new(a, JV_ARR);
                 jolt_val_append(a, l, sub);
                 jolt_val_append(a, l, v);
-                memset(r->wc, 0, sizeof r->wc); /* sub leaves its slot */
-                slot_set(r, cur, kind, key, klen, lit, idx, l, 0);
+                /* sub leaves its slot */
+                memset(r->wc, 0, sizeof r->wc);
+                memset(r->pc, 0, r->npc * sizeof *r->pc);
+                slot_set(r, cur, kind, slot, idx, l);
             }
             return;
         }
         if (!sub) {
-            sub = jolt_val_new(a, step_kind(path->el[i + 1]) == STEP_MAP ? JV_OBJ : JV_ARR);
-            if (slot_set(r, cur, kind, key, klen, lit, idx, sub, fresh))
+            sub = jolt_val_new(a, s->child);
+            if (slot_set(r, cur, kind, slot, idx, sub))
                 return;
         }
         if (wc) {
             wc->parent = cur;
-            wc->key = key;
+            wc->key = s->key;
+            wc->idx = idx;
             wc->child = sub;
         }
         cur = sub;
@@ -397,6 +457,8 @@ static void shift_write(shift_run *r, const jolt_path *path, const struct wkey *
 }
 
 static int node_apply(shift_run *r, const shift_node *n, const char *key, const jolt_val *input);
+static void leaf_writes(shift_run *r, const shift_node *n, jolt_match *m, const jolt_val *input,
+                        const jolt_val *data, int real);
 
 /* Writes i in decimal, NUL-terminated, into buf (room for 21 bytes): an
  * array index as the key Java matches it by. Returns its length. */
@@ -431,11 +493,22 @@ static const shift_node *find_literal(const shift_node *n, const char *key)
 static void process_literals(shift_run *r, const shift_node *n, const jolt_val *input, json_type type)
 {
     if (type == JSON_OBJECT) {
+        size_t hint = 0; /* spec keys often come in the input's order */
         for (int i = 0; i < n->nlit; i++) {
             const shift_node *l = n->lit[i];
-            const jolt_val *sub = jolt_in_get(r->arena, input, l->pe->raw, l->rawlen);
-            if (sub)
+            const jolt_val *sub = input->kind == JV_OBJ ? jolt_val_get_hint(input, l->pe->raw, l->rawlen, &hint)
+                                                        : jolt_in_get(r->arena, input, l->pe->raw, l->rawlen);
+            if (!sub)
+                continue;
+            if (l->leaf) { /* node_apply's work for a literal leaf, without its dispatch */
+                jolt_match m;
+                jolt_match_init(&m, l->pe->raw);
+                leaf_writes(r, l, &m, sub, sub, 1);
+                if (r->w.fail && !r->fail_path)
+                    r->fail_path = l->path;
+            } else {
                 node_apply(r, l, l->pe->raw, sub);
+            }
         }
     } else if (type == JSON_ARRAY) {
         size_t size = jolt_in_size(input);
@@ -531,16 +604,33 @@ static int node_apply(shift_run *r, const shift_node *n, const char *key, const 
 
 /* The walk keeps jansson trees for the references that read the input
  * ("@(n,path)", transposes): a spec with any of them gets a jansson input
- * (see shift_need), so an arena input's NULL here is never read. */
-static const json_t *walk_tree(const jolt_val *v)
+ * (see shift_need), so an arena input's NULL here is never read. A spec
+ * without them (r->trees 0) never reads the trees at all. */
+static const json_t *walk_tree(const shift_run *r, const jolt_val *v)
 {
-    return v ? jolt_in_json(v) : NULL;
+    return r->trees && v ? jolt_in_json(v) : NULL;
 }
 
 /* A jansson value read by a transpose, as an input value (NULL: none). */
 static const jolt_val *wrap(shift_run *r, const json_t *j)
 {
     return j ? jolt_val_json(r->arena, j, 0) : NULL;
+}
+
+/* The writes of leaf n, its key matched as m on input; real: the match
+ * counts for "#" (a leaf that takes its input's value). */
+static void leaf_writes(shift_run *r, const shift_node *n, jolt_match *m, const jolt_val *input,
+                        const jolt_val *data, int real)
+{
+    jolt_walk_push(&r->w, walk_tree(r, input), m);
+    for (int i = 0; i < n->nw; i++)
+        shift_write(r, &n->wplan[i], data);
+    jolt_walk_pop(&r->w);
+    if (real) {
+        jolt_step *last = jolt_walk_from_end(&r->w, 0);
+        if (last)
+            last->m->hash++;
+    }
 }
 
 static int node_apply_here(shift_run *r, const shift_node *n, const char *key, const jolt_val *input)
@@ -571,7 +661,7 @@ static int node_apply_here(shift_run *r, const shift_node *n, const char *key, c
             }
             data = wrap(r, t);
         }
-        jolt_walk_push(&r->w, walk_tree(data), m);
+        jolt_walk_push(&r->w, walk_tree(r, data), m);
         for (int i = 0; i < n->nspecial; i++)
             node_apply(r, n->special[i], key, data);
         process(r, n, data);
@@ -612,15 +702,7 @@ static int node_apply_here(shift_run *r, const shift_node *n, const char *key, c
         real = 1;
         break;
     }
-    jolt_walk_push(&r->w, walk_tree(input), m);
-    for (int i = 0; i < n->nw; i++)
-        shift_write(r, n->writers[i], n->wkeys[i], data);
-    jolt_walk_pop(&r->w);
-    if (real) {
-        jolt_step *last = jolt_walk_from_end(&r->w, 0);
-        if (last)
-            last->m->hash++;
-    }
+    leaf_writes(r, n, m, input, data, real);
     jolt_match_release(&own);
     return real;
 }
@@ -672,32 +754,39 @@ static const void *shift_need(const void *node, const char *key, size_t klen, si
         key = buf;
         klen = index_key(index, buf);
     }
-    const shift_node *cand = NULL;
-    int nc = 0;
+    const shift_node *cand = NULL; /* the one child that matches so far */
     for (int i = 0; i < n->nlit; i++) {
         const shift_node *l = n->lit[i];
         /* arrays: process_literals reads "00" as index 0 too */
-        if ((l->rawlen == klen && !memcmp(l->pe->raw, key, klen)) || (idx >= 0 && l->rawidx == idx)) {
+        if ((l->rawlen == klen && (!klen || l->pe->raw[0] == key[0]) && !memcmp(l->pe->raw, key, klen)) ||
+            (idx >= 0 && l->rawidx == idx)) {
+            if (cand)
+                return JSONTEXT_BUILD_ALL;
             cand = l;
-            nc++;
         }
     }
-    if (n->ncomp && key != buf) { /* the star matchers want a C string */
-        if (klen >= sizeof buf)
-            return JSONTEXT_BUILD_ALL;
-        memcpy(buf, key, klen);
-        buf[klen] = '\0';
-    }
+    int copied = key == buf;
     for (int i = 0; i < n->ncomp; i++) {
-        jolt_match m;
-        if (!is_star(n->comp[i]->pe->kind) || jolt_pe_star_match(n->comp[i]->pe, buf, &m)) {
-            cand = n->comp[i];
-            nc++;
+        const jolt_pe *pe = n->comp[i]->pe;
+        if (pe->kind != PE_STAR_ALL && is_star(pe->kind)) {
+            jolt_match m;
+            if (!copied) { /* the star matchers want a C string */
+                if (klen >= sizeof buf)
+                    return JSONTEXT_BUILD_ALL;
+                memcpy(buf, key, klen);
+                buf[klen] = '\0';
+                copied = 1;
+            }
+            if (!jolt_pe_star_match(pe, buf, &m))
+                continue;
         }
+        if (cand)
+            return JSONTEXT_BUILD_ALL;
+        cand = n->comp[i];
     }
-    if (nc == 0)
+    if (!cand)
         return NULL;
-    return nc == 1 && !cand->leaf ? (const void *)cand : JSONTEXT_BUILD_ALL;
+    return cand->leaf ? JSONTEXT_BUILD_ALL : (const void *)cand;
 }
 
 /* The output in the arena a (which owns it), or NULL with err when Java
@@ -709,12 +798,16 @@ static jolt_val *shift_to_val(const void *impl, const jolt_val *input, const jso
     const shift_spec *s = impl;
     shift_run r;
     memset(&r, 0, sizeof r);
-    strbuf_init(&r.keys, 64);
+    r.keys = (strbuf)STRBUF_INIT; /* allocated on the first computed key */
     r.arena = a;
+    r.trees = s->reads_around;
     r.out = jolt_val_new(a, JV_OBJ);
+    r.npc = (size_t)s->npfx;
+    r.pc = jolt_arena_alloc(a, (r.npc ? r.npc : 1) * sizeof *r.pc);
+    memset(r.pc, 0, r.npc * sizeof *r.pc);
     jolt_match root;
     jolt_match_init(&root, "root");
-    jolt_walk_push(&r.w, walk_tree(input), &root);
+    jolt_walk_push(&r.w, walk_tree(&r, input), &root);
     node_apply(&r, s->root, "root", input);
     jolt_walk_release(&r.w);
     jolt_match_release(&root);
@@ -745,6 +838,10 @@ static void shift_free(void *impl)
     for (size_t i = 0; i < s->nkeys; i++)
         free(s->keys[i]);
     free(s->keys);
+    for (int i = 0; i < s->npfx; i++)
+        free(s->pfx[i]);
+    free(s->pfx);
+    free(s->pfxlen);
     free(s);
 }
 
@@ -758,27 +855,68 @@ static const char *intern(shift_spec *s, const char *key)
     return s->keys[s->nkeys++] = xstrdup(key);
 }
 
-/* Fills the wkeys of n and the nodes below it. */
-static void intern_writers(shift_spec *s, shift_node *n)
+static int step_kind(const jolt_pe *pe)
+{
+    if (pe->kind == PE_ARRAY)
+        return pe->arr == ARR_AUTO ? STEP_AUTO : STEP_ARRAY;
+    return STEP_MAP;
+}
+
+/* The number of prefix keys[0..n) among the spec's (added on first sight). */
+static int intern_prefix(shift_spec *s, const char **keys, int n)
+{
+    for (int i = 0; i < s->npfx; i++)
+        if (s->pfxlen[i] == n && !memcmp(s->pfx[i], keys, (size_t)n * sizeof *keys))
+            return i;
+    s->pfx = xrealloc(s->pfx, (size_t)(s->npfx + 1) * sizeof *s->pfx);
+    s->pfxlen = xrealloc(s->pfxlen, (size_t)(s->npfx + 1) * sizeof *s->pfxlen);
+    s->pfx[s->npfx] = xmalloc((size_t)n * sizeof *keys);
+    memcpy(s->pfx[s->npfx], keys, (size_t)n * sizeof *keys);
+    s->pfxlen[s->npfx] = n;
+    return s->npfx++;
+}
+
+/* Compiles the wplan of n and of the nodes below it. */
+static void plan_writers(shift_spec *s, shift_node *n)
 {
     if (n->nw) {
-        n->wkeys = xcalloc((size_t)n->nw, sizeof *n->wkeys);
+        n->wplan = xcalloc((size_t)n->nw, sizeof *n->wplan);
         for (int i = 0; i < n->nw; i++) {
             const jolt_path *p = n->writers[i];
-            n->wkeys[i] = xcalloc((size_t)(p->n ? p->n : 1), sizeof *n->wkeys[i]);
-            for (int j = 0; j < p->n; j++)
+            wplan *pl = &n->wplan[i];
+            wstep *ws = pl->step = xcalloc((size_t)(p->n ? p->n : 1), sizeof *ws);
+            pl->n = p->n;
+            pl->first_comp = p->n;
+            for (int j = 0; j < p->n; j++) {
+                ws[j].pe = p->el[j];
+                ws[j].kind = step_kind(p->el[j]);
                 if (p->el[j]->kind == PE_LITERAL) {
-                    n->wkeys[i][j].key = intern(s, p->el[j]->raw);
-                    n->wkeys[i][j].len = strlen(p->el[j]->raw);
+                    ws[j].key = intern(s, p->el[j]->raw);
+                    ws[j].len = strlen(p->el[j]->raw);
+                } else if (pl->first_comp == p->n) {
+                    pl->first_comp = j;
                 }
+                int last = j == p->n - 1;
+                ws[j].child = !last && step_kind(p->el[j + 1]) == STEP_MAP ? JV_OBJ : JV_ARR;
+                ws[j].cache = !last && (ws[j].key || ws[j].kind == STEP_ARRAY) && j < WCACHE_LEVELS;
+                if (!last && ws[j].key && ws[j].kind == STEP_MAP && pl->npfx == j)
+                    pl->npfx = j + 1;
+            }
+            pl->pfx = -1;
+            if (pl->npfx) {
+                const char *keys[pl->npfx];
+                for (int j = 0; j < pl->npfx; j++)
+                    keys[j] = ws[j].key;
+                pl->pfx = intern_prefix(s, keys, pl->npfx);
+            }
         }
     }
     for (int i = 0; i < n->nspecial; i++)
-        intern_writers(s, n->special[i]);
+        plan_writers(s, n->special[i]);
     for (int i = 0; i < n->nlit; i++)
-        intern_writers(s, n->lit[i]);
+        plan_writers(s, n->lit[i]);
     for (int i = 0; i < n->ncomp; i++)
-        intern_writers(s, n->comp[i]);
+        plan_writers(s, n->comp[i]);
 }
 
 int jolt_shift_compile(jolt_op *op, const json_t *spec, jolt_cpath *p, strbuf *err)
@@ -790,13 +928,14 @@ int jolt_shift_compile(jolt_op *op, const json_t *spec, jolt_cpath *p, strbuf *e
         return -1;
     shift_spec *s = xcalloc(1, sizeof *s);
     s->root = root;
-    intern_writers(s, root);
+    plan_writers(s, root);
     op->name = "shift";
     op->impl = s;
     op->apply = shift_apply;
     op->to_val = shift_to_val;
     op->free_impl = shift_free;
-    if (!reads_around(root)) {
+    s->reads_around = reads_around(root);
+    if (!s->reads_around) {
         op->need = shift_need;
         op->need_root = root;
     }

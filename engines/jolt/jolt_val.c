@@ -241,8 +241,13 @@ static void index_build(jolt_arena *a, jolt_val *o)
         index_put(o, i);
 }
 
+static inline int key_is(const jolt_member *m, const char *key, size_t klen)
+{
+    return m->klen == klen && (!klen || m->key[0] == key[0]) && !memcmp(m->key, key, klen);
+}
+
 /* Position of key in an arena object, or -1. */
-static long find(const jolt_val *o, const char *key, size_t klen)
+static inline long find(const jolt_val *o, const char *key, size_t klen)
 {
     if (o->index) {
         size_t mask = o->icap - 1;
@@ -254,15 +259,16 @@ static long find(const jolt_val *o, const char *key, size_t klen)
         return -1;
     }
     for (size_t i = 0; i < o->n; i++)
-        if (o->m[i].klen == klen && (!klen || o->m[i].key[0] == key[0]) && !memcmp(o->m[i].key, key, klen))
+        if (key_is(&o->m[i], key, klen))
             return (long)i;
     return -1;
 }
 
 /* Appends a member known to be new. */
-static void add_member(jolt_arena *a, jolt_val *o, const char *key, size_t klen, jolt_val *v)
+static inline void add_member(jolt_arena *a, jolt_val *o, const char *key, size_t klen, jolt_val *v)
 {
-    grow(a, o);
+    if (o->n == o->cap)
+        grow(a, o);
     o->m[o->n].key = key;
     o->m[o->n].klen = klen;
     o->m[o->n].val = v;
@@ -338,19 +344,57 @@ int jolt_val_set(jolt_arena *a, jolt_val *obj, const char *key, size_t klen, int
     return jolt_val_add(a, obj, key, klen, stable_key, v);
 }
 
+/* A key for a member: key itself when stable (see jolt_val_set), else
+ * checked as jansson checks keys and copied into the arena; NULL when it
+ * is not UTF-8. */
+static const char *member_key(jolt_arena *a, const char *key, size_t klen, int stable)
+{
+    if (stable)
+        return key;
+    if (!jsontext_utf8_valid(key, klen))
+        return NULL;
+    char *k = jolt_arena_alloc(a, klen + 1);
+    memcpy(k, key, klen);
+    k[klen] = '\0';
+    return k;
+}
+
 int jolt_val_add(jolt_arena *a, jolt_val *obj, const char *key, size_t klen, int stable_key, jolt_val *v)
 {
-    if (!stable_key) {
-        /* a computed key: checked as jansson checks keys, and copied */
-        if (!jsontext_utf8_valid(key, klen))
-            return -1;
-        char *k = jolt_arena_alloc(a, klen + 1);
-        memcpy(k, key, klen);
-        k[klen] = '\0';
-        key = k;
-    }
+    if (!(key = member_key(a, key, klen, stable_key)))
+        return -1;
     add_member(a, obj, key, klen, v);
     return 0;
+}
+
+jolt_val *jolt_val_get_hint(const jolt_val *obj, const char *key, size_t klen, size_t *hint)
+{
+    size_t n = obj->n;
+    if (obj->index || !n)
+        return jolt_val_get(obj, key, klen);
+    size_t i = *hint < n ? *hint : 0;
+    for (size_t k = 0; k < n; k++) {
+        if (key_is(&obj->m[i], key, klen)) {
+            *hint = i + 1;
+            return obj->m[i].val;
+        }
+        i = i + 1 < n ? i + 1 : 0;
+    }
+    return NULL;
+}
+
+jolt_val **jolt_val_slot(jolt_arena *a, jolt_val *obj, const char *key, size_t klen, int stable_key, int *fresh)
+{
+    long i = find(obj, key, klen);
+    if (i >= 0) {
+        *fresh = 0;
+        return &obj->m[i].val;
+    }
+    if (!(key = member_key(a, key, klen, stable_key)))
+        return NULL;
+    add_member(a, obj, key, klen, NULL);
+    *fresh = 1;
+    return &obj->m[obj->n - 1].val;
 }
 
 void jolt_val_append(jolt_arena *a, jolt_val *arr, jolt_val *v)
@@ -502,7 +546,7 @@ size_t jolt_in_size(const jolt_val *v)
     return 0;
 }
 
-const jolt_val *jolt_in_get(jolt_arena *a, const jolt_val *obj, const char *key, size_t klen)
+const jolt_val *jolt_in_get_any(jolt_arena *a, const jolt_val *obj, const char *key, size_t klen)
 {
     obj = deref(obj);
     if (obj->kind == JV_OBJ)
@@ -564,7 +608,7 @@ void jolt_in_tostring(const jolt_val *v, strbuf *out)
     json_decref(j);
 }
 
-jolt_val *jolt_val_take(jolt_arena *a, const jolt_val *v)
+jolt_val *jolt_val_take_any(jolt_arena *a, const jolt_val *v)
 {
     switch (v->kind) {
     case JV_JSON:

@@ -603,6 +603,12 @@ static void test_arena_outputs(void)
     TEXT("shift", "{\"a\":\"l1.l2.l3.l4.l5.l6.l7.l8.l9.l10.l11.l12\",\"b\":\"l1.l2.l3.l4.l5.l6.l7.l8.l9.l10.l11.m\"}",
          "{\"a\":1,\"b\":[2]}", "{\"l1\":{\"l2\":{\"l3\":{\"l4\":{\"l5\":{\"l6\":{\"l7\":{\"l8\":{\"l9\":{\"l10\":{\"l11\":"
          "{\"l12\":1,\"m\":[2]}}}}}}}}}}}}");
+    /* a slot the write caches went through becomes a list of old and new:
+     * later writes below it are dropped, as Java drops them (its output) */
+    TEXT("shift", "{\"a\":\"x.y\",\"b\":\"x\",\"c\":\"x.z\",\"d\":\"x\"}", "{\"a\":1,\"b\":2,\"c\":3,\"d\":4}",
+         "{\"x\":[{\"y\":1},2,4]}");
+    TEXT("shift", "{\"items\":{\"*\":{\"a\":\"l[&1].a\",\"b\":\"l[&1]\",\"c\":\"l[&1].c\"}}}",
+         "{\"items\":[{\"a\":1,\"b\":2,\"c\":3},{\"a\":5,\"c\":6}]}", "{\"l\":[[{\"a\":1},2],{\"a\":5,\"c\":6}]}");
     /* writing into a value copied from the input, at every kind of step */
     TEXT("shift", "{\"o\":\"x\",\"p\":\"x.q\",\"arr\":\"y\",\"v\":\"y[]\",\"w\":\"y[5]\"}",
          "{\"o\":{\"k\":1},\"p\":2,\"arr\":[1],\"v\":3,\"w\":4}", "{\"x\":{\"k\":1,\"q\":2},\"y\":[1,3,null,null,null,4]}");
