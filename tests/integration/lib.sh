@@ -63,6 +63,10 @@ bg() {
     FF_PIDS="$FF_PIDS $!"
 }
 pid_of() { eval "echo \$PID_$(echo "$1" | tr -c 'a-zA-Z0-9\n' _)"; }
+# kill9 NAME: kill -9 a process started with bg and reap it, so that its
+# port is free again for a replacement (binding it before the old process
+# is gone fails with "Address already in use")
+kill9() { _p=$(pid_of "$1"); kill -9 "$_p" 2>/dev/null; wait "$_p" 2>/dev/null; return 0; }
 
 jget() { python3 -c 'import json,sys
 d=json.load(sys.stdin)

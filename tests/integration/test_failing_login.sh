@@ -6,7 +6,7 @@
 . "$(dirname "$0")/lib.sh"
 ff_start_infra 20
 OPEN=$(omni_state unsent_open)
-kill -9 "$(pid_of erp)"
+kill9 erp
 bg erp2 "$BIN/erp-sim" --port "$ERP_PORT" --require-auth --username erpuser --password right
 wait_for 10 curl -sf "http://127.0.0.1:$ERP_PORT/_control/state"
 export ERP_USER=erpuser ERP_PASS=wrong

@@ -6,7 +6,7 @@
 . "$(dirname "$0")/lib.sh"
 FIX=$(cd "$(dirname "$0")" && pwd)/fixtures
 ff_start_infra 10
-kill -9 "$(pid_of erp)"
+kill9 erp
 bg erp2 "$BIN/erp-sim" --port "$ERP_PORT" --number-field order_number --items-field lines
 wait_for 10 curl -sf "http://127.0.0.1:$ERP_PORT/_control/state"
 OPEN=$(omni_state unsent_open)
