@@ -250,6 +250,22 @@ static void load_script(settings *s, flow *f, const char *sec, flow_script *sc, 
     strbuf_release(&p);
 }
 
+int flow_script_run(const flow_script *sc, attrs *a, const char *in, size_t len, const char *step, strbuf *out,
+                    strbuf *err)
+{
+    strbuf e = STRBUF_INIT;
+    pyscript_opts o = { (double)sc->timeout_ms / 1000.0, 1 };
+    int r = pyscript_run(sc->script, in, len, a, &o, out, &e);
+    if (r == PYSCRIPT_FAILURE) {
+        const char *tb = attrs_get(a, "log.script.error");
+        strbuf_setf(err, "%s: %s", step, e.len ? e.buf : "script failed");
+        if (tb && !strstr(err->buf, tb))
+            strbuf_addf(err, "\n%s", tb);
+    }
+    strbuf_release(&e);
+    return r == PYSCRIPT_FAILURE ? -1 : r == PYSCRIPT_DROPPED ? 1 : 0;
+}
+
 void flow_script_release(flow_script *sc)
 {
     free(sc->path);

@@ -127,6 +127,13 @@ typedef struct flow {
  * to the caller. sc's contents are freed with flow_script_release. */
 void flow_script_load(settings *s, flow *f, const char *file_key, flow_script *sc, int required);
 void flow_script_release(flow_script *sc);
+/* Runs sc's compiled script on in[0..len) with attributes a (read and
+ * written by the script), its output appended to out (the caller's).
+ * 0 ok, 1 the script dropped the record, -1 it failed: err is then
+ * "<step>: <error>" and, when the script put one there, its traceback
+ * (log.script.error) on the lines below. */
+int flow_script_run(const flow_script *sc, attrs *a, const char *in, size_t len, const char *step, strbuf *out,
+                    strbuf *err);
 
 /* Loads and validates one flow file. NULL with every problem in errs. */
 flow *flow_load(const char *path, int flags, strbuf *errs);

@@ -114,5 +114,9 @@ int stage_script_step(stage_ctx *c, const flow *f, envelope *e);
  * -1 it failed (the record has been failed through stage_fail). */
 int stage_run_script(stage_ctx *c, const flow *f, const flow_script *s, envelope *e, const char *stage_name,
                      strbuf *output);
+/* The Mapping Step on a record's text: the output appended to out (the
+ * caller's) and 0, or -1 with err "mapping: ..." (saying so when the
+ * record is not JSON at all). f must have a mapping. */
+int stage_map_text(const flow *f, const char *in, size_t len, strbuf *out, strbuf *err);
 
 #endif

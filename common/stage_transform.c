@@ -21,7 +21,6 @@
 #include "jsontext.h"
 #include "logev.h"
 #include "pushclaim.h"
-#include "pyscript.h"
 
 static void drop_tokens(attrs *a)
 {
@@ -34,24 +33,33 @@ static void drop_tokens(attrs *a)
 int stage_run_script(stage_ctx *c, const flow *f, const flow_script *s, envelope *e, const char *stage_name,
                      strbuf *output)
 {
-    strbuf err = STRBUF_INIT;
-    pyscript_opts o = { (double)s->timeout_ms / 1000.0, 1 };
+    strbuf msg = STRBUF_INIT;
     auth_script_tokens(c, f, &e->attrs);
-    int r = pyscript_run(s->script, e->body.buf, e->body.len, &e->attrs, &o, output, &err);
+    int r = flow_script_run(s, &e->attrs, e->body.buf, e->body.len, stage_name, output, &msg);
     drop_tokens(&e->attrs);
-    if (r == PYSCRIPT_FAILURE) {
-        const char *tb = attrs_get(&e->attrs, "log.script.error");
-        strbuf msg = STRBUF_INIT;
-        strbuf_addf(&msg, "%s: %s", stage_name, err.len ? err.buf : "script failed");
-        if (tb && !strstr(msg.buf, tb))
-            strbuf_addf(&msg, "\n%s", tb);
+    if (r < 0)
         stage_fail(c, e, stage_name, 0, msg.buf);
-        strbuf_release(&msg);
-        strbuf_release(&err);
-        return -1;
+    strbuf_release(&msg);
+    return r;
+}
+
+int stage_map_text(const flow *f, const char *in, size_t len, strbuf *out, strbuf *err)
+{
+    strbuf e = STRBUF_INIT;
+    /* text to text: the engine reads only what the mapping can use */
+    int r = jolt_apply_text(f->mapping, in, len, NULL, out, &e);
+    if (r < 0) {
+        strbuf perr = STRBUF_INIT;
+        json_t *v = jsontext_parse(in, len, &perr);   /* which of the two it was */
+        if (!v)
+            strbuf_setf(err, "mapping: the record is not valid JSON: %s", perr.buf);
+        else
+            strbuf_setf(err, "mapping: %s", e.buf);
+        json_decref(v);
+        strbuf_release(&perr);
     }
-    strbuf_release(&err);
-    return r == PYSCRIPT_DROPPED ? 1 : 0;
+    strbuf_release(&e);
+    return r;
 }
 
 int stage_script_step(stage_ctx *c, const flow *f, envelope *e)
@@ -116,18 +124,8 @@ void stage_transform(stage_ctx *c, envelope *e)
     if (stage_script_step(c, f, e) != 0)
         goto done;
     if (f->mapping) {
-        /* text to text: the engine reads only what the mapping can use */
-        if (jolt_apply_text(f->mapping, e->body.buf, e->body.len, NULL, &out, &err) < 0) {
-            strbuf msg = STRBUF_INIT, perr = STRBUF_INIT;
-            json_t *in = jsontext_parse(e->body.buf, e->body.len, &perr);   /* which of the two it was */
-            if (!in)
-                strbuf_addf(&msg, "mapping: the record is not valid JSON: %s", perr.buf);
-            else
-                strbuf_addf(&msg, "mapping: %s", err.buf);
-            json_decref(in);
-            stage_fail(c, e, "mapping", 0, msg.buf);
-            strbuf_release(&msg);
-            strbuf_release(&perr);
+        if (stage_map_text(f, e->body.buf, e->body.len, &out, &err) < 0) {
+            stage_fail(c, e, "mapping", 0, err.buf);
             goto done;
         }
         strbuf_reset(&e->body);

@@ -19,7 +19,6 @@
 #include "clock.h"
 #include "httpcall.h"
 #include "jsontext.h"
-#include "pyscript.h"
 
 typedef struct first_page {
     strbuf text;
@@ -77,24 +76,20 @@ int order_status_example(stage_ctx *c, const flow *f, const char *key, strbuf *o
     return rc;
 }
 
-/* Runs script (when there is one) on text in place, with the record's
- * attributes: 0, 1 dropped, -1 failed (err says why, named after step). */
-static int run_script(const flow_script *s, attrs *a, strbuf *text, const char *step, strbuf *err)
+/* Runs sc (when there is one) on text in place: flow_script_run's 0, 1
+ * (dropped) or -1 (err says why). */
+static int run_script(const flow_script *sc, attrs *a, strbuf *text, const char *step, strbuf *err)
 {
-    if (!s->script)
+    if (!sc->script)
         return 0;
-    strbuf out = STRBUF_INIT, e = STRBUF_INIT;
-    pyscript_opts po = { (double)s->timeout_ms / 1000.0, 1 };
-    int r = pyscript_run(s->script, text->buf, text->len, a, &po, &out, &e);
-    if (r == PYSCRIPT_FAILURE)
-        strbuf_seterr(err, "%s: %s", step, e.len ? e.buf : "script failed");
-    else if (r == PYSCRIPT_SUCCESS) {
+    strbuf out = STRBUF_INIT;
+    int r = flow_script_run(sc, a, text->buf, text->len, step, &out, err);
+    if (r == 0) {
         strbuf_reset(text);
         strbuf_add(text, out.buf, out.len);
     }
     strbuf_release(&out);
-    strbuf_release(&e);
-    return r == PYSCRIPT_FAILURE ? -1 : r == PYSCRIPT_DROPPED ? 1 : 0;
+    return r;
 }
 
 int order_status_preview(stage_ctx *c, const flow *f, const envelope *rec, json_t *requests, strbuf *err)

@@ -19,7 +19,6 @@
 #include "flow.h"
 #include "flow_type.h"
 #include "flowctl.h"
-#include "jolt.h"
 #include "jsontext.h"
 #include "pyscript.h"
 
@@ -30,25 +29,21 @@
  * record, -1 a step failed (said in steps and err). */
 static int shared_steps(const flow *f, envelope *e, json_t *steps, strbuf *err)
 {
-    strbuf out = STRBUF_INIT, e2 = STRBUF_INIT;
+    strbuf out = STRBUF_INIT;
     int rc = 0;
     if ((f->script.script || f->mapping) && !e->source.len)
         strbuf_add(&e->source, e->body.buf, e->body.len);
     if (f->script.script) {
-        pyscript_opts o = { (double)f->script.timeout_ms / 1000.0, 1 };
-        int r = pyscript_run(f->script.script, e->body.buf, e->body.len, &e->attrs, &o, &out, &e2);
+        int r = flow_script_run(&f->script, &e->attrs, e->body.buf, e->body.len, "script", &out, err);
         json_t *st = json_pack("{s:s,s:s}", "step", "script", "file", f->script.path);
         json_array_append_new(steps, st);
-        if (r == PYSCRIPT_FAILURE) {
-            const char *tb = attrs_get(&e->attrs, "log.script.error");
-            strbuf_setf(err, "script: %s%s%s", e2.len ? e2.buf : "script failed", tb && !strstr(e2.buf, tb) ? "\n" : "",
-                        tb && !strstr(e2.buf, tb) ? tb : "");
+        if (r < 0) {
             json_object_set_new(st, "outcome", json_string("failed"));
             json_object_set_new(st, "error", json_string(err->buf) ? json_string(err->buf) : json_string("?"));
             rc = -1;
             goto out;
         }
-        if (r == PYSCRIPT_DROPPED) {
+        if (r == 1) {
             json_object_set_new(st, "outcome", json_string("removed"));
             rc = 1;
             goto out;
@@ -60,12 +55,8 @@ static int shared_steps(const flow *f, envelope *e, json_t *steps, strbuf *err)
     if (f->mapping) {
         json_t *st = json_pack("{s:s,s:s}", "step", "mapping", "file", f->mapping_path);
         json_array_append_new(steps, st);
-        strbuf_reset(&e2);
-        json_t *in = jsontext_parse(e->body.buf, e->body.len, &e2);
-        json_t *mapped = in ? jolt_apply(f->mapping, in, NULL, &e2) : NULL;
-        json_decref(in);
-        if (!mapped) {
-            strbuf_setf(err, "mapping: %s%s", in ? "" : "the record is not valid JSON: ", e2.buf);
+        strbuf_reset(&out);
+        if (stage_map_text(f, e->body.buf, e->body.len, &out, err) < 0) {
             json_object_set_new(st, "outcome", json_string("failed"));
             json_object_set_new(st, "error", json_string(err->buf) ? json_string(err->buf) : json_string("?"));
             rc = -1;
@@ -73,12 +64,10 @@ static int shared_steps(const flow *f, envelope *e, json_t *steps, strbuf *err)
         }
         json_object_set_new(st, "outcome", json_string("success"));
         strbuf_reset(&e->body);
-        jsontext_dump(mapped, &e->body, 0);
-        json_decref(mapped);
+        strbuf_add(&e->body, out.buf, out.len);
     }
 out:
     strbuf_release(&out);
-    strbuf_release(&e2);
     return rc;
 }
 
