@@ -11,6 +11,7 @@
 #include "el.h"
 #include "jsonpath.h"
 #include "jsontext.h"
+#include "xmljson.h"
 
 int httpcall_do_policy(stage_ctx *c, const flow *f, auth_session *auth, const retry_policy *policy, const char *method,
                       const char *url, const char *const *headers, const char *body, size_t body_len,
@@ -103,6 +104,25 @@ int httpcall_found(json_t *resp, const char *path, const char *value)
             return 0;
     }
     return 1;
+}
+
+int httpcall_response_load(settings *s, const char *call, const char *type, struct xmljson_options *opt)
+{
+    strbuf key = STRBUF_INIT, e = STRBUF_INIT;
+    int xml = type && strcmp(type, "xml") == 0;
+    strbuf_addf(&key, "%s.response_type", call);
+    if (type && !xml && strcmp(type, "json"))
+        settings_problem(s, key.buf, "expected json or xml, got \"%s\"", type);
+    strbuf_setf(&key, "%s.xml", call);
+    json_t *xo = settings_blob(s, key.buf);
+    xmljson_options_init(opt);
+    if (xml && xmljson_options_from_json(opt, xo, &e) < 0)
+        settings_problem(s, key.buf, "%s", e.buf);
+    else if (!xml && xo)
+        settings_problem(s, key.buf, "only with %s.response_type xml", call);
+    strbuf_release(&key);
+    strbuf_release(&e);
+    return xml;
 }
 
 /* ---- flowctl preview ---- */

@@ -20,6 +20,8 @@
 #include "http.h"
 #include "stage.h"
 
+struct xmljson_options;
+
 /* Performs a request of the flow with its HTTP settings and auth (may be
  * NULL). 0 when an answer came (any status, in resp), -1 when none did. */
 int httpcall_do(stage_ctx *c, const flow *f, auth_session *auth, const char *method, const char *url,
@@ -41,6 +43,13 @@ int httpcall_has_code(const int *codes, size_t n, long status);
  * found: present, not null or empty, and (when value is set) not equal to
  * value, the "nothing here" answer. */
 int httpcall_found(json_t *resp, const char *path, const char *value);
+
+/* A call's Response Data Type: the settings <call>.response_type (already
+ * read into type: "json", "xml" or NULL for json) and <call>.xml (the
+ * conversion's options, only with xml) checked, opt initialised and, for
+ * xml, filled. 1 the answers are XML, 0 JSON; problems through s.
+ * opt's contents are freed with xmljson_options_release. */
+int httpcall_response_load(settings *s, const char *call, const char *type, struct xmljson_options *opt);
 
 /* flowctl preview: one request as {"step", "method", "url", "headers": [...],
  * "body" (absent when NULL), "note" (absent when NULL)}; headers is

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "httpcall.h"
 #include "xalloc.h"
 
 #define O(field) offsetof(order_settings, field)
@@ -107,19 +108,7 @@ void order_load(flow *f, settings *s)
         free(o->path_item_mappings);
         o->path_item_mappings = NULL;
     }
-    json_t *xo = settings_blob(s, "erp.query.xml");
-    if (o->query_response_type && strcmp(o->query_response_type, "json") && strcmp(o->query_response_type, "xml"))
-        settings_problem(s, "erp.query.response_type", "expected json or xml, got \"%s\"", o->query_response_type);
-    o->query_xml = o->query_response_type && strcmp(o->query_response_type, "xml") == 0;
-    xmljson_options_init(&o->query_xml_opt);
-    if (o->query_xml) {
-        strbuf xe = STRBUF_INIT;
-        if (xmljson_options_from_json(&o->query_xml_opt, xo, &xe) < 0)
-            settings_problem(s, "erp.query.xml", "%s", xe.buf);
-        strbuf_release(&xe);
-    } else if (xo) {
-        settings_problem(s, "erp.query.xml", "only with erp.query.response_type xml");
-    }
+    o->query_xml = httpcall_response_load(s, "erp.query", o->query_response_type, &o->query_xml_opt);
     char *src = settings_str(s, "erp.check_response.source", settings_default(order_settings_table, "erp.check_response.source"), 0);
     if (src && strcmp(src, "request") && strcmp(src, "response"))
         settings_problem(s, "erp.check_response.source", "expected request or response, got \"%s\"", src);

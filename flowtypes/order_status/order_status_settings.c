@@ -12,7 +12,7 @@
 
 #include "bus.h"
 #include "cron.h"
-#include "pyscript.h"
+#include "httpcall.h"
 #include "xalloc.h"
 
 #define O(field) offsetof(order_status_settings, field)
@@ -96,19 +96,7 @@ void order_status_load(flow *f, settings *s)
         settings_problem(s, "erp.read.paging.seek_from", "expected last_row or answer, got \"%s\"", o->seek_from);
     if (o->cursor_timezone && !cron_tz_valid(o->cursor_timezone))
         settings_problem(s, "cursor.timezone", "unknown time zone \"%s\"", o->cursor_timezone);
-    if (o->response_type && strcmp(o->response_type, "json") && strcmp(o->response_type, "xml"))
-        settings_problem(s, "erp.read.response_type", "expected json or xml, got \"%s\"", o->response_type);
-    json_t *xo = settings_blob(s, "erp.read.xml");
-    o->xml = o->response_type && strcmp(o->response_type, "xml") == 0;
-    xmljson_options_init(&o->xml_opt);
-    if (o->xml) {
-        strbuf e = STRBUF_INIT;
-        if (xmljson_options_from_json(&o->xml_opt, xo, &e) < 0)
-            settings_problem(s, "erp.read.xml", "%s", e.buf);
-        strbuf_release(&e);
-    } else if (xo) {
-        settings_problem(s, "erp.read.xml", "only with erp.read.response_type xml");
-    }
+    o->xml = httpcall_response_load(s, "erp.read", o->response_type, &o->xml_opt);
     if (o->modified_key && !o->modified_key[0])
         settings_problem(s, "erp.read.modified_date_key", "must not be empty");
     /* an ERP page is published as one Kafka message (bus.h): an answer the
