@@ -10,7 +10,8 @@
  * (SET NX GET under "push:<run id>"), by whoever comes first:
  *
  *   - the transformer, when the push's message arrives: "taken";
- *   - the receiver, when Kafka acknowledged it: "taken" too;
+ *   - the receiver, when Kafka acknowledged a push that has an
+ *     Idempotency-Key (only a retry with that key can refuse it): "taken";
  *   - the receiver, when its wait ran out: "refused", before it answers 503;
  *   - a retry with the same Idempotency-Key, for an earlier attempt whose
  *     receiver is gone (killed mid-push): "refused".

@@ -354,9 +354,12 @@ static enum MHD_Result do_push(receiver *rc, struct MHD_Connection *conn, const 
     int acked = publish(rc, f, &e, TOPIC_RECORDS, &err) == 0;
     if (!acked)
         logev_say("receiver", "warning", &e, "push not acknowledged: %s", err.buf);
+    /* only a retry with this push's Idempotency-Key can have refused an
+     * acknowledged push: without a key its claim is the transformer's */
     strbuf cerr = STRBUF_INIT;
-    int claimed = acked ? pushclaim_take(rc->st, run.buf, f->receiver_idem_ms, &cerr)
-                        : pushclaim_refuse(rc->st, run.buf, f->receiver_idem_ms, &cerr);
+    int claimed = !acked   ? pushclaim_refuse(rc->st, run.buf, f->receiver_idem_ms, &cerr)
+                  : ikey.len ? pushclaim_take(rc->st, run.buf, f->receiver_idem_ms, &cerr)
+                             : 1;
     if (claimed < 0)
         logev_say("receiver", "error", &e, "push claim: %s%s", cerr.buf,
                   acked ? "" : " (if Kafka takes the message later, it will be delivered)");
