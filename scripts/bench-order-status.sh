@@ -62,11 +62,10 @@ TOKEN=$(curl -s -X POST -d '{"username":"flowfleet","password":"secret"}' "http:
 export FLOWFLEET_TYPES=order_status
 ff_start_service reader; ff_start_service transformer; ff_start_service writer --threads 32
 wait_assigned reader transformer writer || echo "bench: a service got no partitions"
-rss() { awk '/VmHWM/ {print $2}' "/proc/$(pid_of "$1")/status" 2>/dev/null; }
 B0=$(state_int omni bulk_updates)
 "$BIN/flowctl" trigger statuses >/dev/null
 wait_state omni bulk_updates $((B0 + FIRST)) 600 || echo "bench: the first run did not finish in time"
-RSS_SMALL=$(rss reader)
+RSS_SMALL=$(peak_rss reader)
 # the whole set: the rest loaded, a second manual run reads all N rows
 load_rows $((FIRST + 1)) "$N"
 sleep 1   # the first run's last events settle before the counters are read
@@ -79,17 +78,17 @@ printf 'wrk.method = "PATCH"\nwrk.body = [==[%s]==]\nwrk.headers["Content-Type"]
     "$ROW" "$TOKEN" >"$FF_TMP/patch.lua"
 omni_rps=$(wrk -t2 -c32 -d5s -s "$FF_TMP/patch.lua" "http://127.0.0.1:$OMNI_PORT/api/i1/order_items/bulk_status_update/" | awk '/Requests\/sec/ {print int($2)}')
 erp_rps=$(wrk -t2 -c32 -d5s "$ERP/order_status?modified_date__gt=2000-01-01T00:00:00.000000&offset=0&limit=$PAGE" | awk '/Requests\/sec/ {print int($2)}')
-CPU0=$(for n in reader transformer writer omnitron erp redis broker; do awk '{printf "%s ", $14 + $15}' "/proc/$(pid_of $n)/stat"; done)
+CPU0=$(cpu_ticks)
 B1=$(state_int omni bulk_updates); R1=$(omni_state requests)
 E1=$(curl -s "$ERP/_control/status_requests" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')
 t0=$(date +%s.%N)
 "$BIN/flowctl" trigger statuses >/dev/null
 wait_state omni bulk_updates $((B1 + N)) 900 || echo "bench: not every row was written in time"
 t1=$(date +%s.%N)
-CPU1=$(for n in reader transformer writer omnitron erp redis broker; do awk '{printf "%s ", $14 + $15}' "/proc/$(pid_of $n)/stat"; done)
+CPU1=$(cpu_ticks)
 R2=$(omni_state requests)
 E2=$(curl -s "$ERP/_control/status_requests" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')
-python3 - "$N" "$t0" "$t1" "$omni_rps" "$erp_rps" "$R1" "$R2" "$E1" "$E2" "$RSS_SMALL" "$(rss reader)" "$(rss transformer)" "$(rss writer)" "$CPU0" "$CPU1" "$(getconf CLK_TCK)" "$FIRST" <<'PY'
+python3 - "$N" "$t0" "$t1" "$omni_rps" "$erp_rps" "$R1" "$R2" "$E1" "$E2" "$RSS_SMALL" "$(peak_rss reader)" "$(peak_rss transformer)" "$(peak_rss writer)" "$CPU0" "$CPU1" "$(getconf CLK_TCK)" "$FIRST" <<'PY'
 import json, sys
 n, t0, t1, orps, erps, r1, r2, e1, e2, rss_small, rss_reader, rss_t, rss_w, c0, c1, hz, first = sys.argv[1:18]
 n = int(n); secs = float(t1) - float(t0)

@@ -24,7 +24,7 @@ del f["receiver"]["path"]
 f.pop("mapping", None)
 json.dump(f, open(sys.argv[2], "w"), indent=2)
 PY
-RPORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+RPORT=$(free_port)
 export FLOWFLEET_RECEIVER_PORT=$RPORT
 R=http://127.0.0.1:$RPORT
 ff_start_service receiver

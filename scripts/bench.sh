@@ -48,8 +48,6 @@ ff_start_service reader; ff_start_service transformer; ff_start_service writer -
 # timed from when every consumer has its partitions: the dev broker's first
 # group join alone takes 3 s, a start-up cost, not throughput
 wait_assigned reader transformer writer || echo "bench: a service got no partitions"
-# CPU time (utime + stime, in ticks) of each process of the run
-cpu_ticks() { for n in reader transformer writer omnitron erp redis broker; do awk '{printf "%s ", $14 + $15}' "/proc/$(pid_of $n)/stat"; done; }
 CPU0=$(cpu_ticks)
 REQ0=$(omni_state requests); EQ0=$(erp_state queries)
 t0=$(date +%s.%N)
@@ -58,10 +56,9 @@ wait_omni_sent "$OPEN" 900 || echo "bench: not every order was sent in time"
 t1=$(date +%s.%N)
 CPU1=$(cpu_ticks)
 REQ1=$(omni_state requests); EQ=$(( $(erp_state queries) - EQ0 )); EW=$(erp_state received)
-rss() { awk '/VmHWM/ {print $2}' "/proc/$(pid_of "$1")/status" 2>/dev/null; }
 # side effects in Omnitron: orders marked sent twice, items mapped twice (both 0)
 TWICE=$(omni_twice)
-python3 - "$OPEN" "$t0" "$t1" "$omni_rps" "$erp_rps" "$REQ0" "$REQ1" "$EQ" "$EW" "$(rss reader)" "$(rss transformer)" "$(rss writer)" "$(erp_state duplicates)" "$CPU0" "$CPU1" "$(getconf CLK_TCK)" "$TWICE" <<'PY'
+python3 - "$OPEN" "$t0" "$t1" "$omni_rps" "$erp_rps" "$REQ0" "$REQ1" "$EQ" "$EW" "$(peak_rss reader)" "$(peak_rss transformer)" "$(peak_rss writer)" "$(erp_state duplicates)" "$CPU0" "$CPU1" "$(getconf CLK_TCK)" "$TWICE" <<'PY'
 import json, sys
 n, t0, t1, orps, erps, r0, r1, eq, ew, rr, rt, rw, dup, c0, c1, hz, twice = sys.argv[1:18]
 sent_twice, mapped_twice = twice.split()

@@ -63,6 +63,13 @@ bg() {
     FF_PIDS="$FF_PIDS $!"
 }
 pid_of() { eval "echo \$PID_$(echo "$1" | tr -c 'a-zA-Z0-9\n' _)"; }
+# free_port: a TCP port nothing listens on now, for a process given --port
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+# For benchmarks: cpu_ticks: the CPU time (utime + stime, in ticks) of each
+# process of a run, in this order: reader transformer writer omnitron erp
+# redis broker; peak_rss NAME: a process's peak resident memory, in kB.
+cpu_ticks() { for n in reader transformer writer omnitron erp redis broker; do awk '{printf "%s ", $14 + $15}' "/proc/$(pid_of $n)/stat"; done; }
+peak_rss() { awk '/VmHWM/ {print $2}' "/proc/$(pid_of "$1")/status" 2>/dev/null; }
 # kill9 NAME: kill -9 a process started with bg and reap it, so that its
 # port is free again for a replacement (binding it before the old process
 # is gone fails with "Address already in use")

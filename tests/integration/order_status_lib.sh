@@ -4,6 +4,9 @@
 #   os_rows NUMBERS STATUS INVOICE_PREFIX   the ERP's rows (the seed's
 #       shape) for those orders, with their real Omnitron item ids: JSON on
 #       stdout, ready for POST /_control/statuses
+#   os_load NUMBERS STATUS INVOICE_PREFIX   those rows loaded into the ERP
+#       simulator (it answers them from now on)
+#   os_numbers N                            ORD-000001,...,ORD-00000N
 #   os_item_check NUMBER STATUS INVOICE     every item of the order in
 #       Omnitron has that status and invoice number
 #   os_items_have NUMBER INVOICE            every item of the order in
@@ -26,6 +29,12 @@ for n in nums:
 print(json.dumps(out))
 PY
 }
+
+os_load() {
+    os_rows "$@" | curl -s -X POST --data-binary @- "http://127.0.0.1:$ERP_PORT/_control/statuses" >/dev/null
+}
+
+os_numbers() { python3 -c 'import sys; print(",".join("ORD-%06d" % n for n in range(1, int(sys.argv[1]) + 1)))' "$1"; }
 
 os_item_check() {
     curl -s "http://127.0.0.1:$OMNI_PORT/_control/order?number=$1" | python3 -c '

@@ -12,7 +12,7 @@ bg erp2 "$BIN/erp-sim" --port "$ERP_PORT" --require-auth --username erpuser --pa
 wait_for 10 curl -sf "http://127.0.0.1:$ERP_PORT/_control/state"
 export ERP_USER=erpuser ERP_PASS=right
 ff_write_flow "f['erp']['login'] = {'type': 'token', 'url': 'http://127.0.0.1:$ERP_PORT/auth/token', 'username_env': 'ERP_USER', 'password_env': 'ERP_PASS'}"
-MPORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+MPORT=$(free_port)
 bg badwriter env -u ERP_PASS "$BIN/flowfleet-writer" --metrics-port "$MPORT"
 ff_start_service scheduler; ff_start_service reader; ff_start_service transformer
 check "the misconfigured writer says why in its log" wait_for 20 grep -q "not ready: .*environment variable ERP_PASS is not set" "$FF_TMP/badwriter.log"

@@ -30,7 +30,7 @@ check "validate: a *.flow.json without name and type is reported" \
     sh -c "[ $rc != 0 ] && grep -q 'broken.flow.json: name' '$FF_TMP/named.out'"
 
 # a port nobody listens on
-DEAD=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+DEAD=$(free_port)
 timeout 60 "$FC" trigger orders --brokers "127.0.0.1:$DEAD" >"$FF_TMP/dead.out" 2>&1; rc=$?
 check "trigger: an unreachable broker is named, in a few lines, and nothing is triggered" \
     sh -c "[ $rc = 1 ] && grep -q 'cannot reach the Kafka broker 127.0.0.1:$DEAD' '$FF_TMP/dead.out' && [ \$(wc -l <'$FF_TMP/dead.out') -le 3 ]"

@@ -12,8 +12,27 @@ ff_start_infra 6
 ERP=http://127.0.0.1:$ERP_PORT
 OM=http://127.0.0.1:$OMNI_PORT
 
-curl -s -X POST -d "$(os_rows ORD-000001,ORD-000002,ORD-000003 500 INV-)" "$ERP/_control/statuses" >/dev/null
-cp "$FF_ROOT/flows/examples/order_status_mapping.jolt" "$FF_ROOT/tests/integration/fixtures/seed002_status_script.py" "$FF_FLOWS/"
+os_load ORD-000001,ORD-000002,ORD-000003 500 INV-
+cp "$FF_ROOT/flows/examples/order_status_mapping.jolt" "$FF_FLOWS/"
+# the seed's base script (fixtures/seed002_example.py, byte for byte) with
+# its transform filled in: the invoice numbers get a suffix read from the
+# record's attributes through the seed's get_attribute
+python3 - "$FF_ROOT/tests/integration/fixtures/seed002_example.py" "$FF_FLOWS/seed002_status_script.py" <<'PY'
+import sys
+base = open(sys.argv[1]).read()
+old = """   def transform(self, output_obj):
+       # Transform content
+       return output_obj
+"""
+new = """   def transform(self, output_obj):
+       for row in output_obj:
+           for item in row["orderitems"]:
+               item["invoice_number"] = item["invoice_number"] + "-" + get_attribute(self.flowFile, "suffix")
+       return output_obj
+"""
+assert old in base
+open(sys.argv[2], "w").write(base.replace(old, new))
+PY
 cat >"$FF_FLOWS/rows.py" <<'PY'
 def transform(row, attributes):
     row["note"] = "checked"

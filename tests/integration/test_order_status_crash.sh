@@ -8,9 +8,7 @@
 ff_start_infra 200
 . "$(dirname "$0")/order_status_lib.sh"
 ERP=http://127.0.0.1:$ERP_PORT
-NUMS=$(python3 -c 'print(",".join("ORD-%06d" % n for n in range(1, 201)))')
-os_rows "$NUMS" 500 INV- >"$FF_TMP/rows.json"
-curl -s -X POST --data-binary @"$FF_TMP/rows.json" "$ERP/_control/statuses" >/dev/null
+os_load "$(os_numbers 200)" 500 INV-
 cp "$FF_ROOT/flows/examples/order_status_mapping.jolt" "$FF_FLOWS/"
 python3 - "$FF_FLOWS/statuses.json" "$OMNI_PORT" "$ERP_PORT" <<'PY'
 import json, sys

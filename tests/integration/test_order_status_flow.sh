@@ -17,7 +17,7 @@ bulk() { state_int omni bulk_updates; }
 requests() { curl -s "$ERP/_control/status_requests"; }
 cursor() { redis-cli -s "$REDIS_SOCK" get "$FF_PREFIX:cursor:statuses"; }
 
-curl -s -X POST -d "$(os_rows ORD-000001,ORD-000002,ORD-000003,ORD-000004,ORD-000005 500 INV-)" "$ERP/_control/statuses" >/dev/null
+os_load ORD-000001,ORD-000002,ORD-000003,ORD-000004,ORD-000005 500 INV-
 cp "$FF_ROOT/flows/examples/order_status_mapping.jolt" "$FF_FLOWS/"
 python3 - "$FF_FLOWS/statuses.json" "$OMNI_PORT" "$ERP_PORT" <<'PY'
 import json, sys
@@ -59,7 +59,7 @@ cursor_utc() { cursor | grep -Eq '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}\.[0-9]{3
 check "the cursor is kept in UTC" wait_for 10 cursor_utc
 sleep 3   # a few more automatic runs: nothing changed, nothing written again
 check "runs after it read nothing new" [ "$(bulk)" = 5 ]
-curl -s -X POST -d "$(os_rows ORD-000002 550 NEW-)" "$ERP/_control/statuses" >/dev/null
+os_load ORD-000002 550 NEW-
 check "a status changed in the ERP reaches Omnitron" wait_state omni bulk_updates 6 30
 check "ORD-000002 has the new status" wait_for 30 os_item_check ORD-000002 550 NEW-ORD-000002
 # two more runs after it (each asks the ERP once when nothing changed),

@@ -10,9 +10,7 @@ export FLOWFLEET_MAX_MESSAGE_BYTES=6000
 ff_start_infra 40
 . "$(dirname "$0")/order_status_lib.sh"
 ERP=http://127.0.0.1:$ERP_PORT
-NUMS=$(python3 -c 'print(",".join("ORD-%06d" % n for n in range(1, 41)))')
-os_rows "$NUMS" 500 INV- >"$FF_TMP/rows.json"
-curl -s -X POST --data-binary @"$FF_TMP/rows.json" "$ERP/_control/statuses" >/dev/null
+os_load "$(os_numbers 40)" 500 INV-
 check "the 40 rows together are over the limit" [ "$(curl -s "$ERP/order_status" | wc -c)" -gt 6000 ]
 cp "$FF_ROOT/flows/examples/order_status_mapping.jolt" "$FF_FLOWS/"
 # write_flow NAME PAGING-JSON [EXTRA-HTTP-JSON]

@@ -18,7 +18,7 @@ ORDERS=ORD-000001,ORD-000002,ORD-000003,ORD-000004,ORD-000005
 
 cursor() { redis-cli -s "$REDIS_SOCK" get "$FF_PREFIX:cursor:$1"; }
 
-curl -s -X POST -d "$(os_rows $ORDERS 500 INV-)" "$ERP/_control/statuses" >/dev/null
+os_load $ORDERS 500 INV-
 # the answers of shape=object hold the rows under "rows"
 cp "$FF_ROOT/flows/examples/order_status_rows_mapping.jolt" "$FF_FLOWS/"
 # flow NAME PARAMS PAGING [ROWS_PATH MAPPING]: a flow tagging its requests tag=NAME
@@ -105,7 +105,7 @@ check "every finished run adds up" run_totals_add_up
 # The ERP now ignores its paging parameters: each request gets the first page
 # (and a next link to itself). A change makes the next runs read 3 pages.
 curl -s -X POST -d '{"ignore_paging": true}' "$ERP/_control/status_paging" >/dev/null
-curl -s -X POST -d "$(os_rows $ORDERS 550 LOOP-)" "$ERP/_control/statuses" >/dev/null
+os_load $ORDERS 550 LOOP-
 N1=$(curl -s "$ERP/_control/status_requests" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')
 # runs_since FLOW N: the flow's runs started N times since both changes (the
 # requests without its paging parameter, each a run's first)

@@ -10,7 +10,7 @@
 ff_start_infra 6
 . "$(dirname "$0")/order_status_lib.sh"
 ERP=http://127.0.0.1:$ERP_PORT
-curl -s -X POST -d "$(os_rows ORD-000001,ORD-000002,ORD-000003 500 INV-)" "$ERP/_control/statuses" >/dev/null
+os_load ORD-000001,ORD-000002,ORD-000003 500 INV-
 curl -s -X POST -d '{"require_header": ["X-Api-Key", "k1"]}' "$ERP/_control/status_paging" >/dev/null
 os_write_flow posted 'read.update({"method": "POST", "headers": {"X-Api-Key": "${literal(\"k\"):append(\"1\")}"},
                                    "params": {"warehouse": "W1", "channel": 2}, "paging": {"mode": "offset", "page_size": 2}})'

@@ -17,7 +17,7 @@ ERP=http://127.0.0.1:$ERP_PORT
 OM=http://127.0.0.1:$OMNI_PORT
 export ERP_TOKEN='tok en{1}'
 
-curl -s -X POST -d "$(os_rows ORD-000001,ORD-000002,ORD-000003 500 INV-)" "$ERP/_control/statuses" >/dev/null
+os_load ORD-000001,ORD-000002,ORD-000003 500 INV-
 cp "$FF_ROOT/flows/examples/order_status_mapping.jolt" "$FF_FLOWS/"
 # the seed's expression as tests/flows holds it, the ERP's port swapped in;
 # "seed-fixed" tests number where the seed tests sku
@@ -52,7 +52,7 @@ check "the seed's expression, a trigger by number: the date branch, the date emp
     wait_for 30 asked 1 "$PATH_PART${Q1}Date%27,%20%27Value%27:%20%27%27}]}"
 check "... the ERP answered every row (modified after ''): all 3 written" wait_state omni bulk_updates 3 30
 check "... ORD-000001 has its status" os_item_check ORD-000001 500 INV-ORD-000001
-curl -s -X POST -d "$(os_rows ORD-000003 550 FIX-)" "$ERP/_control/statuses" >/dev/null
+os_load ORD-000003 550 FIX-
 "$BIN/flowctl" trigger seed-fixed --param number=ORD-000003 >"$FF_TMP/trigger2.log" 2>&1
 check "the corrected expression asks for the order, these exact bytes" \
     wait_for 30 asked 2 "$PATH_PART${Q1}Order%27,%20%27Value%27:%20%27ORD-000003%27}]}"

@@ -14,7 +14,7 @@ f["name"] = "others"; f["enabled"] = False
 f["receiver"] = {"username_env": "OTHER_USER", "password_env": "OTHER_PASS"}
 json.dump(f, open(sys.argv[2], "w"))
 PY
-RPORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+RPORT=$(free_port)
 export FLOWFLEET_RECEIVER_PORT=$RPORT FLOWFLEET_RECEIVER_ACK_TIMEOUT=2s FLOWFLEET_RECEIVER_MAX_BODY=20000
 R=http://127.0.0.1:$RPORT
 ff_start_service receiver

@@ -33,7 +33,7 @@ f["omnitron"]["url"] = "http://127.0.0.1:" + sys.argv[3]
 f["receiver"].update({"username_env": "PUSH_USER", "password_env": "PUSH_PASS"})
 json.dump(f, open(sys.argv[2], "w"), indent=2)
 PY
-RPORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+RPORT=$(free_port)
 export FLOWFLEET_RECEIVER_PORT=$RPORT FLOWFLEET_RECEIVER_ACK_TIMEOUT=2s
 R=http://127.0.0.1:$RPORT
 ff_start_service receiver

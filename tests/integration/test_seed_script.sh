@@ -9,7 +9,6 @@ ff_start_infra 8
 OPEN=$(omni_state unsent_open)
 cp "$FIX/seed002_example.py" "$FF_FLOWS/"
 ff_write_flow 'f["script"] = {"file": "seed002_example.py"}'
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 MP=$(free_port)
 ff_start_service scheduler; ff_start_service reader
 ff_start_service transformer --metrics-port "$MP"
