@@ -80,7 +80,7 @@ json_t *order_status_page_rows(const flow *f, const strbuf *page, const char **s
 
 void order_status_transform(stage_ctx *c, const flow *f, envelope *e)
 {
-    strbuf page = STRBUF_INIT, out = STRBUF_INIT, err = STRBUF_INIT, msg = STRBUF_INIT, key = STRBUF_INIT;
+    strbuf page = STRBUF_INIT, err = STRBUF_INIT, msg = STRBUF_INIT, key = STRBUF_INIT;
     json_t *rows = NULL;
     char **keys = NULL;
     size_t n = 0, i;
@@ -138,7 +138,6 @@ done:
     free(keys);
     json_decref(rows);
     strbuf_release(&page);
-    strbuf_release(&out);
     strbuf_release(&err);
     strbuf_release(&msg);
     strbuf_release(&key);
