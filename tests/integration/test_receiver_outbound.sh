@@ -36,7 +36,8 @@ PY
 RPORT=$(free_port)
 export FLOWFLEET_RECEIVER_PORT=$RPORT FLOWFLEET_RECEIVER_ACK_TIMEOUT=2s
 R=http://127.0.0.1:$RPORT
-ff_start_service receiver
+MP=$(free_port)
+ff_start_service receiver --metrics-port "$MP"
 ff_start_service transformer
 ff_start_service writer
 wait_for 20 curl -sf "$R/healthz" >/dev/null || { echo "receiver did not start"; cat "$FF_TMP/receiver.log"; exit 1; }
@@ -94,7 +95,7 @@ kill -9 "$(pid_of receiver)"
 wait "$CURL"
 kill -CONT "$(pid_of broker)"
 check "the pusher of the killed push got no 202" sh -c "[ \"\$(cat $FF_TMP/killed.code)\" != 202 ]"
-ff_start_service receiver
+ff_start_service receiver --metrics-port "$MP"
 wait_for 20 curl -sf "$R/healthz" >/dev/null
 check "its retry with the same Idempotency-Key is answered 202 (once the first attempt's wait is over)" \
     wait_for 40 sh -c "[ \$(curl -s -o $FF_TMP/retry -w '%{http_code}' -H '$AUTH' -H 'Idempotency-Key: k-kill' -X POST --data-binary @$FF_TMP/kill.json $R/outbound/pushed) = 202 ]"
@@ -103,5 +104,13 @@ sleep 3   # anything else of the killed push would have landed by now
 check "exactly once: one bulk_status_update for it" [ "$(state_int omni bulk_updates)" = $((BEFORE + 1)) ]
 check "and one message that took effect: any second one in the records topic was dropped" sh -c \
     "[ $(in_topic INV-KILL) -le 1 ] || grep -q 'answered 503.*dropped' $FF_TMP/transformer.log"
+# the restarted receiver's metrics after one more push: pushes by flow and
+# answer, bytes taken, the time to Kafka's acknowledgement
+os_rows ORD-000006 500 INV-M- >"$FF_TMP/m.json"
+push "$FF_TMP/m.json" >/dev/null
+curl -s "http://127.0.0.1:$MP/metrics" >"$FF_TMP/metrics"
+check "metrics: pushes by flow and answer" grep -q '^flowfleet_receiver_requests_total{.*flow="pushed",code="202"} [1-9]' "$FF_TMP/metrics"
+check "metrics: bytes of the pushes taken" grep -q '^flowfleet_receiver_push_bytes_total{.*flow="pushed"} [1-9]' "$FF_TMP/metrics"
+check "metrics: the publish latency" grep -q '^flowfleet_receiver_publish_ms_count{.*flow="pushed"} [1-9]' "$FF_TMP/metrics"
 check "the receiver answers after all this" curl -sf -o /dev/null "$R/healthz"
 ff_done
