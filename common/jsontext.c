@@ -562,9 +562,53 @@ static inline int int_value(const char *digits, const char *int_end, int neg, js
     return 0;
 }
 
+/* The number text tok (len bytes, checked by number_end) as a double when
+ * that is exact without strtod, Clinger's fast path: the digits make an
+ * integer of at most 2^53 and the decimal exponent is within +-22, so both
+ * operands of one multiply or divide are exact doubles and IEEE rounds the
+ * result correctly, to what strtod gives. Prices ("1234.56") are like
+ * that. 0 when it does not apply. */
+static int fast_double(const char *tok, size_t len, double *out)
+{
+    static const double pow10[] = { 1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
+                                    1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22 };
+    const char *p = tok, *end = tok + len;
+    int neg = *p == '-';
+    p += neg;
+    unsigned long long m = 0;
+    int digits = 0, frac = 0;
+    for (; p < end && *p >= '0' && *p <= '9'; p++, digits++)
+        m = m * 10 + (unsigned)(*p - '0');
+    if (p < end && *p == '.')
+        for (p++; p < end && *p >= '0' && *p <= '9'; p++, digits++, frac++)
+            m = m * 10 + (unsigned)(*p - '0');
+    long e = -frac;
+    if (p < end) { /* the exponent */
+        p++;
+        int eneg = *p == '-';
+        p += *p == '-' || *p == '+';
+        long x = 0;
+        for (; p < end && x < 1000; p++)
+            x = x * 10 + (*p - '0');
+        if (p < end)
+            return 0;
+        e += eneg ? -x : x;
+    }
+    if (digits > 19 || m > (1ULL << 53) || e < -22 || e > 22)
+        return 0;
+    double d = (double)m;
+    d = e < 0 ? d / pow10[-e] : d * pow10[e];
+    *out = neg ? -d : d;
+    return 1;
+}
+
 /* strtod of the number text tok (len bytes); *overflow when it is beyond a double. */
 static double to_double(const char *tok, size_t len, int *overflow)
 {
+    double fast;
+    *overflow = 0;
+    if (fast_double(tok, len, &fast))
+        return fast;
     char small[64], *buf = small;
     if (len >= sizeof small)
         buf = xmalloc(len + 1);
@@ -1365,15 +1409,35 @@ static inline const char *unescaped_run(const char *p, const char *end)
     return p;
 }
 
-/* Appends "..." with JSON escaping; runs of plain bytes are copied at once. */
+/* The bytes put_str escapes: '"', '\\' and the control bytes. */
+static const unsigned char escaped_byte[256] = {
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    ['"'] = 1, ['\\'] = 1,
+};
+
+/* Appends "..." with JSON escaping. The usual string has nothing to
+ * escape: found so with one scan, it goes out with one copy; otherwise runs
+ * of plain bytes are copied at once. */
 static void put_str(strbuf *out, const char *s, size_t n)
 {
     static const char hex[] = "0123456789abcdef";
     const char *end = s + n, *run = s;
+    const char *first = unescaped_run(s, end);
+    while (first < end && !escaped_byte[(unsigned char)*first])
+        first++;
+    if (first == end) {
+        char *d = reserve(out, n + 2);
+        d[0] = '"';
+        memcpy(d + 1, s, n);
+        d[n + 1] = '"';
+        out->len += n + 2;
+        out->buf[out->len] = '\0';
+        return;
+    }
     put_ch(out, '"');
     for (const char *p = s; p < end; p++) {
         p = unescaped_run(p, end);
-        while (p < end && (unsigned char)*p >= 0x20 && *p != '"' && *p != '\\')
+        while (p < end && !escaped_byte[(unsigned char)*p])
             p++; /* the tail shorter than a block */
         if (p == end)
             break;

@@ -37,7 +37,14 @@ void strbuf_add(strbuf *sb, const void *data, size_t len);
 void strbuf_addstr(strbuf *sb, const char *s);
 /* Inserts s at pos (at most len): "lease: " before an error message. */
 void strbuf_insertstr(strbuf *sb, size_t pos, const char *s);
-void strbuf_addch(strbuf *sb, int c);
+/* Inline, as git's is: writers call it for every bracket and comma. */
+static inline void strbuf_addch(strbuf *sb, int c)
+{
+    if (sb->len + 2 > sb->alloc)
+        strbuf_grow(sb, 1);
+    sb->buf[sb->len++] = (char)c;
+    sb->buf[sb->len] = '\0';
+}
 void strbuf_addf(strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void strbuf_vaddf(strbuf *sb, const char *fmt, va_list ap);
 /* Replaces the contents with the formatted text. */

@@ -28,16 +28,31 @@ run() {
 run jolt build/bin/jolt-conformance "$JOLT"
 # Jolt against the Java library itself, when ../shared has it: every corpus
 # case and the bench case through both, member order and number kind
-# significant; each difference is printed (a report: it does not fail --check).
-# JOLT_JAVA=path/to/run overrides the driver.
+# significant (the driver runs with constant identity hashes, see
+# tools/jolt-conformance/java.c); each difference is printed. With --check
+# any difference fails, and so does a count of identical cases below the
+# recorded jolt-java. JOLT_JAVA=path/to/run overrides the driver.
 JOLT_JAVA=${JOLT_JAVA:-../shared/bench/jolt-java/run}
 if [ -d "$JOLT" ] && [ -x "$JOLT_JAVA" ]; then
     command -v java >/dev/null 2>&1 || sh scripts/install-deps.sh java
     jcase=$(dirname "$JOLT_JAVA")/../jolt-order-chain
     [ -f "$jcase/spec.json" ] || jcase=
     echo "== jolt vs the Java library ($JOLT_JAVA, one JVM per case: a few minutes)"
+    out=$(mktemp)
     JAVA_OPTS=${JAVA_OPTS:--XX:TieredStopAtLevel=1 -XX:+UseSerialGC} \
-        build/bin/jolt-conformance --java "$JOLT_JAVA" "$JOLT" $jcase | grep -E '^(JAVA-|  ours|  Java|jolt vs java)'
+        build/bin/jolt-conformance --java "$JOLT_JAVA" "$JOLT" $jcase | grep -E '^(JAVA-|  ours|  Java|jolt vs java)' >"$out"
+    cat "$out"
+    same=$(sed -n 's/^jolt vs java: \([0-9]*\) same, \([0-9]*\) differ.*/\1/p' "$out")
+    differ=$(sed -n 's/^jolt vs java: \([0-9]*\) same, \([0-9]*\) differ.*/\2/p' "$out")
+    rm -f "$out"
+    if [ -n "$CHECK" ]; then
+        want=$(recorded jolt-java)
+        if [ -z "$same" ] || [ "$same" -lt "${want:-0}" ] || [ "$differ" != 0 ]; then
+            echo "jolt vs java: ${same:-no} same and ${differ:-?} differ, against the recorded $want same and none differing"; rc=1
+        else
+            echo "jolt vs java: $same same, none differ (recorded $want)"
+        fi
+    fi
 fi
 run el build/bin/el-conformance "$EL"
 exit $rc

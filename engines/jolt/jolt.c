@@ -541,10 +541,7 @@ static jolt_doc *doc_new(jolt_arena *a, jolt_val *v)
 jolt_doc *jolt_doc_parse(const char *text, size_t len, strbuf *err)
 {
     jolt_arena *a = jolt_arena_new();
-    char *copy = jolt_arena_alloc(a, len + 1); /* strings point into it */
-    memcpy(copy, text, len);
-    copy[len] = '\0';
-    return doc_new(a, jolt_val_parse(a, copy, len, NULL, NULL, err));
+    return doc_new(a, jolt_val_parse(a, text, len, NULL, NULL, err));
 }
 
 jolt_doc *jolt_apply_doc(const jolt_spec *s, const jolt_doc *in, const json_t *context, strbuf *err)

@@ -28,10 +28,13 @@
  * into the engine's values, applied any number of times).
  *
  * Output member order follows Java's LinkedHashMap wherever Java's is
- * defined (a cardinality MANY wrap moves the key to the end, say). Where it
- * is not (the keys a "default" step adds: Java orders them by identity hash
- * codes, differently from one JVM run to the next) they come in spec order,
- * after the keys already there.
+ * defined (a cardinality MANY wrap moves the key to the end, say). The keys
+ * a "default" step adds come in spec order within Java's precedence
+ * classes, after the keys already there: Java's own order when its
+ * identity hashes are constant (-XX:hashCode=2). With the JVM's usual
+ * identity hashes Java's order of those keys follows the thread's history
+ * and is not reproducible; the differential conformance
+ * (tools/jolt-conformance/java.c) runs Java with constant ones.
  */
 #ifndef FF_JOLT_H
 #define FF_JOLT_H

@@ -8,11 +8,11 @@
  * the array. Children apply in Java's precedence: literals, then ORs (fewer
  * alternatives first), then "*"; within a class in spec order. (Java sorts
  * the same classes but keeps its keys in a HashSet of objects hashed by
- * identity, so the order of the keys it adds changes from one JVM run to
- * the next; spec order is our fixed choice.) A default is written only
+ * identity, so the order of the keys it adds follows the JVM's identity
+ * hashes; with constant ones, -XX:hashCode=2, it is this spec order, and
+ * the differential conformance checks it so.) A default is written only
  * where the value is missing or null, as a fresh copy; a subtree of the
- * wrong type (array vs
- * object) in the input wins and is left alone.
+ * wrong type (array vs object) in the input wins and is left alone.
  *
  * The step works on arena values (jolt_val.c). The caller's value is never
  * modified, but it is not deep-copied either: a container is turned into

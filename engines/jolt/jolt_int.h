@@ -67,18 +67,21 @@ typedef struct jolt_member {
  * arena. */
 struct jolt_val {
     int kind;
-    int share;
-    const json_t *json;   /* JV_JSON */
-    size_t n, cap;        /* JV_OBJ, JV_ARR: items, room; JV_STR: length */
-    jolt_member *m;       /* JV_OBJ, in insertion order */
-    jolt_val **a;         /* JV_ARR */
-    uint32_t *index;      /* JV_OBJ with many members: positions + 1, open addressing */
+    int share;     /* JV_JSON */
+    int str_plain; /* JV_STR: written in the text without escapes */
+    size_t n, cap; /* JV_OBJ, JV_ARR: items, room; JV_STR: length */
+    union {        /* by kind: one pointer or number */
+        const json_t *json;  /* JV_JSON */
+        jolt_member *m;      /* JV_OBJ, in insertion order */
+        jolt_val **a;        /* JV_ARR */
+        const jolt_val *ref; /* JV_REF */
+        const char *str;     /* JV_STR (in the parsed text or the arena) */
+        json_int_t i;        /* JV_INT */
+        double d;            /* JV_REAL */
+    };
+    uint32_t *index;  /* JV_OBJ with many members: positions + 1, open addressing */
     size_t icap;
-    const jolt_val *ref;  /* JV_REF */
-    const char *str;      /* JV_STR (in the parsed text or the arena) */
-    int str_plain;        /* JV_STR: written in the text without escapes */
-    json_int_t i;         /* JV_INT */
-    double d;             /* JV_REAL */
+    const void *kdom; /* JV_OBJ: every member's key is one interned in kdom (see jolt_val_slot_in) */
 };
 
 /* New values in the arena (which owns them). v NULL is json null. */
@@ -126,6 +129,11 @@ int jolt_val_add(jolt_arena *a, jolt_val *obj, const char *key, size_t klen, int
  * there before it changes obj again). Keys as jolt_val_set; NULL when a
  * new key is refused. The slot is obj's, valid until obj grows. */
 jolt_val **jolt_val_slot(jolt_arena *a, jolt_val *obj, const char *key, size_t klen, int stable_key, int *fresh);
+/* jolt_val_slot for a key interned in dom: a table of keys (a compiled
+ * spec's) with one pointer per text, kept as long as the arena. While an
+ * object holds only keys of one dom, a lookup there compares pointers. */
+jolt_val **jolt_val_slot_in(jolt_arena *a, jolt_val *obj, const char *key, size_t klen, const void *dom,
+                            int *fresh);
 void jolt_val_append(jolt_arena *a, jolt_val *arr, jolt_val *v);
 /* arr[idx] = v, padding with nulls; -1 when idx < 0 or idx > max_pad. */
 int jolt_val_put(jolt_arena *a, jolt_val *arr, long idx, jolt_val *v, long max_pad);
@@ -160,7 +168,7 @@ static inline jolt_val *jolt_val_take(jolt_arena *a, const jolt_val *v)
 {
     return v->kind >= JV_STR ? (jolt_val *)v : jolt_val_take_any(a, v); /* a scalar as it is */
 }
-/* Parses text (len bytes; it must outlive a) into arena values, building
+/* Parses text (len bytes, copied into a first) into arena values, building
  * only what filter asks for (see jsontext_parse_filtered; filter NULL:
  * everything). The top value, or NULL with err as jsontext_parse says. */
 jolt_val *jolt_val_parse(jolt_arena *a, const char *text, size_t len, jsontext_filter_fn filter, const void *root,

@@ -36,6 +36,7 @@
 #include "xalloc.h"
 
 #include <limits.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -86,7 +87,16 @@ struct shift_node {
     size_t rawlen; /* strlen(pe->raw) */
     wplan *wplan; /* per writer */
     long rawidx;   /* pe->raw as an array index (Java's parseInt), or -1 */
+    /* per literal child, for shift_need: its length and first byte in one
+     * word (lit_sig), compared before the key itself */
+    uint32_t *lsig;
 };
+
+/* A key's length (up to 2^24 - 1) and first byte in one word. */
+static inline uint32_t lit_sig(const char *key, size_t klen)
+{
+    return klen >= (1u << 24) ? 0xFFFFFFFFu : (uint32_t)klen << 8 | (klen ? (unsigned char)key[0] : 0);
+}
 
 typedef struct shift_spec {
     shift_node *root;
@@ -122,6 +132,7 @@ static void node_free(shift_node *n)
     free(n->special);
     free(n->lit);
     free(n->comp);
+    free(n->lsig);
     free(n);
 }
 
@@ -226,6 +237,9 @@ static int composite_compile(shift_node *n, const json_t *spec, jolt_cpath *p, s
         jolt_cpath_pop(p, mark);
     }
     qsort(n->comp, (size_t)n->ncomp, sizeof *n->comp, comp_cmp);
+    n->lsig = xcalloc((size_t)(n->nlit ? n->nlit : 1), sizeof *n->lsig);
+    for (int i = 0; i < n->nlit; i++)
+        n->lsig[i] = lit_sig(n->lit[i]->pe->raw, n->lit[i]->rawlen);
     if (n->ncomp == 0) {
         n->strategy = ST_LITERALS;
     } else if (n->nlit == 0) {
@@ -322,6 +336,7 @@ typedef struct shift_run {
     size_t npc;
     const char *fail_path; /* the spec key where r->w.fail was first seen */
     int trees;             /* the spec reads around (reads_around): the walk keeps the input's trees */
+    const struct shift_spec *spec; /* its keys (shift_spec.keys) are the dom of jolt_val_slot_in */
 } shift_run;
 
 #define MAX_ARRAY_PAD (1 << 20)
@@ -414,7 +429,8 @@ static void shift_write(shift_run *r, const wplan *pl, const jolt_val *data)
         if (kind == STEP_MAP) {
             /* the member, or a new one (filled below, whatever happens) */
             int fresh;
-            slot = jolt_val_slot(a, cur, key, klen, s->key != NULL, &fresh);
+            slot = s->key ? jolt_val_slot_in(a, cur, key, klen, r->spec, &fresh)
+                          : jolt_val_slot(a, cur, key, klen, 0, &fresh);
             if (!slot)
                 return;
             sub = fresh ? NULL : *slot;
@@ -755,14 +771,23 @@ static const void *shift_need(const void *node, const char *key, size_t klen, si
         klen = index_key(index, buf);
     }
     const shift_node *cand = NULL; /* the one child that matches so far */
-    for (int i = 0; i < n->nlit; i++) {
-        const shift_node *l = n->lit[i];
-        /* arrays: process_literals reads "00" as index 0 too */
-        if ((l->rawlen == klen && (!klen || l->pe->raw[0] == key[0]) && !memcmp(l->pe->raw, key, klen)) ||
-            (idx >= 0 && l->rawidx == idx)) {
-            if (cand)
-                return JSONTEXT_BUILD_ALL;
-            cand = l;
+    if (idx < 0) {
+        /* an object's key: literal keys are unique, at most one matches */
+        uint32_t sig = lit_sig(key, klen);
+        for (int i = 0; i < n->nlit; i++)
+            if (n->lsig[i] == sig && !memcmp(n->lit[i]->pe->raw, key, klen)) {
+                cand = n->lit[i];
+                break;
+            }
+    } else {
+        for (int i = 0; i < n->nlit; i++) {
+            const shift_node *l = n->lit[i];
+            /* arrays: process_literals reads "00" as index 0 too */
+            if ((l->rawlen == klen && !memcmp(l->pe->raw, key, klen)) || l->rawidx == idx) {
+                if (cand)
+                    return JSONTEXT_BUILD_ALL;
+                cand = l;
+            }
         }
     }
     int copied = key == buf;
@@ -801,6 +826,7 @@ static jolt_val *shift_to_val(const void *impl, const jolt_val *input, const jso
     r.keys = (strbuf)STRBUF_INIT; /* allocated on the first computed key */
     r.arena = a;
     r.trees = s->reads_around;
+    r.spec = s;
     r.out = jolt_val_new(a, JV_OBJ);
     r.npc = (size_t)s->npfx;
     r.pc = jolt_arena_alloc(a, (r.npc ? r.npc : 1) * sizeof *r.pc);

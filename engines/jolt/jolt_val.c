@@ -264,9 +264,11 @@ static inline long find(const jolt_val *o, const char *key, size_t klen)
     return -1;
 }
 
-/* Appends a member known to be new. */
+/* Appends a member known to be new (its key of no known dom, see
+ * jolt_val_slot_in). */
 static inline void add_member(jolt_arena *a, jolt_val *o, const char *key, size_t klen, jolt_val *v)
 {
+    o->kdom = NULL;
     if (o->n == o->cap)
         grow(a, o);
     o->m[o->n].key = key;
@@ -393,6 +395,31 @@ jolt_val **jolt_val_slot(jolt_arena *a, jolt_val *obj, const char *key, size_t k
     if (!(key = member_key(a, key, klen, stable_key)))
         return NULL;
     add_member(a, obj, key, klen, NULL);
+    *fresh = 1;
+    return &obj->m[obj->n - 1].val;
+}
+
+jolt_val **jolt_val_slot_in(jolt_arena *a, jolt_val *obj, const char *key, size_t klen, const void *dom,
+                            int *fresh)
+{
+    if (obj->n && obj->kdom != dom)
+        return jolt_val_slot(a, obj, key, klen, 1, fresh);
+    if (!obj->index) {
+        /* every key there is interned in dom: the same text is the same pointer */
+        for (size_t i = 0; i < obj->n; i++)
+            if (obj->m[i].key == key) {
+                *fresh = 0;
+                return &obj->m[i].val;
+            }
+    } else {
+        long i = find(obj, key, klen);
+        if (i >= 0) {
+            *fresh = 0;
+            return &obj->m[i].val;
+        }
+    }
+    add_member(a, obj, key, klen, NULL);
+    obj->kdom = dom;
     *fresh = 1;
     return &obj->m[obj->n - 1].val;
 }
@@ -640,9 +667,15 @@ static void ab_set(void *ctx, void *obj, const char *key, size_t klen, int in_te
         o->m[i].val = v;
         return;
     }
-    (void)in_text; /* copied all the same: the engine reads keys as C strings */
-    char *k = jolt_arena_alloc(ctx, klen + 1);
-    memcpy(k, key, klen);
+    char *k;
+    if (in_text) {
+        /* in jolt_val_parse's copy of the text, which the reader has read
+         * past: its closing quote becomes the NUL the engine reads keys up to */
+        k = (char *)key;
+    } else { /* decoded escapes, in the reader's scratch */
+        k = jolt_arena_alloc(ctx, klen + 1);
+        memcpy(k, key, klen);
+    }
     k[klen] = '\0';
     add_member(ctx, o, k, klen, v);
 }
@@ -703,5 +736,10 @@ static const jsontext_builder arena_builder = { ab_object, ab_set,  ab_array,   
 jolt_val *jolt_val_parse(jolt_arena *a, const char *text, size_t len, jsontext_filter_fn filter, const void *root,
                          strbuf *err)
 {
-    return jsontext_parse_into(text, len, &arena_builder, a, filter, root, NULL, err);
+    /* read from a copy in the arena: strings point into it, and keys are
+     * ended in place (ab_set) */
+    char *copy = jolt_arena_alloc(a, len + 1);
+    memcpy(copy, text, len);
+    copy[len] = '\0';
+    return jsontext_parse_into(copy, len, &arena_builder, a, filter, root, NULL, err);
 }

@@ -249,6 +249,52 @@ static uint64_t next(void)
     return rng;
 }
 
+/* Reals are read to the same double as strtod reads them, bit for bit:
+ * random decimals around the edges of the reader's fast path (digits up to
+ * 2^53 and beyond, exponents within +-22 and beyond) and a few chosen
+ * ones. */
+static void test_real_read(void)
+{
+    static const char *const chosen[] = { "9007199254740992.0", "9007199254740993.0", "9007199254740993e1",
+                                          "1e22", "1e23", "4.35679e-22", "-0.0", "0.1e-22", "123456789012345678e-5",
+                                          "8.98846567431158e307", "2.2250738585072011e-308", "1.5e+3", "7E-10" };
+    strbuf t = STRBUF_INIT;
+    int bad = 0;
+    uint64_t seed = 0x9E3779B97F4A7C15ULL; /* its own: the other tests' documents stay as they were */
+#define NEXT() (seed ^= seed << 13, seed ^= seed >> 7, seed ^= seed << 17)
+    for (int i = 0; i < 200000 && bad < 5; i++) {
+        strbuf_reset(&t);
+        if (i < (int)(sizeof chosen / sizeof *chosen)) {
+            strbuf_addstr(&t, chosen[i]);
+        } else {
+            uint64_t r = NEXT();
+            if (r & 1)
+                strbuf_addch(&t, '-');
+            int ndig = 1 + (int)((r >> 1) % 20), point = (int)((r >> 6) % (unsigned)(ndig + 1));
+            strbuf_addch(&t, (char)('1' + (r >> 11) % 9));
+            for (int d = 1; d < ndig; d++) {
+                if (d == point)
+                    strbuf_addch(&t, '.');
+                strbuf_addch(&t, (char)('0' + NEXT() % 10));
+            }
+            if ((r >> 16) % 3 == 0)
+                strbuf_addf(&t, "e%d", (int)((r >> 20) % 61) - 30);
+        }
+        json_t *v = jsontext_parse(t.buf, t.len, NULL);
+        double want = strtod(t.buf, NULL);
+        int same = v && (json_is_real(v) ? memcmp(&(double){ json_real_value(v) }, &want, sizeof want) == 0
+                                         : (double)json_integer_value(v) == want);
+        if (!same) {
+            bad++;
+            fprintf(stderr, "    %s: read %.17g, strtod %.17g\n", t.buf, v ? json_number_value(v) : 0.0, want);
+        }
+        json_decref(v);
+    }
+#undef NEXT
+    CHECK_INT(bad, 0);
+    strbuf_release(&t);
+}
+
 static void test_real_format(void)
 {
     strbuf a = STRBUF_INIT, b = STRBUF_INIT;
@@ -925,6 +971,7 @@ int main(void)
     RUN(test_errors);
     RUN(test_unicode);
     RUN(test_numbers);
+    RUN(test_real_read);
     RUN(test_real_format);
     RUN(test_roundtrip_text);
     RUN(test_shallow);

@@ -14,13 +14,12 @@ int javadiff_active(void);
 /* One case: op is an operation name (NULL: spec is a chain); spec, input,
  * ctx and ours are borrowed (ours is our output or NULL); our_status is 0
  * (output), 2 (our compile failed) or 3 (our apply failed). Runs Java and
- * prints a JAVA-DIFF block when the results differ (and a line for a
- * default-order case when verbose). */
+ * prints a JAVA-DIFF block when the results differ. */
 void javadiff_case(const char *folder, const char *label, const char *op, const json_t *spec,
-                   const json_t *input, const json_t *ctx, const json_t *ours, int our_status, int verbose);
+                   const json_t *input, const json_t *ctx, const json_t *ours, int our_status);
 /* Counts a case the driver cannot run. */
 void javadiff_skip(void);
-/* Prints "jolt vs java: S same, D differ, O default-order, K skipped";
+/* Prints "jolt vs java: S same, D differ, K skipped";
  * returns D. */
 int javadiff_finish(void);
 

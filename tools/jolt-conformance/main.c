@@ -292,7 +292,7 @@ static void run_case(folder_stat *fs, const char *file, const char *op, const js
     strbuf err = STRBUF_INIT;
     jolt_spec *s = op ? jolt_compile_op(op, spec, &err) : jolt_compile(spec, &err);
     if (!s) {
-        javadiff_case(fs->name, file, op, spec, input, NULL, NULL, 2, verbose);
+        javadiff_case(fs->name, file, op, spec, input, NULL, NULL, 2);
         strbuf hint = STRBUF_INIT;
         strbuf_addf(&hint, "spec error: %s", err.buf);
         record(fs, file, 0, hint.buf, NULL, NULL);
@@ -304,10 +304,10 @@ static void run_case(folder_stat *fs, const char *file, const char *op, const js
     if (ctx && javadiff_active()) {
         /* the Java driver takes no context: compare both without it */
         json_t *plain = jolt_apply(s, input, NULL, NULL);
-        javadiff_case(fs->name, file, op, spec, input, NULL, plain, plain ? 0 : 3, verbose);
+        javadiff_case(fs->name, file, op, spec, input, NULL, plain, plain ? 0 : 3);
         json_decref(plain);
     } else {
-        javadiff_case(fs->name, file, op, spec, input, ctx, out, out ? 0 : 3, verbose);
+        javadiff_case(fs->name, file, op, spec, input, ctx, out, out ? 0 : 3);
     }
     int ok = out && diffy(expected, out, mode == 1);
     if (ok && mode == 2)
@@ -330,7 +330,7 @@ static void expect_spec_fail(folder_stat *fs, const char *file, const char *op, 
     if (javadiff_active()) {
         /* Java runs the spec on a null input; so do we when it compiles */
         json_t *out = s ? jolt_apply(s, NULL, NULL, &err) : NULL;
-        javadiff_case(fs->name, file, op, spec, NULL, NULL, out, !s ? 2 : out ? 0 : 3, verbose);
+        javadiff_case(fs->name, file, op, spec, NULL, NULL, out, !s ? 2 : out ? 0 : 3);
         json_decref(out);
     }
     record(fs, file, s == NULL, "expected a spec error, compiled fine", NULL, NULL);
@@ -360,7 +360,7 @@ static void simple_fixture(folder_stat *fs, const char *file, const json_t *doc,
         json_t *out2 = NULL;
         if (s) {
             json_t *out1 = jolt_apply(s, in, NULL, &err);
-            javadiff_case(fs->name, file, op, spec, in, NULL, out1, out1 ? 0 : 3, verbose);
+            javadiff_case(fs->name, file, op, spec, in, NULL, out1, out1 ? 0 : 3);
             json_t *arr = json_object_get(out1, "array"), *map = json_object_get(out1, "map");
             if (json_is_array(arr))
                 json_array_append_new(arr, json_string("a"));
@@ -598,7 +598,7 @@ static void java_case_dir(const char *dir)
         strbuf err = STRBUF_INIT;
         jolt_spec *s = jolt_compile(spec, &err);
         json_t *out = s ? jolt_apply(s, in, NULL, &err) : NULL;
-        javadiff_case(dir, "spec.json", NULL, spec, in, NULL, out, !s ? 2 : out ? 0 : 3, verbose);
+        javadiff_case(dir, "spec.json", NULL, spec, in, NULL, out, !s ? 2 : out ? 0 : 3);
         json_decref(out);
         jolt_free(s);
         strbuf_release(&err);
