@@ -18,6 +18,7 @@
 
 #include <jansson.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "jolt.h"
 #include "jsontext.h"
@@ -34,6 +35,28 @@ size_t jolt_cpath_push_index(jolt_cpath *p, size_t i);
 void jolt_cpath_pop(jolt_cpath *p, size_t len);
 /* Writes "<path>: <message>" into err (NULL-safe). Always returns -1. */
 int jolt_cpath_err(const jolt_cpath *p, strbuf *err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* Whether the n bytes at x and y are the same. Inline for the short keys
+ * that lookups compare (a call to memcmp costs more than the compare):
+ * 8 to 16 bytes as two overlapping words, fewer byte by byte. */
+static inline int jolt_bytes_eq(const char *x, const char *y, size_t n)
+{
+    if (n < 8) {
+        for (size_t i = 0; i < n; i++)
+            if (x[i] != y[i])
+                return 0;
+        return 1;
+    }
+    if (n <= 16) {
+        uint64_t a0, b0, a1, b1;
+        memcpy(&a0, x, 8);
+        memcpy(&b0, y, 8);
+        memcpy(&a1, x + n - 8, 8);
+        memcpy(&b1, y + n - 8, 8);
+        return a0 == b0 && a1 == b1;
+    }
+    return !memcmp(x, y, n);
+}
 
 /* ---- the engine's own values, in an arena (jolt_val.c) ---- */
 
@@ -290,13 +313,15 @@ typedef struct jolt_path {
 
 /* One matched level of the walk: the key and its star captures. */
 typedef struct jolt_match {
+    /* what every write reads or counts first, in one cache line */
     const char *key;
-    int ng; /* number of capture groups (group 0 is the key) */
-    const char *g[JOLT_MAXG];
-    size_t gl[JOLT_MAXG];
-    int hash; /* matches counted under this level, for [#n] */
+    int ng;    /* number of capture groups (group 0 is the key) */
+    int hash;  /* matches counted under this level, for [#n] */
+    long kidx; /* key read as an array index by [&n]: -2 not read yet, -1 not one */
     long orig; /* modifier: original size of an array level */
     strbuf own;
+    const char *g[JOLT_MAXG];
+    size_t gl[JOLT_MAXG];
 } jolt_match;
 
 typedef struct jolt_step {
@@ -345,6 +370,7 @@ static inline void jolt_match_init(jolt_match *m, const char *key)
     m->key = key;
     m->ng = 0;
     m->hash = 0;
+    m->kidx = -2;
     m->orig = -1;
     m->own = (strbuf)STRBUF_INIT;
 }

@@ -72,6 +72,7 @@ typedef struct wplan {
     wstep *step;
     int npfx, pfx;
     int first_comp;
+    int lit_tail; /* every step a literal object key, all but the last the prefix */
 } wplan;
 
 typedef struct shift_node shift_node;
@@ -108,6 +109,7 @@ typedef struct shift_spec {
     const char ***pfx;
     int *pfxlen;
     int npfx;
+    int maxpath; /* the longest output path, in steps */
 } shift_spec;
 
 static void node_free(shift_node *n)
@@ -326,8 +328,16 @@ typedef struct wcache {
     jolt_val *child;
 } wcache;
 
+/* A computed step's key or index, as shift_write evaluates it. */
+struct rkey {
+    const char *key; /* NULL: at off in r->keys */
+    size_t off, len;
+    long idx;
+};
+
 typedef struct shift_run {
     jolt_walk w;
+    struct rkey *rk; /* room for the spec's longest output path (shift_write's, reused) */
     jolt_arena *arena;
     jolt_val *out; /* {"root": ...}, in the arena */
     strbuf keys;
@@ -363,15 +373,49 @@ static int slot_set(shift_run *r, jolt_val *cur, int kind, jolt_val **slot, long
  * one reusable r->keys buffer, array indexes are read as numbers. The value
  * goes in as it is (a JV_JSON of the input's, copied only if the output
  * becomes jansson). */
+/* The last step of a write: data (a JSON null when NULL) goes into the
+ * slot (slot_set's) that held sub (NULL: nothing, or a null), as Java's
+ * ShiftrTraversr puts it: into an empty slot, appended to a list, or
+ * together with what was there as a list of both. */
+static void put_last(shift_run *r, jolt_val *cur, int kind, jolt_val **slot, long idx, jolt_val *sub,
+                     const jolt_val *data)
+{
+    jolt_arena *a = r->arena;
+    jolt_val *v = data ? jolt_val_take(a, data) : jolt_val_json(a, NULL, 0);
+    if (!sub) {
+        slot_set(r, cur, kind, slot, idx, v);
+    } else if (jolt_val_is_array(sub)) {
+        jolt_val_own(a, sub);
+        jolt_val_append(a, sub, v);
+    } else {
+        jolt_val *l = jolt_val_new(a, JV_ARR);
+        jolt_val_append(a, l, sub);
+        jolt_val_append(a, l, v);
+        /* sub leaves its slot */
+        memset(r->wc, 0, sizeof r->wc);
+        memset(r->pc, 0, r->npc * sizeof *r->pc);
+        slot_set(r, cur, kind, slot, idx, l);
+    }
+}
+
 static void shift_write(shift_run *r, const wplan *pl, const jolt_val *data)
 {
     int n = pl->n;
     const wstep *ws = pl->step;
-    struct rkey {
-        const char *key; /* NULL: at off in r->keys */
-        size_t off, len;
-        long idx;
-    } rk[n > 0 ? n : 1];
+    if (pl->lit_tail && r->pc[pl->pfx]) {
+        /* the usual write: literal keys only, the prefix found by an
+         * earlier one: a lookup of the last key in what the prefix led to */
+        jolt_val *cur = r->pc[pl->pfx];
+        if (!jolt_val_is_object(cur))
+            return;
+        jolt_val_own(r->arena, cur);
+        int fresh;
+        jolt_val **slot = jolt_val_slot_in(r->arena, cur, ws[n - 1].key, ws[n - 1].len, r->spec, &fresh);
+        jolt_val *sub = fresh ? NULL : *slot;
+        put_last(r, cur, STEP_MAP, slot, 0, sub && jolt_val_is_null(sub) ? NULL : sub, data);
+        return;
+    }
+    struct rkey *rk = r->rk;
     int inbuf = 0;
     for (int i = pl->first_comp; i < n; i++) {
         const wstep *s = &ws[i];
@@ -440,21 +484,7 @@ static void shift_write(shift_run *r, const wplan *pl, const jolt_val *data)
         if (sub && jolt_val_is_null(sub)) /* replaced in its place */
             sub = NULL;
         if (i == n - 1) {
-            jolt_val *v = data ? jolt_val_take(a, data) : jolt_val_json(a, NULL, 0);
-            if (!sub) {
-                slot_set(r, cur, kind, slot, idx, v);
-            } else if (jolt_val_is_array(sub)) {
-                jolt_val_own(a, sub);
-                jolt_val_append(a, sub, v);
-            } else {
-                jolt_val *l = jolt_val_new(a, JV_ARR);
-                jolt_val_append(a, l, sub);
-                jolt_val_append(a, l, v);
-                /* sub leaves its slot */
-                memset(r->wc, 0, sizeof r->wc);
-                memset(r->pc, 0, r->npc * sizeof *r->pc);
-                slot_set(r, cur, kind, slot, idx, l);
-            }
+            put_last(r, cur, kind, slot, idx, sub, data);
             return;
         }
         if (!sub) {
@@ -500,8 +530,10 @@ static void apply_computed(shift_run *r, const shift_node *n, const char *key, c
 
 static const shift_node *find_literal(const shift_node *n, const char *key)
 {
+    size_t klen = strlen(key);
+    uint32_t sig = lit_sig(key, klen);
     for (int i = 0; i < n->nlit; i++)
-        if (!strcmp(n->lit[i]->pe->raw, key))
+        if (n->lsig[i] == sig && jolt_bytes_eq(n->lit[i]->pe->raw, key, klen))
             return n->lit[i];
     return NULL;
 }
@@ -562,8 +594,8 @@ static void each_item(shift_run *r, const shift_node *n, const jolt_val *input, 
 static void process_conflict_key(shift_run *r, const shift_node *n, const char *k, const jolt_val *v)
 {
     const shift_node *lit = find_literal(n, k);
-    if (lit)
-        node_apply(r, lit, k, v);
+    if (lit) /* its own text: the same key, compared by pointer below */
+        node_apply(r, lit, lit->pe->raw, v);
     else
         apply_computed(r, n, k, v);
 }
@@ -775,7 +807,7 @@ static const void *shift_need(const void *node, const char *key, size_t klen, si
         /* an object's key: literal keys are unique, at most one matches */
         uint32_t sig = lit_sig(key, klen);
         for (int i = 0; i < n->nlit; i++)
-            if (n->lsig[i] == sig && !memcmp(n->lit[i]->pe->raw, key, klen)) {
+            if (n->lsig[i] == sig && jolt_bytes_eq(n->lit[i]->pe->raw, key, klen)) {
                 cand = n->lit[i];
                 break;
             }
@@ -783,7 +815,7 @@ static const void *shift_need(const void *node, const char *key, size_t klen, si
         for (int i = 0; i < n->nlit; i++) {
             const shift_node *l = n->lit[i];
             /* arrays: process_literals reads "00" as index 0 too */
-            if ((l->rawlen == klen && !memcmp(l->pe->raw, key, klen)) || l->rawidx == idx) {
+            if ((l->rawlen == klen && jolt_bytes_eq(l->pe->raw, key, klen)) || l->rawidx == idx) {
                 if (cand)
                     return JSONTEXT_BUILD_ALL;
                 cand = l;
@@ -827,6 +859,7 @@ static jolt_val *shift_to_val(const void *impl, const jolt_val *input, const jso
     r.arena = a;
     r.trees = s->reads_around;
     r.spec = s;
+    r.rk = jolt_arena_alloc(a, (size_t)(s->maxpath ? s->maxpath : 1) * sizeof *r.rk);
     r.out = jolt_val_new(a, JV_OBJ);
     r.npc = (size_t)s->npfx;
     r.pc = jolt_arena_alloc(a, (r.npc ? r.npc : 1) * sizeof *r.pc);
@@ -913,6 +946,8 @@ static void plan_writers(shift_spec *s, shift_node *n)
             wstep *ws = pl->step = xcalloc((size_t)(p->n ? p->n : 1), sizeof *ws);
             pl->n = p->n;
             pl->first_comp = p->n;
+            if (p->n > s->maxpath)
+                s->maxpath = p->n;
             for (int j = 0; j < p->n; j++) {
                 ws[j].pe = p->el[j];
                 ws[j].kind = step_kind(p->el[j]);
@@ -935,6 +970,8 @@ static void plan_writers(shift_spec *s, shift_node *n)
                     keys[j] = ws[j].key;
                 pl->pfx = intern_prefix(s, keys, pl->npfx);
             }
+            pl->lit_tail = pl->pfx >= 0 && pl->npfx == p->n - 1 && pl->first_comp == p->n &&
+                           ws[p->n - 1].kind == STEP_MAP;
         }
     }
     for (int i = 0; i < n->nspecial; i++)

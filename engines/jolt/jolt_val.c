@@ -243,7 +243,7 @@ static void index_build(jolt_arena *a, jolt_val *o)
 
 static inline int key_is(const jolt_member *m, const char *key, size_t klen)
 {
-    return m->klen == klen && (!klen || m->key[0] == key[0]) && !memcmp(m->key, key, klen);
+    return m->klen == klen && jolt_bytes_eq(m->key, key, klen);
 }
 
 /* Position of key in an arena object, or -1. */
@@ -253,7 +253,7 @@ static inline long find(const jolt_val *o, const char *key, size_t klen)
         size_t mask = o->icap - 1;
         for (size_t i = key_hash(key, klen) & mask; o->index[i]; i = (i + 1) & mask) {
             const jolt_member *m = &o->m[o->index[i] - 1];
-            if (m->klen == klen && !memcmp(m->key, key, klen))
+            if (m->klen == klen && jolt_bytes_eq(m->key, key, klen))
                 return (long)o->index[i] - 1;
         }
         return -1;
