@@ -532,7 +532,7 @@ static jolt_doc *doc_new(jolt_arena *a, jolt_val *v)
         jolt_arena_free(a);
         return NULL;
     }
-    jolt_doc *d = xmalloc(sizeof *d);
+    jolt_doc *d = jolt_arena_alloc(a, sizeof *d); /* goes with the arena */
     d->a = a;
     d->v = v;
     return d;
@@ -568,7 +568,6 @@ void jolt_doc_free(jolt_doc *d)
     if (!d)
         return;
     jolt_arena_free(d->a);
-    free(d);
 }
 
 void jolt_free(jolt_spec *s)

@@ -165,6 +165,13 @@ int jolt_val_put(jolt_arena *a, jolt_val *arr, long idx, jolt_val *v, long max_p
  * element (NULL when there is none; a JV_JSON one is wrapped on the way,
  * in a), and the members in order (it starts zeroed; 0 at the end, else 1
  * with *key, borrowed for as long as the input lives, and *val). */
+/* What a JV_REF stands for (anything else is itself). */
+static inline const jolt_val *jolt_val_deref(const jolt_val *v)
+{
+    while (v->kind == JV_REF)
+        v = v->ref;
+    return v;
+}
 json_type jolt_in_type(const jolt_val *v);
 size_t jolt_in_size(const jolt_val *v);
 const jolt_val *jolt_in_get_any(jolt_arena *a, const jolt_val *obj, const char *key, size_t klen);
@@ -330,8 +337,9 @@ typedef struct jolt_step {
 } jolt_step;
 
 typedef struct jolt_walk {
-    jolt_step *st;
+    jolt_step *st; /* malloc'd, or the caller's room while not grown (jolt_walk_start) */
     int n, cap;
+    int own; /* st is malloc'd */
     /* Set (once) when a reference reached above the root or named a capture
      * group its level does not have: Java throws there. Shift and
      * cardinality fail the transform on it; the modifiers, where Java
@@ -340,6 +348,16 @@ typedef struct jolt_walk {
 } jolt_walk;
 
 void jolt_walk_grow(jolt_walk *w);
+/* Starts an empty walk in room (cap steps, the caller's, e.g. on its
+ * stack): no malloc while the walk stays within it. A walk of all zeros
+ * starts with none. */
+static inline void jolt_walk_start(jolt_walk *w, jolt_step *room, int cap)
+{
+    w->st = room;
+    w->cap = cap;
+    w->n = 0;
+    w->own = 0;
+}
 
 /* Inline: a shift calls these for every spec node it visits. */
 static inline void jolt_walk_push(jolt_walk *w, const json_t *tree, jolt_match *m)

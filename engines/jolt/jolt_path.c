@@ -23,15 +23,26 @@
 
 void jolt_walk_grow(jolt_walk *w)
 {
-    w->cap = w->cap ? w->cap * 2 : 16;
-    w->st = xrealloc(w->st, (size_t)w->cap * sizeof *w->st);
+    int cap = w->cap ? w->cap * 2 : 16;
+    if (w->own) {
+        w->st = xrealloc(w->st, (size_t)cap * sizeof *w->st);
+    } else { /* out of the caller's room (or none yet) */
+        jolt_step *st = xmalloc((size_t)cap * sizeof *st);
+        if (w->n)
+            memcpy(st, w->st, (size_t)w->n * sizeof *st);
+        w->st = st;
+        w->own = 1;
+    }
+    w->cap = cap;
 }
 
 void jolt_walk_release(jolt_walk *w)
 {
-    free(w->st);
+    if (w->own)
+        free(w->st);
     w->st = NULL;
     w->n = w->cap = 0;
+    w->own = 0;
 }
 
 /* Records the first reference failure of a walk (see jolt_walk.fail). The

@@ -540,6 +540,7 @@ static const shift_node *find_literal(const shift_node *n, const char *key)
 
 static void process_literals(shift_run *r, const shift_node *n, const jolt_val *input, json_type type)
 {
+    input = jolt_val_deref(input); /* a document's top, say: looked up with hints below */
     if (type == JSON_OBJECT) {
         size_t hint = 0; /* spec keys often come in the input's order */
         for (int i = 0; i < n->nlit; i++) {
@@ -855,6 +856,8 @@ static jolt_val *shift_to_val(const void *impl, const jolt_val *input, const jso
     const shift_spec *s = impl;
     shift_run r;
     memset(&r, 0, sizeof r);
+    jolt_step room[32]; /* the walk's, deep enough for most specs */
+    jolt_walk_start(&r.w, room, 32);
     r.keys = (strbuf)STRBUF_INIT; /* allocated on the first computed key */
     r.arena = a;
     r.trees = s->reads_around;
@@ -865,9 +868,10 @@ static jolt_val *shift_to_val(const void *impl, const jolt_val *input, const jso
     r.pc = jolt_arena_alloc(a, (r.npc ? r.npc : 1) * sizeof *r.pc);
     memset(r.pc, 0, r.npc * sizeof *r.pc);
     jolt_match root;
-    jolt_match_init(&root, "root");
+    const char *rootkey = s->root->pe->raw; /* "root", the node's own: compared by pointer */
+    jolt_match_init(&root, rootkey);
     jolt_walk_push(&r.w, walk_tree(&r, input), &root);
-    node_apply(&r, s->root, "root", input);
+    node_apply(&r, s->root, rootkey, input);
     jolt_walk_release(&r.w);
     jolt_match_release(&root);
     strbuf_release(&r.keys);

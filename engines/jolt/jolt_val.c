@@ -62,29 +62,49 @@ struct jolt_arena {
 #define CHUNK_MIN 8192
 #define SPARE_MAX (256 * 1024)
 
-/* Each thread keeps the largest chunk of its last arena (up to SPARE_MAX)
- * for the next one: an apply then usually allocates nothing but the arena
- * header from malloc, and does not hand malloc 8 KB blocks back each time
- * (which made glibc consolidate its free lists on every apply). Freed when
- * the thread ends. */
+/* Each thread keeps its last arena, with the largest of its chunks (up to
+ * SPARE_MAX), for the next one: an apply then usually allocates nothing
+ * from malloc at all, and does not hand malloc 8 KB blocks back each time
+ * (which made glibc consolidate its free lists on every apply). The spare
+ * is a thread-local pointer (no call to reach it); a pthread key, set once
+ * per thread, frees it when the thread ends. */
 static pthread_key_t spare_key;
 static pthread_once_t spare_once = PTHREAD_ONCE_INIT;
+static __thread jolt_arena *spare;
+static __thread int spare_registered;
+
+static void arena_destroy(jolt_arena *a)
+{
+    for (chunk *c = a->head, *next; c; c = next) {
+        next = c->next;
+        free(c);
+    }
+    free(a->held);
+    free(a);
+}
+
+static void spare_release(void *unused)
+{
+    (void)unused;
+    if (spare)
+        arena_destroy(spare);
+    spare = NULL;
+}
 
 static void spare_init(void)
 {
-    pthread_key_create(&spare_key, free);
+    pthread_key_create(&spare_key, spare_release);
 }
 
 jolt_arena *jolt_arena_new(void)
 {
-    jolt_arena *a = xcalloc(1, sizeof(jolt_arena));
-    pthread_once(&spare_once, spare_init);
-    chunk *c = pthread_getspecific(spare_key);
-    if (c) {
-        pthread_setspecific(spare_key, NULL);
-        c->used = 0;
-        c->next = NULL;
-        a->head = c;
+    jolt_arena *a = spare;
+    if (!a)
+        return xcalloc(1, sizeof(jolt_arena));
+    spare = NULL;
+    if (a->head) {
+        a->head->used = 0;
+        a->head->next = NULL;
     }
     return a;
 }
@@ -95,7 +115,7 @@ void jolt_arena_free(jolt_arena *a)
         return;
     for (size_t i = 0; i < a->nheld; i++)
         json_decref(a->held[i]);
-    free(a->held);
+    a->nheld = 0;
     chunk *keep = NULL;
     for (chunk *c = a->head, *next; c; c = next) {
         next = c->next;
@@ -106,11 +126,17 @@ void jolt_arena_free(jolt_arena *a)
             free(c);
         }
     }
-    if (keep) {
-        free(pthread_getspecific(spare_key)); /* one a nested arena left */
-        pthread_setspecific(spare_key, keep);
+    if (keep)
+        keep->next = NULL;
+    a->head = keep;
+    if (spare) /* one a nested arena left */
+        arena_destroy(spare);
+    if (!spare_registered) {
+        pthread_once(&spare_once, spare_init);
+        pthread_setspecific(spare_key, &spare_registered); /* any non-NULL value: the destructor runs */
+        spare_registered = 1;
     }
-    free(a);
+    spare = a;
 }
 
 void *jolt_arena_alloc(jolt_arena *a, size_t n)
@@ -163,13 +189,7 @@ jolt_val *jolt_val_new(jolt_arena *a, int kind)
     return x;
 }
 
-/* What a JV_REF stands for (anything else is itself). */
-static const jolt_val *deref(const jolt_val *v)
-{
-    while (v->kind == JV_REF)
-        v = v->ref;
-    return v;
-}
+#define deref jolt_val_deref
 
 int jolt_val_is_null(const jolt_val *v)
 {
