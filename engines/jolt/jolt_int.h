@@ -155,8 +155,33 @@ jolt_val **jolt_val_slot(jolt_arena *a, jolt_val *obj, const char *key, size_t k
 /* jolt_val_slot for a key interned in dom: a table of keys (a compiled
  * spec's) with one pointer per text, kept as long as the arena. While an
  * object holds only keys of one dom, a lookup there compares pointers. */
-jolt_val **jolt_val_slot_in(jolt_arena *a, jolt_val *obj, const char *key, size_t klen, const void *dom,
-                            int *fresh);
+jolt_val **jolt_val_slot_in_any(jolt_arena *a, jolt_val *obj, const char *key, size_t klen, const void *dom,
+                                int *fresh);
+#define JOLT_INDEX_FROM 16 /* members from which an object keeps an index */
+/* Inline, for the shift's every write: the pointer scan, and a new member
+ * appended where there is room. */
+static inline jolt_val **jolt_val_slot_in(jolt_arena *a, jolt_val *obj, const char *key, size_t klen,
+                                          const void *dom, int *fresh)
+{
+    if (obj->kdom == dom && !obj->index) {
+        jolt_member *m = obj->m;
+        size_t n = obj->n;
+        for (size_t i = 0; i < n; i++)
+            if (m[i].key == key) {
+                *fresh = 0;
+                return &m[i].val;
+            }
+        if (n < obj->cap && n + 1 < JOLT_INDEX_FROM) {
+            m[n].key = key;
+            m[n].klen = klen;
+            m[n].val = NULL;
+            obj->n = n + 1;
+            *fresh = 1;
+            return &m[n].val;
+        }
+    }
+    return jolt_val_slot_in_any(a, obj, key, klen, dom, fresh);
+}
 void jolt_val_append(jolt_arena *a, jolt_val *arr, jolt_val *v);
 /* arr[idx] = v, padding with nulls; -1 when idx < 0 or idx > max_pad. */
 int jolt_val_put(jolt_arena *a, jolt_val *arr, long idx, jolt_val *v, long max_pad);
@@ -325,6 +350,7 @@ typedef struct jolt_match {
     int ng;    /* number of capture groups (group 0 is the key) */
     int hash;  /* matches counted under this level, for [#n] */
     long kidx; /* key read as an array index by [&n]: -2 not read yet, -1 not one */
+    int kstable; /* key outlives the output (an input's or the spec's): it may be a member's key as it is */
     long orig; /* modifier: original size of an array level */
     strbuf own;
     const char *g[JOLT_MAXG];
@@ -389,6 +415,7 @@ static inline void jolt_match_init(jolt_match *m, const char *key)
     m->ng = 0;
     m->hash = 0;
     m->kidx = -2;
+    m->kstable = 0;
     m->orig = -1;
     m->own = (strbuf)STRBUF_INIT;
 }
@@ -421,9 +448,11 @@ int jolt_pe_match(const jolt_pe *pe, const char *key, const jolt_walk *w, jolt_m
 int jolt_pe_eval(const jolt_pe *pe, const jolt_walk *w, strbuf *out);
 /* The text an output element evaluates to, when that is one capture of
  * the walk ("&n", "&(n,m)" or "$n" alone): 1 with *s, *len borrowed from
- * the walk's keys (valid while the walk stands); 0 when it is not such an
- * element (use jolt_pe_eval); -1 when it has no value (w->fail as
- * jolt_pe_eval sets it). */
+ * the walk's keys (valid while the walk stands), 2 when that is a whole
+ * key that outlives the output (jolt_match.kstable: *s is NUL-terminated
+ * and may stay a member's key); 0 when it is not such an element (use
+ * jolt_pe_eval); -1 when it has no value (w->fail as jolt_pe_eval sets
+ * it). */
 int jolt_pe_eval_span(const jolt_pe *pe, const jolt_walk *w, const char **s, size_t *len);
 /* The index an output array element ("[n]", "[&n]", "[#n]", "[@(..)]")
  * evaluates to, as jolt_pe_eval and Java's parseInt would give it, without

@@ -900,7 +900,7 @@ int jolt_pe_eval_span(const jolt_pe *pe, const jolt_walk *w, const char **s, siz
         return walk_fail(w, FAIL_ROOT);
     if (match_group_span(st->m, ref->group, s, len))
         return walk_fail(w, FAIL_GROUP);
-    return 1;
+    return ref->group == 0 && st->m->kstable ? 2 : 1;
 }
 
 int jolt_pe_eval_index(const jolt_pe *pe, const jolt_walk *w, strbuf *scratch, long *idx)

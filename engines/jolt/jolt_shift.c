@@ -73,6 +73,7 @@ typedef struct wplan {
     int npfx, pfx;
     int first_comp;
     int lit_tail; /* every step a literal object key, all but the last the prefix */
+    int cached_tail; /* a prefix; after it steps the write cache keeps; the last a literal object key */
 } wplan;
 
 typedef struct shift_node shift_node;
@@ -333,6 +334,7 @@ struct rkey {
     const char *key; /* NULL: at off in r->keys */
     size_t off, len;
     long idx;
+    int stable; /* key is a whole key that outlives the output (jolt_pe_eval_span's 2) */
 };
 
 typedef struct shift_run {
@@ -347,6 +349,10 @@ typedef struct shift_run {
     const char *fail_path; /* the spec key where r->w.fail was first seen */
     int trees;             /* the spec reads around (reads_around): the walk keeps the input's trees */
     const struct shift_spec *spec; /* its keys (shift_spec.keys) are the dom of jolt_val_slot_in */
+    /* the key being matched when it is a buffer of the moment (an array
+     * index's decimal text, a scalar's text), not a key of the input's or
+     * the spec's: a match of it is not kstable */
+    const char *temp_key;
 } shift_run;
 
 #define MAX_ARRAY_PAD (1 << 20)
@@ -398,6 +404,16 @@ static void put_last(shift_run *r, jolt_val *cur, int kind, jolt_val **slot, lon
     }
 }
 
+/* put_last into object cur under the literal key of step s. */
+static inline void put_member(shift_run *r, jolt_val *cur, const wstep *s, const jolt_val *data)
+{
+    jolt_val_own(r->arena, cur);
+    int fresh;
+    jolt_val **slot = jolt_val_slot_in(r->arena, cur, s->key, s->len, r->spec, &fresh);
+    jolt_val *sub = fresh ? NULL : *slot;
+    put_last(r, cur, STEP_MAP, slot, 0, sub && jolt_val_is_null(sub) ? NULL : sub, data);
+}
+
 static void shift_write(shift_run *r, const wplan *pl, const jolt_val *data)
 {
     int n = pl->n;
@@ -406,13 +422,8 @@ static void shift_write(shift_run *r, const wplan *pl, const jolt_val *data)
         /* the usual write: literal keys only, the prefix found by an
          * earlier one: a lookup of the last key in what the prefix led to */
         jolt_val *cur = r->pc[pl->pfx];
-        if (!jolt_val_is_object(cur))
-            return;
-        jolt_val_own(r->arena, cur);
-        int fresh;
-        jolt_val **slot = jolt_val_slot_in(r->arena, cur, ws[n - 1].key, ws[n - 1].len, r->spec, &fresh);
-        jolt_val *sub = fresh ? NULL : *slot;
-        put_last(r, cur, STEP_MAP, slot, 0, sub && jolt_val_is_null(sub) ? NULL : sub, data);
+        if (jolt_val_is_object(cur))
+            put_member(r, cur, &ws[n - 1], data);
         return;
     }
     struct rkey *rk = r->rk;
@@ -429,6 +440,7 @@ static void shift_write(shift_run *r, const wplan *pl, const jolt_val *data)
         int rc = jolt_pe_eval_span(s->pe, &r->w, &rk[i].key, &rk[i].len);
         if (rc < 0)
             return;
+        rk[i].stable = rc == 2;
         if (rc == 0) {
             if (!inbuf++)
                 strbuf_reset(&r->keys);
@@ -445,7 +457,26 @@ static void shift_write(shift_run *r, const wplan *pl, const jolt_val *data)
         if (!ws[i].key && ws[i].kind == STEP_MAP && !rk[i].key) {
             rk[i].key = r->keys.buf + rk[i].off;
             rk[i].len = strlen(rk[i].key);
+            rk[i].stable = 0;
         }
+    if (pl->cached_tail && r->pc[pl->pfx]) {
+        /* every step after the prefix but the last a literal key or an
+         * array index that the write cache may know, the last a literal
+         * key: "line_items[&1].sku" for each field of an item */
+        jolt_val *cur = r->pc[pl->pfx];
+        int i = pl->npfx;
+        for (; i < n - 1; i++) {
+            const wcache *wc = &r->wc[i];
+            long idx = ws[i].kind == STEP_ARRAY ? rk[i].idx : 0;
+            if (wc->parent != cur || wc->key != ws[i].key || wc->idx != idx)
+                break;
+            cur = wc->child;
+        }
+        if (i == n - 1 && jolt_val_is_object(cur)) {
+            put_member(r, cur, &ws[n - 1], data);
+            return;
+        }
+    }
     jolt_arena *a = r->arena;
     jolt_val *cur = r->out;
     int i = 0;
@@ -474,7 +505,7 @@ static void shift_write(shift_run *r, const wplan *pl, const jolt_val *data)
             /* the member, or a new one (filled below, whatever happens) */
             int fresh;
             slot = s->key ? jolt_val_slot_in(a, cur, key, klen, r->spec, &fresh)
-                          : jolt_val_slot(a, cur, key, klen, 0, &fresh);
+                          : jolt_val_slot(a, cur, key, klen, rk[i].stable, &fresh);
             if (!slot)
                 return;
             sub = fresh ? NULL : *slot;
@@ -585,10 +616,13 @@ static void each_item(shift_run *r, const shift_node *n, const jolt_val *input, 
     } else if (type == JSON_ARRAY) {
         char buf[32];
         size_t size = jolt_in_size(input);
+        const char *saved = r->temp_key;
+        r->temp_key = buf;
         for (size_t i = 0; i < size; i++) {
             index_key(i, buf);
             fn(r, n, buf, jolt_in_at(r->arena, input, i));
         }
+        r->temp_key = saved;
     }
 }
 
@@ -610,6 +644,8 @@ static void process(shift_run *r, const shift_node *n, const jolt_val *input)
         /* a scalar: its Java toString is matched as a key, with no data */
         strbuf s = STRBUF_INIT;
         jolt_in_tostring(input, &s);
+        const char *saved = r->temp_key;
+        r->temp_key = s.buf;
         if (n->strategy == ST_LITERALS || n->strategy == ST_BOTH) {
             const shift_node *lit = find_literal(n, s.buf);
             if (lit)
@@ -619,6 +655,7 @@ static void process(shift_run *r, const shift_node *n, const jolt_val *input)
             apply_computed(r, n, s.buf, NULL);
         if (n->strategy == ST_CONFLICT)
             process_conflict_key(r, n, s.buf, NULL);
+        r->temp_key = saved;
         strbuf_release(&s);
         return;
     }
@@ -695,6 +732,8 @@ static int node_apply_here(shift_run *r, const shift_node *n, const char *key, c
         jolt_match_release(&own);
         return 0;
     }
+    /* the key itself, from the input or the spec: it outlives the output */
+    own.kstable = own.key == key && key != r->temp_key;
     jolt_match *m = &own;
     jolt_step *parent = jolt_walk_from_end(&r->w, 0);
     if (mr == 2) /* @ and @(..) reuse the parent's match so &0 and &1 agree */
@@ -976,6 +1015,9 @@ static void plan_writers(shift_spec *s, shift_node *n)
             }
             pl->lit_tail = pl->pfx >= 0 && pl->npfx == p->n - 1 && pl->first_comp == p->n &&
                            ws[p->n - 1].kind == STEP_MAP;
+            pl->cached_tail = !pl->lit_tail && pl->pfx >= 0 && ws[p->n - 1].kind == STEP_MAP && ws[p->n - 1].key;
+            for (int j = pl->npfx; j < p->n - 1 && pl->cached_tail; j++)
+                pl->cached_tail = ws[j].cache;
         }
     }
     for (int i = 0; i < n->nspecial; i++)

@@ -238,7 +238,7 @@ static uint32_t key_hash(const char *k, size_t n)
     return h;
 }
 
-#define INDEX_FROM 16 /* members from which an object keeps an index */
+#define INDEX_FROM JOLT_INDEX_FROM
 
 static void index_put(jolt_val *o, size_t pos)
 {
@@ -419,8 +419,8 @@ jolt_val **jolt_val_slot(jolt_arena *a, jolt_val *obj, const char *key, size_t k
     return &obj->m[obj->n - 1].val;
 }
 
-jolt_val **jolt_val_slot_in(jolt_arena *a, jolt_val *obj, const char *key, size_t klen, const void *dom,
-                            int *fresh)
+jolt_val **jolt_val_slot_in_any(jolt_arena *a, jolt_val *obj, const char *key, size_t klen, const void *dom,
+                                int *fresh)
 {
     if (obj->n && obj->kdom != dom)
         return jolt_val_slot(a, obj, key, klen, 1, fresh);
