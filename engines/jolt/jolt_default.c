@@ -213,11 +213,12 @@ static jolt_val *fill(jolt_arena *a, const dkey *k)
 
 static void apply_map_literal(jolt_arena *a, const dkey *k, const char *key, size_t klen, jolt_val *map)
 {
-    jolt_val *v = jolt_val_get(map, key, klen);
-    if (!v || jolt_val_is_null(v))
-        jolt_val_set(a, map, key, klen, 1, fill(a, k));
+    int fresh;
+    jolt_val **slot = jolt_val_slot(a, map, key, klen, 1, &fresh); /* one lookup: a new member is filled here */
+    if (fresh || jolt_val_is_null(*slot))
+        *slot = fill(a, k); /* fill makes its own values: map and slot stay where they are */
     else if (k->child)
-        apply_children(a, k, v);
+        apply_children(a, k, *slot);
 }
 
 static void apply_list_literal(jolt_arena *a, const dkey *k, long idx, jolt_val *list)

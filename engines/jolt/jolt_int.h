@@ -38,14 +38,18 @@ int jolt_cpath_err(const jolt_cpath *p, strbuf *err, const char *fmt, ...) __att
 
 /* Whether the n bytes at x and y are the same. Inline for the short keys
  * that lookups compare (a call to memcmp costs more than the compare):
- * 8 to 16 bytes as two overlapping words, fewer byte by byte. */
+ * 4 to 16 bytes as two overlapping words, fewer byte by byte. */
 static inline int jolt_bytes_eq(const char *x, const char *y, size_t n)
 {
+    if (n < 4) /* bytes 0, n/2 and n-1 are all of them */
+        return !n || (x[0] == y[0] && x[n / 2] == y[n / 2] && x[n - 1] == y[n - 1]);
     if (n < 8) {
-        for (size_t i = 0; i < n; i++)
-            if (x[i] != y[i])
-                return 0;
-        return 1;
+        uint32_t a0, b0, a1, b1;
+        memcpy(&a0, x, 4);
+        memcpy(&b0, y, 4);
+        memcpy(&a1, x + n - 4, 4);
+        memcpy(&b1, y + n - 4, 4);
+        return a0 == b0 && a1 == b1;
     }
     if (n <= 16) {
         uint64_t a0, b0, a1, b1;

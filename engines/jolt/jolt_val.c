@@ -214,7 +214,7 @@ static void grow(jolt_arena *a, jolt_val *v)
 {
     if (v->n < v->cap)
         return;
-    size_t cap = v->cap ? v->cap * 2 : 4;
+    size_t cap = v->cap ? v->cap * 2 : v->kind == JV_OBJ ? 8 : 4;
     if (v->kind == JV_OBJ) {
         jolt_member *m = jolt_arena_alloc(a, cap * sizeof *m);
         if (v->n)
