@@ -36,6 +36,20 @@ void jolt_cpath_pop(jolt_cpath *p, size_t len);
 /* Writes "<path>: <message>" into err (NULL-safe). Always returns -1. */
 int jolt_cpath_err(const jolt_cpath *p, strbuf *err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+static inline uint32_t jolt_load32(const char *p)
+{
+    uint32_t v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+static inline uint64_t jolt_load64(const char *p)
+{
+    uint64_t v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
 /* Whether the n bytes at x and y are the same. Inline for the short keys
  * that lookups compare (a call to memcmp costs more than the compare):
  * 4 to 16 bytes as two overlapping words, fewer byte by byte. */
@@ -43,23 +57,11 @@ static inline int jolt_bytes_eq(const char *x, const char *y, size_t n)
 {
     if (n < 4) /* bytes 0, n/2 and n-1 are all of them */
         return !n || (x[0] == y[0] && x[n / 2] == y[n / 2] && x[n - 1] == y[n - 1]);
-    if (n < 8) {
-        uint32_t a0, b0, a1, b1;
-        memcpy(&a0, x, 4);
-        memcpy(&b0, y, 4);
-        memcpy(&a1, x + n - 4, 4);
-        memcpy(&b1, y + n - 4, 4);
-        return a0 == b0 && a1 == b1;
-    }
-    if (n <= 16) {
-        uint64_t a0, b0, a1, b1;
-        memcpy(&a0, x, 8);
-        memcpy(&b0, y, 8);
-        memcpy(&a1, x + n - 8, 8);
-        memcpy(&b1, y + n - 8, 8);
-        return a0 == b0 && a1 == b1;
-    }
-    return !memcmp(x, y, n);
+    if (n > 16)
+        return !memcmp(x, y, n);
+    if (n < 8)
+        return jolt_load32(x) == jolt_load32(y) && jolt_load32(x + n - 4) == jolt_load32(y + n - 4);
+    return jolt_load64(x) == jolt_load64(y) && jolt_load64(x + n - 8) == jolt_load64(y + n - 8);
 }
 
 /* ---- the engine's own values, in an arena (jolt_val.c) ---- */

@@ -688,8 +688,30 @@ static void test_threads(void)
     json_decref(want);
 }
 
+/* jolt_bytes_eq, the compare behind every key lookup: for every length
+ * up to 40, equal bytes are equal and a difference at any one position
+ * is seen, at any alignment. */
+static void test_bytes_eq(void)
+{
+    char x[64], y[64];
+    int bad = 0;
+    for (size_t off = 0; off < 3; off++)
+        for (size_t n = 0; n <= 40; n++) {
+            for (size_t i = 0; i < n; i++)
+                x[off + i] = y[off + i] = (char)('a' + (i * 7 + off) % 26);
+            bad += !jolt_bytes_eq(x + off, y + off, n);
+            for (size_t i = 0; i < n; i++) {
+                y[off + i] ^= 0x20;
+                bad += jolt_bytes_eq(x + off, y + off, n);
+                y[off + i] ^= 0x20;
+            }
+        }
+    CHECK_INT(bad, 0);
+}
+
 int main(void)
 {
+    RUN(test_bytes_eq);
     RUN(test_shift_basics);
     RUN(test_shift_errors);
     RUN(test_default);
