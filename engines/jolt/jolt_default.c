@@ -37,6 +37,7 @@ struct dkey {
     int nkeys;
     char **keys;
     size_t *klens; /* strlen of each of keys */
+    int plain;     /* none of keys has anything to escape in JSON text */
     long *ints;
     long keyint;
     int nchild;
@@ -157,8 +158,13 @@ static dkey *dkey_compile(const char *json_key, const json_t *spec, int is_array
         }
     }
     k->klens = xcalloc((size_t)k->nkeys + 1, sizeof *k->klens);
-    for (int i = 0; i < k->nkeys; i++)
+    k->plain = 1;
+    for (int i = 0; i < k->nkeys; i++) {
         k->klens[i] = strlen(k->keys[i]);
+        for (const unsigned char *c = (const unsigned char *)k->keys[i]; *c; c++)
+            if (*c < 0x20 || *c == '"' || *c == '\\')
+                k->plain = 0;
+    }
     if (json_is_object(spec)) {
         k->child = calloc(json_object_size(spec) + 1, sizeof *k->child);
         const char *ck;
@@ -214,7 +220,9 @@ static jolt_val *fill(jolt_arena *a, const dkey *k)
 static void apply_map_literal(jolt_arena *a, const dkey *k, const char *key, size_t klen, jolt_val *map)
 {
     int fresh;
-    jolt_val **slot = jolt_val_slot(a, map, key, klen, 1, &fresh); /* one lookup: a new member is filled here */
+    /* one lookup: a new member is filled here (a key of the container's,
+     * from a "*", is there already) */
+    jolt_val **slot = jolt_val_slot(a, map, key, klen, JOLT_KEY_STABLE | (k->plain ? JOLT_KEY_PLAIN : 0), &fresh);
     if (fresh || jolt_val_is_null(*slot))
         *slot = fill(a, k); /* fill makes its own values: map and slot stay where they are */
     else if (k->child)

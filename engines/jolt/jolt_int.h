@@ -80,6 +80,12 @@ void jolt_arena_hold(jolt_arena *a, json_t *v);
 enum jolt_val_kind { JV_JSON, JV_OBJ, JV_ARR, JV_REF, JV_STR, JV_INT, JV_REAL, JV_TRUE, JV_FALSE, JV_NULL };
 
 typedef struct jolt_val jolt_val;
+/* A table of interned keys, a compiled spec's: one pointer per text, kept
+ * as long as the spec (see jolt_val_slot_in). plain: none of its keys
+ * needs escaping in JSON text, so they are written out as they are. */
+typedef struct jolt_keydom {
+    int plain;
+} jolt_keydom;
 typedef struct jolt_member {
     const char *key; /* borrowed from the spec or an input, or arena memory */
     size_t klen;
@@ -97,7 +103,8 @@ typedef struct jolt_member {
 struct jolt_val {
     int kind;
     int share;     /* JV_JSON */
-    int str_plain; /* JV_STR: written in the text without escapes */
+    int plain; /* JV_STR: its text has nothing to escape; JV_OBJ: no member key has (kept as members come) */
+    uint32_t kmask; /* JV_OBJ being read (jolt_val_parse): a bit per key hash seen, to skip most duplicate checks */
     size_t n, cap; /* JV_OBJ, JV_ARR: items, room; JV_STR: length */
     union {        /* by kind: one pointer or number */
         const json_t *json;  /* JV_JSON */
@@ -110,7 +117,7 @@ struct jolt_val {
     };
     uint32_t *index;  /* JV_OBJ with many members: positions + 1, open addressing */
     size_t icap;
-    const void *kdom; /* JV_OBJ: every member's key is one interned in kdom (see jolt_val_slot_in) */
+    const jolt_keydom *kdom; /* JV_OBJ: every member's key is one interned in kdom (see jolt_val_slot_in) */
 };
 
 /* New values in the arena (which owns them). v NULL is json null. */
@@ -146,9 +153,12 @@ jolt_val *jolt_val_get(const jolt_val *obj, const char *key, size_t klen);
  * asked for in the object's own order are found at the first compare. */
 jolt_val *jolt_val_get_hint(const jolt_val *obj, const char *key, size_t klen, size_t *hint);
 /* Sets a member of an arena object: an existing key keeps its position.
- * stable_key: key outlives the arena (a spec's or input's text), else it is
- * checked as UTF-8 (-1 when it is not, as jansson refuses such keys) and
- * copied into the arena. 0 on success. */
+ * stable_key: JOLT_KEY_STABLE when key outlives the arena (a spec's or
+ * input's text), else it is checked as UTF-8 (-1 when it is not, as
+ * jansson refuses such keys) and copied into the arena; with
+ * JOLT_KEY_PLAIN too when it is known to have nothing to escape in JSON
+ * text. 0 on success. */
+enum { JOLT_KEY_STABLE = 1, JOLT_KEY_PLAIN = 2 };
 int jolt_val_set(jolt_arena *a, jolt_val *obj, const char *key, size_t klen, int stable_key, jolt_val *v);
 /* jolt_val_set for a key known not to be there yet (no lookup). */
 int jolt_val_add(jolt_arena *a, jolt_val *obj, const char *key, size_t klen, int stable_key, jolt_val *v);
@@ -161,13 +171,13 @@ jolt_val **jolt_val_slot(jolt_arena *a, jolt_val *obj, const char *key, size_t k
 /* jolt_val_slot for a key interned in dom: a table of keys (a compiled
  * spec's) with one pointer per text, kept as long as the arena. While an
  * object holds only keys of one dom, a lookup there compares pointers. */
-jolt_val **jolt_val_slot_in_any(jolt_arena *a, jolt_val *obj, const char *key, size_t klen, const void *dom,
+jolt_val **jolt_val_slot_in_any(jolt_arena *a, jolt_val *obj, const char *key, size_t klen, const jolt_keydom *dom,
                                 int *fresh);
 #define JOLT_INDEX_FROM 16 /* members from which an object keeps an index */
 /* Inline, for the shift's every write: the pointer scan, and a new member
  * appended where there is room. */
 static inline jolt_val **jolt_val_slot_in(jolt_arena *a, jolt_val *obj, const char *key, size_t klen,
-                                          const void *dom, int *fresh)
+                                          const jolt_keydom *dom, int *fresh)
 {
     if (obj->kdom == dom && !obj->index) {
         jolt_member *m = obj->m;
@@ -178,6 +188,7 @@ static inline jolt_val **jolt_val_slot_in(jolt_arena *a, jolt_val *obj, const ch
                 return &m[i].val;
             }
         if (n < obj->cap && n + 1 < JOLT_INDEX_FROM) {
+            obj->plain &= dom->plain;
             m[n].key = key;
             m[n].klen = klen;
             m[n].val = NULL;

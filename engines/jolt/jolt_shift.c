@@ -104,6 +104,7 @@ typedef struct shift_spec {
     shift_node *root;
     char **keys; /* the interned literal keys of the writers' paths */
     size_t nkeys;
+    jolt_keydom dom; /* of keys */
     int reads_around; /* reads_around(root) */
     /* the distinct prefixes of the writers' paths (wplan), each an array
      * of interned keys */
@@ -348,7 +349,7 @@ typedef struct shift_run {
     size_t npc;
     const char *fail_path; /* the spec key where r->w.fail was first seen */
     int trees;             /* the spec reads around (reads_around): the walk keeps the input's trees */
-    const struct shift_spec *spec; /* its keys (shift_spec.keys) are the dom of jolt_val_slot_in */
+    const jolt_keydom *dom; /* the spec's interned keys (shift_spec.keys), for jolt_val_slot_in */
     /* the key being matched when it is a buffer of the moment (an array
      * index's decimal text, a scalar's text), not a key of the input's or
      * the spec's: a match of it is not kstable */
@@ -409,7 +410,7 @@ static inline void put_member(shift_run *r, jolt_val *cur, const wstep *s, const
 {
     jolt_val_own(r->arena, cur);
     int fresh;
-    jolt_val **slot = jolt_val_slot_in(r->arena, cur, s->key, s->len, r->spec, &fresh);
+    jolt_val **slot = jolt_val_slot_in(r->arena, cur, s->key, s->len, r->dom, &fresh);
     jolt_val *sub = fresh ? NULL : *slot;
     put_last(r, cur, STEP_MAP, slot, 0, sub && jolt_val_is_null(sub) ? NULL : sub, data);
 }
@@ -504,8 +505,8 @@ static void shift_write(shift_run *r, const wplan *pl, const jolt_val *data)
         if (kind == STEP_MAP) {
             /* the member, or a new one (filled below, whatever happens) */
             int fresh;
-            slot = s->key ? jolt_val_slot_in(a, cur, key, klen, r->spec, &fresh)
-                          : jolt_val_slot(a, cur, key, klen, rk[i].stable, &fresh);
+            slot = s->key ? jolt_val_slot_in(a, cur, key, klen, r->dom, &fresh)
+                          : jolt_val_slot(a, cur, key, klen, rk[i].stable ? JOLT_KEY_STABLE : 0, &fresh);
             if (!slot)
                 return;
             sub = fresh ? NULL : *slot;
@@ -900,7 +901,7 @@ static jolt_val *shift_to_val(const void *impl, const jolt_val *input, const jso
     r.keys = (strbuf)STRBUF_INIT; /* allocated on the first computed key */
     r.arena = a;
     r.trees = s->reads_around;
-    r.spec = s;
+    r.dom = &s->dom;
     r.rk = jolt_arena_alloc(a, (size_t)(s->maxpath ? s->maxpath : 1) * sizeof *r.rk);
     r.out = jolt_val_new(a, JV_OBJ);
     r.npc = (size_t)s->npfx;
@@ -947,12 +948,16 @@ static void shift_free(void *impl)
     free(s);
 }
 
-/* The spec's one copy of key (made on first sight). */
+/* The spec's one copy of key (made on first sight; dom.plain stays set
+ * while no key needs escaping). */
 static const char *intern(shift_spec *s, const char *key)
 {
     for (size_t i = 0; i < s->nkeys; i++)
         if (!strcmp(s->keys[i], key))
             return s->keys[i];
+    for (const unsigned char *c = (const unsigned char *)key; *c; c++)
+        if (*c < 0x20 || *c == '"' || *c == '\\')
+            s->dom.plain = 0;
     s->keys = xrealloc(s->keys, (s->nkeys + 1) * sizeof *s->keys);
     return s->keys[s->nkeys++] = xstrdup(key);
 }
@@ -1037,6 +1042,7 @@ int jolt_shift_compile(jolt_op *op, const json_t *spec, jolt_cpath *p, strbuf *e
         return -1;
     shift_spec *s = xcalloc(1, sizeof *s);
     s->root = root;
+    s->dom.plain = 1;
     plan_writers(s, root);
     op->name = "shift";
     op->impl = s;

@@ -186,6 +186,7 @@ jolt_val *jolt_val_new(jolt_arena *a, int kind)
     jolt_val *x = jolt_arena_alloc(a, sizeof *x);
     memset(x, 0, sizeof *x);
     x->kind = kind;
+    x->plain = kind == JV_OBJ; /* no key yet */
     return x;
 }
 
@@ -285,10 +286,11 @@ static inline long find(const jolt_val *o, const char *key, size_t klen)
 }
 
 /* Appends a member known to be new (its key of no known dom, see
- * jolt_val_slot_in). */
-static inline void add_member(jolt_arena *a, jolt_val *o, const char *key, size_t klen, jolt_val *v)
+ * jolt_val_slot_in; plain: it has nothing to escape). */
+static inline void add_member(jolt_arena *a, jolt_val *o, const char *key, size_t klen, jolt_val *v, int plain)
 {
     o->kdom = NULL;
+    o->plain &= plain;
     if (o->n == o->cap)
         grow(a, o);
     o->m[o->n].key = key;
@@ -314,13 +316,14 @@ void jolt_val_own_copy(jolt_arena *a, jolt_val *v)
             v->share = 0;
         } else {
             v->kind = r->kind;
+            v->plain = r->plain;
             v->n = v->cap = 0;
             v->m = NULL;
             v->a = NULL;
             v->index = NULL;
             for (size_t i = 0; i < r->n; i++) {
                 if (r->kind == JV_OBJ)
-                    add_member(a, v, r->m[i].key, r->m[i].klen, jolt_val_take(a, r->m[i].val));
+                    add_member(a, v, r->m[i].key, r->m[i].klen, jolt_val_take(a, r->m[i].val), 1);
                 else
                     jolt_val_append(a, v, jolt_val_take(a, r->a[i]));
             }
@@ -338,7 +341,7 @@ void jolt_val_own_copy(jolt_arena *a, jolt_val *v)
          * as long as the borrowed object) */
         for (void *it = json_object_iter((json_t *)j); it; it = json_object_iter_next((json_t *)j, it))
             add_member(a, v, json_object_iter_key(it), json_object_iter_key_len(it),
-                       jolt_val_json(a, json_object_iter_value(it), v->share));
+                       jolt_val_json(a, json_object_iter_value(it), v->share), 0);
     } else if (json_is_array(j)) {
         size_t n = json_array_size(j);
         v->kind = JV_ARR;
@@ -385,7 +388,7 @@ int jolt_val_add(jolt_arena *a, jolt_val *obj, const char *key, size_t klen, int
 {
     if (!(key = member_key(a, key, klen, stable_key)))
         return -1;
-    add_member(a, obj, key, klen, v);
+    add_member(a, obj, key, klen, v, (stable_key & JOLT_KEY_PLAIN) != 0);
     return 0;
 }
 
@@ -414,16 +417,16 @@ jolt_val **jolt_val_slot(jolt_arena *a, jolt_val *obj, const char *key, size_t k
     }
     if (!(key = member_key(a, key, klen, stable_key)))
         return NULL;
-    add_member(a, obj, key, klen, NULL);
+    add_member(a, obj, key, klen, NULL, (stable_key & JOLT_KEY_PLAIN) != 0);
     *fresh = 1;
     return &obj->m[obj->n - 1].val;
 }
 
-jolt_val **jolt_val_slot_in_any(jolt_arena *a, jolt_val *obj, const char *key, size_t klen, const void *dom,
+jolt_val **jolt_val_slot_in_any(jolt_arena *a, jolt_val *obj, const char *key, size_t klen, const jolt_keydom *dom,
                                 int *fresh)
 {
     if (obj->n && obj->kdom != dom)
-        return jolt_val_slot(a, obj, key, klen, 1, fresh);
+        return jolt_val_slot(a, obj, key, klen, JOLT_KEY_STABLE | (dom->plain ? JOLT_KEY_PLAIN : 0), fresh);
     if (!obj->index) {
         /* every key there is interned in dom: the same text is the same pointer */
         for (size_t i = 0; i < obj->n; i++)
@@ -438,7 +441,7 @@ jolt_val **jolt_val_slot_in_any(jolt_arena *a, jolt_val *obj, const char *key, s
             return &obj->m[i].val;
         }
     }
-    add_member(a, obj, key, klen, NULL);
+    add_member(a, obj, key, klen, NULL, dom->plain);
     obj->kdom = dom;
     *fresh = 1;
     return &obj->m[obj->n - 1].val;
@@ -509,17 +512,35 @@ json_t *jolt_val_to_json(const jolt_val *v)
 void jolt_val_dump(const jolt_val *v, strbuf *out)
 {
     switch (v->kind) {
-    case JV_OBJ:
+    case JV_OBJ: {
+        int plain = v->plain; /* keys with nothing to escape: written as they are */
         strbuf_addch(out, '{');
         for (size_t i = 0; i < v->n; i++) {
-            if (i)
-                strbuf_addch(out, ',');
-            jsontext_dump_string(v->m[i].key, v->m[i].klen, out);
-            strbuf_addch(out, ':');
-            jolt_val_dump(v->m[i].val, out);
+            const jolt_member *m = &v->m[i];
+            if (plain) {
+                strbuf_grow(out, m->klen + 4);
+                char *d = out->buf + out->len;
+                size_t o = 0;
+                if (i)
+                    d[o++] = ',';
+                d[o++] = '"';
+                memcpy(d + o, m->key, m->klen);
+                o += m->klen;
+                d[o++] = '"';
+                d[o++] = ':';
+                out->len += o;
+                out->buf[out->len] = '\0';
+            } else {
+                if (i)
+                    strbuf_addch(out, ',');
+                jsontext_dump_string(m->key, m->klen, out);
+                strbuf_addch(out, ':');
+            }
+            jolt_val_dump(m->val, out);
         }
         strbuf_addch(out, '}');
         break;
+    }
     case JV_ARR:
         strbuf_addch(out, '[');
         for (size_t i = 0; i < v->n; i++) {
@@ -533,7 +554,7 @@ void jolt_val_dump(const jolt_val *v, strbuf *out)
         jolt_val_dump(v->ref, out);
         break;
     case JV_STR:
-        if (v->str_plain) { /* nothing to escape: the text as it was */
+        if (v->plain) { /* nothing to escape: the text as it was */
             strbuf_grow(out, v->n + 2);
             out->buf[out->len++] = '"';
             memcpy(out->buf + out->len, v->str, v->n);
@@ -682,11 +703,17 @@ static void *ab_object(void *ctx)
 static void ab_set(void *ctx, void *obj, const char *key, size_t klen, int in_text, void *v)
 {
     jolt_val *o = obj;
-    long i = find(o, key, klen);
-    if (i >= 0) { /* a duplicate key: the last value, at the first place */
-        o->m[i].val = v;
-        return;
+    /* a duplicate key is rare: looked for only when a key with the same
+     * length and end bytes came before (kmask) */
+    uint32_t bit = 1u << ((klen + (klen ? (unsigned char)key[0] * 3u + (unsigned char)key[klen - 1] : 0)) & 31);
+    if (o->kmask & bit) {
+        long i = find(o, key, klen);
+        if (i >= 0) { /* the last value, at the first place */
+            o->m[i].val = v;
+            return;
+        }
     }
+    o->kmask |= bit;
     char *k;
     if (in_text) {
         /* in jolt_val_parse's copy of the text, which the reader has read
@@ -697,7 +724,7 @@ static void ab_set(void *ctx, void *obj, const char *key, size_t klen, int in_te
         memcpy(k, key, klen);
     }
     k[klen] = '\0';
-    add_member(ctx, o, k, klen, v);
+    add_member(ctx, o, k, klen, v, in_text); /* text without escapes has nothing to escape */
 }
 
 static void *ab_array(void *ctx)
@@ -721,7 +748,7 @@ static void *ab_string(void *ctx, const char *s, size_t n, int in_text)
     }
     v->str = s;
     v->n = n;
-    v->str_plain = in_text;
+    v->plain = in_text;
     return v;
 }
 

@@ -397,6 +397,17 @@ static void test_apply_text(void)
          order, "{\"id\":\"A\",\"d\":[1]}");
     TEXT(NULL, "[{\"operation\":\"default\",\"spec\":{\"id\":1}},{\"operation\":\"remove\",\"spec\":{\"skip\":\"\"}}]",
          order, NULL);
+    /* keys with something to escape, from the input (escaped or raw), the
+     * spec's output paths, default's keys and a passed-through object: the
+     * text path writes plain keys as they are and must escape the rest */
+    const char *odd = "{\"q\\\"k\":1,\"t\\tab\":2,\"u\\u00e9\":3,\"plain\":{\"in\\nner\":4,\"ok\":5},\"s/\":6}";
+    TEXT("shift", "{\"*\":\"out.&\",\"plain\":\"p\"}", odd, NULL);
+    TEXT("shift", "{\"q\\\"k\":\"a\\\"b.c\\\\d\",\"plain\":{\"ok\":\"x\\ty\"}}", odd,
+         "{\"a\\\"b\":{\"cd\":1},\"x\\ty\":5}"); /* "\\d" in a path is "d" */
+    TEXT(NULL,
+         "[{\"operation\":\"shift\",\"spec\":{\"plain\":\"p\",\"s/\":\"s\"}},"
+         "{\"operation\":\"default\",\"spec\":{\"p\":{\"ne\\\"w\":1},\"n\\u0001\":2}}]",
+         odd, "{\"p\":{\"in\\nner\":4,\"ok\":5,\"ne\\\"w\":1},\"s\":6,\"n\\u0001\":2}");
     /* errors: syntax anywhere (in the parts not built too), apply errors */
     TEXT("shift", "{\"id\":\"x\"}", "{\"id\":1,\"other\":[1,2,]}", "line 1 column 22: trailing comma in array");
     TEXT("shift", "{\"id\":\"x\"}", "{\"id\":1,\"other\":{\"\\u0000\":1}}", NULL);
