@@ -384,8 +384,8 @@ static int slot_set(shift_run *r, jolt_val *cur, int kind, jolt_val **slot, long
  * slot (slot_set's) that held sub (NULL: nothing, or a null), as Java's
  * ShiftrTraversr puts it: into an empty slot, appended to a list, or
  * together with what was there as a list of both. */
-static void put_last(shift_run *r, jolt_val *cur, int kind, jolt_val **slot, long idx, jolt_val *sub,
-                     const jolt_val *data)
+static inline void put_last(shift_run *r, jolt_val *cur, int kind, jolt_val **slot, long idx, jolt_val *sub,
+                            const jolt_val *data)
 {
     jolt_arena *a = r->arena;
     jolt_val *v = data ? jolt_val_take(a, data) : jolt_val_json(a, NULL, 0);
@@ -725,10 +725,16 @@ static int node_apply_here(shift_run *r, const shift_node *n, const char *key, c
     jolt_match own;
     jolt_match_init(&own, key);
     int mr;
-    if (n->pe->kind == PE_LITERAL) /* the common case: no captures to fill */
+    if (n->pe->kind == PE_LITERAL) { /* the common cases: no captures to fill, */
         mr = key == n->pe->raw || !strcmp(key, n->pe->raw);
-    else
+    } else if (n->pe->kind == PE_STAR_ALL) { /* or "*", the whole key its one capture */
+        own.ng = 1;
+        own.g[0] = key;
+        own.gl[0] = strlen(key);
+        mr = 1;
+    } else {
         mr = jolt_pe_match(n->pe, key, &r->w, &own);
+    }
     if (!mr) {
         jolt_match_release(&own);
         return 0;
