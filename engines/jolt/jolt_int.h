@@ -151,7 +151,23 @@ jolt_val *jolt_val_get(const jolt_val *obj, const char *key, size_t klen);
 /* jolt_val_get for a series of lookups in one object, *hint (0 at first)
  * where the last one found its member: the search starts there, so keys
  * asked for in the object's own order are found at the first compare. */
-jolt_val *jolt_val_get_hint(const jolt_val *obj, const char *key, size_t klen, size_t *hint);
+static inline jolt_val *jolt_val_get_hint(const jolt_val *obj, const char *key, size_t klen, size_t *hint)
+{
+    size_t n = obj->n;
+    if (obj->index || !n)
+        return jolt_val_get(obj, key, klen);
+    size_t i = *hint < n ? *hint : 0;
+    for (size_t k = 0; k < n; k++) {
+        const jolt_member *m = &obj->m[i];
+        if (m->klen == klen && jolt_bytes_eq(m->key, key, klen)) {
+            *hint = i + 1;
+            return m->val;
+        }
+        if (++i == n)
+            i = 0;
+    }
+    return NULL;
+}
 /* Sets a member of an arena object: an existing key keeps its position.
  * stable_key: JOLT_KEY_STABLE when key outlives the arena (a spec's or
  * input's text), else it is checked as UTF-8 (-1 when it is not, as

@@ -392,21 +392,6 @@ int jolt_val_add(jolt_arena *a, jolt_val *obj, const char *key, size_t klen, int
     return 0;
 }
 
-jolt_val *jolt_val_get_hint(const jolt_val *obj, const char *key, size_t klen, size_t *hint)
-{
-    size_t n = obj->n;
-    if (obj->index || !n)
-        return jolt_val_get(obj, key, klen);
-    size_t i = *hint < n ? *hint : 0;
-    for (size_t k = 0; k < n; k++) {
-        if (key_is(&obj->m[i], key, klen)) {
-            *hint = i + 1;
-            return obj->m[i].val;
-        }
-        i = i + 1 < n ? i + 1 : 0;
-    }
-    return NULL;
-}
 
 jolt_val **jolt_val_slot(jolt_arena *a, jolt_val *obj, const char *key, size_t klen, int stable_key, int *fresh)
 {
