@@ -35,6 +35,7 @@
 struct jolt_spec {
     int n;
     jolt_op *ops;
+    jolt_keydom *dom; /* the steps' interned keys */
 };
 
 /* ---- compile-time error paths ---- */
@@ -313,18 +314,20 @@ static int compile_one(jolt_op *op, const char *name, const json_t *spec, int ha
     return rc;
 }
 
-static jolt_spec *spec_new(int n)
+/* A spec for n steps; p's steps intern their keys in its table. */
+static jolt_spec *spec_new(int n, jolt_cpath *p)
 {
     jolt_spec *s = xcalloc(1, sizeof *s);
     s->ops = xcalloc((size_t)(n ? n : 1), sizeof *s->ops);
     s->n = 0;
+    s->dom = p->dom = jolt_keydom_new();
     return s;
 }
 
 jolt_spec *jolt_compile_op(const char *operation, const json_t *spec, strbuf *err)
 {
-    jolt_cpath p = {STRBUF_INIT};
-    jolt_spec *s = spec_new(1);
+    jolt_cpath p = {STRBUF_INIT, NULL};
+    jolt_spec *s = spec_new(1, &p);
     /* jolt_compile_op passes the spec itself, so the error path starts at it */
     jolt_op *op = &s->ops[0];
     int rc;
@@ -382,7 +385,7 @@ static int compile_entry(jolt_spec *s, const json_t *entry, jolt_cpath *p, strbu
 
 jolt_spec *jolt_compile(const json_t *spec, strbuf *err)
 {
-    jolt_cpath p = {STRBUF_INIT};
+    jolt_cpath p = {STRBUF_INIT, NULL};
     jolt_spec *s = NULL;
     if (!spec) {
         jolt_cpath_err(&p, err, "spec is null");
@@ -394,7 +397,7 @@ jolt_spec *jolt_compile(const json_t *spec, strbuf *err)
             jolt_cpath_err(&p, err, "chain spec is empty");
             goto out;
         }
-        s = spec_new((int)n);
+        s = spec_new((int)n, &p);
         for (size_t i = 0; i < n; i++) {
             size_t m = jolt_cpath_push_index(&p, i);
             int rc = compile_entry(s, json_array_get(spec, i), &p, err);
@@ -406,7 +409,7 @@ jolt_spec *jolt_compile(const json_t *spec, strbuf *err)
             }
         }
     } else if (json_is_object(spec)) {
-        s = spec_new(1);
+        s = spec_new(1, &p);
         if (compile_entry(s, spec, &p, err)) {
             jolt_free(s);
             s = NULL;
@@ -578,6 +581,7 @@ void jolt_free(jolt_spec *s)
         if (s->ops[i].free_impl && s->ops[i].impl)
             s->ops[i].free_impl(s->ops[i].impl);
     free(s->ops);
+    jolt_keydom_free(s->dom);
     free(s);
 }
 

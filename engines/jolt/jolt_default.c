@@ -37,7 +37,11 @@ struct dkey {
     int nkeys;
     char **keys;
     size_t *klens; /* strlen of each of keys */
-    int plain;     /* none of keys has anything to escape in JSON text */
+    /* a map key's keys as interned in the chain's table (dom), so that a
+     * lookup in an object a shift made compares pointers; NULL for array
+     * keys */
+    const char **ikeys;
+    const jolt_keydom *dom;
     long *ints;
     long keyint;
     int nchild;
@@ -49,6 +53,7 @@ struct dkey {
 typedef struct default_spec {
     dkey *map_root;
     dkey *array_root; /* NULL when the spec has non-index top keys */
+    const jolt_keydom *dom; /* where the keys of literal and OR keys are interned (the chain's) */
 } default_spec;
 
 static void dkey_free(dkey *k)
@@ -60,6 +65,7 @@ static void dkey_free(dkey *k)
         free(k->keys[i]);
     free(k->keys);
     free(k->klens);
+    free(k->ikeys);
     free(k->ints);
     for (int i = 0; i < k->nchild; i++)
         dkey_free(k->child[i]);
@@ -158,12 +164,13 @@ static dkey *dkey_compile(const char *json_key, const json_t *spec, int is_array
         }
     }
     k->klens = xcalloc((size_t)k->nkeys + 1, sizeof *k->klens);
-    k->plain = 1;
-    for (int i = 0; i < k->nkeys; i++) {
+    for (int i = 0; i < k->nkeys; i++)
         k->klens[i] = strlen(k->keys[i]);
-        for (const unsigned char *c = (const unsigned char *)k->keys[i]; *c; c++)
-            if (*c < 0x20 || *c == '"' || *c == '\\')
-                k->plain = 0;
+    if (!is_array_key && k->nkeys) {
+        k->dom = p->dom;
+        k->ikeys = xcalloc((size_t)k->nkeys, sizeof *k->ikeys);
+        for (int i = 0; i < k->nkeys; i++)
+            k->ikeys[i] = jolt_keydom_intern(p->dom, k->keys[i]);
     }
     if (json_is_object(spec)) {
         k->child = calloc(json_object_size(spec) + 1, sizeof *k->child);
@@ -217,12 +224,15 @@ static jolt_val *fill(jolt_arena *a, const dkey *k)
     return v;
 }
 
-static void apply_map_literal(jolt_arena *a, const dkey *k, const char *key, size_t klen, jolt_val *map)
+/* key: one of k's ikeys (interned: 1), or a key map has already (from a
+ * "*": 0). */
+static void apply_map_literal(jolt_arena *a, const dkey *k, const char *key, size_t klen, jolt_val *map,
+                              int interned)
 {
     int fresh;
-    /* one lookup: a new member is filled here (a key of the container's,
-     * from a "*", is there already) */
-    jolt_val **slot = jolt_val_slot(a, map, key, klen, JOLT_KEY_STABLE | (k->plain ? JOLT_KEY_PLAIN : 0), &fresh);
+    /* one lookup: a new member is filled here */
+    jolt_val **slot = interned ? jolt_val_slot_in(a, map, key, klen, k->dom, &fresh)
+                               : jolt_val_slot(a, map, key, klen, JOLT_KEY_STABLE, &fresh);
     if (fresh || jolt_val_is_null(*slot))
         *slot = fill(a, k); /* fill makes its own values: map and slot stay where they are */
     else if (k->child)
@@ -247,16 +257,16 @@ static void apply_child(jolt_arena *a, const dkey *k, jolt_val *container, int a
         if (container->kind != JV_OBJ)
             return;
         if (k->op == D_LITERAL) {
-            apply_map_literal(a, k, k->keys[0], k->klens[0], container);
+            apply_map_literal(a, k, k->ikeys[0], k->klens[0], container, 1);
         } else if (k->op == D_OR) {
             for (int i = 0; i < k->nkeys; i++)
-                if (jolt_val_get(container, k->keys[i], k->klens[i]))
-                    apply_map_literal(a, k, k->keys[i], k->klens[i], container);
+                if (jolt_val_get(container, k->ikeys[i], k->klens[i]))
+                    apply_map_literal(a, k, k->ikeys[i], k->klens[i], container, 1);
         } else {
             /* every key there now (applying adds none: it only fills
              * slots that exist) */
             for (size_t i = 0; i < container->n; i++)
-                apply_map_literal(a, k, container->m[i].key, container->m[i].klen, container);
+                apply_map_literal(a, k, container->m[i].key, container->m[i].klen, container, 0);
         }
     } else {
         if (container->kind != JV_ARR)

@@ -25,8 +25,10 @@
 #include "strbuf.h"
 
 /* The JSON path of the spec part being compiled, for error messages. */
+struct jolt_keydom;
 typedef struct jolt_cpath {
     strbuf path;
+    struct jolt_keydom *dom; /* the compiled spec's table of interned keys (jolt_keydom_intern) */
 } jolt_cpath;
 
 /* Pushes ".key" (or "key" at the start); returns the length to pop back to. */
@@ -81,11 +83,20 @@ enum jolt_val_kind { JV_JSON, JV_OBJ, JV_ARR, JV_REF, JV_STR, JV_INT, JV_REAL, J
 
 typedef struct jolt_val jolt_val;
 /* A table of interned keys, a compiled spec's: one pointer per text, kept
- * as long as the spec (see jolt_val_slot_in). plain: none of its keys
- * needs escaping in JSON text, so they are written out as they are. */
+ * as long as the spec, shared by its steps (a shift's output paths, a
+ * default's keys), so that a step finds a key another one wrote by its
+ * pointer (see jolt_val_slot_in). plain: none of its keys needs escaping
+ * in JSON text, so they are written out as they are. */
 typedef struct jolt_keydom {
     int plain;
+    char **keys;
+    size_t nkeys;
 } jolt_keydom;
+/* A new empty table (plain); freed with jolt_keydom_free. */
+jolt_keydom *jolt_keydom_new(void);
+void jolt_keydom_free(jolt_keydom *d);
+/* The table's one copy of key (made on first sight, owned by d). */
+const char *jolt_keydom_intern(jolt_keydom *d, const char *key);
 typedef struct jolt_member {
     const char *key; /* borrowed from the spec or an input, or arena memory */
     size_t klen;

@@ -102,9 +102,7 @@ static inline uint32_t lit_sig(const char *key, size_t klen)
 
 typedef struct shift_spec {
     shift_node *root;
-    char **keys; /* the interned literal keys of the writers' paths */
-    size_t nkeys;
-    jolt_keydom dom; /* of keys */
+    jolt_keydom *dom; /* where the literal keys of the writers' paths are interned (the chain's) */
     int reads_around; /* reads_around(root) */
     /* the distinct prefixes of the writers' paths (wplan), each an array
      * of interned keys */
@@ -349,7 +347,7 @@ typedef struct shift_run {
     size_t npc;
     const char *fail_path; /* the spec key where r->w.fail was first seen */
     int trees;             /* the spec reads around (reads_around): the walk keeps the input's trees */
-    const jolt_keydom *dom; /* the spec's interned keys (shift_spec.keys), for jolt_val_slot_in */
+    const jolt_keydom *dom; /* the spec's interned keys (shift_spec.dom), for jolt_val_slot_in */
     /* the key being matched when it is a buffer of the moment (an array
      * index's decimal text, a scalar's text), not a key of the input's or
      * the spec's: a match of it is not kstable */
@@ -907,7 +905,7 @@ static jolt_val *shift_to_val(const void *impl, const jolt_val *input, const jso
     r.keys = (strbuf)STRBUF_INIT; /* allocated on the first computed key */
     r.arena = a;
     r.trees = s->reads_around;
-    r.dom = &s->dom;
+    r.dom = s->dom;
     r.rk = jolt_arena_alloc(a, (size_t)(s->maxpath ? s->maxpath : 1) * sizeof *r.rk);
     r.out = jolt_val_new(a, JV_OBJ);
     r.npc = (size_t)s->npfx;
@@ -944,28 +942,11 @@ static void shift_free(void *impl)
 {
     shift_spec *s = impl;
     node_free(s->root);
-    for (size_t i = 0; i < s->nkeys; i++)
-        free(s->keys[i]);
-    free(s->keys);
     for (int i = 0; i < s->npfx; i++)
         free(s->pfx[i]);
     free(s->pfx);
     free(s->pfxlen);
     free(s);
-}
-
-/* The spec's one copy of key (made on first sight; dom.plain stays set
- * while no key needs escaping). */
-static const char *intern(shift_spec *s, const char *key)
-{
-    for (size_t i = 0; i < s->nkeys; i++)
-        if (!strcmp(s->keys[i], key))
-            return s->keys[i];
-    for (const unsigned char *c = (const unsigned char *)key; *c; c++)
-        if (*c < 0x20 || *c == '"' || *c == '\\')
-            s->dom.plain = 0;
-    s->keys = xrealloc(s->keys, (s->nkeys + 1) * sizeof *s->keys);
-    return s->keys[s->nkeys++] = xstrdup(key);
 }
 
 static int step_kind(const jolt_pe *pe)
@@ -1006,7 +987,7 @@ static void plan_writers(shift_spec *s, shift_node *n)
                 ws[j].pe = p->el[j];
                 ws[j].kind = step_kind(p->el[j]);
                 if (p->el[j]->kind == PE_LITERAL) {
-                    ws[j].key = intern(s, p->el[j]->raw);
+                    ws[j].key = jolt_keydom_intern(s->dom, p->el[j]->raw);
                     ws[j].len = strlen(p->el[j]->raw);
                 } else if (pl->first_comp == p->n) {
                     pl->first_comp = j;
@@ -1048,7 +1029,7 @@ int jolt_shift_compile(jolt_op *op, const json_t *spec, jolt_cpath *p, strbuf *e
         return -1;
     shift_spec *s = xcalloc(1, sizeof *s);
     s->root = root;
-    s->dom.plain = 1;
+    s->dom = p->dom;
     plan_writers(s, root);
     op->name = "shift";
     op->impl = s;

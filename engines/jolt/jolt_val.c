@@ -407,6 +407,35 @@ jolt_val **jolt_val_slot(jolt_arena *a, jolt_val *obj, const char *key, size_t k
     return &obj->m[obj->n - 1].val;
 }
 
+jolt_keydom *jolt_keydom_new(void)
+{
+    jolt_keydom *d = xcalloc(1, sizeof *d);
+    d->plain = 1;
+    return d;
+}
+
+void jolt_keydom_free(jolt_keydom *d)
+{
+    if (!d)
+        return;
+    for (size_t i = 0; i < d->nkeys; i++)
+        free(d->keys[i]);
+    free(d->keys);
+    free(d);
+}
+
+const char *jolt_keydom_intern(jolt_keydom *d, const char *key)
+{
+    for (size_t i = 0; i < d->nkeys; i++)
+        if (!strcmp(d->keys[i], key))
+            return d->keys[i];
+    for (const unsigned char *c = (const unsigned char *)key; *c; c++)
+        if (*c < 0x20 || *c == '"' || *c == '\\')
+            d->plain = 0;
+    d->keys = xrealloc(d->keys, (d->nkeys + 1) * sizeof *d->keys);
+    return d->keys[d->nkeys++] = xstrdup(key);
+}
+
 jolt_val **jolt_val_slot_in_any(jolt_arena *a, jolt_val *obj, const char *key, size_t klen, const jolt_keydom *dom,
                                 int *fresh)
 {
