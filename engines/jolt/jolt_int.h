@@ -393,7 +393,6 @@ typedef struct jolt_match {
     const char *key;
     int ng;    /* number of capture groups (group 0 is the key) */
     int hash;  /* matches counted under this level, for [#n] */
-    long kidx; /* key read as an array index by [&n]: -2 not read yet, -1 not one */
     int kstable; /* key outlives the output (an input's or the spec's): it may be a member's key as it is */
     long orig; /* modifier: original size of an array level */
     strbuf own;
@@ -404,6 +403,7 @@ typedef struct jolt_match {
 typedef struct jolt_step {
     const json_t *tree;
     jolt_match *m;
+    long kidx; /* m's key read as an array index by [&n]: -2 not read yet, -1 not one */
 } jolt_step;
 
 typedef struct jolt_walk {
@@ -436,6 +436,7 @@ static inline void jolt_walk_push(jolt_walk *w, const json_t *tree, jolt_match *
         jolt_walk_grow(w);
     w->st[w->n].tree = tree;
     w->st[w->n].m = m;
+    w->st[w->n].kidx = -2;
     w->n++;
 }
 
@@ -458,7 +459,6 @@ static inline void jolt_match_init(jolt_match *m, const char *key)
     m->key = key;
     m->ng = 0;
     m->hash = 0;
-    m->kidx = -2;
     m->kstable = 0;
     m->orig = -1;
     m->own = (strbuf)STRBUF_INIT;

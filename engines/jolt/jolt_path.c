@@ -926,17 +926,16 @@ int jolt_pe_eval_index(const jolt_pe *pe, const jolt_walk *w, strbuf *scratch, l
             /* the common "[&n]" of an array's element: its key is a short
              * decimal index, read once per match (every write below that
              * element asks again) */
-            jolt_match *m = st->m;
-            if (m->kidx == -2) {
-                const char *k = m->key;
+            if (st->kidx == -2) {
+                const char *k = st->m->key;
                 long v = 0;
                 int i = 0;
                 while (i < 9 && k[i] >= '0' && k[i] <= '9')
                     v = v * 10 + (k[i++] - '0');
-                m->kidx = i && !k[i] ? v : -1;
+                st->kidx = i && !k[i] ? v : -1;
             }
-            if (m->kidx >= 0) {
-                *idx = m->kidx;
+            if (st->kidx >= 0) {
+                *idx = st->kidx;
                 return 0;
             }
         }
