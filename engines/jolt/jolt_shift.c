@@ -89,9 +89,20 @@ struct shift_node {
     size_t rawlen; /* strlen(pe->raw) */
     wplan *wplan; /* per writer */
     long rawidx;   /* pe->raw as an array index (Java's parseInt), or -1 */
-    /* per literal child, for shift_need: its length and first byte in one
-     * word (lit_sig), compared before the key itself */
-    uint32_t *lsig;
+    /* the literal children in one array, for the lookups that run for each
+     * of them (process_literals) or each input key (shift_need,
+     * find_literal): what those read, without going through the child
+     * node and its path element */
+    struct litref *lref;
+};
+
+/* A literal child of a node: its key (the child's pe->raw, so matches
+ * compare pointers), that key's lit_sig and length, the child. */
+struct litref {
+    const char *raw;
+    uint32_t sig;
+    uint32_t len;
+    const shift_node *node;
 };
 
 /* A key's length (up to 2^24 - 1) and first byte in one word. */
@@ -134,7 +145,7 @@ static void node_free(shift_node *n)
     free(n->special);
     free(n->lit);
     free(n->comp);
-    free(n->lsig);
+    free(n->lref);
     free(n);
 }
 
@@ -239,9 +250,11 @@ static int composite_compile(shift_node *n, const json_t *spec, jolt_cpath *p, s
         jolt_cpath_pop(p, mark);
     }
     qsort(n->comp, (size_t)n->ncomp, sizeof *n->comp, comp_cmp);
-    n->lsig = xcalloc((size_t)(n->nlit ? n->nlit : 1), sizeof *n->lsig);
-    for (int i = 0; i < n->nlit; i++)
-        n->lsig[i] = lit_sig(n->lit[i]->pe->raw, n->lit[i]->rawlen);
+    n->lref = xcalloc((size_t)(n->nlit ? n->nlit : 1), sizeof *n->lref);
+    for (int i = 0; i < n->nlit; i++) {
+        const shift_node *l = n->lit[i];
+        n->lref[i] = (struct litref){ l->pe->raw, lit_sig(l->pe->raw, l->rawlen), (uint32_t)l->rawlen, l };
+    }
     if (n->ncomp == 0) {
         n->strategy = ST_LITERALS;
     } else if (n->nlit == 0) {
@@ -563,8 +576,8 @@ static const shift_node *find_literal(const shift_node *n, const char *key)
     size_t klen = strlen(key);
     uint32_t sig = lit_sig(key, klen);
     for (int i = 0; i < n->nlit; i++)
-        if (n->lsig[i] == sig && jolt_bytes_eq(n->lit[i]->pe->raw, key, klen))
-            return n->lit[i];
+        if (n->lref[i].sig == sig && jolt_bytes_eq(n->lref[i].raw, key, klen))
+            return n->lref[i].node;
     return NULL;
 }
 
@@ -574,19 +587,20 @@ static void process_literals(shift_run *r, const shift_node *n, const jolt_val *
     if (type == JSON_OBJECT) {
         size_t hint = 0; /* spec keys often come in the input's order */
         for (int i = 0; i < n->nlit; i++) {
-            const shift_node *l = n->lit[i];
-            const jolt_val *sub = input->kind == JV_OBJ ? jolt_val_get_hint(input, l->pe->raw, l->rawlen, &hint)
-                                                        : jolt_in_get(r->arena, input, l->pe->raw, l->rawlen);
+            const struct litref *lr = &n->lref[i];
+            const jolt_val *sub = input->kind == JV_OBJ ? jolt_val_get_hint(input, lr->raw, lr->len, &hint)
+                                                        : jolt_in_get(r->arena, input, lr->raw, lr->len);
             if (!sub)
                 continue;
+            const shift_node *l = lr->node;
             if (l->leaf) { /* node_apply's work for a literal leaf, without its dispatch */
                 jolt_match m;
-                jolt_match_init(&m, l->pe->raw);
+                jolt_match_init(&m, lr->raw);
                 leaf_writes(r, l, &m, sub, sub, 1);
                 if (r->w.fail && !r->fail_path)
                     r->fail_path = l->path;
             } else {
-                node_apply(r, l, l->pe->raw, sub);
+                node_apply(r, l, lr->raw, sub);
             }
         }
     } else if (type == JSON_ARRAY) {
@@ -852,8 +866,8 @@ static const void *shift_need(const void *node, const char *key, size_t klen, si
         /* an object's key: literal keys are unique, at most one matches */
         uint32_t sig = lit_sig(key, klen);
         for (int i = 0; i < n->nlit; i++)
-            if (n->lsig[i] == sig && jolt_bytes_eq(n->lit[i]->pe->raw, key, klen)) {
-                cand = n->lit[i];
+            if (n->lref[i].sig == sig && jolt_bytes_eq(n->lref[i].raw, key, klen)) {
+                cand = n->lref[i].node;
                 break;
             }
     } else {
