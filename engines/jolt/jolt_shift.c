@@ -132,10 +132,7 @@ static void node_free(shift_node *n)
     for (int i = 0; i < n->nw; i++)
         jolt_path_free(n->writers[i]);
     free(n->writers);
-    if (n->wplan)
-        for (int i = 0; i < n->nw; i++)
-            free(n->wplan[i].step);
-    free(n->wplan);
+    free(n->wplan); /* its steps with it */
     for (int i = 0; i < n->nspecial; i++)
         node_free(n->special[i]);
     for (int i = 0; i < n->nlit; i++)
@@ -988,11 +985,17 @@ static int intern_prefix(shift_spec *s, const char **keys, int n)
 static void plan_writers(shift_spec *s, shift_node *n)
 {
     if (n->nw) {
-        n->wplan = xcalloc((size_t)n->nw, sizeof *n->wplan);
+        /* the plans and their steps in one block: a write reads them together */
+        size_t nsteps = 0;
+        for (int i = 0; i < n->nw; i++)
+            nsteps += (size_t)(n->writers[i]->n ? n->writers[i]->n : 1);
+        n->wplan = xcalloc(1, (size_t)n->nw * sizeof *n->wplan + nsteps * sizeof(wstep));
+        wstep *next = (wstep *)(n->wplan + n->nw);
         for (int i = 0; i < n->nw; i++) {
             const jolt_path *p = n->writers[i];
             wplan *pl = &n->wplan[i];
-            wstep *ws = pl->step = xcalloc((size_t)(p->n ? p->n : 1), sizeof *ws);
+            wstep *ws = pl->step = next;
+            next += p->n ? p->n : 1;
             pl->n = p->n;
             pl->first_comp = p->n;
             if (p->n > s->maxpath)
