@@ -254,7 +254,8 @@ typedef struct jolt_in_iter {
     size_t i;
     int started;
 } jolt_in_iter;
-int jolt_in_next(jolt_arena *a, const jolt_val *obj, jolt_in_iter *it, const char **key, const jolt_val **val);
+int jolt_in_next(jolt_arena *a, const jolt_val *obj, jolt_in_iter *it, const char **key, size_t *klen,
+                 const jolt_val **val);
 /* The jansson value of a JV_JSON input, or NULL (an arena one). */
 const json_t *jolt_in_json(const jolt_val *v);
 /* Appends Java's toString of an input value (jolt_java_tostring). */
@@ -394,6 +395,7 @@ typedef struct jolt_match {
     int ng;    /* number of capture groups (group 0 is the key) */
     int hash;  /* matches counted under this level, for [#n] */
     int kstable; /* key outlives the output (an input's or the spec's): it may be a member's key as it is */
+    size_t klen; /* strlen(key) when known, else (size_t)-1 */
     long orig; /* modifier: original size of an array level */
     strbuf own;
     const char *g[JOLT_MAXG];
@@ -460,6 +462,7 @@ static inline void jolt_match_init(jolt_match *m, const char *key)
     m->ng = 0;
     m->hash = 0;
     m->kstable = 0;
+    m->klen = (size_t)-1;
     m->orig = -1;
     m->own = (strbuf)STRBUF_INIT;
 }

@@ -66,7 +66,7 @@ static int match_group_span(const jolt_match *m, int g, const char **s, size_t *
 {
     if (g == 0) {
         *s = m->key;
-        *len = strlen(m->key);
+        *len = m->klen != (size_t)-1 ? m->klen : strlen(m->key);
         return 0;
     }
     if (g > m->ng)

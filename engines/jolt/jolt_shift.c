@@ -542,7 +542,7 @@ static void shift_write(shift_run *r, const wplan *pl, const jolt_val *data)
     }
 }
 
-static int node_apply(shift_run *r, const shift_node *n, const char *key, const jolt_val *input);
+static int node_apply(shift_run *r, const shift_node *n, const char *key, size_t klen, const jolt_val *input);
 static void leaf_writes(shift_run *r, const shift_node *n, jolt_match *m, const jolt_val *input,
                         const jolt_val *data, int real);
 
@@ -561,16 +561,15 @@ static size_t index_key(size_t i, char *buf)
     return len;
 }
 
-static void apply_computed(shift_run *r, const shift_node *n, const char *key, const jolt_val *sub)
+static void apply_computed(shift_run *r, const shift_node *n, const char *key, size_t klen, const jolt_val *sub)
 {
     for (int i = 0; i < n->ncomp; i++)
-        if (node_apply(r, n->comp[i], key, sub))
+        if (node_apply(r, n->comp[i], key, klen, sub))
             break;
 }
 
-static const shift_node *find_literal(const shift_node *n, const char *key)
+static const shift_node *find_literal(const shift_node *n, const char *key, size_t klen)
 {
-    size_t klen = strlen(key);
     uint32_t sig = lit_sig(key, klen);
     for (int i = 0; i < n->nlit; i++)
         if (n->lref[i].sig == sig && jolt_bytes_eq(n->lref[i].raw, key, klen))
@@ -593,11 +592,12 @@ static void process_literals(shift_run *r, const shift_node *n, const jolt_val *
             if (l->leaf) { /* node_apply's work for a literal leaf, without its dispatch */
                 jolt_match m;
                 jolt_match_init(&m, lr->raw);
+                m.klen = lr->len;
                 leaf_writes(r, l, &m, sub, sub, 1);
                 if (r->w.fail && !r->fail_path)
                     r->fail_path = l->path;
             } else {
-                node_apply(r, l, lr->raw, sub);
+                node_apply(r, l, lr->raw, lr->len, sub);
             }
         }
     } else if (type == JSON_ARRAY) {
@@ -607,7 +607,7 @@ static void process_literals(shift_run *r, const shift_node *n, const jolt_val *
             long idx = n->lit[i]->rawidx;
             if (idx < 0 || (size_t)idx >= size)
                 continue;
-            node_apply(r, n->lit[i], n->lit[i]->pe->raw, jolt_in_at(r->arena, input, (size_t)idx));
+            node_apply(r, n->lit[i], n->lit[i]->pe->raw, n->lit[i]->rawlen, jolt_in_at(r->arena, input, (size_t)idx));
         }
     }
 }
@@ -615,34 +615,35 @@ static void process_literals(shift_run *r, const shift_node *n, const jolt_val *
 /* Runs fn on each key and value of an object or array input (an array's
  * keys are its indexes in decimal). */
 static void each_item(shift_run *r, const shift_node *n, const jolt_val *input, json_type type,
-                      void (*fn)(shift_run *, const shift_node *, const char *, const jolt_val *))
+                      void (*fn)(shift_run *, const shift_node *, const char *, size_t, const jolt_val *))
 {
     if (type == JSON_OBJECT) {
         jolt_in_iter it = { NULL, 0, 0 };
         const char *k;
+        size_t klen;
         const jolt_val *v;
-        while (jolt_in_next(r->arena, input, &it, &k, &v))
-            fn(r, n, k, v);
+        while (jolt_in_next(r->arena, input, &it, &k, &klen, &v))
+            fn(r, n, k, klen, v);
     } else if (type == JSON_ARRAY) {
         char buf[32];
         size_t size = jolt_in_size(input);
         const char *saved = r->temp_key;
         r->temp_key = buf;
         for (size_t i = 0; i < size; i++) {
-            index_key(i, buf);
-            fn(r, n, buf, jolt_in_at(r->arena, input, i));
+            size_t klen = index_key(i, buf);
+            fn(r, n, buf, klen, jolt_in_at(r->arena, input, i));
         }
         r->temp_key = saved;
     }
 }
 
-static void process_conflict_key(shift_run *r, const shift_node *n, const char *k, const jolt_val *v)
+static void process_conflict_key(shift_run *r, const shift_node *n, const char *k, size_t klen, const jolt_val *v)
 {
-    const shift_node *lit = find_literal(n, k);
+    const shift_node *lit = find_literal(n, k, klen);
     if (lit) /* its own text: the same key, compared by pointer below */
-        node_apply(r, lit, lit->pe->raw, v);
+        node_apply(r, lit, lit->pe->raw, lit->rawlen, v);
     else
-        apply_computed(r, n, k, v);
+        apply_computed(r, n, k, klen, v);
 }
 
 static void process(shift_run *r, const shift_node *n, const jolt_val *input)
@@ -657,14 +658,14 @@ static void process(shift_run *r, const shift_node *n, const jolt_val *input)
         const char *saved = r->temp_key;
         r->temp_key = s.buf;
         if (n->strategy == ST_LITERALS || n->strategy == ST_BOTH) {
-            const shift_node *lit = find_literal(n, s.buf);
+            const shift_node *lit = find_literal(n, s.buf, s.len);
             if (lit)
-                node_apply(r, lit, s.buf, NULL);
+                node_apply(r, lit, s.buf, s.len, NULL);
         }
         if (n->strategy == ST_COMPUTED || n->strategy == ST_BOTH)
-            apply_computed(r, n, s.buf, NULL);
+            apply_computed(r, n, s.buf, s.len, NULL);
         if (n->strategy == ST_CONFLICT)
-            process_conflict_key(r, n, s.buf, NULL);
+            process_conflict_key(r, n, s.buf, s.len, NULL);
         r->temp_key = saved;
         strbuf_release(&s);
         return;
@@ -686,13 +687,14 @@ static void process(shift_run *r, const shift_node *n, const jolt_val *input)
     }
 }
 
-static int node_apply_here(shift_run *r, const shift_node *n, const char *key, const jolt_val *input);
+static int node_apply_here(shift_run *r, const shift_node *n, const char *key, size_t klen, const jolt_val *input);
 
-/* Applies node n to input under key; 1 when it matched ("handled" the key).
- * A reference failure is charged to the innermost node that saw it. */
-static int node_apply(shift_run *r, const shift_node *n, const char *key, const jolt_val *input)
+/* Applies node n to input under key (klen bytes); 1 when it matched
+ * ("handled" the key). A reference failure is charged to the innermost
+ * node that saw it. */
+static int node_apply(shift_run *r, const shift_node *n, const char *key, size_t klen, const jolt_val *input)
 {
-    int rc = node_apply_here(r, n, key, input);
+    int rc = node_apply_here(r, n, key, klen, input);
     if (r->w.fail && !r->fail_path)
         r->fail_path = n->path;
     return rc;
@@ -729,7 +731,7 @@ static void leaf_writes(shift_run *r, const shift_node *n, jolt_match *m, const 
     }
 }
 
-static int node_apply_here(shift_run *r, const shift_node *n, const char *key, const jolt_val *input)
+static int node_apply_here(shift_run *r, const shift_node *n, const char *key, size_t klen, const jolt_val *input)
 {
     jolt_match own;
     jolt_match_init(&own, key);
@@ -739,7 +741,7 @@ static int node_apply_here(shift_run *r, const shift_node *n, const char *key, c
     } else if (n->pe->kind == PE_STAR_ALL) { /* or "*", the whole key its one capture */
         own.ng = 1;
         own.g[0] = key;
-        own.gl[0] = strlen(key);
+        own.gl[0] = klen;
         mr = 1;
     } else {
         mr = jolt_pe_match(n->pe, key, &r->w, &own);
@@ -750,6 +752,8 @@ static int node_apply_here(shift_run *r, const shift_node *n, const char *key, c
     }
     /* the key itself, from the input or the spec: it outlives the output */
     own.kstable = own.key == key && key != r->temp_key;
+    if (own.key == key)
+        own.klen = klen;
     jolt_match *m = &own;
     jolt_step *parent = jolt_walk_from_end(&r->w, 0);
     if (mr == 2) /* @ and @(..) reuse the parent's match so &0 and &1 agree */
@@ -767,7 +771,7 @@ static int node_apply_here(shift_run *r, const shift_node *n, const char *key, c
         }
         jolt_walk_push(&r->w, walk_tree(r, data), m);
         for (int i = 0; i < n->nspecial; i++)
-            node_apply(r, n->special[i], key, data);
+            node_apply(r, n->special[i], key, klen, data);
         process(r, n, data);
         jolt_walk_pop(&r->w);
         jolt_step *last = jolt_walk_from_end(&r->w, 0);
@@ -926,7 +930,7 @@ static jolt_val *shift_to_val(const void *impl, const jolt_val *input, const jso
     const char *rootkey = s->root->pe->raw; /* "root", the node's own: compared by pointer */
     jolt_match_init(&root, rootkey);
     jolt_walk_push(&r.w, walk_tree(&r, input), &root);
-    node_apply(&r, s->root, rootkey, input);
+    node_apply(&r, s->root, rootkey, 4, input);
     jolt_walk_release(&r.w);
     jolt_match_release(&root);
     strbuf_release(&r.keys);

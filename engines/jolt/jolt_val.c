@@ -650,13 +650,15 @@ const jolt_val *jolt_in_at(jolt_arena *a, const jolt_val *arr, size_t i)
     return c ? jolt_val_json(a, c, arr->share) : NULL;
 }
 
-int jolt_in_next(jolt_arena *a, const jolt_val *obj, jolt_in_iter *it, const char **key, const jolt_val **val)
+int jolt_in_next(jolt_arena *a, const jolt_val *obj, jolt_in_iter *it, const char **key, size_t *klen,
+                 const jolt_val **val)
 {
     obj = deref(obj);
     if (obj->kind == JV_OBJ) {
         if (it->i >= obj->n)
             return 0;
         *key = obj->m[it->i].key;
+        *klen = obj->m[it->i].klen;
         *val = obj->m[it->i].val;
         it->i++;
         return 1;
@@ -668,6 +670,7 @@ int jolt_in_next(jolt_arena *a, const jolt_val *obj, jolt_in_iter *it, const cha
     if (!it->it)
         return 0;
     *key = json_object_iter_key(it->it);
+    *klen = strlen(*key); /* as a C string, as the engine reads keys (a jansson key may hold a NUL) */
     *val = jolt_val_json(a, json_object_iter_value(it->it), obj->share);
     return 1;
 }
