@@ -25,7 +25,14 @@
  * leading literal keys as a prefix interned across the spec. A run then
  * resolves each prefix once (shift_run.pc) and keeps the steps after it in
  * a per-level cache, so consecutive writes into one object cost a lookup
- * of their last key only.
+ * of their last key only. Literal keys are interned in the chain's table
+ * (jolt_keydom, shared with a default step after this one): the objects a
+ * shift makes hold only such keys until a computed one goes in, and a
+ * lookup there compares pointers (jolt_val_slot_in). Two shapes of write
+ * take a direct path: all-literal keys whose prefix is known ("order.id"),
+ * and steps after the prefix the write cache knows ending in a literal key
+ * ("line_items[&1].sku"). A computed key that is a whole key of the input
+ * or the spec (jolt_match.kstable) becomes a member's key as it is.
  *
  * A spec also tells which parts of an input it can read at all (shift_need,
  * for jolt_apply_text's parse): matching depends on keys only, so a value

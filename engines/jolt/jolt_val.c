@@ -25,6 +25,10 @@
  * write like JV_JSON) or, for a scalar, the scalar itself: scalars are
  * never changed once made.
  *
+ * An object knows whether none of its keys needs escaping in JSON text
+ * (jolt_val.plain: keys read from the text without escapes, a spec's
+ * interned keys), and then the writer copies its keys as they are.
+ *
  * At the end the result is written out as JSON text directly
  * (jolt_val_dump) or turned into a jansson tree (jolt_val_to_json). There a
  * JV_JSON value is either copied (containers deep, as jolt_copy does: the
