@@ -468,8 +468,9 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
     int post = strcmp(method, "POST") == 0, get = strcmp(method, "GET") == 0;
     if (strcmp(url, "/api/nifi/login") == 0 && post)
         return q->too_big ? answer(conn, 413, "text/plain", "body too large", 0) : do_login(rc, conn, q->body.buf);
-    if (strncmp(url, "/trigger/", 9) == 0 && (get || post))
-        return do_trigger(rc, conn, flow_set_find(&rc->flows, url + 9), url + 9);
+    if (strncmp(url, "/trigger/", 9) == 0) /* GET or POST, the parameters in the URL */
+        return get || post ? do_trigger(rc, conn, flow_set_find(&rc->flows, url + 9), url + 9)
+                           : answer_json(conn, 405, "error", "method not allowed: GET or POST", 0);
     const flow *f = flow_by_path(rc, url);
     if (f && post)
         return do_push(rc, conn, f, f->name, q);

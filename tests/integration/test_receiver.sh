@@ -58,6 +58,11 @@ check "a burst over the rate limit: 429 with Retry-After" sh -c "grep -l '^HTTP/
 check "a trigger by URL: 202 with a run id" [ "$(code -H "$AUTH" "$R/trigger/orders?number=ORD-000004&custom=c1")" = 202 ]
 TRUN=$(jget run_id < "$FF_TMP/body")
 check "the tick carries the parameters and the user" wait_for 10 sh -c "kcat -b $BROKERS -C -t $FF_PREFIX.order.ticks -e -q 2>/dev/null | grep -a '$TRUN' | grep -a 'ORD-000004' | grep -aq 'erp-pusher'"
+# the same by POST (parameters in the URL, as with GET)
+check "a trigger by URL with POST: 202 with a run id" [ "$(code -H "$AUTH" -X POST "$R/trigger/orders?number=ORD-000005")" = 202 ]
+PRUN=$(jget run_id < "$FF_TMP/body")
+check "its tick carries the parameter" wait_for 10 sh -c "kcat -b $BROKERS -C -t $FF_PREFIX.order.ticks -e -q 2>/dev/null | grep -a '$PRUN' | grep -aq 'ORD-000005'"
+check "a trigger with another method: 405" [ "$(code -H "$AUTH" -X PUT "$R/trigger/orders?number=ORD-000005")" = 405 ]
 
 # Kafka gone: 503 within the bound, nothing taken
 kill -9 "$(pid_of broker)"
