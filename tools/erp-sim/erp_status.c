@@ -55,6 +55,7 @@
 
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static json_t *rows;       /* order -> row */
+static int sorted_stale = 1; /* rows changed since sort_rows */
 static json_t *requests;   /* the requests' query arguments */
 static json_t *targets;    /* the requests' raw targets */
 static int ignore_paging;
@@ -95,6 +96,7 @@ static void load(simhttp_req *req)
             json_object_set_new(copy, "modified_date", json_string(now.buf));
         json_object_set_new(rows, json_string_value(o), copy);
     }
+    sorted_stale = 1;
     size_t n = json_object_size(rows);
     pthread_mutex_unlock(&mu);
     json_t *a = json_pack("{s:i}", "rows", (int)n);
@@ -105,12 +107,47 @@ static void load(simhttp_req *req)
     strbuf_release(&now);
 }
 
+/* The rows sorted both ways, made once after a load (under mu) rather than
+ * per request: a request then filters a sorted list, and the simulator
+ * serves pages of a large backlog as fast as a fleet reads them. */
+typedef struct srow {
+    json_t *row;
+    const char *order, *md; /* md NULL: the row's modified_date is not a string */
+} srow;
+static srow *sorted_by_date, *sorted_by_order;
+static size_t nsorted;
+
 static int by_date(const void *a, const void *b)
 {
-    json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
-    int c = strcmp(json_string_value(json_object_get(x, "modified_date")),
-                   json_string_value(json_object_get(y, "modified_date")));
-    return c ? c : strcmp(json_string_value(json_object_get(x, "order")), json_string_value(json_object_get(y, "order")));
+    const srow *x = a, *y = b;
+    int c = strcmp(x->md ? x->md : "", y->md ? y->md : "");
+    return c ? c : strcmp(x->order, y->order);
+}
+
+static int by_order(const void *a, const void *b)
+{
+    return strcmp(((const srow *)a)->order, ((const srow *)b)->order);
+}
+
+static void sort_rows(void)
+{
+    if (!sorted_stale)
+        return;
+    size_t n = rows ? json_object_size(rows) : 0;
+    free(sorted_by_date);
+    free(sorted_by_order);
+    sorted_by_date = calloc(n + 1, sizeof *sorted_by_date);
+    sorted_by_order = calloc(n + 1, sizeof *sorted_by_order);
+    nsorted = 0;
+    const char *key;
+    json_t *r;
+    if (rows)
+        json_object_foreach(rows, key, r)
+            sorted_by_date[nsorted++] = (srow){ r, key, json_string_value(json_object_get(r, "modified_date")) };
+    memcpy(sorted_by_order, sorted_by_date, nsorted * sizeof *sorted_by_date);
+    qsort(sorted_by_date, nsorted, sizeof *sorted_by_date, by_date);
+    qsort(sorted_by_order, nsorted, sizeof *sorted_by_order, by_order);
+    sorted_stale = 0;
 }
 
 static void note_arg(void *arg, const char *key, const char *value)
@@ -156,11 +193,6 @@ static void reply_xml(simhttp_req *req, json_t *rows_out)
     req->status = 200;
 }
 
-static int by_order(const void *a, const void *b)
-{
-    json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
-    return strcmp(json_string_value(json_object_get(x, "order")), json_string_value(json_object_get(y, "order")));
-}
 
 /* Notes a request (under mu): its arguments and its raw target. */
 static void note_request(simhttp_req *req, json_t *args)
@@ -178,22 +210,20 @@ static void note_request(simhttp_req *req, json_t *args)
  * borrowed rows; call under mu. */
 static json_t **select_rows(const char *num, const char *gt, const char *after, int sort_order, size_t *k)
 {
-    size_t n = json_object_size(rows);
-    json_t **sel = calloc(n + 1, sizeof *sel);
-    const char *key;
-    json_t *r;
+    sort_rows();
+    const srow *all = sort_order ? sorted_by_order : sorted_by_date;
+    json_t **sel = calloc(nsorted + 1, sizeof *sel);
     *k = 0;
-    json_object_foreach(rows, key, r) {
-        const char *md = json_string_value(json_object_get(r, "modified_date"));
-        if (num && strcmp(num, key) != 0)
+    for (size_t i = 0; i < nsorted; i++) {
+        const srow *s = &all[i];
+        if (num && strcmp(num, s->order) != 0)
             continue;
-        if (!num && gt && md && strcmp(md, gt) <= 0)
+        if (!num && gt && s->md && strcmp(s->md, gt) <= 0)
             continue;
-        if (after && strcmp(key, after) <= 0)
+        if (after && strcmp(s->order, after) <= 0)
             continue;
-        sel[(*k)++] = r;
+        sel[(*k)++] = s->row;
     }
-    qsort(sel, *k, sizeof *sel, sort_order ? by_order : by_date);
     return sel;
 }
 
