@@ -1415,16 +1415,28 @@ static const unsigned char escaped_byte[256] = {
     ['"'] = 1, ['\\'] = 1,
 };
 
+/* The first byte of [s, end) that put_str escapes, or end. */
+static inline const char *first_escaped(const char *s, const char *end)
+{
+    const char *p = unescaped_run(s, end);
+    while (p < end && !escaped_byte[(unsigned char)*p])
+        p++; /* the tail shorter than a block */
+    return p;
+}
+
+int jsontext_plain(const char *s, size_t n)
+{
+    return first_escaped(s, s + n) == s + n;
+}
+
 /* Appends "..." with JSON escaping. The usual string has nothing to
  * escape: found so with one scan, it goes out with one copy; otherwise runs
- * of plain bytes are copied at once. */
+ * of plain bytes are copied at once, from the first byte to escape on. */
 static void put_str(strbuf *out, const char *s, size_t n)
 {
     static const char hex[] = "0123456789abcdef";
     const char *end = s + n, *run = s;
-    const char *first = unescaped_run(s, end);
-    while (first < end && !escaped_byte[(unsigned char)*first])
-        first++;
+    const char *first = first_escaped(s, end);
     if (first == end) {
         char *d = reserve(out, n + 2);
         d[0] = '"';
@@ -1435,10 +1447,8 @@ static void put_str(strbuf *out, const char *s, size_t n)
         return;
     }
     put_ch(out, '"');
-    for (const char *p = s; p < end; p++) {
-        p = unescaped_run(p, end);
-        while (p < end && !escaped_byte[(unsigned char)*p])
-            p++; /* the tail shorter than a block */
+    for (const char *p = first; p < end; p++) {
+        p = first_escaped(p, end);
         if (p == end)
             break;
         unsigned char c = (unsigned char)*p;

@@ -113,6 +113,9 @@ void jsontext_dump(const json_t *v, strbuf *out, int flags);
 /* Appends s (n bytes) as a JSON string, quoted and escaped as
  * jsontext_dump writes strings: for writers of values of their own. */
 void jsontext_dump_string(const char *s, size_t n, strbuf *out);
+/* 1 when jsontext_dump_string escapes no byte of s (n bytes): quoted, it
+ * is written as it is. */
+int jsontext_plain(const char *s, size_t n);
 /* Appends an integer as jsontext_dump writes it. */
 void jsontext_dump_integer(json_int_t v, strbuf *out);
 /* 1 when s (n bytes) is valid UTF-8 by the reader's rules (no overlong

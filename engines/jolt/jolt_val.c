@@ -433,9 +433,8 @@ const char *jolt_keydom_intern(jolt_keydom *d, const char *key)
     for (size_t i = 0; i < d->nkeys; i++)
         if (!strcmp(d->keys[i], key))
             return d->keys[i];
-    for (const unsigned char *c = (const unsigned char *)key; *c; c++)
-        if (*c < 0x20 || *c == '"' || *c == '\\')
-            d->plain = 0;
+    if (!jsontext_plain(key, strlen(key)))
+        d->plain = 0;
     d->keys = xrealloc(d->keys, (d->nkeys + 1) * sizeof *d->keys);
     return d->keys[d->nkeys++] = xstrdup(key);
 }
