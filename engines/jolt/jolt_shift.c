@@ -79,8 +79,7 @@ typedef struct wplan {
     wstep *step;
     int npfx, pfx;
     int first_comp;
-    int lit_tail; /* every step a literal object key, all but the last the prefix */
-    int cached_tail; /* a prefix; after it steps the write cache keeps; the last a literal object key */
+    int direct; /* a prefix; after it steps the write cache keeps; the last a literal object key */
 } wplan;
 
 typedef struct shift_node shift_node;
@@ -434,9 +433,9 @@ static void shift_write(shift_run *r, const wplan *pl, const jolt_val *data)
 {
     int n = pl->n;
     const wstep *ws = pl->step;
-    if (pl->lit_tail && r->pc[pl->pfx]) {
-        /* the usual write: literal keys only, the prefix found by an
-         * earlier one: a lookup of the last key in what the prefix led to */
+    if (pl->direct && pl->npfx == n - 1 && r->pc[pl->pfx]) {
+        /* the direct path's commonest case, literal keys only ("order.id"):
+         * taken before the computed steps' loop, which it does not need */
         jolt_val *cur = r->pc[pl->pfx];
         if (jolt_val_is_object(cur))
             put_member(r, cur, &ws[n - 1], data);
@@ -475,10 +474,11 @@ static void shift_write(shift_run *r, const wplan *pl, const jolt_val *data)
             rk[i].len = strlen(rk[i].key);
             rk[i].stable = 0;
         }
-    if (pl->cached_tail && r->pc[pl->pfx]) {
-        /* every step after the prefix but the last a literal key or an
-         * array index that the write cache may know, the last a literal
-         * key: "line_items[&1].sku" for each field of an item */
+    if (pl->direct && r->pc[pl->pfx]) {
+        /* the usual writes, their prefix found by an earlier one: the
+         * steps after it (none in "order.id", "[&1]" in
+         * "line_items[&1].sku") known to the write cache, then a lookup of
+         * the literal last key */
         jolt_val *cur = r->pc[pl->pfx];
         int i = pl->npfx;
         for (; i < n - 1; i++) {
@@ -575,7 +575,7 @@ static void apply_computed(shift_run *r, const shift_node *n, const char *key, s
             break;
 }
 
-static const shift_node *find_literal(const shift_node *n, const char *key, size_t klen)
+static inline const shift_node *find_literal(const shift_node *n, const char *key, size_t klen)
 {
     uint32_t sig = lit_sig(key, klen);
     for (int i = 0; i < n->nlit; i++)
@@ -872,12 +872,7 @@ static const void *shift_need(const void *node, const char *key, size_t klen, si
     const shift_node *cand = NULL; /* the one child that matches so far */
     if (idx < 0) {
         /* an object's key: literal keys are unique, at most one matches */
-        uint32_t sig = lit_sig(key, klen);
-        for (int i = 0; i < n->nlit; i++)
-            if (n->lref[i].sig == sig && jolt_bytes_eq(n->lref[i].raw, key, klen)) {
-                cand = n->lref[i].node;
-                break;
-            }
+        cand = find_literal(n, key, klen);
     } else {
         for (int i = 0; i < n->nlit; i++) {
             const shift_node *l = n->lit[i];
@@ -1033,11 +1028,9 @@ static void plan_writers(shift_spec *s, shift_node *n)
                     keys[j] = ws[j].key;
                 pl->pfx = intern_prefix(s, keys, pl->npfx);
             }
-            pl->lit_tail = pl->pfx >= 0 && pl->npfx == p->n - 1 && pl->first_comp == p->n &&
-                           ws[p->n - 1].kind == STEP_MAP;
-            pl->cached_tail = !pl->lit_tail && pl->pfx >= 0 && ws[p->n - 1].kind == STEP_MAP && ws[p->n - 1].key;
-            for (int j = pl->npfx; j < p->n - 1 && pl->cached_tail; j++)
-                pl->cached_tail = ws[j].cache;
+            pl->direct = pl->pfx >= 0 && ws[p->n - 1].kind == STEP_MAP && ws[p->n - 1].key;
+            for (int j = pl->npfx; j < p->n - 1 && pl->direct; j++)
+                pl->direct = ws[j].cache;
         }
     }
     for (int i = 0; i < n->nspecial; i++)
