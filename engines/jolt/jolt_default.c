@@ -53,7 +53,6 @@ struct dkey {
 typedef struct default_spec {
     dkey *map_root;
     dkey *array_root; /* NULL when the spec has non-index top keys */
-    const jolt_keydom *dom; /* where the keys of literal and OR keys are interned (the chain's) */
 } default_spec;
 
 static void dkey_free(dkey *k)

@@ -159,6 +159,11 @@ static inline void jolt_val_own(jolt_arena *a, jolt_val *v)
 }
 /* Member of an arena object (JV_OBJ), borrowed, or NULL. */
 jolt_val *jolt_val_get(const jolt_val *obj, const char *key, size_t klen);
+/* Whether member m's key is key (klen bytes). */
+static inline int jolt_member_is(const jolt_member *m, const char *key, size_t klen)
+{
+    return m->klen == klen && jolt_bytes_eq(m->key, key, klen);
+}
 /* jolt_val_get for a series of lookups in one object, *hint (0 at first)
  * where the last one found its member: the search starts there, so keys
  * asked for in the object's own order are found at the first compare. */
@@ -169,10 +174,9 @@ static inline jolt_val *jolt_val_get_hint(const jolt_val *obj, const char *key, 
         return jolt_val_get(obj, key, klen);
     size_t i = *hint < n ? *hint : 0;
     for (size_t k = 0; k < n; k++) {
-        const jolt_member *m = &obj->m[i];
-        if (m->klen == klen && jolt_bytes_eq(m->key, key, klen)) {
+        if (jolt_member_is(&obj->m[i], key, klen)) {
             *hint = i + 1;
-            return m->val;
+            return obj->m[i].val;
         }
         if (++i == n)
             i = 0;

@@ -266,11 +266,6 @@ static void index_build(jolt_arena *a, jolt_val *o)
         index_put(o, i);
 }
 
-static inline int key_is(const jolt_member *m, const char *key, size_t klen)
-{
-    return m->klen == klen && jolt_bytes_eq(m->key, key, klen);
-}
-
 /* Position of key in an arena object, or -1. */
 static inline long find(const jolt_val *o, const char *key, size_t klen)
 {
@@ -278,13 +273,13 @@ static inline long find(const jolt_val *o, const char *key, size_t klen)
         size_t mask = o->icap - 1;
         for (size_t i = key_hash(key, klen) & mask; o->index[i]; i = (i + 1) & mask) {
             const jolt_member *m = &o->m[o->index[i] - 1];
-            if (m->klen == klen && jolt_bytes_eq(m->key, key, klen))
+            if (jolt_member_is(m, key, klen))
                 return (long)o->index[i] - 1;
         }
         return -1;
     }
     for (size_t i = 0; i < o->n; i++)
-        if (key_is(&o->m[i], key, klen))
+        if (jolt_member_is(&o->m[i], key, klen))
             return (long)i;
     return -1;
 }
