@@ -39,6 +39,7 @@
 #include "jsontext.h"
 
 #include "../tests/unit/same_json.h"
+#include "../tools/jolt-conformance/java.h"
 
 static const char *ORDER =
     "{\"orderId\":\"SO-2024-000123\",\"orderDate\":\"2024-03-14T09:26:53Z\",\"status\":\"CONFIRMED\","
@@ -222,8 +223,8 @@ static json_t *java_output(const char *run, const char *spec, const char *input)
 {
     strbuf cmd = STRBUF_INIT, out = STRBUF_INIT;
     const char *opts = getenv("JAVA_OPTS");
-    strbuf_addf(&cmd, "JAVA_OPTS='-XX:+UnlockExperimentalVMOptions -XX:hashCode=2 %s' '%s' --compact '%s' '%s' 2>/dev/null",
-                opts ? opts : "", run, spec, input);
+    strbuf_addf(&cmd, "JAVA_OPTS='%s %s' '%s' --compact '%s' '%s' 2>/dev/null", JOLT_JAVA_IDENTITY, opts ? opts : "",
+                run, spec, input);
     FILE *p = popen(cmd.buf, "r");
     json_t *v = NULL;
     if (p) {

@@ -18,11 +18,11 @@
  * keeps its spec keys in a HashSet of objects without a hashCode of their
  * own, so with the JVM's usual identity hashes that order depends on the
  * thread's history (it differs under NiFi from one start to the next, and
- * with -XX:hashCode=N). The driver is therefore run with constant identity
- * hashes (JAVA_IDENTITY below, prepended to JAVA_OPTS): the HashSet then
- * iterates in insertion order, which is spec order within Java's
- * precedence classes, the order engines/jolt gives. Every difference,
- * member order included, counts.
+ * with -XX:hashCode=N). The driver is therefore run with constant
+ * identity hashes (JOLT_JAVA_IDENTITY in java.h, prepended to JAVA_OPTS):
+ * the HashSet then iterates in insertion order, which is spec order within
+ * Java's precedence classes, the order engines/jolt gives. Every
+ * difference, member order included, counts.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,10 +39,6 @@
 static const char *java_run;
 static char tmpdir[64];
 static int n_same, n_diff, n_skip;
-
-/* JVM options for a deterministic HashSet order of identity-hashed objects
- * (see the top of the file). */
-#define JAVA_IDENTITY "-XX:+UnlockExperimentalVMOptions -XX:hashCode=2"
 
 int javadiff_init(const char *run)
 {
@@ -123,7 +119,7 @@ static int run_java(const json_t *chain, const json_t *input, strbuf *out)
     int st = -1;
     if (!write_json(sp.buf, chain) && !write_json(ip.buf, input)) {
         const char *opts = getenv("JAVA_OPTS");
-        strbuf_addf(&cmd, "JAVA_OPTS='%s %s' '%s' --compact '%s' '%s' 2>/dev/null", JAVA_IDENTITY, opts ? opts : "",
+        strbuf_addf(&cmd, "JAVA_OPTS='%s %s' '%s' --compact '%s' '%s' 2>/dev/null", JOLT_JAVA_IDENTITY, opts ? opts : "",
                     java_run, sp.buf, ip.buf);
         FILE *p = popen(cmd.buf, "r");
         if (p) {

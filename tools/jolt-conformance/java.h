@@ -7,6 +7,11 @@
 
 #include <jansson.h>
 
+/* JVM options for the driver whose output is compared with ours: constant
+ * identity hashes, so Java's HashSets of spec keys (Defaultr's) iterate in
+ * insertion order (see java.c). bench-jolt uses them too. */
+#define JOLT_JAVA_IDENTITY "-XX:+UnlockExperimentalVMOptions -XX:hashCode=2"
+
 /* run: path of the driver script (../shared/bench/jolt-java/run), borrowed
  * for the whole run. 0, or -1 when no scratch directory could be made. */
 int javadiff_init(const char *run);
