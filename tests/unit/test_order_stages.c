@@ -574,6 +574,9 @@ static int setup_flows(void)
     put("files/spec.json",
         "[{ \"operation\": \"shift\", \"spec\": { \"number\": \"OrderNo\", \"amount\": \"Total\",\n"
         "    \"orderitem_set\": { \"*\": { \"product\": { \"sku\": \"Lines[&2].Sku\" } } } } }]\n");
+    /* a mapping Java's Shiftr fails on: a reference above the root */
+    put_flow("above.json", "orders-above", "\"mapping\": { \"file\": \"files/above.json\" },");
+    put("files/above.json", "[{ \"operation\": \"shift\", \"spec\": { \"orderitem_set\": { \"$(3)\": \"x\" } } }]\n");
     put_flow("script.json", "orders-script", "\"script\": { \"file\": \"files/raise.py\" },");
     put("files/raise.py",
         "def transform(record, attributes):\n"
@@ -584,7 +587,7 @@ static int setup_flows(void)
     if (broken)
         fprintf(stderr, "flows: %s\n", errs.buf);
     strbuf_release(&errs);
-    return broken == 0 && flows.n == 4 ? 0 : -1;
+    return broken == 0 && flows.n == 5 ? 0 : -1;
 }
 
 /* A fresh start for a test case: empty Redis, sink and request log. */
@@ -839,6 +842,23 @@ static void test_transform_mapping(void)
     envelope_release(&bad);
     envelope_release(&out);
     envelope_release(&in);
+
+    /* a transform Java would fail (a reference above the root) fails the
+     * record in the mapping stage, with the spec path in its error */
+    sink_clear();
+    envelope above;
+    make_record(&above, "orders-above", "run-a", "ORD-1", ORDER_1);
+    stage_transform(&ctx, &above);
+    CHECK_INT(count_topic("t.order.mapped"), 0);
+    CHECK_INT(count_topic("t.order.failed"), 1);
+    envelope_init(&out);
+    CHECK_INT(decode_keyed("t.order.failed", "ORD-1", &out), 0);
+    CHECK_STR(out.stage, "mapping");
+    CHECK(out.error && strstr(out.error, "orderitem_set.$(3): reference above the root"));
+    if (!out.error || !strstr(out.error, "orderitem_set.$(3)"))
+        fprintf(stderr, "    error: %s\n", out.error ? out.error : "(none)");
+    envelope_release(&above);
+    envelope_release(&out);
 }
 
 static void test_transform_script_raises(void)
